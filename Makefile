@@ -1,0 +1,50 @@
+# Bulkhead: every command sets itself up from a clean clone (Python 3.11, Node 20, npm, make).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
+
+.PHONY: setup drill test check lint typecheck synth bench clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## drill: run the whole fabric locally (the embedded default) and print what it did
+drill: $(PY_STAMP)
+	$(BIN)/bulkhead drill
+
+## test: every test tier (unit, functions, state machines, infra, end to end)
+test: setup
+	$(BIN)/python -m pytest
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(PY_STAMP)
+	$(BIN)/mypy
+
+## check: lint, types and tests
+check: lint typecheck test
+
+## synth: the CloudFormation template, with no AWS account and no Docker
+synth: setup
+	$(BIN)/python scripts/build_lambda_assets.py
+	npx --no-install cdk synth --quiet
+
+## bench: every benchmark under scripts/bench
+bench: $(PY_STAMP)
+	@set -e; for bench in scripts/bench/*.py; do echo "== $$bench"; $(BIN)/python $$bench; done
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,102 @@
+"""The one seam between moto and the real handlers.
+
+moto without Docker answers a Lambda invoke by echoing its input. While installed, this seam
+replaces that with an in-process call of the function's own Handler string, so the real handlers
+run inside the real state machine. Errors come back the way Lambda reports them
+(`x-amz-function-error` and `{"errorType", "errorMessage"}`), so Retry and Catch see their names.
+"""
+
+import importlib
+import json
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from moto.awslambda_simple.models import LambdaSimpleBackend
+
+
+@dataclass(frozen=True)
+class Invocation:
+    function_name: str
+    started: float  # time.monotonic()
+    seconds: float
+    error: str | None
+
+
+@dataclass(frozen=True)
+class LocalContext:
+    """The parts of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    function_version: str = "$LATEST"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 300_000
+
+
+def resolve(handler: str) -> Callable[[Any, Any], Any]:
+    module_name, _, attribute = handler.rpartition(".")
+    return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
+
+
+class InvocationLog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[Invocation] = []
+
+    def add(self, item: Invocation) -> None:
+        with self._lock:
+            self._items.append(item)
+
+    def items(self) -> list[Invocation]:
+        with self._lock:
+            return list(self._items)
+
+
+def invoke_in_process(fn: Any, body: Any, response_headers: dict[str, str], log: InvocationLog) -> bytes:
+    event = json.loads(body) if body else {}
+    context = LocalContext(fn.function_name, fn.function_arn, int(fn.memory_size or 128), str(uuid.uuid4()))
+    started = time.monotonic()
+    try:
+        result = resolve(fn.handler)(event, context)
+    except Exception as exc:  # reported to the caller exactly as Lambda would
+        log.add(Invocation(fn.function_name, started, time.monotonic() - started, type(exc).__name__))
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return json.dumps(
+            {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_exception_only(exc),
+            }
+        ).encode()
+    log.add(Invocation(fn.function_name, started, time.monotonic() - started, None))
+    return json.dumps(result).encode()
+
+
+@contextmanager
+def in_process_lambda() -> Iterator[InvocationLog]:
+    """Install the seam for the duration of the block; yields the log of invocations."""
+    log = InvocationLog()
+    original = LambdaSimpleBackend.invoke
+
+    def invoke(self: LambdaSimpleBackend, function_name: str, qualifier: str | None, body: Any,
+               headers: Any, response_headers: Any) -> bytes:
+        fn = self.get_function(function_name, qualifier)
+        payload = invoke_in_process(fn, body, response_headers, log)
+        response_headers["Content-Length"] = str(len(payload))
+        return payload
+
+    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
+    try:
+        yield log
+    finally:
+        LambdaSimpleBackend.invoke = original  # type: ignore[method-assign]

@@ -1,0 +1,276 @@
+"""The local runtime, the embedded default: the whole fabric in one process on moto.
+
+It provisions what `infra/fabric.py` describes (the same description the CDK stack deploys),
+loads the state machines from `statemachines/*.asl.json` through the same loader, runs the real
+handlers through the Lambda seam, and routes bus events through the same rule patterns: each
+route becomes an EventBridge rule whose target is a queue this runtime drains and delivers.
+"""
+
+import base64
+import io
+import json
+import os
+import time
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from moto import mock_aws
+
+from functions.common import clients, config, wiring
+from functions.common.bus import ROUTES, Route
+from functions.common.settings import Env
+from infra import asl, fabric
+from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = ROOT / "config" / "bulkhead.local.json"
+DEFAULT_SECRETS = ROOT / "config" / "local-secrets.json"
+
+_MOTO = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+_PROCESS_ENV = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "POWERTOOLS_SERVICE_NAME": "bulkhead",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "Bulkhead",
+}
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass
+class LocalFabric:
+    """Resource names and ARNs of one running local fabric."""
+
+    tables: dict[str, str] = field(default_factory=dict)
+    topics: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, str] = field(default_factory=dict)
+    state_machines: dict[str, str] = field(default_factory=dict)
+    route_queues: dict[str, str] = field(default_factory=dict)
+    executions: list[str] = field(default_factory=list)
+    invocations: InvocationLog = field(default_factory=InvocationLog)
+    settings: dict[str, str] = field(default_factory=dict)
+
+    # --- driving the fabric -------------------------------------------------------------
+
+    def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpAnswer:
+        """Send one HTTP request to the API as API Gateway (HTTP API, payload 2.0) would."""
+        route = next((r for r in fabric.HTTP_ROUTES if r[0] == "POST" and r[1] == path), None)
+        if route is None:
+            return HttpAnswer(404, {"error": f"no route POST {path}"})
+        event = http_api_event("POST", path, headers, body)
+        payload = self.invoke(route[2], event)
+        return HttpAnswer(int(payload["statusCode"]), json.loads(payload.get("body") or "{}"))
+
+    def invoke(self, function: str, event: Mapping[str, Any]) -> dict[str, Any]:
+        response = clients.client("lambda").invoke(FunctionName=self.functions[function], Payload=json.dumps(event))
+        payload = json.loads(response["Payload"].read())
+        if response.get("FunctionError"):
+            raise RuntimeError(f"{function} failed: {payload.get('errorType')}: {payload.get('errorMessage')}")
+        return dict(payload)
+
+    def start_response(self, declared: Mapping[str, Any], name: str | None = None) -> str:
+        """Start the response state machine by hand (a drill), as an operator would."""
+        kwargs = {"name": name} if name else {}
+        arn = clients.client("stepfunctions").start_execution(
+            stateMachineArn=self.state_machines["Response"], input=json.dumps(declared), **kwargs
+        )["executionArn"]
+        self.executions.append(arn)
+        return str(arn)
+
+    def settle(self, timeout_seconds: float = 120.0) -> None:
+        """Deliver routed events and wait until no execution is running."""
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            moved = self._deliver_routed_events()
+            if not moved and not self.running():
+                return
+            time.sleep(0.02)
+        raise TimeoutError(f"the local fabric did not settle within {timeout_seconds:.0f} s")
+
+    def running(self) -> list[str]:
+        sfn = clients.client("stepfunctions")
+        return [a for a in self.executions if sfn.describe_execution(executionArn=a)["status"] == "RUNNING"]
+
+    def execution(self, arn: str) -> dict[str, Any]:
+        return dict(clients.client("stepfunctions").describe_execution(executionArn=arn))
+
+    def _deliver_routed_events(self) -> int:
+        sqs = clients.client("sqs")
+        moved = 0
+        for route in ROUTES:
+            url = self.route_queues[route.name]
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            for message in messages:
+                self._deliver(route, json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                moved += 1
+        return moved
+
+    def _deliver(self, route: Route, event: dict[str, Any]) -> None:
+        if route.target_kind == "function":
+            self.invoke(route.target, event)
+            return
+        payload = event["detail"] if route.input_path == "$.detail" else event
+        self.start_response(payload)
+
+
+@contextmanager
+def local_fabric(
+    config_path: Path = DEFAULT_CONFIG,
+    secrets_path: Path = DEFAULT_SECRETS,
+    log_level: str = "WARNING",
+    tunables: Mapping[str, int] | None = None,
+) -> Iterator[LocalFabric]:
+    """Start moto, provision the fabric, run the handlers in-process; tear it all down after."""
+    with ExitStack() as stack:
+        stack.enter_context(_environment({**_PROCESS_ENV, "POWERTOOLS_LOG_LEVEL": log_level}))
+        stack.enter_context(mock_aws(config=_MOTO))  # type: ignore[arg-type]
+        _forget_process_caches()
+        local = LocalFabric(invocations=stack.enter_context(in_process_lambda()))
+        _provision(local, config_path.read_text(), json.loads(secrets_path.read_text()), tunables or fabric.LOCAL_TUNABLES)
+        stack.enter_context(_environment(local.settings))
+        stack.callback(_forget_process_caches)
+        yield local
+
+
+def _forget_process_caches() -> None:
+    clients.reset()
+    config.forget_config()
+    wiring.forget_secrets()
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str], tunables: Mapping[str, int]) -> None:
+    c = clients.client
+    config.parse_config(config_text, origin="local configuration")  # fail early, naming the field
+    c("ssm").put_parameter(Name=fabric.CONFIG_PARAMETER_NAME, Value=config_text, Type="String")
+    for secret_id, value in secrets.items():
+        c("secretsmanager").create_secret(Name=secret_id, SecretString=value)
+    for table in fabric.TABLES:
+        local.tables[table.name] = _create_table(table)
+    for topic in fabric.TOPICS:
+        local.topics[topic] = c("sns").create_topic(Name=f"bulkhead-{topic.lower()}")["TopicArn"]
+    c("events").create_event_bus(Name=fabric.EVENT_BUS_NAME)
+    local.settings = _settings(local)
+    role = c("iam").create_role(RoleName="bulkhead-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    for spec in fabric.FUNCTIONS:
+        local.functions[spec.name] = c("lambda").create_function(
+            FunctionName=f"bulkhead-{spec.name}",
+            Runtime="python3.13",
+            Role=role,
+            Handler=spec.handler,
+            Code={"ZipFile": _EMPTY_ZIP},
+            Timeout=spec.timeout_seconds,
+            MemorySize=spec.memory_mb,
+            Environment={"Variables": {s.value: local.settings[s.value] for s in spec.settings}},
+        )["FunctionArn"]
+    for machine in fabric.STATE_MACHINES:
+        arns = {p: local.functions[f] for p, f in machine.functions.items()}
+        arns |= {p: local.topics[t] for p, t in machine.topics.items()}
+        definition = asl.render(asl.load(machine.definition_file), {**arns, **tunables})
+        local.state_machines[machine.name] = c("stepfunctions").create_state_machine(
+            name=f"bulkhead-{machine.name}", definition=json.dumps(definition), roleArn=role
+        )["stateMachineArn"]
+    for route in ROUTES:
+        local.route_queues[route.name] = _route_to_queue(route)
+
+
+def _create_table(table: fabric.TableSpec) -> str:
+    name = f"bulkhead-{table.name.lower()}"
+    keys = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
+    attributes = [{"AttributeName": table.partition_key, "AttributeType": "S"}]
+    if table.sort_key:
+        keys.append({"AttributeName": table.sort_key[0], "KeyType": "RANGE"})
+        attributes.append({"AttributeName": table.sort_key[0], "AttributeType": table.sort_key[1]})
+    clients.client("dynamodb").create_table(
+        TableName=name, KeySchema=keys, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
+    )
+    return name
+
+
+def _settings(local: LocalFabric) -> dict[str, str]:
+    values = {
+        Env.CONFIG_PARAMETER: fabric.CONFIG_PARAMETER_NAME,
+        Env.EVENT_BUS: fabric.EVENT_BUS_NAME,
+        Env.ONCALL_TOPIC: local.topics["OnCall"],
+        Env.REGION: REGION,
+    }
+    values |= {t.setting: local.tables[t.name] for t in fabric.TABLES if t.setting}
+    return {k.value: v for k, v in values.items()}
+
+
+def _route_to_queue(route: Route) -> str:
+    """Locally, a route's rule targets a queue that `settle` drains; in AWS it targets the resource."""
+    sqs, events = clients.client("sqs"), clients.client("events")
+    url = sqs.create_queue(QueueName=f"bulkhead-route-{route.name}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=route.name, EventBusName=fabric.EVENT_BUS_NAME, EventPattern=json.dumps(route.pattern))
+    events.put_targets(Rule=route.name, EventBusName=fabric.EVENT_BUS_NAME, Targets=[{"Id": "local", "Arn": arn}])
+    return str(url)
+
+
+def http_api_event(method: str, path: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload format 2.0) event, as the ingest handler receives it."""
+    try:
+        text, encoded = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {k.lower(): v for k, v in headers.items()},
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": "local",
+            "domainName": "localhost",
+            "domainPrefix": "localhost",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bulkhead"},
+            "requestId": "local",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": "27/Nov/2026:00:00:00 +0000",
+            "timeEpoch": 0,
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+def _empty_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README", "Handlers run in-process through bulkhead.local.lambda_seam.")
+    return buffer.getvalue()
+
+
+_EMPTY_ZIP = _empty_zip()

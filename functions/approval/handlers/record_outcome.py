@@ -1,0 +1,21 @@
+"""Step RecordApprovalOutcome -> approval.domain.record_unapproved."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.approval.domain import record_unapproved
+from functions.approval.models import UnapprovedRequest
+from functions.common.observability import logger, tracer
+from functions.common.wiring import utc_now
+from functions.ledger.wiring import ledger
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@event_parser(model=UnapprovedRequest)
+def handler(event: UnapprovedRequest, context: LambdaContext) -> dict[str, Any]:
+    recorded = record_unapproved(event, ledger(), utc_now())
+    logger.warning("response not approved", incident_id=recorded.incident_id, outcome=recorded.outcome)
+    return recorded.model_dump(mode="json")

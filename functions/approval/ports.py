@@ -1,0 +1,23 @@
+"""What approvals need: somewhere to keep the task token, someone to page, a way to resume."""
+
+from typing import Protocol
+
+from functions.approval.models import PendingApproval
+
+
+class ApprovalStore(Protocol):
+    def put(self, pending: PendingApproval) -> None: ...
+
+    def get(self, incident_id: str) -> PendingApproval | None: ...
+
+    def remove(self, incident_id: str) -> None: ...
+
+
+class Pager(Protocol):
+    def page(self, subject: str, message: str) -> None: ...
+
+
+class Execution(Protocol):
+    def resume(self, task_token: str, output: dict[str, str]) -> None: ...
+
+    def reject(self, task_token: str, error: str, cause: str) -> None: ...

@@ -1,0 +1,153 @@
+"""The firm's configuration: stores, regulators and response policies.
+
+One validated model, stored as JSON in an SSM parameter (named by BULKHEAD_CONFIG_PARAMETER) in
+AWS and in the local runtime alike. Secrets are never in it, only their Secrets Manager ids.
+"""
+
+import json
+import time
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, HttpUrl, ValidationError, field_validator, model_validator
+
+from functions.common.errors import ConfigurationError
+from functions.common.models import Message
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+
+
+class Platform(StrEnum):
+    SHOPIFY = "shopify"
+    ADOBE_COMMERCE = "adobe_commerce"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Regime(StrEnum):
+    GDPR_ART33 = "gdpr_art33"
+    GDPR_ART34 = "gdpr_art34"
+    UK_GDPR = "uk_gdpr"
+    DORA = "dora"
+    NIS2 = "nis2"
+    SEC_REG_SP = "sec_reg_sp"
+    NYDFS_500_17 = "nydfs_500_17"
+    FTC_SAFEGUARDS = "ftc_safeguards"
+    SEC_8K_105 = "sec_8k_1_05"
+    CALIFORNIA_1798_82 = "california_1798_82"
+
+
+class StoreConfig(Message):
+    store_id: Slug
+    platform: Platform
+    shop_domain: str = Field(min_length=3, max_length=255)
+    # Where the Admin API lives; defaults to the platform's own URL for the shop domain. A sandbox
+    # store or a development store is chosen here.
+    admin_api_url: HttpUrl | None = None
+    webhook_secret_id: str = Field(min_length=1)
+    previous_webhook_secret_id: str | None = None
+    admin_token_secret_id: str = Field(min_length=1)
+    sandbox: bool = False
+    # Where the store's customers live (ISO 3166 codes, or EU): drives clocks and notice language.
+    jurisdictions: tuple[str, ...] = Field(default=("EU",), min_length=1)
+
+    @field_validator("shop_domain")
+    @classmethod
+    def _lower_host(cls, value: str) -> str:
+        if "/" in value or " " in value:
+            raise ValueError("must be a bare host name such as acme.myshopify.com")
+        return value.lower()
+
+
+class Mode(StrEnum):
+    LIVE = "live"  # act on the platform
+    DRILL = "drill"  # act against sandbox stores and a notification sink, and score
+    DRY_RUN = "dry_run"  # plan only: record what would be done, change nothing
+
+
+class RegulatorConfig(Message):
+    regime: Regime
+    authority: str = Field(min_length=1)
+
+
+class ResponsePolicy(Message):
+    # Incidents at or above this severity run pre-approved playbooks without waiting for a human.
+    auto_approve_from: Severity = Severity.CRITICAL
+    approval_timeout_seconds: int = Field(default=900, ge=60, le=86_400)
+    # Blast radius: above these a run waits for approval even when severity is auto-approved.
+    max_customers_per_run: int = Field(default=10_000, ge=1)
+    max_tokens_per_run: int = Field(default=10, ge=1)
+    max_integrations_per_run: int = Field(default=5, ge=1)
+
+
+class FirmConfig(Message):
+    firm_name: str = Field(min_length=1)
+    contact_point: str = Field(min_length=1, description="DPO or contact point named in notices")
+    stores: tuple[StoreConfig, ...] = Field(min_length=1)
+    regulators: tuple[RegulatorConfig, ...] = ()
+    policy: ResponsePolicy = ResponsePolicy()
+
+    @model_validator(mode="after")
+    def _unique_stores(self) -> "FirmConfig":
+        seen: set[str] = set()
+        for store in self.stores:
+            for key in (store.store_id, store.shop_domain):
+                if key in seen:
+                    raise ValueError(f"store {key!r} is configured twice")
+                seen.add(key)
+        return self
+
+    def store(self, store_id: str) -> StoreConfig:
+        for store in self.stores:
+            if store.store_id == store_id:
+                return store
+        raise ConfigurationError(f"unknown store {store_id!r}")
+
+    def store_for_domain(self, shop_domain: str) -> StoreConfig | None:
+        wanted = shop_domain.lower()
+        return next((s for s in self.stores if s.shop_domain == wanted), None)
+
+
+def parse_config(text: str, origin: str = "configuration") -> FirmConfig:
+    """Parse and validate; the error names each bad field by its path."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    try:
+        return FirmConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"{origin}: {problems}") from exc
+
+
+_CACHE_SECONDS = 60.0
+_cached: tuple[float, str, FirmConfig] | None = None
+
+
+def load_config(parameter_name: str, fetch: Callable[[str], str]) -> FirmConfig:
+    """The firm configuration, fetched at most once a minute per process."""
+    global _cached
+    now = time.monotonic()
+    if _cached and _cached[1] == parameter_name and now - _cached[0] < _CACHE_SECONDS:
+        return _cached[2]
+    config = parse_config(fetch(parameter_name), origin=f"parameter {parameter_name}")
+    _cached = (now, parameter_name, config)
+    return config
+
+
+def forget_config() -> None:
+    global _cached
+    _cached = None

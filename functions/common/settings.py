@@ -1,0 +1,29 @@
+"""Environment settings, read lazily and named in one place.
+
+Every variable a function reads is an `Env` member, so the infra tests can check that each
+function's environment carries every setting its code reads.
+"""
+
+import os
+from enum import StrEnum
+
+from functions.common.errors import ConfigurationError
+
+
+class Env(StrEnum):
+    REGION = "AWS_REGION"
+    CONFIG_PARAMETER = "BULKHEAD_CONFIG_PARAMETER"
+    LEDGER_TABLE = "LEDGER_TABLE_NAME"
+    CONTROLS_TABLE = "CONTROLS_TABLE_NAME"
+    APPROVALS_TABLE = "APPROVALS_TABLE_NAME"
+    EVENT_BUS = "EVENT_BUS_NAME"
+    PSEUDONYM_KEY_SECRET = "PSEUDONYM_KEY_SECRET_ID"
+    ONCALL_TOPIC = "ONCALL_TOPIC_ARN"
+
+
+def env(name: Env) -> str:
+    """The value of one setting; a missing one names the variable."""
+    value = os.environ.get(name.value, "")
+    if not value:
+        raise ConfigurationError(f"environment variable {name.value} is not set")
+    return value

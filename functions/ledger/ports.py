@@ -1,0 +1,22 @@
+"""What the ledger needs from storage, and what steps need from the ledger."""
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from functions.ledger.models import ChainVerdict, EntryDraft, LedgerEntry
+
+
+class LedgerStore(Protocol):
+    def head(self, incident_id: str) -> LedgerEntry | None: ...
+
+    def put_new(self, entry: LedgerEntry) -> bool:
+        """Write the entry if its seq is still free; False when another writer took it."""
+        ...
+
+    def entries(self, incident_id: str) -> Iterator[LedgerEntry]: ...
+
+
+class Ledger(Protocol):
+    def append(self, incident_id: str, draft: EntryDraft) -> LedgerEntry: ...
+
+    def verify(self, incident_id: str) -> ChainVerdict: ...

@@ -1,0 +1,154 @@
+"""Plan a response from the incident and the firm's policy; close it; record failures."""
+
+from datetime import datetime
+
+from functions.common.config import FirmConfig, Mode, Platform
+from functions.common.failures import failure_facts
+from functions.containment.models import ActionKind, ActionOutcome, ActionStatus, PlannedAction
+from functions.degradation.models import DegradationMode, DegradationPlan
+from functions.detection.models import Incident
+from functions.ingest.models import DataCategory
+from functions.ledger.models import EntryDraft, EntryType
+from functions.ledger.ports import Ledger
+from functions.notification.models import Channel, NotificationPlan
+from functions.response.models import (
+    CloseRequest,
+    FailureRecorded,
+    FailureRequest,
+    PlanRequest,
+    ResponseOutcome,
+    ResponsePlan,
+)
+
+# Which actions contain which storefront component, per platform.
+COMPONENT_ACTIONS: dict[tuple[Platform, str], tuple[ActionKind, ...]] = {
+    (Platform.SHOPIFY, "storefront_tokens"): (ActionKind.SHOPIFY_REVOKE_STOREFRONT_TOKEN,),
+    (Platform.SHOPIFY, "webhook_subscriptions"): (ActionKind.SHOPIFY_REMOVE_WEBHOOK,),
+    (Platform.SHOPIFY, "customer_tags"): (ActionKind.SHOPIFY_TAG_CUSTOMERS,),
+    (Platform.SHOPIFY, "app_access"): (ActionKind.SHOPIFY_REVOKE_APP_ACCESS,),
+    (Platform.ADOBE_COMMERCE, "customer_sessions"): (ActionKind.MAGENTO_REVOKE_CUSTOMER_TOKENS,),
+    (Platform.ADOBE_COMMERCE, "admin_users"): (ActionKind.MAGENTO_LOCK_ADMIN_USER,),
+    (Platform.ADOBE_COMMERCE, "integrations"): (ActionKind.MAGENTO_DISABLE_INTEGRATION,),
+    (Platform.ADOBE_COMMERCE, "payment_methods"): (ActionKind.MAGENTO_DISABLE_PAYMENT_METHOD,),
+}
+
+# Which modes protect which component while it is contained.
+COMPONENT_MODES: dict[str, DegradationMode] = {
+    "checkout": DegradationMode.CHECKOUT_PAUSED,
+    "payment_methods": DegradationMode.PAYMENTS_RESTRICTED,
+    "customer_tags": DegradationMode.ACCOUNT_READ_ONLY,
+    "customer_sessions": DegradationMode.LOGIN_STEP_UP,
+}
+
+HIGH_RISK = {DataCategory.FINANCIAL_ACCOUNT, DataCategory.CREDENTIALS, DataCategory.IDENTITY}
+
+
+def plan_response(request: PlanRequest, config: FirmConfig, ledger: Ledger, now: datetime) -> ResponsePlan:
+    incident = request.incident
+    actions = _actions(incident)
+    reasons = _approval_reasons(incident, actions, config)
+    plan = ResponsePlan(
+        actions=actions,
+        degradation=DegradationPlan(
+            modes=tuple(dict.fromkeys(COMPONENT_MODES[c] for c in incident.scope.components if c in COMPONENT_MODES)),
+            message="We are protecting your account while we investigate a security issue.",
+        ),
+        notification=NotificationPlan(
+            channels=(Channel.EMAIL, Channel.SMS),
+            subject_ids=incident.scope.subject_ids,
+            required=bool(HIGH_RISK.intersection(incident.data_categories)),
+        ),
+        approval_required=bool(reasons) and request.mode is not Mode.DRY_RUN,
+        approval_reasons=reasons,
+    )
+    ledger.append(
+        incident.incident_id,
+        EntryDraft(
+            type=EntryType.RESPONSE_PLANNED,
+            actor="response",
+            at=now,
+            data={
+                "actions": [a.kind.value for a in plan.actions],
+                "modes": [m.value for m in plan.degradation.modes],
+                "notify": plan.notification.required,
+                "approval_required": plan.approval_required,
+                "approval_reasons": list(reasons),
+                "mode": request.mode.value,
+            },
+        ),
+    )
+    return plan
+
+
+def _actions(incident: Incident) -> tuple[PlannedAction, ...]:
+    kinds = [k for c in incident.scope.components for k in COMPONENT_ACTIONS.get((incident.platform, c), ())]
+    return tuple(
+        PlannedAction(
+            action_id=f"act-{n:02d}-{kind.value.split('.')[-1].replace('_', '-')}",
+            kind=kind,
+            store_id=incident.store_id,
+            target=incident.actor or incident.store_id,
+            reason=f"{incident.title} ({incident.rule_id})",
+        )
+        for n, kind in enumerate(dict.fromkeys(kinds), start=1)
+    )
+
+
+def _approval_reasons(incident: Incident, actions: tuple[PlannedAction, ...], config: FirmConfig) -> tuple[str, ...]:
+    policy = config.policy
+    reasons = []
+    if incident.severity.rank < policy.auto_approve_from.rank:
+        reasons.append(f"severity {incident.severity.value} is below auto-approval ({policy.auto_approve_from.value})")
+    customers = sum(1 for s in incident.scope.subject_ids if s.startswith("customer:"))
+    if customers > policy.max_customers_per_run:
+        reasons.append(f"{customers} customers exceed the blast radius of {policy.max_customers_per_run}")
+    tokens = sum(1 for a in actions if a.kind is ActionKind.SHOPIFY_REVOKE_STOREFRONT_TOKEN)
+    if tokens > policy.max_tokens_per_run:
+        reasons.append(f"{tokens} token revocations exceed the blast radius of {policy.max_tokens_per_run}")
+    return tuple(reasons)
+
+
+def close_response(request: CloseRequest, ledger: Ledger, now: datetime) -> ResponseOutcome:
+    isolation = request.containment.isolation
+    applied = _count(isolation, ActionStatus.APPLIED, ActionStatus.ALREADY_APPLIED, ActionStatus.WOULD_APPLY)
+    closing = ledger.append(
+        request.incident.incident_id,
+        EntryDraft(
+            type=EntryType.INCIDENT_CLOSED,
+            actor="response",
+            at=now,
+            data={
+                "mode": request.mode.value,
+                "actions_applied": applied,
+                "actions_failed": _count(isolation, ActionStatus.FAILED),
+                "manual_tasks": _count(isolation, ActionStatus.MANUAL_TASK),
+                "modes": [m.value for m in request.containment.degradation.modes],
+                "customers_notified": request.notification.sent,
+            },
+        ),
+    )
+    verdict = ledger.verify(request.incident.incident_id)
+    return ResponseOutcome(
+        incident_id=request.incident.incident_id,
+        mode=request.mode,
+        actions_applied=applied,
+        actions_failed=_count(isolation, ActionStatus.FAILED),
+        manual_tasks=_count(isolation, ActionStatus.MANUAL_TASK),
+        modes=tuple(m.value for m in request.containment.degradation.modes),
+        customers_notified=request.notification.sent,
+        ledger_entries=closing.seq + 1,
+        ledger_valid=verdict.valid,
+    )
+
+
+def record_step_failure(request: FailureRequest, ledger: Ledger, now: datetime) -> FailureRecorded:
+    """A failed step leaves a ledger entry; the state machine then pages on-call."""
+    entry = ledger.append(
+        request.incident_id,
+        EntryDraft(type=EntryType.STEP_FAILED, actor="response", at=now, data=failure_facts(request.step, request.error)),
+    )
+    return FailureRecorded(incident_id=request.incident_id, step=request.step, error=request.error.Error, seq=entry.seq)
+
+
+def _count(outcomes: tuple[ActionOutcome, ...], *statuses: ActionStatus) -> int:
+    return sum(1 for o in outcomes if o.status in statuses)

@@ -1,0 +1,76 @@
+"""Contracts of the response state machine (statemachines/response.asl.json).
+
+The execution input is `IncidentDeclared`; each step adds its result under its own key.
+"""
+
+from typing import Any
+
+from pydantic import Field
+
+from functions.common.config import Mode
+from functions.common.models import Message, StepError
+from functions.containment.models import ActionOutcome, PlannedAction
+from functions.degradation.models import DegradationOutcome, DegradationPlan
+from functions.detection.models import Incident
+from functions.notification.models import NotificationOutcome, NotificationPlan
+
+
+class ResponsePlan(Message):
+    """Output of PlanResponse, at `$.plan`."""
+
+    actions: tuple[PlannedAction, ...]
+    degradation: DegradationPlan
+    notification: NotificationPlan
+    approval_required: bool
+    approval_reasons: tuple[str, ...] = ()
+
+
+class PlanRequest(Message):
+    """Input of PlanResponse: the execution input."""
+
+    incident: Incident
+    mode: Mode
+
+
+class ContainmentResult(Message):
+    isolation: tuple[ActionOutcome, ...]
+    degradation: DegradationOutcome
+
+
+class CloseRequest(Message):
+    """Input of CloseResponse: the whole state after notification."""
+
+    incident: Incident
+    mode: Mode
+    plan: ResponsePlan
+    containment: ContainmentResult
+    notification: NotificationOutcome
+    approval: dict[str, Any] | None = None
+
+
+class ResponseOutcome(Message):
+    incident_id: str
+    mode: Mode
+    actions_applied: int
+    actions_failed: int
+    manual_tasks: int
+    modes: tuple[str, ...]
+    customers_notified: int
+    ledger_entries: int
+    ledger_valid: bool
+
+
+class FailureRequest(Message):
+    """Input of RecordFailure: which incident, which step, what went wrong."""
+
+    incident_id: str
+    mode: Mode
+    step: str = Field(min_length=1, max_length=64)
+    error: StepError
+
+
+class FailureRecorded(Message):
+    incident_id: str
+    step: str
+    error: str
+    seq: int
