@@ -88,8 +88,14 @@ def in_process_lambda() -> Iterator[InvocationLog]:
     log = InvocationLog()
     original = LambdaSimpleBackend.invoke
 
-    def invoke(self: LambdaSimpleBackend, function_name: str, qualifier: str | None, body: Any,
-               headers: Any, response_headers: Any) -> bytes:
+    def invoke(
+        self: LambdaSimpleBackend,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,  # noqa: ARG001
+        response_headers: Any,
+    ) -> bytes:
         fn = self.get_function(function_name, qualifier)
         payload = invoke_in_process(fn, body, response_headers, log)
         response_headers["Content-Length"] = str(len(payload))

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import time
+import uuid
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -20,11 +21,11 @@ from typing import Any
 
 from moto import mock_aws
 
+from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
 from functions.common import clients, config, wiring
 from functions.common.bus import ROUTES, Route
 from functions.common.settings import Env
 from infra import asl, fabric
-from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "config" / "bulkhead.local.json"
 DEFAULT_SECRETS = ROOT / "config" / "local-secrets.json"
 
-_MOTO = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+_MOTO: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _PROCESS_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -85,9 +86,10 @@ class LocalFabric:
 
     def start_response(self, declared: Mapping[str, Any], name: str | None = None) -> str:
         """Start the response state machine by hand (a drill), as an operator would."""
-        kwargs = {"name": name} if name else {}
         arn = clients.client("stepfunctions").start_execution(
-            stateMachineArn=self.state_machines["Response"], input=json.dumps(declared), **kwargs
+            stateMachineArn=self.state_machines["Response"],
+            input=json.dumps(declared),
+            name=name or str(uuid.uuid4()),  # as EventBridge does; moto would otherwise reuse one name
         )["executionArn"]
         self.executions.append(arn)
         return str(arn)
@@ -108,6 +110,15 @@ class LocalFabric:
 
     def execution(self, arn: str) -> dict[str, Any]:
         return dict(clients.client("stepfunctions").describe_execution(executionArn=arn))
+
+    def pending_routed_events(self) -> int:
+        """How many bus events wait in the route queues (not yet delivered)."""
+        sqs = clients.client("sqs")
+        total = 0
+        for url in self.route_queues.values():
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+            total += int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+        return total
 
     def _deliver_routed_events(self) -> int:
         sqs = clients.client("sqs")
@@ -139,10 +150,12 @@ def local_fabric(
     """Start moto, provision the fabric, run the handlers in-process; tear it all down after."""
     with ExitStack() as stack:
         stack.enter_context(_environment({**_PROCESS_ENV, "POWERTOOLS_LOG_LEVEL": log_level}))
-        stack.enter_context(mock_aws(config=_MOTO))  # type: ignore[arg-type]
+        stack.enter_context(mock_aws(config=_MOTO))
         _forget_process_caches()
         local = LocalFabric(invocations=stack.enter_context(in_process_lambda()))
-        _provision(local, config_path.read_text(), json.loads(secrets_path.read_text()), tunables or fabric.LOCAL_TUNABLES)
+        _provision(
+            local, config_path.read_text(), json.loads(secrets_path.read_text()), tunables or fabric.LOCAL_TUNABLES
+        )
         stack.enter_context(_environment(local.settings))
         stack.callback(_forget_process_caches)
         yield local
@@ -254,7 +267,13 @@ def http_api_event(method: str, path: str, headers: Mapping[str, str], body: byt
             "apiId": "local",
             "domainName": "localhost",
             "domainPrefix": "localhost",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bulkhead"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "bulkhead",
+            },
             "requestId": "local",
             "routeKey": f"{method} {path}",
             "stage": "$default",

@@ -47,7 +47,9 @@ def request_approval(
     return pending
 
 
-def decide(decision: ApprovalDecision, store: ApprovalStore, execution: Execution, ledger: Ledger, now: datetime) -> None:
+def decide(
+    decision: ApprovalDecision, store: ApprovalStore, execution: Execution, ledger: Ledger, now: datetime
+) -> None:
     pending = store.get(decision.incident_id)
     if pending is None:
         raise NoPendingApproval(f"incident {decision.incident_id} has no pending approval")

@@ -14,7 +14,7 @@ _RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeo
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_RETRIES)  # type: ignore[call-overload]
+    return boto3.client(service, config=_RETRIES)
 
 
 def reset() -> None:

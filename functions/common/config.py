@@ -134,20 +134,19 @@ def parse_config(text: str, origin: str = "configuration") -> FirmConfig:
 
 
 _CACHE_SECONDS = 60.0
-_cached: tuple[float, str, FirmConfig] | None = None
+_cache: dict[str, tuple[float, FirmConfig]] = {}
 
 
 def load_config(parameter_name: str, fetch: Callable[[str], str]) -> FirmConfig:
     """The firm configuration, fetched at most once a minute per process."""
-    global _cached
     now = time.monotonic()
-    if _cached and _cached[1] == parameter_name and now - _cached[0] < _CACHE_SECONDS:
-        return _cached[2]
+    hit = _cache.get(parameter_name)
+    if hit and now - hit[0] < _CACHE_SECONDS:
+        return hit[1]
     config = parse_config(fetch(parameter_name), origin=f"parameter {parameter_name}")
-    _cached = (now, parameter_name, config)
+    _cache[parameter_name] = (now, config)
     return config
 
 
 def forget_config() -> None:
-    global _cached
-    _cached = None
+    _cache.clear()

@@ -3,11 +3,11 @@
 from datetime import datetime
 
 from functions.common.config import Mode
+from functions.common.failures import failure_facts
 from functions.containment.models import ActionFailureRequest, ActionOutcome, ActionStatus, ApplyActionRequest
 from functions.containment.ports import ActionCatalogue
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
-from functions.common.failures import failure_facts
 
 ACTOR = "containment"
 
@@ -59,4 +59,6 @@ def record_action_failure(request: ActionFailureRequest, ledger: Ledger, now: da
         request.incident_id,
         EntryDraft(type=EntryType.ACTION_FAILED, actor=ACTOR, at=now, data={**facts, "kind": action.kind.value}),
     )
-    return ActionOutcome(action_id=action.action_id, kind=action.kind, status=ActionStatus.FAILED, detail=facts["error"])
+    return ActionOutcome(
+        action_id=action.action_id, kind=action.kind, status=ActionStatus.FAILED, detail=facts["error"]
+    )

@@ -35,4 +35,6 @@ def set_modes(request: SetModeRequest, controls: ControlsStore, ledger: Ledger, 
     if (current.modes, current.incident_id) != (wanted.modes, wanted.incident_id):
         current = controls.put(wanted)
     ledger.append(request.incident_id, EntryDraft(type=EntryType.DEGRADATION_SET, actor=ACTOR, at=now, data=data))
-    return DegradationOutcome(store_id=request.store_id, modes=current.modes, applied=True, expires_at=current.expires_at)
+    return DegradationOutcome(
+        store_id=request.store_id, modes=current.modes, applied=True, expires_at=current.expires_at
+    )

@@ -31,14 +31,28 @@ def detect(
     incident = _incident(signal, rule, config, now)
     # Sandbox stores only ever run drills: no real customer is touched.
     mode = Mode.DRILL if config.store(signal.store_id).sandbox else Mode.LIVE
-    disposition = Disposition(
+    declared = Disposition(
         signal_id=signal.signal_id,
         outcome="declared",
         rule_id=rule.rule_id,
         incident_id=incident.incident_id,
         reason=rule.title,
     )
-    ledger.append(incident.incident_id, _disposition_entry(disposition, now))
+    # Opening the incident's chain is the atomic guard: one signal of a correlation window declares,
+    # every later one (a redelivery, the rest of a burst) merges into it.
+    if ledger.open_chain(incident.incident_id, _disposition_entry(declared, now)) is None:
+        merged = declared.model_copy(update={"outcome": "merged", "reason": f"{rule.title}: incident already open"})
+        ledger.append(incident.incident_id, _disposition_entry(merged, now))
+        if ledger.has_entry(incident.incident_id, EntryType.INCIDENT_DECLARED):
+            return merged
+        # The chain was opened but the declaration never reached the bus (an outage, a crash):
+        # this retry finishes it. The response is idempotent per incident should both land.
+    _declare(incident, mode, ledger, bus, now)
+    return declared
+
+
+def _declare(incident: Incident, mode: Mode, ledger: Ledger, bus: IncidentBus, now: datetime) -> None:
+    bus.declare(IncidentDeclared(incident=incident, mode=mode))
     ledger.append(
         incident.incident_id,
         EntryDraft(
@@ -46,7 +60,7 @@ def detect(
             actor=ACTOR,
             at=now,
             data={
-                "rule_id": rule.rule_id,
+                "rule_id": incident.rule_id,
                 "severity": incident.severity.value,
                 "store_id": incident.store_id,
                 "data_categories": [c.value for c in incident.data_categories],
@@ -56,8 +70,6 @@ def detect(
             },
         ),
     )
-    bus.declare(IncidentDeclared(incident=incident, mode=mode))
-    return disposition
 
 
 def daily_chain(at: datetime) -> str:
@@ -99,6 +111,4 @@ def incident_id(signal: Signal, rule: DetectionRule) -> str:
 
 
 def _disposition_entry(disposition: Disposition, now: datetime) -> EntryDraft:
-    return EntryDraft(
-        type=EntryType.SIGNAL_DISPOSITION, actor=ACTOR, at=now, data=disposition.model_dump(mode="json")
-    )
+    return EntryDraft(type=EntryType.SIGNAL_DISPOSITION, actor=ACTOR, at=now, data=disposition.model_dump(mode="json"))

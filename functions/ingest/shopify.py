@@ -51,9 +51,7 @@ def sign(body: bytes, secret: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def normalise(
-    headers: Mapping[str, str], body: bytes, store: StoreConfig, received_at: datetime
-) -> Signal:
+def normalise(headers: Mapping[str, str], body: bytes, store: StoreConfig, received_at: datetime) -> Signal:
     topic = headers.get("x-shopify-topic", "")
     if topic not in TOPIC_CATEGORIES:
         raise Rejected(422, f"topic {topic!r} is not one Bulkhead subscribes to")

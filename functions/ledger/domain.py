@@ -10,7 +10,7 @@ from typing import Any
 import rfc8785
 
 from functions.common.errors import LedgerWriteConflict
-from functions.ledger.models import GENESIS_HASH, ChainVerdict, EntryDraft, LedgerEntry
+from functions.ledger.models import GENESIS_HASH, ChainVerdict, EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import LedgerStore
 
 
@@ -88,6 +88,14 @@ class ChainedLedger:
             if self._store.put_new(entry):
                 return entry
         raise LedgerWriteConflict(f"no free sequence number after {self._max_attempts} attempts")
+
+    def open_chain(self, incident_id: str, draft: EntryDraft) -> LedgerEntry | None:
+        """Write the first entry of a new chain; None if the chain already exists (someone opened it)."""
+        entry = next_entry(incident_id, None, draft)
+        return entry if self._store.put_new(entry) else None
+
+    def has_entry(self, incident_id: str, entry_type: EntryType) -> bool:
+        return any(e.type is entry_type for e in self._store.entries(incident_id))
 
     def verify(self, incident_id: str) -> ChainVerdict:
         return verify_chain(incident_id, self._store.entries(incident_id))

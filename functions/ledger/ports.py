@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Protocol
 
-from functions.ledger.models import ChainVerdict, EntryDraft, LedgerEntry
+from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry
 
 
 class LedgerStore(Protocol):
@@ -18,5 +18,9 @@ class LedgerStore(Protocol):
 
 class Ledger(Protocol):
     def append(self, incident_id: str, draft: EntryDraft) -> LedgerEntry: ...
+
+    def open_chain(self, incident_id: str, draft: EntryDraft) -> LedgerEntry | None: ...
+
+    def has_entry(self, incident_id: str, entry_type: EntryType) -> bool: ...
 
     def verify(self, incident_id: str) -> ChainVerdict: ...

@@ -145,7 +145,9 @@ def record_step_failure(request: FailureRequest, ledger: Ledger, now: datetime) 
     """A failed step leaves a ledger entry; the state machine then pages on-call."""
     entry = ledger.append(
         request.incident_id,
-        EntryDraft(type=EntryType.STEP_FAILED, actor="response", at=now, data=failure_facts(request.step, request.error)),
+        EntryDraft(
+            type=EntryType.STEP_FAILED, actor="response", at=now, data=failure_facts(request.step, request.error)
+        ),
     )
     return FailureRecorded(incident_id=request.incident_id, step=request.step, error=request.error.Error, seq=entry.seq)
 

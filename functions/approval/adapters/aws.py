@@ -1,5 +1,6 @@
 """Approvals on AWS: tokens in DynamoDB, pages on SNS, decisions to Step Functions."""
 
+import json
 from typing import Any
 
 from functions.approval.models import PendingApproval
@@ -43,8 +44,6 @@ class StepFunctionsExecution:
         self._sfn = sfn
 
     def resume(self, task_token: str, output: dict[str, str]) -> None:
-        import json
-
         self._sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
 
     def reject(self, task_token: str, error: str, cause: str) -> None:

@@ -15,9 +15,9 @@ class DynamoControlsStore:
         self._table = table_name
 
     def current(self, store_id: str) -> StoreControls:
-        item = self._db.get_item(
-            TableName=self._table, Key={"store_id": {"S": store_id}}, ConsistentRead=True
-        ).get("Item")
+        item = self._db.get_item(TableName=self._table, Key={"store_id": {"S": store_id}}, ConsistentRead=True).get(
+            "Item"
+        )
         if not item:
             return StoreControls(store_id=store_id, modes=(DegradationMode.NORMAL,))
         return StoreControls.model_validate(json.loads(item["controls"]["S"]))

@@ -1,5 +1,6 @@
 """HTTP API entry point for platform webhooks: verify, normalise, publish, answer fast."""
 
+import base64
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -26,7 +27,7 @@ def shopify_webhook() -> Response[dict[str, str]]:
     return Response(202, "application/json", {"signal_id": signal.signal_id})
 
 
-@app.exception_handler(Rejected)
+@app.exception_handler(Rejected)  # type: ignore[untyped-decorator]
 def rejected(exc: Rejected) -> Response[dict[str, str]]:
     logger.warning("delivery rejected", status=exc.status, reason=exc.reason)
     return Response(exc.status, "application/json", {"error": exc.reason})
@@ -36,8 +37,6 @@ def raw_body(event: dict[str, Any]) -> bytes:
     """The body exactly as the sender sent it: the signature covers these bytes."""
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
-        import base64
-
         return base64.b64decode(body)
     return str(body).encode("utf-8")
 

@@ -1,0 +1,120 @@
+"""The thin-path drill: a signed Shopify webhook in, a contained incident and a verified ledger out.
+
+It drives the local fabric exactly as a platform would (an HTTP API event to the ingest handler)
+and reports what happened: the webhook's answer, the timeline of every step, the response's
+outcome, and the verification of the incident's hash chain. It also sends the same delivery with a
+forged signature and checks that it was refused and emitted nothing.
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bulkhead.local.runtime import LocalFabric
+from bulkhead.local.timeline import Step, steps_from_history
+from functions.common import clients
+from functions.ingest.shopify import sign
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+from functions.ledger.domain import verify_chain
+from functions.ledger.models import ChainVerdict, LedgerEntry
+
+SANDBOX_SHOP = "acme-wealth-eu.myshopify.com"
+SANDBOX_SECRET_ID = "bulkhead/acme-eu/webhook-secret"
+
+
+@dataclass(frozen=True)
+class DrillRun:
+    accepted_status: int
+    forged_status: int
+    forged_emitted: int
+    incident_id: str | None
+    execution_status: str
+    outcome: dict[str, Any]
+    steps: list[Step]
+    entries: list[LedgerEntry]
+    verdict: ChainVerdict | None
+    webhook_to_done_seconds: float
+
+
+def bulk_export_webhook(secret: str, event_id: str = "drill-bulk-export-1") -> tuple[dict[str, str], bytes]:
+    """A `bulk_operations/finish` delivery for an export by an app that is not on the allow-list."""
+    body = json.dumps(
+        {
+            "admin_graphql_api_id": "gid://shopify/BulkOperation/720575940379",
+            "completed_at": "2026-11-27T03:14:15-05:00",
+            "created_at": "2026-11-27T03:10:02-05:00",
+            "error_code": None,
+            "status": "completed",
+            "type": "query",
+            "app_id": 9912345,
+            "customer_ids": [7001, 7002, 7003, 7004],
+        }
+    ).encode()
+    headers = {
+        "content-type": "application/json",
+        "x-shopify-topic": "bulk_operations/finish",
+        "x-shopify-shop-domain": SANDBOX_SHOP,
+        "x-shopify-event-id": event_id,
+        "x-shopify-webhook-id": f"wh-{event_id}",
+        "x-shopify-triggered-at": datetime.now(UTC).isoformat(),
+        "x-shopify-api-version": "2026-10",
+        "x-shopify-hmac-sha256": sign(body, secret),
+    }
+    return headers, body
+
+
+def run_thin_path(fabric: LocalFabric) -> DrillRun:
+    secret = clients.client("secretsmanager").get_secret_value(SecretId=SANDBOX_SECRET_ID)["SecretString"]
+    headers, body = bulk_export_webhook(secret)
+
+    forged = {**headers, "x-shopify-hmac-sha256": sign(body, "not-the-app-secret")}
+    forged_answer = fabric.post("/webhooks/shopify", forged, body)
+    forged_emitted = fabric.pending_routed_events()
+
+    mark = time.monotonic()
+    started = time.perf_counter()
+    answer = fabric.post("/webhooks/shopify", headers, body)
+    fabric.settle()
+    elapsed = time.perf_counter() - started
+
+    if not fabric.executions:
+        return DrillRun(
+            answer.status, forged_answer.status, forged_emitted, None, "NOT_STARTED", {}, [], [], None, elapsed
+        )
+    arn = fabric.executions[-1]
+    execution = fabric.execution(arn)
+    declared = json.loads(execution["input"])
+    incident_id = declared["incident"]["incident_id"]
+    history = clients.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
+    entries = list(store.entries(incident_id))
+    return DrillRun(
+        accepted_status=answer.status,
+        forged_status=forged_answer.status,
+        forged_emitted=forged_emitted,
+        incident_id=incident_id,
+        execution_status=str(execution["status"]),
+        outcome=json.loads(execution.get("output") or "{}"),
+        steps=_ingest_steps(fabric, since=mark) + steps_from_history(history),
+        entries=entries,
+        verdict=verify_chain(incident_id, entries),
+        webhook_to_done_seconds=elapsed,
+    )
+
+
+def _ingest_steps(fabric: LocalFabric, since: float) -> list[Step]:
+    """Ingest and detection run before the state machine: take them from the invocation log."""
+    wall = time.time() - time.monotonic()
+    names = {"bulkhead-ReceiveWebhook": "ReceiveWebhook", "bulkhead-DetectIncident": "DetectIncident"}
+    return [
+        Step(
+            names[i.function_name],
+            datetime.fromtimestamp(wall + i.started, UTC),
+            i.seconds,
+            "failed" if i.error else "ok",
+        )
+        for i in fabric.invocations.items()
+        if i.function_name in names and i.started >= since
+    ]

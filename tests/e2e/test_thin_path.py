@@ -1,0 +1,147 @@
+"""The thin path, end to end on the local fabric: webhook bytes in, verified ledger out."""
+
+import json
+
+import pytest
+
+from bulkhead.local.drill import bulk_export_webhook, run_thin_path
+from bulkhead.local.runtime import LocalFabric
+from functions.common import clients
+from functions.common.errors import PermanentActionFailure, TransientPlatformError
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+from functions.ledger.domain import verify_chain
+
+SECRET = "sandbox-shopify-app-secret-acme-eu"
+
+
+def oncall_inbox(fabric: LocalFabric) -> str:
+    """Subscribe a queue to the on-call topic so a test can read the pages."""
+    sqs = clients.client("sqs")
+    url = sqs.create_queue(QueueName="oncall-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    clients.client("sns").subscribe(TopicArn=fabric.topics["OnCall"], Protocol="sqs", Endpoint=arn)
+    return str(url)
+
+
+def pages(url: str) -> list[str]:
+    messages = clients.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"])["Message"] for m in messages]
+
+
+def ledger_types(fabric: LocalFabric, incident_id: str) -> list[str]:
+    store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
+    return [e.type.value for e in store.entries(incident_id)]
+
+
+def test_a_signed_webhook_runs_the_response_and_leaves_a_verified_ledger(fabric: LocalFabric) -> None:
+    run = run_thin_path(fabric)
+
+    assert (run.forged_status, run.forged_emitted) == (401, 0)
+    assert run.accepted_status == 202
+    assert run.execution_status == "SUCCEEDED"
+    assert run.verdict is not None and run.verdict.valid
+    types = [e.type.value for e in run.entries]
+    assert types[:3] == ["signal.disposition", "incident.declared", "response.planned"]
+    assert types.count("action.planned") == 3
+    assert {"degradation.set", "notification.planned"} <= set(types)
+    assert types[-1] == "incident.closed"
+    assert run.outcome["mode"] == "drill"  # sandbox stores only ever drill
+    controls = clients.client("dynamodb").get_item(
+        TableName=fabric.tables["Controls"], Key={"store_id": {"S": "acme-eu"}}
+    )["Item"]
+    assert json.loads(controls["controls"]["S"])["modes"] == ["account_read_only"]
+    assert [s.name for s in run.steps][:3] == ["ReceiveWebhook", "DetectIncident", "PlanResponse"]
+
+
+def test_the_ledger_holds_no_customer_identifiers(fabric: LocalFabric) -> None:
+    run = run_thin_path(fabric)
+    stored = json.dumps([e.model_dump(mode="json") for e in run.entries])
+    for customer_id in ("7001", "7002", "7003", "7004"):
+        assert customer_id not in stored
+
+
+def test_a_redelivered_webhook_declares_no_second_incident(fabric: LocalFabric) -> None:
+    headers, body = bulk_export_webhook(SECRET, event_id="same")
+    fabric.post("/webhooks/shopify", headers, body)
+    fabric.settle()
+    fabric.post("/webhooks/shopify", headers, body)
+    fabric.settle()
+    incidents = {json.loads(fabric.execution(a)["input"])["incident"]["incident_id"] for a in fabric.executions}
+    assert len(incidents) == 1
+
+
+def test_a_failed_step_is_recorded_and_pages_on_call(fabric: LocalFabric, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = oncall_inbox(fabric)
+
+    def broken(*args: object) -> None:
+        raise PermanentActionFailure("notification provider rejected the account")
+
+    monkeypatch.setattr("functions.notification.handlers.notify_customers.notify_customers", broken)
+    headers, body = bulk_export_webhook(SECRET)
+    fabric.post("/webhooks/shopify", headers, body)
+    fabric.settle()
+
+    execution = fabric.execution(fabric.executions[-1])
+    incident_id = json.loads(execution["input"])["incident"]["incident_id"]
+    assert (execution["status"], execution["error"]) == ("FAILED", "ResponseStopped")
+    types = ledger_types(fabric, incident_id)
+    assert types[-1] == "step.failed"
+    store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
+    failed = list(store.entries(incident_id))[-1]
+    assert failed.data == {
+        "step": "NotifyCustomers",
+        "error": "PermanentActionFailure",
+        "message": "notification provider rejected the account",
+    }
+    assert verify_chain(incident_id, store.entries(incident_id)).valid
+    assert any(incident_id in page and "PermanentActionFailure" in page for page in pages(inbox))
+
+
+def test_a_failed_action_is_recorded_paged_and_the_rest_carry_on(
+    fabric: LocalFabric, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = oncall_inbox(fabric)
+    from functions.containment.handlers import apply_action as step
+
+    real = step.apply_action
+
+    def revoke_fails(request, *args):  # type: ignore[no-untyped-def]
+        if request.action.kind.value == "shopify.revoke_storefront_token":
+            raise PermanentActionFailure("token endpoint refused")
+        return real(request, *args)
+
+    monkeypatch.setattr(step, "apply_action", revoke_fails)
+    headers, body = bulk_export_webhook(SECRET)
+    fabric.post("/webhooks/shopify", headers, body)
+    fabric.settle()
+
+    execution = fabric.execution(fabric.executions[-1])
+    assert execution["status"] == "SUCCEEDED"
+    outcome = json.loads(execution["output"])
+    assert (outcome["actions_failed"], outcome["manual_tasks"]) == (1, 2)
+    assert "action.failed" in ledger_types(fabric, outcome["incident_id"])
+    assert any("token endpoint refused" not in p and "PermanentActionFailure" in p for p in pages(inbox))
+
+
+def test_a_transient_failure_is_retried_not_recorded_as_failed(
+    fabric: LocalFabric, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.degradation.handlers import set_mode as step
+
+    real, attempts = step.set_modes, []
+
+    def flaky(*args):  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise TransientPlatformError("controls table throttled")
+        return real(*args)
+
+    monkeypatch.setattr(step, "set_modes", flaky)
+    headers, body = bulk_export_webhook(SECRET)
+    fabric.post("/webhooks/shopify", headers, body)
+    fabric.settle()
+
+    execution = fabric.execution(fabric.executions[-1])
+    assert execution["status"] == "SUCCEEDED"
+    assert len(attempts) == 2
+    assert "step.failed" not in ledger_types(fabric, json.loads(execution["output"])["incident_id"])
