@@ -28,11 +28,12 @@ def drill(
 ) -> None:
     """Run the whole fabric locally: a signed webhook in, a contained incident and a verified ledger out."""
     from bulkhead.local.drill import run_thin_path
-    from bulkhead.local.runtime import local_fabric
+    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
 
+    level = "INFO" if verbose else "ERROR"
     with (
         console.status("Starting the local fabric (moto, in-process handlers)..."),
-        local_fabric(config_path=config, log_level="INFO" if verbose else "ERROR") as fabric,
+        local_fabric(config_path=config, log_level=level, state_dir=DEFAULT_STATE_DIR) as fabric,
     ):
         run = run_thin_path(fabric)
     render.drill_run(console, run)

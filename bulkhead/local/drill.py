@@ -8,6 +8,7 @@ forged signature and checks that it was refused and emitted nothing.
 
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +39,9 @@ class DrillRun:
     webhook_to_done_seconds: float
 
 
-def bulk_export_webhook(secret: str, event_id: str = "drill-bulk-export-1") -> tuple[dict[str, str], bytes]:
+def bulk_export_webhook(
+    secret: str, event_id: str = "drill-bulk-export-1", app_id: int = 9912345
+) -> tuple[dict[str, str], bytes]:
     """A `bulk_operations/finish` delivery for an export by an app that is not on the allow-list."""
     body = json.dumps(
         {
@@ -48,7 +51,7 @@ def bulk_export_webhook(secret: str, event_id: str = "drill-bulk-export-1") -> t
             "error_code": None,
             "status": "completed",
             "type": "query",
-            "app_id": 9912345,
+            "app_id": app_id,
             "customer_ids": [7001, 7002, 7003, 7004],
         }
     ).encode()
@@ -67,7 +70,10 @@ def bulk_export_webhook(secret: str, event_id: str = "drill-bulk-export-1") -> t
 
 def run_thin_path(fabric: LocalFabric) -> DrillRun:
     secret = clients.client("secretsmanager").get_secret_value(SecretId=SANDBOX_SECRET_ID)["SecretString"]
-    headers, body = bulk_export_webhook(secret)
+    # Each run is a new attack by a new app, so it declares its own incident even within the
+    # correlation window of an earlier drill kept in the local state.
+    run_id = uuid.uuid4()
+    headers, body = bulk_export_webhook(secret, event_id=f"drill-{run_id}", app_id=run_id.int % 10**9)
 
     forged = {**headers, "x-shopify-hmac-sha256": sign(body, "not-the-app-secret")}
     forged_answer = fabric.post("/webhooks/shopify", forged, body)

@@ -32,6 +32,8 @@ ACCOUNT = "123456789012"
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "config" / "bulkhead.local.json"
 DEFAULT_SECRETS = ROOT / "config" / "local-secrets.json"
+# Where the local fabric keeps its tables and buckets between CLI invocations.
+DEFAULT_STATE_DIR = ROOT / ".bulkhead" / "state"
 
 _MOTO: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _PROCESS_ENV = {
@@ -146,8 +148,14 @@ def local_fabric(
     secrets_path: Path = DEFAULT_SECRETS,
     log_level: str = "WARNING",
     tunables: Mapping[str, int] | None = None,
+    state_dir: Path | None = None,
 ) -> Iterator[LocalFabric]:
-    """Start moto, provision the fabric, run the handlers in-process; tear it all down after."""
+    """Start moto, provision the fabric, run the handlers in-process; tear it all down after.
+
+    With `state_dir`, the tables and buckets are restored from it at start and saved to it at the
+    end, so one CLI command sees what the previous one did (`bulkhead drill`, then
+    `bulkhead ledger verify`). Without it the fabric starts empty and leaves nothing behind.
+    """
     with ExitStack() as stack:
         stack.enter_context(_environment({**_PROCESS_ENV, "POWERTOOLS_LOG_LEVEL": log_level}))
         stack.enter_context(mock_aws(config=_MOTO))
@@ -158,7 +166,51 @@ def local_fabric(
         )
         stack.enter_context(_environment(local.settings))
         stack.callback(_forget_process_caches)
+        if state_dir is not None:
+            load_state(state_dir)
+            stack.callback(save_state, state_dir)
         yield local
+
+
+def save_state(state_dir: Path) -> None:
+    """Write every table's items and every bucket's objects (written atomically: temp file, rename)."""
+    dynamodb, s3 = clients.client("dynamodb"), clients.client("s3")
+    state: dict[str, Any] = {"tables": {}, "buckets": {}}
+    for name in dynamodb.list_tables()["TableNames"]:
+        pages = dynamodb.get_paginator("scan").paginate(TableName=name)
+        state["tables"][name] = [item for page in pages for item in page.get("Items", [])]
+    for bucket in s3.list_buckets().get("Buckets", []):
+        objects = state["buckets"].setdefault(bucket["Name"], {})
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
+            for obj in page.get("Contents", []):
+                body = s3.get_object(Bucket=bucket["Name"], Key=obj["Key"])["Body"].read()
+                objects[obj["Key"]] = base64.b64encode(body).decode()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    temporary = state_dir / "fabric.json.tmp"
+    temporary.write_text(json.dumps(state))
+    temporary.replace(state_dir / "fabric.json")
+
+
+def load_state(state_dir: Path) -> None:
+    """Put back what `save_state` wrote, into the tables and buckets the fabric just provisioned."""
+    saved = state_dir / "fabric.json"
+    if not saved.exists():
+        return
+    state = json.loads(saved.read_text())
+    dynamodb, s3 = clients.client("dynamodb"), clients.client("s3")
+    existing_tables = set(dynamodb.list_tables()["TableNames"])
+    for name, items in state["tables"].items():
+        if name not in existing_tables:
+            continue  # a table the fabric no longer has
+        for start in range(0, len(items), 25):
+            batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+            dynamodb.batch_write_item(RequestItems={name: batch})
+    existing_buckets = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for bucket, objects in state["buckets"].items():
+        if bucket not in existing_buckets:
+            continue
+        for key, body in objects.items():
+            s3.put_object(Bucket=bucket, Key=key, Body=base64.b64decode(body))
 
 
 def _forget_process_caches() -> None:
