@@ -60,6 +60,18 @@ class StoreConfig(Message):
     sandbox: bool = False
     # Where the store's customers live (ISO 3166 codes, or EU): drives clocks and notice language.
     jurisdictions: tuple[str, ...] = Field(default=("EU",), min_length=1)
+    # Signals and detection (docs/signals.md). Shopify via EventBridge: the partner event source ARN
+    # (arn:aws:events:<region>::event-source/aws.partner/shopify.com/<app id>/<name>) this shop sends to.
+    partner_event_source_arn: str | None = Field(default=None, pattern=r"^arn:aws:events:[a-z0-9-]+::event-source/")
+    # Signs the tokens that Shopify Flow and operators present (Flow's HTTP request is unsigned).
+    operator_secret_id: str | None = None
+    # Adobe I/O Events: the registration's client id (`recipient_client_id`) and the secret holding
+    # the I/O Events public keys (PEM); Adobe Commerce webhooks use `webhook_secret_id` (a public key).
+    io_events_client_id: str | None = None
+    io_events_public_keys_secret_id: str | None = None
+    # AWS findings (GuardDuty, Macie, Security Hub) belong to the store whose account or bucket they name.
+    aws_account_ids: tuple[str, ...] = ()
+    customer_data_buckets: tuple[str, ...] = ()
 
     @field_validator("shop_domain")
     @classmethod
@@ -90,12 +102,20 @@ class ResponsePolicy(Message):
     max_integrations_per_run: int = Field(default=5, ge=1)
 
 
+class IngestPolicy(Message):
+    # Shopify retries a failed delivery for 4 hours: anything triggered longer ago is a replay.
+    replay_window_seconds: int = Field(default=5 * 3600, ge=300, le=7 * 86_400)
+    max_clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=6_000_000)
+
+
 class FirmConfig(Message):
     firm_name: str = Field(min_length=1)
     contact_point: str = Field(min_length=1, description="DPO or contact point named in notices")
     stores: tuple[StoreConfig, ...] = Field(min_length=1)
     regulators: tuple[RegulatorConfig, ...] = ()
     policy: ResponsePolicy = ResponsePolicy()
+    ingest: IngestPolicy = IngestPolicy()
 
     @model_validator(mode="after")
     def _unique_stores(self) -> "FirmConfig":

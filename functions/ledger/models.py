@@ -13,6 +13,7 @@ GENESIS_HASH = "0" * 64
 
 class EntryType(StrEnum):
     SIGNAL_DISPOSITION = "signal.disposition"
+    SIGNAL_DISPOSITIONS_COUNTED = "signal.dispositions_counted"
     INCIDENT_DECLARED = "incident.declared"
     INCIDENT_CLASSIFIED = "incident.classified"
     RESPONSE_PLANNED = "response.planned"
