@@ -45,6 +45,7 @@ class Regime(StrEnum):
     FTC_SAFEGUARDS = "ftc_safeguards"
     SEC_8K_105 = "sec_8k_1_05"
     CALIFORNIA_1798_82 = "california_1798_82"
+    US_STATE_BREACH = "us_state_breach"  # other states' breach-notice laws, one clock per state
 
 
 class StoreConfig(Message):
@@ -90,6 +91,16 @@ class Mode(StrEnum):
 class RegulatorConfig(Message):
     regime: Regime
     authority: str = Field(min_length=1)
+    # Limit this regulator to incidents touching these jurisdictions; empty: the regime's own scope.
+    jurisdictions: tuple[str, ...] = ()
+
+
+class EscalationStage(Message):
+    """Who is paged at one stage of an approval; a stage that times out escalates to the next."""
+
+    name: Slug
+    # Pages go to the on-call topic with a `stage` message attribute: subscriptions filter on it.
+    pagerduty_routing_key_secret_id: str | None = None
 
 
 class ResponsePolicy(Message):
@@ -100,6 +111,15 @@ class ResponsePolicy(Message):
     max_customers_per_run: int = Field(default=10_000, ge=1)
     max_tokens_per_run: int = Field(default=10, ge=1)
     max_integrations_per_run: int = Field(default=5, ge=1)
+    # Approval escalation: each stage waits ApprovalTimeoutSeconds; when the last one times out,
+    # incidents at or above `proceed_on_timeout_from` are contained anyway, the rest stop.
+    escalation: tuple[EscalationStage, ...] = Field(
+        default=(EscalationStage(name="on-call"), EscalationStage(name="security-lead")), min_length=1
+    )
+    proceed_on_timeout_from: Severity = Severity.HIGH
+    # Signed approval links: the deployed API's base URL and the HMAC key's secret id.
+    approval_link_base_url: HttpUrl | None = None
+    approval_link_secret_id: str | None = None
 
 
 class IngestPolicy(Message):
