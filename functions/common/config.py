@@ -48,6 +48,16 @@ class Regime(StrEnum):
     US_STATE_BREACH = "us_state_breach"  # other states' breach-notice laws, one clock per state
 
 
+class Branding(Message):
+    """How the store's customer notices look: the name customers know, colour, logo, help page."""
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    accent_color: str = Field(default="#1f3a5f", pattern=r"^#[0-9a-fA-F]{6}$")
+    logo_url: HttpUrl | None = None
+    help_url: HttpUrl | None = None
+    default_language: str = Field(default="en", pattern=r"^(en|de|fr|es)$")
+
+
 class StoreConfig(Message):
     store_id: Slug
     platform: Platform
@@ -73,6 +83,7 @@ class StoreConfig(Message):
     # AWS findings (GuardDuty, Macie, Security Hub) belong to the store whose account or bucket they name.
     aws_account_ids: tuple[str, ...] = ()
     customer_data_buckets: tuple[str, ...] = ()
+    branding: Branding = Branding()
 
     @field_validator("shop_domain")
     @classmethod
@@ -129,6 +140,18 @@ class IngestPolicy(Message):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=6_000_000)
 
 
+class NoticeSettings(Message):
+    """Customer notice delivery: SES sender and configuration set, SMS pacing, the drill sink."""
+
+    sender: str = Field(default="security-notices@bulkhead.invalid", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    configuration_set: str = Field(default="bulkhead-notices", min_length=1, max_length=64)
+    # Drills and sandbox stores send here, never to a customer: the SES mailbox simulator by default.
+    drill_sink_email: str = Field(default="success@simulator.amazonses.com", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    drill_sink_phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{7,14}$")
+    sms_max_rate: float = Field(default=1.0, gt=0, le=1000, description="SMS/s of the origination number")
+    sms_part_price_usd: float = Field(default=0.01, gt=0, description="one SMS part, to respect the spend limit")
+
+
 class FirmConfig(Message):
     firm_name: str = Field(min_length=1)
     contact_point: str = Field(min_length=1, description="DPO or contact point named in notices")
@@ -136,6 +159,7 @@ class FirmConfig(Message):
     regulators: tuple[RegulatorConfig, ...] = ()
     policy: ResponsePolicy = ResponsePolicy()
     ingest: IngestPolicy = IngestPolicy()
+    notices: NoticeSettings = NoticeSettings()
 
     @model_validator(mode="after")
     def _unique_stores(self) -> "FirmConfig":
