@@ -33,6 +33,8 @@ class EntryType(StrEnum):
     NOTIFICATION_PLANNED = "notification.planned"
     NOTIFICATION_BATCH_SENT = "notification.batch_sent"
     NOTIFICATION_BOUNCED = "notification.bounced"
+    NOTIFICATION_COMPLETED = "notification.completed"
+    REGULATOR_NOTICE_DRAFTED = "regulator.notice_drafted"
     CLOCK_STARTED = "clock.started"
     CLOCK_MET = "clock.met"
     CLOCK_MISSED = "clock.missed"
