@@ -22,6 +22,8 @@ from typing import Any
 from moto import mock_aws
 
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
+from bulkhead.sandbox.local import start_sandboxes
+from bulkhead.sandbox.stores import SandboxStore
 from functions.common import clients, config, wiring
 from functions.common.bus import ROUTES, Route
 from functions.common.settings import Env
@@ -67,6 +69,7 @@ class LocalFabric:
     executions: list[str] = field(default_factory=list)
     invocations: InvocationLog = field(default_factory=InvocationLog)
     settings: dict[str, str] = field(default_factory=dict)
+    sandboxes: dict[str, SandboxStore] = field(default_factory=dict)  # store id -> running sandbox store
 
     # --- driving the fabric -------------------------------------------------------------
 
@@ -161,9 +164,9 @@ def local_fabric(
         stack.enter_context(mock_aws(config=_MOTO))
         _forget_process_caches()
         local = LocalFabric(invocations=stack.enter_context(in_process_lambda()))
-        _provision(
-            local, config_path.read_text(), json.loads(secrets_path.read_text()), tunables or fabric.LOCAL_TUNABLES
-        )
+        secrets = json.loads(secrets_path.read_text())
+        config_text, local.sandboxes = start_sandboxes(config_path.read_text(), secrets, stack)
+        _provision(local, config_text, secrets, tunables or fabric.LOCAL_TUNABLES)
         stack.enter_context(_environment(local.settings))
         stack.callback(_forget_process_caches)
         if state_dir is not None:

@@ -1,0 +1,1 @@
+"""Sandbox GraphQL operations, one module per resource; every module here is loaded on start."""
