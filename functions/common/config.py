@@ -152,6 +152,14 @@ class NoticeSettings(Message):
     sms_part_price_usd: float = Field(default=0.01, gt=0, description="one SMS part, to respect the spend limit")
 
 
+class ResponseSlas(Message):
+    """The firm's own targets, from awareness: drills are scored against these and the legal clocks."""
+
+    detect_seconds: float = Field(default=300, gt=0, le=86_400)
+    contain_seconds: float = Field(default=900, gt=0, le=86_400)
+    notify_seconds: float = Field(default=3600, gt=0, le=604_800)
+
+
 class FirmConfig(Message):
     firm_name: str = Field(min_length=1)
     contact_point: str = Field(min_length=1, description="DPO or contact point named in notices")
@@ -160,6 +168,7 @@ class FirmConfig(Message):
     policy: ResponsePolicy = ResponsePolicy()
     ingest: IngestPolicy = IngestPolicy()
     notices: NoticeSettings = NoticeSettings()
+    slas: ResponseSlas = ResponseSlas()
 
     @model_validator(mode="after")
     def _unique_stores(self) -> "FirmConfig":
