@@ -1,0 +1,407 @@
+"""Start, remind, file and sweep regulatory clocks. Every change is a ledger entry."""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from functions.clocks.models import (
+    Clock,
+    ClocksStarted,
+    ClockStatus,
+    FileRequest,
+    Reminder,
+    SkippedRegime,
+    StartClocksRequest,
+    StartEvent,
+    StartEventRequest,
+    SweepResult,
+)
+from functions.clocks.ports import ClockStore, ReminderScheduler
+from functions.clocks.rules import (
+    CALIFORNIA_AG_MIN_RESIDENTS,
+    FTC_MIN_CONSUMERS,
+    HIGH_RISK,
+    RULES,
+    RegimeRule,
+    StageRule,
+    clock_id,
+    state_stage,
+)
+from functions.common.config import FirmConfig, Mode, Regime
+from functions.common.errors import BulkheadError
+from functions.detection.models import Incident
+from functions.ledger.models import EntryDraft, EntryType
+from functions.ledger.ports import Ledger
+from functions.paging.models import Page
+from functions.paging.ports import Pager
+
+ACTOR = "clocks"
+REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=4), timedelta(hours=1))
+NEAR = timedelta(hours=4)  # a clock with less left than this is "near": alarmed and shown in red
+
+
+class UnknownClock(BulkheadError):
+    """No such clock for the incident (the message lists the clocks it has)."""
+
+
+class ClockAlreadyStopped(BulkheadError):
+    """The clock was already filed."""
+
+
+class ClockNotWaiting(BulkheadError):
+    """The clock's start event is not one a person records, or it already started."""
+
+
+# --- which clocks an incident gets -------------------------------------------------------------
+
+
+def plan_clocks(incident: Incident, mode: Mode, config: FirmConfig) -> tuple[list[Clock], list[SkippedRegime]]:
+    """The clocks this incident starts, and every regime considered but not started (with why)."""
+    configured = {r.regime: r for r in config.regulators}
+    clocks: list[Clock] = []
+    skipped: list[SkippedRegime] = []
+    for regime, rule in RULES.items():
+        regulator = configured.get(regime)
+        if regime is Regime.GDPR_ART34 and regulator is None and Regime.GDPR_ART33 in configured:
+            regulator = configured[Regime.GDPR_ART33]  # Art. 34 follows Art. 33's supervisory authority
+        if regulator is None and not rule.by_jurisdiction:
+            continue
+        scope = regulator.jurisdictions if regulator and regulator.jurisdictions else None
+        touched = [j for j in incident.jurisdictions if (j.upper() in scope if scope else rule.in_scope(j))]
+        if not touched:
+            skipped.append(SkippedRegime(clock_id=regime.value, reason="no affected jurisdiction in its scope"))
+            continue
+        reason = _not_applicable(regime, incident)
+        if reason:
+            skipped.append(SkippedRegime(clock_id=regime.value, reason=reason))
+            continue
+        authority = regulator.authority if regulator else rule.default_authority
+        for stage in _stages(rule, touched):
+            if stage.start_event is StartEvent.FILING:
+                continue  # starts when the stage before it is filed
+            if regime is Regime.US_STATE_BREACH:
+                authority = f"Attorney General ({stage.stage})"
+            clocks.append(_new_clock(incident, mode, regime, stage, authority))
+    return clocks, skipped
+
+
+def _stages(rule: RegimeRule, touched: list[str]) -> tuple[StageRule, ...]:
+    if rule.regime is Regime.US_STATE_BREACH:
+        return tuple(state_stage(code) for code in dict.fromkeys(j.upper() for j in touched))
+    return rule.stages
+
+
+def _not_applicable(regime: Regime, incident: Incident) -> str | None:
+    if regime is Regime.GDPR_ART34 and not HIGH_RISK.intersection(incident.data_categories):
+        return "no high-risk data categories (Art. 34 needs a high risk to people)"
+    if regime is Regime.FTC_SAFEGUARDS and _customers(incident) < FTC_MIN_CONSUMERS:
+        return f"{_customers(incident)} consumers affected, fewer than {FTC_MIN_CONSUMERS}"
+    return None
+
+
+def _customers(incident: Incident) -> int:
+    return sum(1 for s in incident.scope.subject_ids if s.startswith("customer:"))
+
+
+def _start_time(event: StartEvent, incident: Incident) -> datetime | None:
+    """When the start event happened, if detection knows it; None: a person records it."""
+    if event in (StartEvent.AWARENESS, StartEvent.DISCOVERY):
+        return incident.aware_at
+    if event in (StartEvent.CLASSIFICATION, StartEvent.DETERMINATION):
+        return incident.declared_at  # declaring is the classification and the determination
+    return None
+
+
+def _new_clock(incident: Incident, mode: Mode, regime: Regime, stage: StageRule, authority: str) -> Clock:
+    started = _start_time(stage.start_event, incident)
+    return Clock(
+        incident_id=incident.incident_id,
+        clock_id=clock_id(regime, stage.stage),
+        regime=regime,
+        stage=stage.stage,
+        authority=authority,
+        notify=stage.notify,
+        rule=stage.rule,
+        statutory=stage.statutory,
+        start_event=stage.start_event,
+        started_at=started,
+        deadline=stage.deadline.due(started, incident.aware_at) if started else None,
+        status=ClockStatus.OPEN if started else ClockStatus.WAITING,
+        severity=incident.severity,
+        store_id=incident.store_id,
+        mode=mode,
+    )
+
+
+# --- starting -----------------------------------------------------------------------------------
+
+
+def start_clocks(
+    request: StartClocksRequest,
+    config: FirmConfig,
+    store: ClockStore,
+    scheduler: ReminderScheduler,
+    ledger: Ledger,
+    now: datetime,
+) -> ClocksStarted:
+    """Start every clock the incident owes; safe to run twice (a redelivered step starts nothing new)."""
+    clocks, skipped = plan_clocks(request.incident, request.mode, config)
+    reminders = 0
+    if request.mode is not Mode.DRY_RUN:
+        for clock in clocks:
+            if store.put_new(clock):
+                _record_start(clock, ledger, now)
+                reminders += _schedule_reminders(clock, scheduler, now)
+    opened = [c for c in clocks if c.status is ClockStatus.OPEN]
+    return ClocksStarted(
+        incident_id=request.incident.incident_id,
+        started=tuple(c.clock_id for c in opened),
+        waiting=tuple(c.clock_id for c in clocks if c.status is ClockStatus.WAITING),
+        skipped=tuple(skipped),
+        reminders=reminders,
+        soonest_deadline=min((c.deadline for c in opened if c.deadline), default=None),
+    )
+
+
+def _record_start(clock: Clock, ledger: Ledger, now: datetime, actor: str = ACTOR) -> None:
+    ledger.append(
+        clock.incident_id,
+        EntryDraft(
+            type=EntryType.CLOCK_STARTED,
+            actor=actor,
+            at=now,
+            data={
+                "clock": clock.clock_id,
+                "authority": clock.authority,
+                "start_event": clock.start_event.value,
+                "started_at": clock.started_at.isoformat() if clock.started_at else None,
+                "deadline": clock.deadline.isoformat() if clock.deadline else None,
+                "rule": clock.rule,
+                "statutory": clock.statutory,
+                "status": clock.status.value,
+            },
+        ),
+    )
+
+
+def reminder_name(clock: Clock, offset: timedelta) -> str:
+    """A schedule name (at most 64 characters of [0-9A-Za-z-_.]) unique per clock and offset."""
+    digest = hashlib.sha256(f"{clock.incident_id}|{clock.clock_id}".encode()).hexdigest()[:24]
+    return f"bh-{digest}-t{int(offset.total_seconds() // 3600)}h"
+
+
+def reminders_for(clock: Clock, now: datetime) -> list[Reminder]:
+    """T-24h, T-4h and T-1h before the deadline, those still in the future."""
+    if clock.deadline is None or clock.status is not ClockStatus.OPEN:
+        return []
+    result = []
+    for offset in REMINDER_OFFSETS:
+        at = clock.deadline - offset
+        if at <= now:
+            continue
+        hours = int(offset.total_seconds() // 3600)
+        result.append(
+            Reminder(
+                name=reminder_name(clock, offset),
+                incident_id=clock.incident_id,
+                clock_id=clock.clock_id,
+                at=at,
+                subject=f"Bulkhead: {clock.clock_id} due in {hours} h",
+                message=(
+                    f"Incident {clock.incident_id}: the {clock.clock_id} notice to {clock.authority} is due "
+                    f"{clock.deadline:%Y-%m-%d %H:%M} UTC ({hours} h from this reminder; {clock.rule}). "
+                    f"When filed: bulkhead clock file {clock.incident_id} {clock.clock_id} --reference <receipt>"
+                ),
+            )
+        )
+    return result
+
+
+def _schedule_reminders(clock: Clock, scheduler: ReminderScheduler, now: datetime) -> int:
+    if clock.mode is Mode.DRY_RUN:
+        return 0
+    reminders = reminders_for(clock, now)
+    for reminder in reminders:
+        scheduler.schedule(reminder)
+    return len(reminders)
+
+
+def _cancel_reminders(clock: Clock, scheduler: ReminderScheduler) -> None:
+    for offset in REMINDER_OFFSETS:
+        scheduler.cancel(reminder_name(clock, offset))
+
+
+# --- a person records an event ------------------------------------------------------------------
+
+
+def now_max() -> datetime:
+    return datetime.max.replace(tzinfo=UTC)
+
+
+def resolve(clocks: list[Clock], incident_id: str, wanted: str, statuses: tuple[ClockStatus, ...]) -> Clock:
+    """`regime/stage` exactly, or a bare regime: its earliest stage in one of `statuses`."""
+    exact = next((c for c in clocks if c.clock_id == wanted), None)
+    if exact:
+        return exact
+    matching = [c for c in clocks if c.regime.value == wanted and c.status in statuses]
+    if matching:
+        return min(matching, key=lambda c: (c.deadline is None, c.deadline or c.started_at or now_max()))
+    known = ", ".join(sorted(c.clock_id for c in clocks)) or "none"
+    raise UnknownClock(f"incident {incident_id} has no clock {wanted!r} (its clocks: {known})")
+
+
+def file_clock(
+    request: FileRequest, store: ClockStore, scheduler: ReminderScheduler, ledger: Ledger, now: datetime
+) -> Clock:
+    """Stop a clock with the filing's reference; start the stages its filing opens."""
+    clocks = store.for_incident(request.incident_id)
+    clock = resolve(clocks, request.incident_id, request.clock, (ClockStatus.OPEN, ClockStatus.MISSED))
+    if clock.filed_at is not None:
+        raise ClockAlreadyStopped(
+            f"{clock.clock_id} was filed at {clock.filed_at:%Y-%m-%d %H:%M} UTC ({clock.reference})"
+        )
+    if clock.status is ClockStatus.WAITING:
+        raise ClockNotWaiting(
+            f"{clock.clock_id} has not started: its start event ({clock.start_event}) is not recorded"
+        )
+    filed_at = request.filed_at or now
+    late = clock.deadline is not None and filed_at > clock.deadline
+    status = ClockStatus.MISSED if late else ClockStatus.MET
+    stopped = clock.model_copy(
+        update={
+            "status": status,
+            "filed_at": filed_at,
+            "reference": request.reference,
+            "filed_by": request.filed_by,
+            "recipients": request.recipients,
+        }
+    )
+    if late and clock.status is ClockStatus.OPEN:
+        stopped = stopped.model_copy(update={"missed_at": clock.deadline})
+    if not store.replace(stopped, clock.status):
+        raise ClockAlreadyStopped(f"{clock.clock_id} changed while filing; look again with `bulkhead clocks`")
+    facts = {
+        "clock": clock.clock_id,
+        "reference": request.reference,
+        "filed_at": filed_at.isoformat(),
+        "deadline": clock.deadline.isoformat() if clock.deadline else None,
+        "late": late,
+        "recipients": request.recipients,
+    }
+    entry_type = EntryType.CLOCK_MISSED if late and clock.status is ClockStatus.OPEN else EntryType.CLOCK_MET
+    if late and clock.status is ClockStatus.MISSED:
+        entry_type = EntryType.CLOCK_FILED_LATE
+    ledger.append(
+        clock.incident_id, EntryDraft(type=entry_type, actor=f"operator:{request.filed_by}", at=now, data=facts)
+    )
+    _cancel_reminders(clock, scheduler)
+    _start_following(stopped, clocks, filed_at, scheduler, store, ledger, now, request.filed_by)
+    return stopped
+
+
+def _start_following(
+    filed: Clock,
+    clocks: list[Clock],
+    filed_at: datetime,
+    scheduler: ReminderScheduler,
+    store: ClockStore,
+    ledger: Ledger,
+    now: datetime,
+    operator: str,
+) -> None:
+    rule = RULES[filed.regime]
+    for stage in rule.stages:
+        if stage.after != filed.stage or any(c.clock_id == clock_id(filed.regime, stage.stage) for c in clocks):
+            continue
+        # An unknown count starts the AG clock anyway: notifying the AG needlessly is the safe error.
+        few = filed.recipients is not None and filed.recipients <= CALIFORNIA_AG_MIN_RESIDENTS
+        if filed.regime is Regime.CALIFORNIA_1798_82 and few:
+            continue
+        clock = Clock(
+            incident_id=filed.incident_id,
+            clock_id=clock_id(filed.regime, stage.stage),
+            regime=filed.regime,
+            stage=stage.stage,
+            authority=filed.authority,
+            notify=stage.notify,
+            rule=stage.rule,
+            statutory=stage.statutory,
+            start_event=stage.start_event,
+            started_at=filed_at,
+            deadline=stage.deadline.due(filed_at, filed_at),
+            status=ClockStatus.OPEN,
+            severity=filed.severity,
+            store_id=filed.store_id,
+            mode=filed.mode,
+        )
+        if store.put_new(clock):
+            _record_start(clock, ledger, now, actor=f"operator:{operator}")
+            _schedule_reminders(clock, scheduler, now)
+
+
+def record_start_event(
+    request: StartEventRequest, store: ClockStore, scheduler: ReminderScheduler, ledger: Ledger, now: datetime
+) -> Clock:
+    """A person records a start event (SEC 8-K materiality determination): the clock starts then."""
+    clocks = store.for_incident(request.incident_id)
+    clock = resolve(clocks, request.incident_id, request.clock, (ClockStatus.WAITING,))
+    if clock.status is not ClockStatus.WAITING:
+        raise ClockNotWaiting(f"{clock.clock_id} already started at {clock.started_at:%Y-%m-%d %H:%M} UTC")
+    stage = next(s for s in _stages(RULES[clock.regime], [clock.stage]) if s.stage == clock.stage)
+    started = clock.model_copy(
+        update={
+            "started_at": request.at,
+            "deadline": stage.deadline.due(request.at, request.at),
+            "status": ClockStatus.OPEN,
+        }
+    )
+    if not store.replace(started, ClockStatus.WAITING):
+        raise ClockNotWaiting(f"{clock.clock_id} changed meanwhile; look again with `bulkhead clocks`")
+    _record_start(started, ledger, now, actor=f"operator:{request.recorded_by}")
+    _schedule_reminders(started, scheduler, now)
+    return started
+
+
+# --- the sweep ----------------------------------------------------------------------------------
+
+
+def sweep(store: ClockStore, ledger: Ledger, pager: Pager, now: datetime) -> SweepResult:
+    """Mark every open clock past its deadline as missed, record it and page on-call."""
+    live = store.live()
+    missed: list[str] = []
+    for clock in live:
+        if clock.status is not ClockStatus.OPEN or clock.deadline is None or clock.deadline > now:
+            continue
+        late = clock.model_copy(update={"status": ClockStatus.MISSED, "missed_at": clock.deadline})
+        if not store.replace(late, ClockStatus.OPEN):
+            continue  # filed or swept by someone else meanwhile
+        ledger.append(
+            clock.incident_id,
+            EntryDraft(
+                type=EntryType.CLOCK_MISSED,
+                actor=ACTOR,
+                at=now,
+                data={"clock": clock.clock_id, "deadline": clock.deadline.isoformat(), "authority": clock.authority},
+            ),
+        )
+        pager.page(
+            Page(
+                subject=f"Bulkhead: {clock.clock_id} deadline MISSED",
+                message=(
+                    f"Incident {clock.incident_id}: the {clock.clock_id} notice to {clock.authority} was due "
+                    f"{clock.deadline:%Y-%m-%d %H:%M} UTC and is not recorded as filed. File now, then run "
+                    f"`bulkhead clock file {clock.incident_id} {clock.clock_id} --reference <receipt>`."
+                ),
+                incident_id=clock.incident_id,
+                severity="critical",
+                dedup_key=f"{clock.incident_id}/{clock.clock_id}/missed",
+            )
+        )
+        missed.append(f"{clock.incident_id}/{clock.clock_id}")
+    still_open = [c for c in live if c.status is ClockStatus.OPEN and c.deadline and c.deadline > now]
+    left = [c.seconds_left(now) or 0.0 for c in still_open]
+    return SweepResult(
+        open_clocks=len(still_open),
+        missed=tuple(missed),
+        near=sum(1 for s in left if s <= NEAR.total_seconds()),
+        soonest_seconds_left=min(left, default=None),
+    )

@@ -1,0 +1,111 @@
+"""Regulatory clocks: one per (incident, regime, stage), each from its own start event."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from functions.common.config import Mode, Regime, Severity
+from functions.common.models import Message
+from functions.detection.models import Incident
+
+
+class StartEvent(StrEnum):
+    AWARENESS = "awareness"  # the firm became aware of the breach
+    DISCOVERY = "discovery"  # the breach was discovered (state laws, FTC)
+    CLASSIFICATION = "classification"  # classified as major (DORA)
+    DETERMINATION = "determination"  # determined that a reportable event occurred (NYDFS)
+    MATERIALITY = "materiality"  # determined to be material (SEC 8-K): recorded by a person
+    FILING = "filing"  # the preceding stage was filed
+
+
+class ClockStatus(StrEnum):
+    WAITING = "waiting"  # its start event has not happened yet
+    OPEN = "open"
+    MET = "met"  # filed before the deadline
+    MISSED = "missed"  # the deadline passed unfiled (a late filing still stops it)
+
+
+class Clock(Message):
+    """One legal deadline of one incident, as stored and shown."""
+
+    incident_id: str
+    clock_id: str = Field(description="regime, or regime/stage")
+    regime: Regime
+    stage: str = ""
+    authority: str
+    notify: str = Field(description="who must be notified")
+    rule: str = Field(description="the deadline rule in words")
+    statutory: bool = True  # False: no fixed statutory period, Bulkhead's own target
+    start_event: StartEvent
+    started_at: datetime | None = None
+    deadline: datetime | None = None
+    status: ClockStatus
+    severity: Severity
+    store_id: str
+    mode: Mode
+    filed_at: datetime | None = None
+    reference: str | None = None
+    filed_by: str | None = None
+    recipients: int | None = Field(default=None, ge=0, description="how many were notified (a count)")
+    missed_at: datetime | None = None
+
+    def seconds_left(self, now: datetime) -> float | None:
+        return None if self.deadline is None else (self.deadline - now).total_seconds()
+
+
+class StartClocksRequest(Message):
+    """Input of the StartClocks step."""
+
+    incident: Incident
+    mode: Mode
+
+
+class SkippedRegime(Message):
+    clock_id: str
+    reason: str
+
+
+class ClocksStarted(Message):
+    incident_id: str
+    started: tuple[str, ...]
+    waiting: tuple[str, ...]
+    skipped: tuple[SkippedRegime, ...]
+    reminders: int
+    soonest_deadline: datetime | None = None
+
+
+class FileRequest(Message):
+    """Stop a clock: the notification it counts down to was filed."""
+
+    incident_id: str
+    clock: str = Field(min_length=1, description="regime (earliest open stage) or regime/stage")
+    reference: str = Field(min_length=1, max_length=200, description="the authority's case or receipt number")
+    filed_by: str = Field(min_length=1, max_length=128)
+    filed_at: datetime | None = None
+    recipients: int | None = Field(default=None, ge=0, description="how many were notified, if a count matters")
+
+
+class StartEventRequest(Message):
+    """Record a start event a person determines (materiality for SEC 8-K)."""
+
+    incident_id: str
+    clock: str = Field(min_length=1)
+    at: datetime
+    recorded_by: str = Field(min_length=1, max_length=128)
+
+
+class Reminder(Message):
+    name: str
+    incident_id: str
+    clock_id: str
+    at: datetime
+    subject: str
+    message: str
+
+
+class SweepResult(Message):
+    open_clocks: int
+    missed: tuple[str, ...]
+    near: int
+    soonest_seconds_left: float | None = None

@@ -1,0 +1,34 @@
+"""Pages on the on-call SNS topic; each subscription filters on the `stage` attribute."""
+
+from typing import Any
+
+from functions.paging.models import Page
+
+
+class SnsPager:
+    def __init__(self, sns: Any, topic_arn: str) -> None:
+        self._sns = sns
+        self._topic = topic_arn
+
+    def page(self, page: Page) -> None:
+        self._sns.publish(
+            TopicArn=self._topic,
+            Subject=page.subject,
+            Message=page.message,
+            MessageAttributes={
+                "stage": {"DataType": "String", "StringValue": page.stage},
+                "severity": {"DataType": "String", "StringValue": page.severity},
+                "incident_id": {"DataType": "String", "StringValue": page.incident_id},
+            },
+        )
+
+
+class FanOutPager:
+    """Every pager gets the page; SNS first, so a PagerDuty outage never hides the SNS page."""
+
+    def __init__(self, *pagers: Any) -> None:
+        self._pagers = pagers
+
+    def page(self, page: Page) -> None:
+        for pager in self._pagers:
+            pager.page(page)

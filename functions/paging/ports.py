@@ -1,0 +1,9 @@
+"""Where pages go."""
+
+from typing import Protocol
+
+from functions.paging.models import Page
+
+
+class Pager(Protocol):
+    def page(self, page: Page) -> None: ...
