@@ -22,6 +22,9 @@ class Access(StrEnum):
     CONTROLS_READ = "controls:read"
     APPROVALS_WRITE = "approvals:write"
     ONCALL_PUBLISH = "oncall:publish"
+    IDEMPOTENCY = "idempotency:use"  # Get/Put/Update/DeleteItem on the idempotency table (Powertools)
+    DISPOSITIONS_WRITE = "dispositions:write"  # UpdateItem (counters) on the dispositions table
+    DISPOSITIONS_READ = "dispositions:read"  # Query by day, for auditors
 
 
 @dataclass(frozen=True)
@@ -60,17 +63,57 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "ReceiveWebhook",
         "functions.ingest.handlers.receive_webhook.handler",
-        "Verifies platform webhooks and puts signals on the bus",
-        (Env.CONFIG_PARAMETER, Env.EVENT_BUS),
-        (Access.CONFIG_READ, Access.SECRETS_READ, Access.BUS_PUT),
+        "Verifies Shopify webhooks (HMAC), deduplicates and puts signals on the bus",
+        (Env.CONFIG_PARAMETER, Env.EVENT_BUS, Env.IDEMPOTENCY_TABLE),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.BUS_PUT, Access.IDEMPOTENCY),
+        timeout_seconds=5,
+    ),
+    FunctionSpec(
+        "ReceiveFlowRequest",
+        "functions.ingest.handlers.receive_flow_request.handler",
+        "Checks Shopify Flow requests' tokens and puts signals on the bus",
+        (Env.CONFIG_PARAMETER, Env.EVENT_BUS, Env.IDEMPOTENCY_TABLE),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.BUS_PUT, Access.IDEMPOTENCY),
+        timeout_seconds=5,
+    ),
+    FunctionSpec(
+        "ReceiveAdobeCommerceWebhook",
+        "functions.ingest.handlers.receive_adobe_webhook.handler",
+        "Verifies Adobe Commerce webhook signatures and puts signals on the bus",
+        (Env.CONFIG_PARAMETER, Env.EVENT_BUS, Env.IDEMPOTENCY_TABLE),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.BUS_PUT, Access.IDEMPOTENCY),
+        timeout_seconds=5,
+    ),
+    FunctionSpec(
+        "ReceiveIoEvent",
+        "functions.ingest.handlers.receive_io_event.handler",
+        "Verifies Adobe I/O Events deliveries and puts signals on the bus",
+        (Env.CONFIG_PARAMETER, Env.EVENT_BUS, Env.IDEMPOTENCY_TABLE),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.BUS_PUT, Access.IDEMPOTENCY),
+        timeout_seconds=5,
+    ),
+    FunctionSpec(
+        "DeclareIncident",
+        "functions.ingest.handlers.declare_incident.handler",
+        "Takes operators' authenticated incident declarations",
+        (Env.CONFIG_PARAMETER, Env.EVENT_BUS, Env.IDEMPOTENCY_TABLE),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.BUS_PUT, Access.IDEMPOTENCY),
+        timeout_seconds=5,
+    ),
+    FunctionSpec(
+        "ReceivePlatformEvent",
+        "functions.ingest.handlers.receive_platform_event.handler",
+        "Takes Shopify partner events and AWS security findings from EventBridge",
+        (Env.CONFIG_PARAMETER, Env.EVENT_BUS, Env.IDEMPOTENCY_TABLE),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.BUS_PUT, Access.IDEMPOTENCY),
         timeout_seconds=5,
     ),
     FunctionSpec(
         "DetectIncident",
         "functions.detection.handlers.detect_incident.handler",
         "Correlates signals into incidents and records every disposition",
-        (Env.CONFIG_PARAMETER, Env.EVENT_BUS, *_LEDGER),
-        (Access.CONFIG_READ, Access.BUS_PUT, *_STEP),
+        (Env.CONFIG_PARAMETER, Env.EVENT_BUS, Env.DISPOSITIONS_TABLE, *_LEDGER),
+        (Access.CONFIG_READ, Access.BUS_PUT, Access.DISPOSITIONS_WRITE, Access.DISPOSITIONS_READ, *_STEP),
     ),
     FunctionSpec(
         "PlanResponse",
@@ -143,12 +186,22 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("Ledger", "incident_id", ("seq", "N"), Env.LEDGER_TABLE),
     TableSpec("Controls", "store_id", None, Env.CONTROLS_TABLE),
     TableSpec("Approvals", "incident_id", None, Env.APPROVALS_TABLE, ttl_attribute="expires_at"),
+    TableSpec("Idempotency", "id", None, Env.IDEMPOTENCY_TABLE, ttl_attribute="expiration"),
+    # Per day, per correlation window: how many signals were ignored, merged or declared, and why.
+    TableSpec("Dispositions", "day", ("window", "S"), Env.DISPOSITIONS_TABLE),
 )
 
 TOPICS: tuple[str, ...] = ("OnCall",)
 
 # HTTP API routes: (method, path, function name).
-HTTP_ROUTES: tuple[tuple[str, str, str], ...] = (("POST", "/webhooks/shopify", "ReceiveWebhook"),)
+HTTP_ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("POST", "/webhooks/shopify", "ReceiveWebhook"),
+    ("POST", "/webhooks/shopify-flow", "ReceiveFlowRequest"),
+    ("POST", "/webhooks/adobe-commerce", "ReceiveAdobeCommerceWebhook"),
+    ("POST", "/webhooks/adobe-io", "ReceiveIoEvent"),
+    ("GET", "/webhooks/adobe-io", "ReceiveIoEvent"),
+    ("POST", "/incidents", "DeclareIncident"),
+)
 
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (
     StateMachineSpec(

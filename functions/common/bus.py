@@ -36,11 +36,31 @@ class Route:
     # Which part of the event the target receives: the function gets the whole event, the state
     # machine gets `detail` (its input contract).
     input_path: str | None = None
+    # Which bus the rule listens on: Bulkhead's own, the account's default bus (where AWS services put
+    # GuardDuty, Macie and Security Hub findings) or the Shopify partner event bus.
+    source_bus: Literal["fabric", "default", "partner"] = "fabric"
 
 
 ROUTES: tuple[Route, ...] = (
     Route("SignalsToDetection", SIGNAL_RECEIVED.pattern, "function", "DetectIncident"),
     Route("IncidentsToResponse", INCIDENT_DECLARED.pattern, "state_machine", "Response", "$.detail"),
+    Route(
+        "ShopifyPartnerEventsToIngest",
+        {"source": [{"prefix": "aws.partner/shopify.com/"}]},
+        "function",
+        "ReceivePlatformEvent",
+        source_bus="partner",
+    ),
+    Route(
+        "SecurityFindingsToIngest",
+        {
+            "source": ["aws.guardduty", "aws.macie", "aws.securityhub"],
+            "detail-type": ["GuardDuty Finding", "Macie Finding", "Security Hub Findings - Imported"],
+        },
+        "function",
+        "ReceivePlatformEvent",
+        source_bus="default",
+    ),
 )
 
 
