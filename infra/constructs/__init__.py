@@ -1,0 +1,1 @@
+"""CDK constructs, one capability each; `infra/stacks/` composes them from `infra/fabric.py`."""

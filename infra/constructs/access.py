@@ -1,0 +1,110 @@
+"""Each `Access` a function declares in `infra/fabric.py`, as the narrowest IAM statements.
+
+Every statement names one resource of this fabric and only the API calls the adapters make: the
+ledger is append-only (PutItem with a condition, Query), so no role can update or delete an
+entry; the approvals table is the only one a role may delete from.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_ssm as ssm
+from constructs import IConstruct
+
+from infra.constructs.encryption import DECRYPT, ENCRYPT_DECRYPT
+from infra.constructs.nag import acknowledge
+from infra.fabric import Access
+
+# Every secret Bulkhead reads lives under this prefix (store secrets named in the configuration).
+SECRETS_PREFIX = "bulkhead/"
+
+LEDGER_APPEND_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query")
+LEDGER_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
+CONTROLS_WRITE_ACTIONS = ("dynamodb:PutItem",)
+CONTROLS_READ_ACTIONS = ("dynamodb:GetItem",)
+APPROVALS_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem")
+IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+DISPOSITIONS_WRITE_ACTIONS = ("dynamodb:UpdateItem",)
+DISPOSITIONS_READ_ACTIONS = ("dynamodb:Query",)
+
+
+# How cdk-nag prints the secrets pattern (secrets_arn below) in its IAM5 finding.
+SECRETS_FINDING = (
+    f"IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{SECRETS_PREFIX}*]"
+)
+
+
+@dataclass(frozen=True)
+class FabricResources:
+    """The resources an `Access` can name."""
+
+    key: kms.IKey
+    tables: Mapping[str, dynamodb.ITable]  # fabric table name -> table
+    topics: Mapping[str, sns.ITopic]  # fabric topic name -> topic
+    bus: events.IEventBus
+    config: ssm.IStringParameter
+
+
+def secrets_arn(stack: Stack) -> str:
+    """The ARN pattern of Bulkhead's secrets; Secrets Manager appends a random suffix to each."""
+    return stack.format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{SECRETS_PREFIX}*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def statements(stack: Stack, access: Iterable[Access], resources: FabricResources) -> list[iam.PolicyStatement]:
+    """The statements for a set of accesses, merged per resource so each role reads plainly."""
+    ledger, controls = resources.tables["Ledger"].table_arn, resources.tables["Controls"].table_arn
+    approvals, oncall = resources.tables["Approvals"].table_arn, resources.topics["OnCall"].topic_arn
+    # access -> (statement id, resource, actions on it, actions on the fabric key it implies)
+    rules: dict[Access, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
+        Access.CONFIG_READ: ("ReadConfiguration", resources.config.parameter_arn, ("ssm:GetParameter",), ()),
+        Access.SECRETS_READ: ("ReadStoreSecrets", secrets_arn(stack), ("secretsmanager:GetSecretValue",), ()),
+        Access.BUS_PUT: ("PutOnBus", resources.bus.event_bus_arn, ("events:PutEvents",), ()),
+        Access.LEDGER_APPEND: ("Ledger", ledger, LEDGER_APPEND_ACTIONS, ENCRYPT_DECRYPT),
+        Access.LEDGER_READ: ("Ledger", ledger, LEDGER_READ_ACTIONS, DECRYPT),
+        Access.CONTROLS_WRITE: ("Controls", controls, CONTROLS_WRITE_ACTIONS, ENCRYPT_DECRYPT),
+        Access.CONTROLS_READ: ("Controls", controls, CONTROLS_READ_ACTIONS, DECRYPT),
+        Access.APPROVALS_WRITE: ("Approvals", approvals, APPROVALS_WRITE_ACTIONS, ENCRYPT_DECRYPT),
+        # The topic is encrypted with the fabric key, so publishing needs the key too.
+        Access.ONCALL_PUBLISH: ("PageOnCall", oncall, ("sns:Publish",), ENCRYPT_DECRYPT),
+    }
+    by_resource: dict[str, tuple[str, list[str]]] = {}
+    key_actions: set[str] = set()
+    for item in access:
+        if item not in rules:
+            raise ValueError(f"no IAM mapping for access {item!r}: add one to infra/constructs/access.py")
+        sid, resource, actions, on_key = rules[item]
+        known = by_resource.setdefault(resource, (sid, []))[1]
+        known.extend(a for a in actions if a not in known)
+        key_actions.update(on_key)
+    result = [
+        iam.PolicyStatement(sid=sid, actions=sorted(actions), resources=[resource])
+        for resource, (sid, actions) in by_resource.items()
+    ]
+    if key_actions:
+        result.append(
+            iam.PolicyStatement(sid="UseFabricKey", actions=sorted(key_actions), resources=[resources.key.key_arn])
+        )
+    return result
+
+
+def acknowledge_patterns(role: IConstruct, access: Iterable[Access]) -> None:
+    """Acknowledge the one resource pattern an access needs by nature, on the role that holds it."""
+    if Access.SECRETS_READ in access:
+        acknowledge(
+            role,
+            SECRETS_FINDING,
+            "Store secrets are named in the firm configuration (bulkhead/<store>/...) and Secrets Manager "
+            "appends a random suffix to every secret ARN, so the grant is GetSecretValue on the bulkhead/ "
+            "prefix of this account and region only; no other secret is readable.",
+        )

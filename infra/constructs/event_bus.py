@@ -1,0 +1,79 @@
+"""The Bulkhead event bus and its rules, built from `functions.common.bus.ROUTES`.
+
+The rule patterns live once, in Python, next to the code that puts the events; the local runtime
+matches the very same patterns. A function target gets the whole event; a state machine target
+gets the part its input contract names (`route.input_path`, e.g. `$.detail`).
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from functions.common.bus import Route
+
+# EventBridge pattern keys -> `events.EventPattern` fields.
+_PATTERN_FIELDS = {
+    "source": "source",
+    "detail-type": "detail_type",
+    "detail": "detail",
+    "account": "account",
+    "region": "region",
+    "resources": "resources",
+    "id": "id",
+    "time": "time",
+    "version": "version",
+}
+# EventBridge retries a failed delivery with backoff for up to this long, then dead-letters it.
+DELIVERY_RETRY_ATTEMPTS = 8
+DELIVERY_MAX_EVENT_AGE = Duration.hours(4)
+
+
+def event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
+    unknown = set(pattern) - set(_PATTERN_FIELDS)
+    if unknown:
+        raise ValueError(f"event pattern keys {sorted(unknown)} have no EventPattern field")
+    return events.EventPattern(**{_PATTERN_FIELDS[key]: value for key, value in pattern.items()})
+
+
+class FabricBus(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, bus_name: str) -> None:
+        super().__init__(scope, construct_id)
+        self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
+        self.rules: dict[str, events.Rule] = {}
+
+    def route(
+        self,
+        route: Route,
+        *,
+        functions: Mapping[str, lambda_.IFunction],
+        state_machines: Mapping[str, sfn.IStateMachine],
+        dead_letters: sqs.IQueue,
+    ) -> events.Rule:
+        delivery: dict[str, Any] = {
+            "dead_letter_queue": dead_letters,
+            "retry_attempts": DELIVERY_RETRY_ATTEMPTS,
+            "max_event_age": DELIVERY_MAX_EVENT_AGE,
+        }
+        given = events.RuleTargetInput.from_event_path(route.input_path) if route.input_path else None
+        target: events.IRuleTarget
+        if route.target_kind == "function":
+            target = targets.LambdaFunction(functions[route.target], event=given, **delivery)
+        else:
+            target = targets.SfnStateMachine(state_machines[route.target], input=given, **delivery)
+        rule = events.Rule(
+            self,
+            route.name,
+            event_bus=self.bus,
+            description=f"Bulkhead route {route.name}: {route.target_kind} {route.target}",
+            event_pattern=event_pattern(route.pattern),
+            targets=[target],
+        )
+        self.rules[route.name] = rule
+        return rule
