@@ -61,6 +61,30 @@ _STEP = (Access.LEDGER_APPEND, Access.LEDGER_READ)
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
+        "AdobeCommerceGate",
+        "functions.degradation.handlers.adobe_commerce_gate.handler",
+        "Answers Adobe Commerce's synchronous order, login and account webhooks by the degradation modes",
+        (Env.CONFIG_PARAMETER, Env.CONTROLS_TABLE),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.CONTROLS_READ),
+        timeout_seconds=3,  # Commerce waits at most 2 s (webhooks.xml); answering later is no answer
+        memory_mb=1024,  # RSA verification and cold start are CPU-bound
+    ),
+    FunctionSpec(
+        "ReadDegradationModes",
+        "functions.degradation.handlers.read_modes.handler",
+        "Tells headless storefronts and account portals which degradation modes are in force",
+        (Env.CONFIG_PARAMETER, Env.CONTROLS_TABLE),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.CONTROLS_READ),
+        timeout_seconds=5,
+    ),
+    FunctionSpec(
+        "CheckModeExpiry",
+        "functions.degradation.handlers.check_expiry.handler",
+        "Raises degradation modes that outlived their expiry without renewal",
+        (Env.CONFIG_PARAMETER, Env.CONTROLS_TABLE, Env.ONCALL_TOPIC),
+        (Access.CONFIG_READ, Access.CONTROLS_READ, Access.ONCALL_PUBLISH),  # metrics: EMF log lines
+    ),
+    FunctionSpec(
         "ReceiveWebhook",
         "functions.ingest.handlers.receive_webhook.handler",
         "Verifies Shopify webhooks (HMAC), deduplicates and puts signals on the bus",
@@ -155,8 +179,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "SetDegradationMode",
         "functions.degradation.handlers.set_mode.handler",
         "Sets the store's checkout, payment and account modes",
-        (Env.CONTROLS_TABLE, *_LEDGER),
-        (Access.CONTROLS_WRITE, Access.CONTROLS_READ, *_STEP),
+        (Env.CONFIG_PARAMETER, Env.CONTROLS_TABLE, *_LEDGER),
+        # Secrets: the Shopify Admin token that projects the modes into the shop metafield.
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.CONTROLS_WRITE, Access.CONTROLS_READ, *_STEP),
+        timeout_seconds=60,
     ),
     FunctionSpec(
         "NotifyCustomers",
@@ -193,8 +219,51 @@ TABLES: tuple[TableSpec, ...] = (
 
 TOPICS: tuple[str, ...] = ("OnCall",)
 
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """Invoke `function` with `input` every `rate_minutes` (EventBridge Scheduler)."""
+
+    name: str
+    function: str
+    rate_minutes: int
+    input: str = "{}"
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """A CloudWatch alarm on a metric in the Bulkhead namespace (Maximum over the period >= threshold)."""
+
+    name: str
+    metric: str
+    description: str
+    threshold: float = 1
+    period_seconds: int = 300
+    evaluation_periods: int = 1
+    topic: str = "OnCall"  # notified on ALARM and on OK
+
+
+SCHEDULES: tuple[ScheduleSpec, ...] = (ScheduleSpec("CheckModeExpiryEvery5Minutes", "CheckModeExpiry", 5),)
+
+ALARMS: tuple[AlarmSpec, ...] = (
+    AlarmSpec(
+        "DegradationModeOverdue",
+        "DegradationModesOverdue",
+        "A degradation mode is still enforced past its expiry: renew it or clear it (bulkhead degrade)",
+    ),
+    AlarmSpec(
+        "DegradationControlsUnreachable",
+        "DegradationControlsUnreachable",
+        "The expiry check could not read the controls table; the gates are running on their fail rules",
+    ),
+)
+
 # HTTP API routes: (method, path, function name).
 HTTP_ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("POST", "/gates/adobe-commerce/order-placement", "AdobeCommerceGate"),
+    ("POST", "/gates/adobe-commerce/login", "AdobeCommerceGate"),
+    ("POST", "/gates/adobe-commerce/account-change", "AdobeCommerceGate"),
+    ("GET", "/degradation/modes", "ReadDegradationModes"),
     ("POST", "/webhooks/shopify", "ReceiveWebhook"),
     ("POST", "/webhooks/shopify-flow", "ReceiveFlowRequest"),
     ("POST", "/webhooks/adobe-commerce", "ReceiveAdobeCommerceWebhook"),

@@ -1,40 +1,317 @@
-"""Set a store's degradation modes from the response plan, with an expiry, and record it."""
+"""Set, clear and check a store's degradation modes; every change is a ledger entry.
 
+A change is written to the store's controls (the one source of truth, versioned), then projected
+to the platform's own gates (Shopify: a shop metafield and the payment customization's activation),
+then recorded: on the incident's chain when the change belongs to an incident, and always on the
+store's own `controls-<store>` chain, so the full history of a store's modes is one verifiable chain.
+"""
+
+import hmac
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from functions.common.config import Mode
-from functions.degradation.models import DegradationOutcome, SetModeRequest, StoreControls
-from functions.degradation.ports import ControlsStore
+from functions.common.config import FirmConfig, Mode, Platform, StoreConfig
+from functions.common.errors import TransientPlatformError
+from functions.degradation import adobe
+from functions.degradation.errors import ControlsConflict, ControlsUnavailable, GateRejected
+from functions.degradation.gates import adobe_commerce_decision, modes_view
+from functions.degradation.models import (
+    ChangeResult,
+    ControlsReading,
+    DegradationOutcome,
+    ExpiryReport,
+    GateDecision,
+    Hook,
+    ModeChange,
+    ModeClear,
+    ModeRule,
+    ModesView,
+    OverdueRule,
+    SetModeRequest,
+    StoreControls,
+    active_modes,
+)
+from functions.degradation.ports import ControlsStore, ModesProjector, OverdueAlarm
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 
 ACTOR = "degradation"
+WRITE_ATTEMPTS = 5
 
 
-def set_modes(request: SetModeRequest, controls: ControlsStore, ledger: Ledger, now: datetime) -> DegradationOutcome:
+def store_chain(store_id: str) -> str:
+    """The ledger chain that holds every change of one store's modes."""
+    return f"controls-{store_id}"
+
+
+def set_modes(
+    request: SetModeRequest, controls: ControlsStore, ledger: Ledger, projector: ModesProjector, now: datetime
+) -> DegradationOutcome:
+    """The response plan's degradation: the state machine's SetDegradationMode step."""
     plan = request.degradation
     expires_at = now + timedelta(minutes=plan.ttl_minutes)
+    modes = active_modes(plan.modes)
     data = {
         "store_id": request.store_id,
-        "modes": [m.value for m in plan.modes],
+        "segment": plan.segment,
+        "modes": [m.value for m in modes],
         "expires_at": expires_at.isoformat(),
-        "applied": request.mode is not Mode.DRY_RUN,
+        "applied": bool(modes) and request.mode is not Mode.DRY_RUN,
     }
-    if not plan.modes or request.mode is Mode.DRY_RUN:
+    if not modes or request.mode is Mode.DRY_RUN:
         ledger.append(request.incident_id, EntryDraft(type=EntryType.DEGRADATION_SET, actor=ACTOR, at=now, data=data))
-        return DegradationOutcome(store_id=request.store_id, modes=plan.modes, applied=False)
-    current = controls.current(request.store_id)
-    wanted = StoreControls(
+        return DegradationOutcome(store_id=request.store_id, modes=modes, applied=False, segment=plan.segment)
+    change = ModeChange(
         store_id=request.store_id,
-        modes=plan.modes,
-        incident_id=request.incident_id,
+        modes=modes,
+        segment=plan.segment,
+        ttl_minutes=plan.ttl_minutes,
         message=plan.message,
-        expires_at=expires_at,
-        version=current.version + 1,
+        incident_id=request.incident_id,
+        actor=ACTOR,
+        reason="response plan",
     )
-    if (current.modes, current.incident_id) != (wanted.modes, wanted.incident_id):
-        current = controls.put(wanted)
-    ledger.append(request.incident_id, EntryDraft(type=EntryType.DEGRADATION_SET, actor=ACTOR, at=now, data=data))
+    result = change_modes(change, controls, ledger, projector, now)
     return DegradationOutcome(
-        store_id=request.store_id, modes=current.modes, applied=True, expires_at=current.expires_at
+        store_id=request.store_id,
+        modes=modes,
+        applied=True,
+        expires_at=expires_at,
+        segment=plan.segment,
+        projection=result.projection,
     )
+
+
+def change_modes(
+    change: ModeChange, controls: ControlsStore, ledger: Ledger, projector: ModesProjector, now: datetime
+) -> ChangeResult:
+    """Set (or renew) the rule of one segment, or of the whole store."""
+    rule = ModeRule(
+        segment=change.segment,
+        modes=change.modes,
+        incident_id=change.incident_id,
+        message=change.message,
+        payment_methods=tuple(p.strip().lower() for p in change.payment_methods if p.strip()),
+        set_by=change.actor,
+        set_at=now,
+        expires_at=now + timedelta(minutes=change.ttl_minutes),
+    )
+
+    def apply(current: StoreControls) -> tuple[ModeRule, ...]:
+        previous = current.rule(change.segment)
+        if previous is not None and _same_rule(previous, rule) and previous.expires_at >= rule.expires_at:
+            return current.rules  # a retried step or a repeated command: nothing to change
+        return (*[r for r in current.rules if r.segment != change.segment], rule)
+
+    stored, changed = _write(change.store_id, apply, controls)
+    projection = projector.project(stored)
+    data = {
+        "store_id": change.store_id,
+        "segment": change.segment,
+        "modes": [m.value for m in rule.modes],
+        "expires_at": rule.expires_at.isoformat(),
+        "version": stored.version,
+        "changed": changed,
+        "projection": projection,
+        "reason": change.reason,
+        "applied": True,
+    }
+    _record(ledger, EntryType.DEGRADATION_SET, change.store_id, change.incident_id, change.actor, now, data)
+    return _result(stored, changed, projection)
+
+
+def clear_modes(
+    clear: ModeClear, controls: ControlsStore, ledger: Ledger, projector: ModesProjector, now: datetime
+) -> ChangeResult:
+    """Return one segment, the store-wide rule, or everything (`all_segments`) to normal."""
+
+    def apply(current: StoreControls) -> tuple[ModeRule, ...]:
+        if clear.all_segments:
+            return ()
+        return tuple(r for r in current.rules if r.segment != clear.segment)
+
+    stored, changed = _write(clear.store_id, apply, controls)
+    projection = projector.project(stored)
+    data = {
+        "store_id": clear.store_id,
+        "segment": "*" if clear.all_segments else clear.segment,
+        "remaining_rules": len(stored.rules),
+        "version": stored.version,
+        "changed": changed,
+        "projection": projection,
+        "reason": clear.reason,
+    }
+    _record(ledger, EntryType.DEGRADATION_CLEARED, clear.store_id, clear.incident_id, clear.actor, now, data)
+    return _result(stored, changed, projection)
+
+
+def check_expiry(store_ids: Iterable[str], controls: ControlsStore, alarm: OverdueAlarm, now: datetime) -> ExpiryReport:
+    """Find rules that outlived their expiry without renewal, and raise the alarm's metric.
+
+    An overdue rule stays in force: a gate never drops protection on its own. Someone decides:
+    `bulkhead degrade ... --ttl` renews it, `bulkhead degrade STORE --clear` ends it.
+    """
+    overdue: list[OverdueRule] = []
+    unreachable: list[str] = []
+    checked = active = 0
+    for store_id in store_ids:
+        try:
+            current = controls.current(store_id)
+        except ControlsUnavailable:
+            unreachable.append(store_id)
+            continue
+        checked += 1
+        active += len(current.rules)
+        overdue.extend(
+            OverdueRule(
+                store_id=store_id,
+                segment=r.segment,
+                modes=r.modes,
+                incident_id=r.incident_id,
+                expires_at=r.expires_at,
+                overdue_minutes=int((now - r.expires_at).total_seconds() // 60),
+            )
+            for r in current.rules
+            if r.expires_at <= now
+        )
+    report = ExpiryReport(
+        checked_stores=checked, active_rules=active, overdue=tuple(overdue), unreachable=tuple(unreachable)
+    )
+    alarm.raise_overdue(report)
+    return report
+
+
+def _same_rule(a: ModeRule, b: ModeRule) -> bool:
+    keys = ("modes", "incident_id", "message", "payment_methods")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+
+def _write(
+    store_id: str, apply: Callable[[StoreControls], tuple[ModeRule, ...]], controls: ControlsStore
+) -> tuple[StoreControls, bool]:
+    """Read, change, write with the version check; a concurrent writer makes us re-read and re-apply."""
+    for _ in range(WRITE_ATTEMPTS):
+        current = controls.current(store_id)
+        rules = apply(current)
+        if rules == current.rules:
+            return current, False
+        wanted = StoreControls(store_id=store_id, rules=rules, version=current.version + 1)
+        try:
+            return controls.put(wanted), True
+        except ControlsConflict:
+            continue
+    raise TransientPlatformError(f"store {store_id} controls kept changing during {WRITE_ATTEMPTS} attempts")
+
+
+def _record(
+    ledger: Ledger,
+    entry_type: EntryType,
+    store_id: str,
+    incident_id: str | None,
+    actor: str,
+    now: datetime,
+    data: Mapping[str, object],
+) -> None:
+    draft = EntryDraft(type=entry_type, actor=actor, at=now, data={**data, "incident_id": incident_id})
+    if incident_id:
+        ledger.append(incident_id, draft)
+    ledger.append(store_chain(store_id), draft)
+
+
+def _result(stored: StoreControls, changed: bool, projection: str) -> ChangeResult:
+    return ChangeResult(
+        store_id=stored.store_id,
+        version=stored.version,
+        changed=changed,
+        modes={(r.segment or "*"): r.modes for r in stored.rules},
+        projection=projection,
+    )
+
+
+# --- the gates ------------------------------------------------------------------------------
+
+STORE_HEADER = "x-bulkhead-store"
+MAX_GATE_BODY_BYTES = 262_144
+
+
+def modes_token_secret_id(store_id: str) -> str:
+    """Where the headless endpoint's bearer token for a store lives (current, and previous in rotation)."""
+    return f"bulkhead/{store_id}/modes-token"
+
+
+def answer_adobe_commerce(
+    hook: Hook,
+    headers: Mapping[str, str],
+    body: bytes,
+    config: FirmConfig,
+    secret: Callable[[str], str],
+    read: Callable[[str], ControlsReading],
+) -> GateDecision:
+    """Verify one Adobe Commerce synchronous webhook and answer it by the modes in force."""
+    if len(body) > MAX_GATE_BODY_BYTES:
+        raise GateRejected(413, f"body exceeds {MAX_GATE_BODY_BYTES} bytes")
+    store = _configured_store(config, headers.get(STORE_HEADER, ""), Platform.ADOBE_COMMERCE)
+    keys = [secret(s) for s in (store.webhook_secret_id, store.previous_webhook_secret_id) if s]
+    try:
+        adobe.verify_signature(body, headers.get(adobe.SIGNATURE_HEADER), keys)
+    except adobe.SignatureRejected as exc:
+        raise GateRejected(401, str(exc)) from exc
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise GateRejected(400, "body is not JSON") from exc
+    if not isinstance(payload, dict):
+        raise GateRejected(400, "body must be a JSON object")
+    return adobe_commerce_decision(hook, payload, read(store.store_id))
+
+
+def read_modes(
+    store_id: str,
+    segment: str | None,
+    authorization: str,
+    config: FirmConfig,
+    secret: Callable[[str], str],
+    read: Callable[[str], ControlsReading],
+) -> ModesView:
+    """The headless endpoint: the modes in force for a store (and a segment), for a bearer of its token."""
+    if not store_id:
+        raise GateRejected(400, "query parameter 'store' is required")
+    if segment is not None and not _SEGMENT.fullmatch(segment):
+        raise GateRejected(400, "query parameter 'segment' must be a lower-case slug")
+    store = _configured_store(config, store_id, None)
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise GateRejected(401, "an 'Authorization: Bearer <token>' header is required")
+    if not any(hmac.compare_digest(token.encode(), t.encode()) for t in _tokens(secret, store.store_id)):
+        raise GateRejected(401, "token is not valid for this store")
+    view = modes_view(store.store_id, segment, read(store.store_id))
+    if view is None:
+        raise GateRejected(503, "modes are unavailable; keep the last modes you read and retry")
+    return view
+
+
+_SEGMENT = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def _configured_store(config: FirmConfig, store_id: str, platform: Platform | None) -> StoreConfig:
+    store = next((s for s in config.stores if s.store_id == store_id), None)
+    if store is None or (platform is not None and store.platform is not platform):
+        raise GateRejected(403, "unknown store")
+    return store
+
+
+def _tokens(secret: Callable[[str], str], store_id: str) -> list[str]:
+    """The secret holds one token, or {"current": ..., "previous": ...} while a token is rotated."""
+    try:
+        value = secret(modes_token_secret_id(store_id))
+    except Exception as exc:  # a missing secret means the endpoint is not enabled for the store
+        raise GateRejected(403, "the modes endpoint is not enabled for this store") from exc
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    if isinstance(parsed, dict):
+        return [str(t) for t in (parsed.get("current"), parsed.get("previous")) if t]
+    return [str(parsed)] if len(str(parsed)) >= 24 else []

@@ -1,0 +1,45 @@
+"""The degradation context's adapters, as its handlers (and the CLI) build them."""
+
+from functools import cache
+
+import httpx
+
+from functions.common.clients import client
+from functions.common.config import FirmConfig, Platform
+from functions.common.settings import Env, env
+from functions.common.wiring import secret
+from functions.degradation.adapters.cache import CachedControls
+from functions.degradation.adapters.dynamodb import DynamoControlsStore
+from functions.degradation.adapters.shopify import NoProjection, ShopifyModesProjector
+from functions.degradation.models import ControlsReading
+from functions.degradation.ports import ModesProjector
+
+
+def controls_store() -> DynamoControlsStore:
+    return DynamoControlsStore(client("dynamodb"), env(Env.CONTROLS_TABLE))
+
+
+def projector(config: FirmConfig, store_id: str) -> ModesProjector:
+    """Shopify stores get the metafield projection; Adobe Commerce's gate reads the table itself."""
+    store = config.store(store_id)
+    if store.platform is Platform.ADOBE_COMMERCE:
+        return NoProjection("adobe_commerce: the webhook gate reads the controls")
+    if store.admin_api_url is None and store.sandbox:
+        return NoProjection("skipped: sandbox store without an Admin API endpoint")
+    admin_url = str(store.admin_api_url) if store.admin_api_url else f"https://{store.shop_domain}"
+    return ShopifyModesProjector(_http(), admin_url, secret(store.admin_token_secret_id))
+
+
+@cache
+def _http() -> httpx.Client:
+    return httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0))
+
+
+@cache
+def gate_cache() -> CachedControls:
+    """One per process: every gate request of a warm Lambda shares it."""
+    return CachedControls()
+
+
+def read_controls(store_id: str) -> ControlsReading:
+    return gate_cache().read(store_id, controls_store().current)
