@@ -1,38 +1,31 @@
-"""The default detection rules, as data. Stores may carry their own in configuration."""
+"""The rule book: detection rules as data, versioned, per store, parsed once per process.
 
-from functions.common.config import Severity
-from functions.detection.models import DetectionRule
-from functions.ingest.models import SignalSource
+It ships as `rulebook.json` beside this module (edit, review, deploy); every disposition and
+incident records the book's version, so an auditor can tell which rules decided.
+"""
 
-DEFAULT_RULES: tuple[DetectionRule, ...] = (
-    DetectionRule(
-        rule_id="shopify-bulk-customer-export",
-        title="Bulk export of customer data",
-        topics=("bulk_operations/finish",),
-        sources=(SignalSource.SHOPIFY_WEBHOOK, SignalSource.SHOPIFY_EVENTBRIDGE),
-        severity=Severity.CRITICAL,
-        components=("storefront_tokens", "webhook_subscriptions", "customer_tags"),
-    ),
-    DetectionRule(
-        rule_id="shopify-admin-api-customer-reads",
-        title="Unusual Admin API reads of customer records",
-        topics=("audit_events/admin_api_activity",),
-        sources=(SignalSource.SHOPIFY_EVENTBRIDGE, SignalSource.SHOPIFY_WEBHOOK),
-        severity=Severity.HIGH,
-        components=("storefront_tokens", "customer_tags"),
-    ),
-    DetectionRule(
-        rule_id="shopify-customer-scope-added",
-        title="An app gained access to customer data",
-        topics=("app/scopes_update",),
-        severity=Severity.HIGH,
-        components=("storefront_tokens",),
-    ),
-    DetectionRule(
-        rule_id="shopify-theme-published",
-        title="Theme published (possible checkout skimmer)",
-        topics=("themes/publish",),
-        severity=Severity.CRITICAL,
-        components=("checkout",),
-    ),
-)
+from functools import cache
+from importlib import resources
+
+from pydantic import ValidationError
+
+from functions.common.errors import ConfigurationError
+from functions.detection.models import DetectionRule, RuleBook
+
+
+def parse_rulebook(text: str, origin: str = "rule book") -> RuleBook:
+    try:
+        return RuleBook.model_validate_json(text)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:10])
+        raise ConfigurationError(f"{origin}: {problems}") from exc
+
+
+@cache
+def packaged_rulebook() -> RuleBook:
+    text = resources.files("functions.detection").joinpath("rulebook.json").read_text(encoding="utf-8")
+    return parse_rulebook(text, origin="functions/detection/rulebook.json")
+
+
+def default_rules() -> tuple[DetectionRule, ...]:
+    return packaged_rulebook().rules

@@ -1,13 +1,13 @@
-"""Shopify HTTPS webhook deliveries: verify, then normalise. Pure functions.
+"""Shopify deliveries, HTTPS and EventBridge: verify, then normalise. Pure functions.
 
-Shopify signs the raw body: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(body, app secret)).
-During a secret rotation both the current and the previous secret are accepted.
+HTTPS: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(raw body, app secret)); during a secret rotation
+both the current and the previous secret are accepted. EventBridge deliveries are not signed: trust
+comes from the partner event source (see `partner.py`); both become the same `Signal`.
 """
 
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from functions.common.config import StoreConfig
 from functions.ingest.errors import Rejected
 from functions.ingest.models import DataCategory, Signal, SignalSource
+from functions.ingest.normal import json_object, parse_time, sha256, subjects
 
 # Topics Bulkhead subscribes to, and the data they put at stake.
 TOPIC_CATEGORIES: Mapping[str, tuple[DataCategory, ...]] = {
@@ -27,6 +28,8 @@ TOPIC_CATEGORIES: Mapping[str, tuple[DataCategory, ...]] = {
     "shop/redact": (DataCategory.CONTACT,),
     "themes/publish": (DataCategory.FINANCIAL_ACCOUNT, DataCategory.CREDENTIALS),
 }
+# Admin API objects whose reads count as customer-data reads in `audit_events/admin_api_activity`.
+_CUSTOMER_OBJECTS = ("customer", "customers", "customerssegment", "addresses")
 
 
 def verify_hmac(body: bytes, signature: str | None, secrets: Sequence[str]) -> None:
@@ -52,64 +55,109 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def normalise(headers: Mapping[str, str], body: bytes, store: StoreConfig, received_at: datetime) -> Signal:
+    """One verified HTTPS delivery (headers lower-cased) as a `Signal`."""
     topic = headers.get("x-shopify-topic", "")
     if topic not in TOPIC_CATEGORIES:
-        raise Rejected(422, f"topic {topic!r} is not one Bulkhead subscribes to")
+        raise Rejected(422, f"topic {topic[:64]!r} is not one Bulkhead subscribes to")
     event_id = headers.get("x-shopify-event-id") or headers.get("x-shopify-webhook-id")
     if not event_id:
         raise Rejected(400, "missing X-Shopify-Event-Id header")
-    payload = _json_object(body)
+    triggered = headers.get("x-shopify-triggered-at")
+    observed_at = parse_time(triggered, "X-Shopify-Triggered-At") if triggered else received_at
+    return from_payload(
+        SignalSource.SHOPIFY_WEBHOOK, topic, event_id, json_object(body), store, observed_at, received_at, sha256(body)
+    )
+
+
+def from_payload(
+    source: SignalSource,
+    topic: str,
+    event_id: str,
+    payload: Mapping[str, Any],
+    store: StoreConfig,
+    observed_at: datetime,
+    received_at: datetime,
+    raw_sha256: str,
+) -> Signal:
+    if len(event_id) > 200:
+        raise Rejected(400, "event id is longer than 200 characters")
     return Signal(
         signal_id=f"shopify:{event_id}",
-        source=SignalSource.SHOPIFY_WEBHOOK,
+        source=source,
         store_id=store.store_id,
         topic=topic,
         actor=_actor(payload),
         subject_ids=_subjects(payload),
         data_categories=TOPIC_CATEGORIES[topic],
-        observed_at=_observed_at(headers, received_at),
+        observed_at=observed_at,
         received_at=received_at,
-        raw_sha256=hashlib.sha256(body).hexdigest(),
+        raw_sha256=raw_sha256,
+        attributes=_attributes(topic, payload),
     )
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Rejected(400, "body is not valid JSON") from exc
-    if not isinstance(payload, dict):
-        raise Rejected(400, "body must be a JSON object")
-    return payload
 
 
 def _actor(payload: Mapping[str, Any]) -> str | None:
     for key in ("app_id", "api_client_id", "actor_id"):
-        if payload.get(key) is not None:
-            return f"app:{payload[key]}"
+        if isinstance(payload.get(key), str | int):
+            return f"app:{payload[key]}"[:256]
     actor = payload.get("actor")
-    if isinstance(actor, Mapping) and actor.get("id") is not None:
-        return f"{actor.get('type', 'actor')}:{actor['id']}"
+    if isinstance(actor, Mapping) and isinstance(actor.get("id"), str | int):
+        return f"{actor.get('type', 'actor')}:{actor['id']}"[:256]
+    context = _first_event(payload).get("context")
+    if isinstance(context, Mapping) and isinstance(context.get("api_client_id"), str | int):
+        return f"app:{context['api_client_id']}"[:256]
     return None
 
 
 def _subjects(payload: Mapping[str, Any]) -> tuple[str, ...]:
     ids: list[str] = []
     customer = payload.get("customer")
-    if isinstance(customer, Mapping) and customer.get("id") is not None:
+    if isinstance(customer, Mapping) and isinstance(customer.get("id"), str | int):
         ids.append(f"customer:{customer['id']}")
-    for value in payload.get("customer_ids", []) or []:
-        ids.append(f"customer:{value}")
-    if payload.get("admin_graphql_api_id"):
-        ids.append(str(payload["admin_graphql_api_id"]))
-    return tuple(dict.fromkeys(ids))[:1000]
+    customer_ids = payload.get("customer_ids")
+    if isinstance(customer_ids, list):
+        ids.extend(f"customer:{value}" for value in customer_ids if isinstance(value, str | int))
+    if isinstance(payload.get("admin_graphql_api_id"), str):
+        ids.append(payload["admin_graphql_api_id"][:256])
+    return subjects(*ids)
 
 
-def _observed_at(headers: Mapping[str, str], received_at: datetime) -> datetime:
-    triggered = headers.get("x-shopify-triggered-at")
-    if not triggered:
-        return received_at
-    try:
-        return datetime.fromisoformat(triggered.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise Rejected(400, "X-Shopify-Triggered-At is not an ISO 8601 time") from exc
+def _attributes(topic: str, payload: Mapping[str, Any]) -> dict[str, str]:
+    facts: dict[str, str] = {}
+    if topic == "app/scopes_update":
+        previous, current = payload.get("previous"), payload.get("current")
+        if isinstance(previous, list) and isinstance(current, list):
+            added = sorted({str(s) for s in current} - {str(s) for s in previous})
+            facts["scopes_added"] = ",".join(added)[:512]
+    elif topic == "bulk_operations/finish":
+        for key in ("status", "type", "error_code"):
+            if isinstance(payload.get(key), str):
+                facts[key] = payload[key][:64]
+    elif topic == "themes/publish" and isinstance(payload.get("role"), str):
+        facts["role"] = payload["role"][:32]
+    elif topic == "audit_events/admin_api_activity":
+        facts["customer_reads"] = str(_customer_reads(payload))
+    return facts
+
+
+def _first_event(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    events = payload.get("events")
+    if isinstance(events, list) and events and isinstance(events[0], Mapping):
+        event = events[0].get("event")
+        if isinstance(event, Mapping):
+            return event
+    return {}
+
+
+def _customer_reads(payload: Mapping[str, Any]) -> int:
+    """How many logged Admin API requests in this delivery read customer objects."""
+    events = payload.get("events")
+    if not isinstance(events, list):
+        return 0
+    count = 0
+    for item in events[:10_000]:
+        event = item.get("event") if isinstance(item, Mapping) else None
+        query = event.get("query") if isinstance(event, Mapping) else None
+        if isinstance(query, str) and any(o in query.lower() for o in _CUSTOMER_OBJECTS):
+            count += 1
+    return count

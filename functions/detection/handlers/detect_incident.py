@@ -6,15 +6,10 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from functions.common.clients import client
 from functions.common.observability import logger, tracer
-from functions.common.settings import Env, env
-from functions.common.wiring import firm_config, utc_now
-from functions.detection.adapters.eventbridge import EventBridgeIncidentBus
 from functions.detection.domain import detect
-from functions.detection.rules import DEFAULT_RULES
+from functions.detection.wiring import detect_deps
 from functions.ingest.models import Signal
-from functions.ledger.wiring import ledger
 
 
 class SignalReceivedEvent(BaseModel):
@@ -29,7 +24,8 @@ class SignalReceivedEvent(BaseModel):
 @tracer.capture_lambda_handler
 @event_parser(model=SignalReceivedEvent)
 def handler(event: SignalReceivedEvent, context: LambdaContext) -> dict[str, Any]:
-    bus = EventBridgeIncidentBus(client("events"), env(Env.EVENT_BUS))
-    disposition = detect(event.detail, DEFAULT_RULES, firm_config(), ledger(), bus, utc_now())
-    logger.info("signal disposed", **disposition.model_dump(mode="json"))
+    disposition = detect(event.detail, detect_deps())
+    logger.info(
+        "signal disposed", outcome=disposition.outcome, rule_id=disposition.rule_id, incident_id=disposition.incident_id
+    )
     return disposition.model_dump(mode="json")

@@ -1,0 +1,56 @@
+"""Deduplication with Powertools Idempotency on DynamoDB, keyed by (store, signal id).
+
+Payload validation is on: the same id with a different body is refused, not silently dropped.
+A publish that raises deletes the in-progress record, so the platform's retry is processed.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyItemAlreadyExistsError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+
+from functions.common.errors import TransientPlatformError
+from functions.ingest.errors import Rejected
+from functions.ingest.models import Signal
+
+
+class PowertoolsDeduplicator:
+    def __init__(self, dynamodb: Any, table_name: str, expires_after_seconds: int, lambda_context: Any = None) -> None:
+        self._store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
+        self._config = IdempotencyConfig(
+            event_key_jmespath="[store_id, signal_id]",
+            payload_validation_jmespath="raw_sha256",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=expires_after_seconds,
+        )
+        if lambda_context is not None:
+            self._config.register_lambda_context(lambda_context)
+
+    def once(self, signal: Signal, publish: Callable[[Signal], None]) -> bool:
+        @idempotent_function(  # type: ignore[untyped-decorator]
+            data_keyword_argument="record", persistence_store=self._store, config=self._config
+        )
+        def first_delivery(record: dict[str, Any]) -> dict[str, str]:
+            publish(signal)
+            return {"received_at": record["received_at"]}
+
+        record = signal.model_dump(mode="json", include={"store_id", "signal_id", "raw_sha256", "received_at"})
+        try:
+            result = first_delivery(record=record)
+        except IdempotencyValidationError as exc:
+            raise Rejected(409, "event id was already delivered with a different payload") from exc
+        except (IdempotencyAlreadyInProgressError, IdempotencyItemAlreadyExistsError) as exc:
+            raise Rejected(409, "the same event is being processed; retry later") from exc
+        except IdempotencyPersistenceLayerError as exc:
+            raise TransientPlatformError("idempotency store unavailable") from exc
+        return bool(result["received_at"] == record["received_at"])

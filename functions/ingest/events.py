@@ -1,0 +1,189 @@
+"""Signals that arrive as EventBridge events: Shopify's partner event source and AWS security findings.
+
+Neither is signed. A Shopify event is trusted because it came from a partner event source, and
+only if that source is the one configured for the shop its metadata names. AWS findings come from
+AWS itself on the account's default bus; they belong to the store whose bucket or account they name.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from functions.common.config import FirmConfig, Severity, StoreConfig
+from functions.ingest import shopify
+from functions.ingest.errors import Rejected
+from functions.ingest.models import DataCategory, Signal, SignalSource
+from functions.ingest.normal import canonical_sha256, mapping, parse_time, text
+
+SHOPIFY_PARTNER_PREFIX = "aws.partner/shopify.com/"
+FINDING_SOURCES: Mapping[tuple[str, str], SignalSource] = {
+    ("aws.guardduty", "GuardDuty Finding"): SignalSource.AWS_GUARDDUTY,
+    ("aws.macie", "Macie Finding"): SignalSource.AWS_MACIE,
+    ("aws.securityhub", "Security Hub Findings - Imported"): SignalSource.AWS_SECURITYHUB,
+}
+_MACIE_CATEGORIES: Mapping[str, tuple[DataCategory, ...]] = {
+    "PERSONAL_INFORMATION": (DataCategory.CONTACT, DataCategory.IDENTITY),
+    "FINANCIAL_INFORMATION": (DataCategory.FINANCIAL_ACCOUNT,),
+    "CREDENTIALS": (DataCategory.CREDENTIALS,),
+}
+
+
+def accept_event(event: Mapping[str, Any], config: FirmConfig, now: datetime) -> Signal:
+    source = event.get("source")
+    if not isinstance(source, str) or not isinstance(event.get("detail"), dict):
+        raise Rejected(400, "not an EventBridge event with a detail object")
+    if source.startswith(SHOPIFY_PARTNER_PREFIX):
+        return shopify_event(event, config, now)
+    kind = FINDING_SOURCES.get((source, str(event.get("detail-type"))))
+    if kind is None:
+        raise Rejected(422, f"events from {source[:64]!r} are not signals Bulkhead reads")
+    return finding(kind, event, config, now)
+
+
+def shopify_event(event: Mapping[str, Any], config: FirmConfig, now: datetime) -> Signal:
+    detail = event["detail"]
+    metadata = {str(k).lower(): str(v) for k, v in mapping(detail.get("metadata")).items()}
+    payload = detail.get("payload")
+    if not isinstance(payload, dict):
+        raise Rejected(400, "detail.payload is not an object")
+    store = config.store_for_domain(metadata.get("x-shopify-shop-domain", ""))
+    if store is None or not store.partner_event_source_arn:
+        raise Rejected(403, "unknown shop domain, or no partner event source configured for it")
+    if not store.partner_event_source_arn.endswith(f":event-source/{event['source']}"):
+        raise Rejected(403, "event source is not the partner event source configured for this shop")
+    topic = metadata.get("x-shopify-topic", "")
+    if topic not in shopify.TOPIC_CATEGORIES:
+        raise Rejected(422, f"topic {topic[:64]!r} is not one Bulkhead subscribes to")
+    event_id = metadata.get("x-shopify-event-id") or metadata.get("x-shopify-webhook-id") or str(event.get("id", ""))
+    triggered = metadata.get("x-shopify-triggered-at")
+    observed = parse_time(triggered, "X-Shopify-Triggered-At") if triggered else _event_time(event, now)
+    return shopify.from_payload(
+        SignalSource.SHOPIFY_EVENTBRIDGE,
+        topic,
+        text(event_id, "event id"),
+        payload,
+        store,
+        observed,
+        now,
+        canonical_sha256(detail),
+    )
+
+
+def finding(kind: SignalSource, event: Mapping[str, Any], config: FirmConfig, now: datetime) -> Signal:
+    detail = event["detail"]
+    if kind is SignalSource.AWS_SECURITYHUB:
+        findings = detail.get("findings")
+        if not isinstance(findings, list) or not findings or not isinstance(findings[0], dict):
+            raise Rejected(400, "detail.findings holds no finding")
+        facts = _securityhub(findings[0])
+    elif kind is SignalSource.AWS_MACIE:
+        facts = _macie(detail)
+    else:
+        facts = _guardduty(detail)
+    finding_id, finding_type, account, bucket, updated, severity, categories = facts
+    store = _store_for(config, account, bucket)
+    return Signal(
+        signal_id=f"{kind.value}:{finding_id}:{updated}"[:256],
+        source=kind,
+        store_id=store.store_id,
+        topic=f"{kind.value.removeprefix('aws.')}/{finding_type}"[:128],
+        actor=f"aws-account:{account}",
+        subject_ids=(f"s3:{bucket}",) if bucket else (),
+        data_categories=categories,
+        observed_at=parse_time(updated, "finding updated time"),
+        received_at=now,
+        raw_sha256=canonical_sha256(detail),
+        attributes={
+            "finding_type": finding_type[:128],
+            "bucket": bucket[:128],
+            "customer_data_bucket": str(bool(bucket) and bucket in store.customer_data_buckets).lower(),
+        },
+        severity_hint=severity,
+    )
+
+
+Facts = tuple[str, str, str, str, str, Severity | None, tuple[DataCategory, ...]]
+
+
+def _guardduty(detail: Mapping[str, Any]) -> Facts:
+    resource = mapping(detail.get("resource"))
+    buckets = resource.get("s3BucketDetails") or []
+    bucket = buckets[0].get("name", "") if buckets and isinstance(buckets[0], dict) else ""
+    score = detail.get("severity")
+    severity = _scored(float(score)) if isinstance(score, int | float) else None
+    return (
+        text(detail.get("id"), "detail.id"),
+        text(detail.get("type"), "detail.type", 128),
+        text(detail.get("accountId"), "detail.accountId", 12),
+        str(bucket),
+        text(detail.get("updatedAt"), "detail.updatedAt", 40),
+        severity,
+        (DataCategory.CONTACT, DataCategory.IDENTITY) if bucket else (DataCategory.CREDENTIALS,),
+    )
+
+
+def _macie(detail: Mapping[str, Any]) -> Facts:
+    bucket = mapping(mapping(detail.get("resourcesAffected")).get("s3Bucket")).get("name", "")
+    severity = mapping(detail.get("severity")).get("description")
+    result = mapping(mapping(detail.get("classificationDetails")).get("result"))
+    categories: list[DataCategory] = []
+    for item in result.get("sensitiveData") or []:
+        if isinstance(item, dict):
+            categories.extend(_MACIE_CATEGORIES.get(str(item.get("category")), ()))
+    return (
+        text(detail.get("id"), "detail.id"),
+        text(detail.get("type"), "detail.type", 128),
+        text(detail.get("accountId"), "detail.accountId", 12),
+        str(bucket),
+        text(detail.get("updatedAt"), "detail.updatedAt", 40),
+        _labelled(severity),
+        tuple(dict.fromkeys(categories)) or (DataCategory.CONTACT,),
+    )
+
+
+def _securityhub(item: Mapping[str, Any]) -> Facts:
+    bucket = ""
+    for resource in item.get("Resources") or []:
+        if isinstance(resource, dict) and resource.get("Type") == "AwsS3Bucket":
+            bucket = str(resource.get("Id", "")).removeprefix("arn:aws:s3:::")
+    types = item.get("Types") or ["Unknown"]
+    severity = mapping(item.get("Severity")).get("Label")
+    return (
+        text(item.get("Id"), "findings[0].Id", 512).rsplit("/", 1)[-1],
+        str(types[0])[:128],
+        text(item.get("AwsAccountId"), "findings[0].AwsAccountId", 12),
+        bucket,
+        text(item.get("UpdatedAt"), "findings[0].UpdatedAt", 40),
+        _labelled(severity),
+        (DataCategory.CONTACT, DataCategory.IDENTITY) if bucket else (DataCategory.CREDENTIALS,),
+    )
+
+
+def _store_for(config: FirmConfig, account: str, bucket: str) -> StoreConfig:
+    if bucket:
+        for store in config.stores:
+            if bucket in store.customer_data_buckets:
+                return store
+    owners = [s for s in config.stores if account in s.aws_account_ids]
+    if len(owners) != 1:
+        raise Rejected(422, "finding names no configured bucket, and its account is not one store's")
+    return owners[0]
+
+
+def _scored(score: float) -> Severity:
+    """GuardDuty's 1-10 scale: 9+ critical, 7+ high, 4+ medium."""
+    for floor, severity in ((9.0, Severity.CRITICAL), (7.0, Severity.HIGH), (4.0, Severity.MEDIUM)):
+        if score >= floor:
+            return severity
+    return Severity.LOW
+
+
+def _labelled(label: object) -> Severity | None:
+    try:
+        return Severity(str(label).lower())
+    except ValueError:
+        return None
+
+
+def _event_time(event: Mapping[str, Any], now: datetime) -> datetime:
+    return parse_time(event["time"], "time") if event.get("time") else now

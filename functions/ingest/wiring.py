@@ -1,0 +1,26 @@
+"""Ingest's dependencies, built per invocation from settings and the cached clients."""
+
+from typing import Any
+
+from functions.common.clients import client
+from functions.common.settings import Env, env
+from functions.common.wiring import firm_config, secret, utc_now
+from functions.ingest.adapters.eventbridge import EventBridgeSignalBus
+from functions.ingest.adapters.idempotency import PowertoolsDeduplicator
+from functions.ingest.domain import IngestDeps
+
+# Idempotency records outlive the replay window, so a replay is either stale or a known duplicate.
+_RECORD_MARGIN_SECONDS = 3600
+
+
+def ingest_deps(context: Any = None) -> IngestDeps:
+    """`context` (Lambda's) lets idempotency expire an in-progress record when the invocation would time out."""
+    config = firm_config()
+    expires = config.ingest.replay_window_seconds + config.ingest.max_clock_skew_seconds + _RECORD_MARGIN_SECONDS
+    return IngestDeps(
+        config=config,
+        secret=secret,
+        bus=EventBridgeSignalBus(client("events"), env(Env.EVENT_BUS)),
+        dedupe=PowertoolsDeduplicator(client("dynamodb"), env(Env.IDEMPOTENCY_TABLE), expires, context),
+        now=utc_now(),
+    )
