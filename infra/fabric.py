@@ -22,6 +22,9 @@ class Access(StrEnum):
     CONTROLS_READ = "controls:read"
     APPROVALS_WRITE = "approvals:write"
     ONCALL_PUBLISH = "oncall:publish"
+    CLOCKS_WRITE = "clocks:write"  # Put (conditional), Query, Scan on the clocks table; never Delete
+    REMINDERS_SCHEDULE = "reminders:schedule"  # Create/DeleteSchedule in the reminder group + PassRole to its role
+    APPROVALS_DECIDE = "approvals:decide"  # SendTaskSuccess / SendTaskFailure with a stored task token
     IDEMPOTENCY = "idempotency:use"  # Get/Put/Update/DeleteItem on the idempotency table (Powertools)
     DISPOSITIONS_WRITE = "dispositions:write"  # UpdateItem (counters) on the dispositions table
     DISPOSITIONS_READ = "dispositions:read"  # Query by day, for auditors
@@ -149,16 +152,39 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "RequestApproval",
         "functions.approval.handlers.request_approval.handler",
-        "Holds the response until a human approves, and pages the approvers",
-        (Env.APPROVALS_TABLE, Env.ONCALL_TOPIC, *_LEDGER),
-        (Access.APPROVALS_WRITE, Access.ONCALL_PUBLISH, *_STEP),
+        "Holds the response until a human approves, and pages this escalation stage's approvers",
+        (Env.CONFIG_PARAMETER, Env.APPROVALS_TABLE, Env.ONCALL_TOPIC, *_LEDGER),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.APPROVALS_WRITE, Access.ONCALL_PUBLISH, *_STEP),
     ),
     FunctionSpec(
         "RecordApprovalOutcome",
         "functions.approval.handlers.record_outcome.handler",
-        "Records an approval that was rejected or expired",
-        _LEDGER,
-        _STEP,
+        "Records an approval that was rejected or timed out; escalates, proceeds or stops by policy",
+        (Env.CONFIG_PARAMETER, Env.APPROVALS_TABLE, *_LEDGER),
+        (Access.CONFIG_READ, Access.APPROVALS_WRITE, *_STEP),
+    ),
+    FunctionSpec(
+        "DecideApproval",
+        "functions.approval.handlers.decide_by_link.handler",
+        "Approves or rejects a waiting response from a signed, expiring approval link",
+        (Env.CONFIG_PARAMETER, Env.APPROVALS_TABLE, *_LEDGER),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.APPROVALS_WRITE, Access.APPROVALS_DECIDE, *_STEP),
+        timeout_seconds=10,
+    ),
+    FunctionSpec(
+        "StartClocks",
+        "functions.clocks.handlers.start_clocks.handler",
+        "Starts the incident's regulatory clocks and schedules their reminders",
+        (Env.CONFIG_PARAMETER, Env.CLOCKS_TABLE, Env.ONCALL_TOPIC, Env.REMINDER_GROUP, Env.REMINDER_ROLE_ARN, *_LEDGER),
+        (Access.CONFIG_READ, Access.CLOCKS_WRITE, Access.REMINDERS_SCHEDULE, *_STEP),
+    ),
+    FunctionSpec(
+        "SweepClocks",
+        "functions.clocks.handlers.sweep_clocks.handler",
+        "Records missed deadlines, pages on-call and emits the on-call figures (scheduled)",
+        (Env.CONFIG_PARAMETER, Env.CLOCKS_TABLE, Env.CONTROLS_TABLE, Env.ONCALL_TOPIC, *_LEDGER),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.CLOCKS_WRITE, Access.CONTROLS_READ, Access.ONCALL_PUBLISH, *_STEP),
+        timeout_seconds=120,
     ),
     FunctionSpec(
         "ApplyContainmentAction",
@@ -212,6 +238,7 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("Ledger", "incident_id", ("seq", "N"), Env.LEDGER_TABLE),
     TableSpec("Controls", "store_id", None, Env.CONTROLS_TABLE),
     TableSpec("Approvals", "incident_id", None, Env.APPROVALS_TABLE, ttl_attribute="expires_at"),
+    TableSpec("Clocks", "incident_id", ("clock_id", "S"), Env.CLOCKS_TABLE),
     TableSpec("Idempotency", "id", None, Env.IDEMPOTENCY_TABLE, ttl_attribute="expiration"),
     # Per day, per correlation window: how many signals were ignored, merged or declared, and why.
     TableSpec("Dispositions", "day", ("window", "S"), Env.DISPOSITIONS_TABLE),
@@ -270,6 +297,9 @@ HTTP_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/webhooks/adobe-io", "ReceiveIoEvent"),
     ("GET", "/webhooks/adobe-io", "ReceiveIoEvent"),
     ("POST", "/incidents", "DeclareIncident"),
+    # Signed approval links: GET shows the decision page, POST decides (link scanners only GET).
+    ("GET", "/approvals", "DecideApproval"),
+    ("POST", "/approvals", "DecideApproval"),
 )
 
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (
@@ -286,6 +316,7 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
             "NotifyCustomersFunctionArn": "NotifyCustomers",
             "CloseResponseFunctionArn": "CloseResponse",
             "RecordFailureFunctionArn": "RecordFailure",
+            "StartClocksFunctionArn": "StartClocks",
         },
         topics={"OnCallTopicArn": "OnCall"},
         tunables={"RetryIntervalSeconds": 2, "ApprovalTimeoutSeconds": 900, "IsolationConcurrency": 10},

@@ -289,6 +289,9 @@ def _settings(local: LocalFabric) -> dict[str, str]:
         Env.CONFIG_PARAMETER: fabric.CONFIG_PARAMETER_NAME,
         Env.EVENT_BUS: fabric.EVENT_BUS_NAME,
         Env.ONCALL_TOPIC: local.topics["OnCall"],
+        # Clock reminders: moto's default schedule group; moto does not assume the role.
+        Env.REMINDER_GROUP: "default",
+        Env.REMINDER_ROLE_ARN: f"arn:aws:iam::{ACCOUNT}:role/bulkhead-reminders",
         Env.REGION: REGION,
     }
     values |= {t.setting: local.tables[t.name] for t in fabric.TABLES if t.setting}
