@@ -1,75 +1,180 @@
-"""Request, decide and record approvals. Every request and decision is a ledger entry."""
+"""Request, decide, escalate and settle approvals. Every request, decision and escalation is a
+ledger entry with who and when."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from functions.approval.links import verify_link
 from functions.approval.models import (
     ApprovalDecision,
     ApprovalRecorded,
     ApprovalRequest,
+    LinkClaims,
+    LinkDecision,
     PendingApproval,
     UnapprovedRequest,
 )
-from functions.approval.ports import ApprovalStore, Execution, Pager
+from functions.approval.ports import ApprovalStore, Execution
+from functions.common.config import ResponsePolicy
 from functions.common.errors import BulkheadError
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
+from functions.paging.models import Page
+from functions.paging.ports import Pager
+
+ACTOR = "approval"
+REJECTED = "ApprovalRejected"  # the error a rejection sends to the waiting task (the ASL catches it)
 
 
 class NoPendingApproval(BulkheadError):
-    pass
+    """Nothing waits for a decision on this incident (already decided, escalated past, or never asked)."""
 
 
 def request_approval(
-    request: ApprovalRequest, store: ApprovalStore, pager: Pager, ledger: Ledger, now: datetime
+    request: ApprovalRequest,
+    policy: ResponsePolicy,
+    store: ApprovalStore,
+    pager_for: Callable[[str], Pager],
+    link_for: Callable[[LinkClaims], str | None],
+    ledger: Ledger,
+    now: datetime,
 ) -> PendingApproval:
+    """Store the task token for this stage and page the stage's approvers (with a signed link)."""
+    previous = store.get(request.incident_id)
+    stage = previous.stage + 1 if previous and previous.escalated else 0
+    stage = min(stage, len(policy.escalation) - 1)
+    stage_name = policy.escalation[stage].name
     pending = PendingApproval(
         incident_id=request.incident_id,
         task_token=request.task_token,
         reasons=request.reasons,
         requested_at=now,
         expires_at=now + timedelta(seconds=request.timeout_seconds),
+        stage=stage,
+        stage_name=stage_name,
     )
     store.put(pending)
     ledger.append(
         request.incident_id,
         EntryDraft(
             type=EntryType.APPROVAL_REQUESTED,
-            actor="approval",
+            actor=ACTOR,
             at=now,
-            data={"reasons": list(request.reasons), "expires_at": pending.expires_at.isoformat()},
+            data={
+                "reasons": list(request.reasons),
+                "stage": stage,
+                "stage_name": stage_name,
+                "expires_at": pending.expires_at.isoformat(),
+            },
         ),
     )
-    pager.page(
-        f"Bulkhead: approval needed for {request.incident_id}",
-        f"Incident {request.incident_id} waits for approval: {'; '.join(request.reasons)}. "
-        f"Approve with `bulkhead approve {request.incident_id}` before {pending.expires_at:%H:%M} UTC.",
+    link = link_for(LinkClaims(incident_id=request.incident_id, stage=stage, expires_at=pending.expires_at))
+    how = f"`bulkhead approve {request.incident_id}`" + (f" or {link}" if link else "")
+    pager_for(stage_name).page(
+        Page(
+            subject=f"Bulkhead: approval needed ({stage_name})"[:100],
+            message=(
+                f"Incident {request.incident_id} ({request.severity.value}) waits for approval: "
+                f"{'; '.join(request.reasons)}. Approve or reject with {how} before "
+                f"{pending.expires_at:%H:%M} UTC; then it escalates."
+            ),
+            incident_id=request.incident_id,
+            stage=stage_name,
+            severity=request.severity.value,
+            dedup_key=f"{request.incident_id}/approval",
+        )
     )
     return pending
 
 
 def decide(
     decision: ApprovalDecision, store: ApprovalStore, execution: Execution, ledger: Ledger, now: datetime
-) -> None:
+) -> PendingApproval:
+    """Record the decision, then resume (approve) or fail (reject) the waiting response."""
     pending = store.get(decision.incident_id)
-    if pending is None:
+    if pending is None or pending.escalated:
         raise NoPendingApproval(f"incident {decision.incident_id} has no pending approval")
     entry_type = EntryType.APPROVAL_GRANTED if decision.approved else EntryType.APPROVAL_REJECTED
     ledger.append(
         decision.incident_id,
-        EntryDraft(type=entry_type, actor=f"operator:{decision.approver}", at=now, data={"note": decision.note}),
+        EntryDraft(
+            type=entry_type,
+            actor=f"operator:{decision.approver}",
+            at=now,
+            data={"note": decision.note, "via": decision.via, "stage": pending.stage, "stage_name": pending.stage_name},
+        ),
     )
+    store.remove(decision.incident_id)
     if decision.approved:
         execution.resume(pending.task_token, {"approved_by": decision.approver, "approved_at": now.isoformat()})
     else:
-        execution.reject(pending.task_token, "ApprovalRejected", f"rejected by {decision.approver}")
-    store.remove(decision.incident_id)
+        execution.reject(pending.task_token, REJECTED, f"rejected by {decision.approver}")
+    return pending
 
 
-def record_unapproved(request: UnapprovedRequest, ledger: Ledger, now: datetime) -> ApprovalRecorded:
-    expired = request.error.Error == "States.Timeout"
-    if expired:
+def decide_by_link(
+    form: LinkDecision, key: bytes, store: ApprovalStore, execution: Execution, ledger: Ledger, now: datetime
+) -> PendingApproval:
+    """A decision from a signed link: the link must be genuine, unexpired and for the waiting stage."""
+    claims = verify_link(form.token, key, now)
+    pending = store.get(claims.incident_id)
+    if pending is None or pending.escalated or pending.stage != claims.stage:
+        raise NoPendingApproval(f"incident {claims.incident_id} has no approval waiting at this link's stage")
+    decision = ApprovalDecision(
+        incident_id=claims.incident_id,
+        approved=form.decision == "approve",
+        approver=form.approver,
+        note=form.note,
+        via="link",
+    )
+    return decide(decision, store, execution, ledger, now)
+
+
+def record_unapproved(
+    request: UnapprovedRequest, policy: ResponsePolicy, store: ApprovalStore, ledger: Ledger, now: datetime
+) -> ApprovalRecorded:
+    """After a rejection: stop. After a timeout: escalate to the next stage, or, past the last one,
+    proceed or stop as the policy says for the incident's severity."""
+    incident_id = request.incident_id
+    if request.error.Error != "States.Timeout":
+        store.remove(incident_id)  # a rejection was recorded with who and when by `decide`
+        return ApprovalRecorded(incident_id=incident_id, outcome="rejected", next="stop")
+    pending = store.get(incident_id)
+    stage = pending.stage if pending else 0
+    waited = (now - pending.requested_at).total_seconds() if pending else None
+    if pending and stage + 1 < len(policy.escalation):
+        store.put(pending.model_copy(update={"escalated": True}))
         ledger.append(
-            request.incident_id,
-            EntryDraft(type=EntryType.APPROVAL_EXPIRED, actor="approval", at=now, data={"error": request.error.Error}),
+            incident_id,
+            EntryDraft(
+                type=EntryType.APPROVAL_ESCALATED,
+                actor=ACTOR,
+                at=now,
+                data={
+                    "from_stage": pending.stage_name,
+                    "to_stage": policy.escalation[stage + 1].name,
+                    "waited_seconds": waited,
+                },
+            ),
         )
-    return ApprovalRecorded(incident_id=request.incident_id, outcome="expired" if expired else "rejected")
+        return ApprovalRecorded(incident_id=incident_id, outcome="escalated", next="escalate", stage=stage + 1)
+    proceed = request.severity.rank >= policy.proceed_on_timeout_from.rank
+    ledger.append(
+        incident_id,
+        EntryDraft(
+            type=EntryType.APPROVAL_EXPIRED,
+            actor=ACTOR,
+            at=now,
+            data={
+                "error": request.error.Error,
+                "stages": [s.name for s in policy.escalation[: stage + 1]],
+                "severity": request.severity.value,
+                "policy": "proceed" if proceed else "stop",
+                "proceed_on_timeout_from": policy.proceed_on_timeout_from.value,
+            },
+        ),
+    )
+    store.remove(incident_id)
+    return ApprovalRecorded(
+        incident_id=incident_id, outcome="expired", next="proceed" if proceed else "stop", stage=stage
+    )

@@ -1,4 +1,4 @@
-"""What approvals need: somewhere to keep the task token, someone to page, a way to resume."""
+"""What approvals need: somewhere to keep the task token, a way to resume, a link signer."""
 
 from typing import Protocol
 
@@ -11,10 +11,6 @@ class ApprovalStore(Protocol):
     def get(self, incident_id: str) -> PendingApproval | None: ...
 
     def remove(self, incident_id: str) -> None: ...
-
-
-class Pager(Protocol):
-    def page(self, subject: str, message: str) -> None: ...
 
 
 class Execution(Protocol):

@@ -1,4 +1,4 @@
-"""Approvals on AWS: tokens in DynamoDB, pages on SNS, decisions to Step Functions."""
+"""Approvals on AWS: tokens in DynamoDB, decisions to Step Functions."""
 
 import json
 from typing import Any
@@ -17,7 +17,8 @@ class DynamoApprovalStore:
             Item={
                 "incident_id": {"S": pending.incident_id},
                 "pending": {"S": pending.model_dump_json()},
-                "expires_at": {"N": str(int(pending.expires_at.timestamp()))},
+                # TTL removes the item a day after its stage ended (the record is in the ledger).
+                "expires_at": {"N": str(int(pending.expires_at.timestamp()) + 86_400)},
             },
         )
 
@@ -28,15 +29,6 @@ class DynamoApprovalStore:
 
     def remove(self, incident_id: str) -> None:
         self._db.delete_item(TableName=self._table, Key={"incident_id": {"S": incident_id}})
-
-
-class SnsPager:
-    def __init__(self, sns: Any, topic_arn: str) -> None:
-        self._sns = sns
-        self._topic = topic_arn
-
-    def page(self, subject: str, message: str) -> None:
-        self._sns.publish(TopicArn=self._topic, Subject=subject[:100], Message=message)
 
 
 class StepFunctionsExecution:

@@ -5,22 +5,20 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.approval.adapters.aws import DynamoApprovalStore, SnsPager
 from functions.approval.domain import request_approval
 from functions.approval.models import ApprovalRequest
-from functions.common.clients import client
+from functions.approval.wiring import approval_store, link_maker
 from functions.common.observability import logger, tracer
-from functions.common.settings import Env, env
-from functions.common.wiring import utc_now
+from functions.common.wiring import firm_config, utc_now
 from functions.ledger.wiring import ledger
+from functions.paging.wiring import oncall_pager
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @event_parser(model=ApprovalRequest)
 def handler(event: ApprovalRequest, context: LambdaContext) -> dict[str, Any]:
-    store = DynamoApprovalStore(client("dynamodb"), env(Env.APPROVALS_TABLE))
-    pager = SnsPager(client("sns"), env(Env.ONCALL_TOPIC))
-    pending = request_approval(event, store, pager, ledger(), utc_now())
-    logger.info("approval requested", incident_id=pending.incident_id, expires_at=pending.expires_at.isoformat())
-    return {"incident_id": pending.incident_id, "expires_at": pending.expires_at.isoformat()}
+    policy = firm_config().policy
+    pending = request_approval(event, policy, approval_store(), oncall_pager, link_maker(policy), ledger(), utc_now())
+    logger.info("approval requested", incident_id=pending.incident_id, stage=pending.stage_name)
+    return {"incident_id": pending.incident_id, "stage": pending.stage, "expires_at": pending.expires_at.isoformat()}

@@ -1,0 +1,81 @@
+"""The approval link over HTTP (API Gateway HTTP API, payload 2.0).
+
+GET /approvals?token=...  -> a page naming the incident and stage, with approve / reject buttons
+POST /approvals (form)    -> the decision; 400 names a missing or bad field, 403 a bad or expired
+                             link, 409 when nothing waits any more (decided or escalated past).
+"""
+
+import base64
+import html
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from pydantic import ValidationError
+
+from functions.approval.domain import NoPendingApproval, decide_by_link
+from functions.approval.links import InvalidApprovalLink, verify_link
+from functions.approval.models import LinkDecision
+from functions.approval.ports import ApprovalStore, Execution
+from functions.ledger.ports import Ledger
+
+
+def respond(
+    event: dict[str, Any], key: bytes | None, store: ApprovalStore, execution: Execution, ledger: Ledger, now: datetime
+) -> dict[str, Any]:
+    if key is None:
+        return _page(404, "Approval links are not enabled", "Use `bulkhead approve INCIDENT` instead.")
+    method = str(event.get("requestContext", {}).get("http", {}).get("method", "GET")).upper()
+    try:
+        if method == "GET":
+            token = (event.get("queryStringParameters") or {}).get("token", "")
+            claims = verify_link(token, key, now)
+            return _decision_page(token, claims.incident_id, claims.stage, claims.expires_at)
+        form = LinkDecision.model_validate({k: v[0] for k, v in parse_qs(_body(event)).items()})
+        pending = decide_by_link(form, key, store, execution, ledger, now)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors())
+        return _page(400, "The decision is incomplete", problems)
+    except InvalidApprovalLink as exc:
+        return _page(403, "This approval link cannot be used", str(exc))
+    except NoPendingApproval as exc:
+        return _page(409, "Nothing waits for a decision", str(exc))
+    verb = "approved" if form.decision == "approve" else "rejected"
+    return _page(200, f"Response {verb}", f"Incident {pending.incident_id}: {verb} by {form.approver}; recorded.")
+
+
+def _body(event: dict[str, Any]) -> str:
+    raw = event.get("body") or ""
+    return base64.b64decode(raw).decode() if event.get("isBase64Encoded") else str(raw)
+
+
+def _decision_page(token: str, incident_id: str, stage: int, expires_at: datetime) -> dict[str, Any]:
+    form = (
+        f"<p>Incident <b>{html.escape(incident_id)}</b>, escalation stage {stage}; this link works until "
+        f"{expires_at:%Y-%m-%d %H:%M} UTC.</p>"
+        '<form method="post" action="approvals">'
+        f'<input type="hidden" name="token" value="{html.escape(token)}">'
+        '<label>Your name <input name="approver" required maxlength="128"></label> '
+        '<label>Note <input name="note" maxlength="500"></label> '
+        '<button name="decision" value="approve">Approve</button> '
+        '<button name="decision" value="reject">Reject</button></form>'
+    )
+    return _html(200, "Approve the Bulkhead response?", form)
+
+
+def _page(status: int, title: str, text: str) -> dict[str, Any]:
+    return _html(status, title, f"<p>{html.escape(text)}</p>")
+
+
+def _html(status: int, title: str, body: str) -> dict[str, Any]:
+    document = f"<!doctype html><title>{html.escape(title)}</title><h1>{html.escape(title)}</h1>{body}"
+    return {
+        "statusCode": status,
+        "headers": {
+            "content-type": "text/html; charset=utf-8",
+            "cache-control": "no-store",
+            "referrer-policy": "no-referrer",  # the token must not leak to other sites
+            "x-frame-options": "DENY",
+        },
+        "body": document,
+    }

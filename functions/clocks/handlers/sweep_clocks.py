@@ -1,0 +1,23 @@
+"""Scheduled every few minutes -> clocks.domain.sweep; then the on-call figures as EMF metrics."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.clocks import metrics
+from functions.clocks.domain import sweep
+from functions.clocks.wiring import clock_store, oncall_figures
+from functions.common.observability import logger, tracer
+from functions.common.wiring import utc_now
+from functions.ledger.wiring import ledger
+from functions.paging.wiring import oncall_pager
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    now = utc_now()
+    result = sweep(clock_store(), ledger(), oncall_pager(), now)
+    written = metrics.emit(oncall_figures(now))
+    logger.info("clocks swept", open=result.open_clocks, missed=len(result.missed), near=result.near, metrics=written)
+    return result.model_dump(mode="json")
