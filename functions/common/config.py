@@ -150,6 +150,8 @@ class NoticeSettings(Message):
     drill_sink_phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{7,14}$")
     sms_max_rate: float = Field(default=1.0, gt=0, le=1000, description="SMS/s of the origination number")
     sms_part_price_usd: float = Field(default=0.01, gt=0, description="one SMS part, to respect the spend limit")
+    # HMAC key of the customer pseudonyms (exactly-once keys, ledger counts): a Secrets Manager id.
+    pseudonym_key_secret_id: str = Field(default="bulkhead/pseudonym-key", min_length=1)
 
 
 class ResponseSlas(Message):
