@@ -6,6 +6,8 @@ Context parameters (`cdk synth -c name=value`):
 - `logRetentionDays`: retention of every log group (default 365; a CloudWatch Logs value).
 - `powertoolsLayerVersion`: version of the public Powertools layer (default in the factory).
 - `stackName`: the CloudFormation stack name (default `Bulkhead`).
+- `shopifyPartnerEventBus`: the Shopify partner event bus name (`aws.partner/shopify.com/...`);
+  routes with `source_bus="partner"` are deployed only when it is given.
 
 cdk-nag's AwsSolutions pack runs as a policy-validation plugin, so synth fails on any finding that
 is not acknowledged (with its reason) in the construct that causes it.
@@ -61,6 +63,7 @@ def _settings(app: App) -> StackSettings:
         config_file=config_file,
         log_retention=RETENTION[retention_days],
         powertools_layer_version=int(context.try_get_context("powertoolsLayerVersion") or POWERTOOLS_LAYER_VERSION),
+        partner_event_bus_name=context.try_get_context("shopifyPartnerEventBus") or None,
     )
 
 

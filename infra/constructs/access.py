@@ -24,11 +24,28 @@ from infra.fabric import Access
 # Every secret Bulkhead reads lives under this prefix (store secrets named in the configuration).
 SECRETS_PREFIX = "bulkhead/"
 
-LEDGER_APPEND_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query")
-LEDGER_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
-CONTROLS_WRITE_ACTIONS = ("dynamodb:PutItem",)
-CONTROLS_READ_ACTIONS = ("dynamodb:GetItem",)
-APPROVALS_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem")
+# Table accesses: access -> (fabric table, DynamoDB actions, actions on the fabric key they imply).
+# Only the calls the adapters make; the ledger and the clocks are never updated or deleted.
+TABLE_ACCESS: dict[Access, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    Access.LEDGER_APPEND: ("Ledger", ("dynamodb:PutItem", "dynamodb:Query"), ENCRYPT_DECRYPT),
+    Access.LEDGER_READ: ("Ledger", ("dynamodb:GetItem", "dynamodb:Query"), DECRYPT),
+    Access.CONTROLS_WRITE: ("Controls", ("dynamodb:PutItem",), ENCRYPT_DECRYPT),
+    Access.CONTROLS_READ: ("Controls", ("dynamodb:GetItem",), DECRYPT),
+    Access.APPROVALS_WRITE: (
+        "Approvals",
+        ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+        ENCRYPT_DECRYPT,
+    ),
+    Access.CLOCKS_WRITE: ("Clocks", ("dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"), ENCRYPT_DECRYPT),
+    # Powertools idempotency: claim (conditional Put), complete (Update), read, release on failure (Delete).
+    Access.IDEMPOTENCY: (
+        "Idempotency",
+        ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+        ENCRYPT_DECRYPT,
+    ),
+    Access.DISPOSITIONS_WRITE: ("Dispositions", ("dynamodb:UpdateItem",), ENCRYPT_DECRYPT),
+    Access.DISPOSITIONS_READ: ("Dispositions", ("dynamodb:Query",), DECRYPT),
+}
 IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 DISPOSITIONS_WRITE_ACTIONS = ("dynamodb:UpdateItem",)
 DISPOSITIONS_READ_ACTIONS = ("dynamodb:Query",)
@@ -63,21 +80,22 @@ def secrets_arn(stack: Stack) -> str:
 
 def statements(stack: Stack, access: Iterable[Access], resources: FabricResources) -> list[iam.PolicyStatement]:
     """The statements for a set of accesses, merged per resource so each role reads plainly."""
-    ledger, controls = resources.tables["Ledger"].table_arn, resources.tables["Controls"].table_arn
-    approvals, oncall = resources.tables["Approvals"].table_arn, resources.topics["OnCall"].topic_arn
     # access -> (statement id, resource, actions on it, actions on the fabric key it implies)
     rules: dict[Access, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
         Access.CONFIG_READ: ("ReadConfiguration", resources.config.parameter_arn, ("ssm:GetParameter",), ()),
         Access.SECRETS_READ: ("ReadStoreSecrets", secrets_arn(stack), ("secretsmanager:GetSecretValue",), ()),
         Access.BUS_PUT: ("PutOnBus", resources.bus.event_bus_arn, ("events:PutEvents",), ()),
-        Access.LEDGER_APPEND: ("Ledger", ledger, LEDGER_APPEND_ACTIONS, ENCRYPT_DECRYPT),
-        Access.LEDGER_READ: ("Ledger", ledger, LEDGER_READ_ACTIONS, DECRYPT),
-        Access.CONTROLS_WRITE: ("Controls", controls, CONTROLS_WRITE_ACTIONS, ENCRYPT_DECRYPT),
-        Access.CONTROLS_READ: ("Controls", controls, CONTROLS_READ_ACTIONS, DECRYPT),
-        Access.APPROVALS_WRITE: ("Approvals", approvals, APPROVALS_WRITE_ACTIONS, ENCRYPT_DECRYPT),
         # The topic is encrypted with the fabric key, so publishing needs the key too.
-        Access.ONCALL_PUBLISH: ("PageOnCall", oncall, ("sns:Publish",), ENCRYPT_DECRYPT),
+        Access.ONCALL_PUBLISH: (
+            "PageOnCall",
+            resources.topics["OnCall"].topic_arn,
+            ("sns:Publish",),
+            ENCRYPT_DECRYPT,
+        ),
     }
+    for item, (table, actions, on_key) in TABLE_ACCESS.items():
+        if table in resources.tables:
+            rules[item] = (f"{table}Table", resources.tables[table].table_arn, actions, on_key)
     by_resource: dict[str, tuple[str, list[str]]] = {}
     key_actions: set[str] = set()
     for item in access:

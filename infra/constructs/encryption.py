@@ -53,9 +53,13 @@ class FabricKey(Construct):
             )
         )
 
-    def allow_event_rules(self, event_bus_name: str) -> None:
-        """Let EventBridge rules on the bus put undeliverable events into an encrypted queue."""
-        rules_arn = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/{event_bus_name}/*"
+    def allow_event_rules(self) -> None:
+        """Let this account's EventBridge rules put undeliverable events into an encrypted queue.
+
+        Scoped to rules of this account and region, on any bus: the fabric's routes also listen on
+        the default bus (AWS findings) and the Shopify partner bus, whose rule ARNs differ.
+        """
+        rules_arn = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/*"
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="EventBridgeRulesWriteDeadLetters",

