@@ -22,6 +22,7 @@ class Access(StrEnum):
     CONTROLS_READ = "controls:read"
     APPROVALS_WRITE = "approvals:write"
     ONCALL_PUBLISH = "oncall:publish"
+    LEDGER_ANCHOR = "ledger:anchor"  # kms:Sign with the ledger key + PutObject (write-once) under anchors/
     CLOCKS_WRITE = "clocks:write"  # Put (conditional), Query, Scan on the clocks table; never Delete
     REMINDERS_SCHEDULE = "reminders:schedule"  # Create/DeleteSchedule in the reminder group + PassRole to its role
     APPROVALS_DECIDE = "approvals:decide"  # SendTaskSuccess / SendTaskFailure with a stored task token
@@ -51,6 +52,26 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class BucketSpec:
+    """A bucket; with `object_lock_days`, every object version is locked in COMPLIANCE mode that long."""
+
+    name: str
+    setting: Env
+    object_lock_days: int | None = None
+
+
+@dataclass(frozen=True)
+class SigningKeySpec:
+    """An asymmetric KMS key that signs (ECDSA P-256 / SHA-256); its private half never leaves KMS."""
+
+    name: str
+    setting: Env
+    alias: str
+    key_spec: str = "ECC_NIST_P256"
+    algorithm: str = "ECDSA_SHA_256"
+
+
+@dataclass(frozen=True)
 class StateMachineSpec:
     name: str
     definition_file: str
@@ -59,8 +80,9 @@ class StateMachineSpec:
     tunables: dict[str, int] = field(default_factory=dict)  # placeholder -> deployed value
 
 
-_LEDGER = (Env.LEDGER_TABLE,)
-_STEP = (Access.LEDGER_APPEND, Access.LEDGER_READ)
+_LEDGER = (Env.LEDGER_TABLE, Env.LEDGER_SIGNING_KEY, Env.LEDGER_ANCHOR_BUCKET)
+# Appending a milestone entry signs and anchors the chain head, so every appender may anchor.
+_STEP = (Access.LEDGER_APPEND, Access.LEDGER_READ, Access.LEDGER_ANCHOR)
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -245,6 +267,12 @@ TABLES: tuple[TableSpec, ...] = (
 )
 
 TOPICS: tuple[str, ...] = ("OnCall",)
+
+# Signed ledger heads: write-once, locked for seven years (SOC 2 / ISO 27001 evidence retention).
+BUCKETS: tuple[BucketSpec, ...] = (BucketSpec("LedgerAnchors", Env.LEDGER_ANCHOR_BUCKET, object_lock_days=2557),)
+SIGNING_KEYS: tuple[SigningKeySpec, ...] = (
+    SigningKeySpec("LedgerSigning", Env.LEDGER_SIGNING_KEY, "alias/bulkhead-ledger-signing"),
+)
 
 
 @dataclass(frozen=True)

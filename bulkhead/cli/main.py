@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkhead.cli import render
+from bulkhead.cli import approve, clocks, render, status
 
 app = typer.Typer(
     name="bulkhead",
@@ -16,6 +16,10 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Check the firm configuration (stores, regulators, policies).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(clocks.clock_app, name="clock")
+app.command("clocks")(clocks.show_clocks)
+app.command("approve")(approve.approve)
+app.command("status")(status.status)
 console = Console()
 
 LOCAL_CONFIG = Path("config/bulkhead.local.json")

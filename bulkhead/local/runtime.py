@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from moto import mock_aws
+from moto.kms.models import kms_backends
 
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
 from bulkhead.sandbox.local import start_sandboxes
@@ -69,6 +71,8 @@ class LocalFabric:
     executions: list[str] = field(default_factory=list)
     invocations: InvocationLog = field(default_factory=InvocationLog)
     settings: dict[str, str] = field(default_factory=dict)
+    buckets: dict[str, str] = field(default_factory=dict)
+    signing_keys: dict[str, str] = field(default_factory=dict)  # fabric key name -> key ARN
     sandboxes: dict[str, SandboxStore] = field(default_factory=dict)  # store id -> running sandbox store
 
     # --- driving the fabric -------------------------------------------------------------
@@ -170,6 +174,7 @@ def local_fabric(
         stack.enter_context(_environment(local.settings))
         stack.callback(_forget_process_caches)
         if state_dir is not None:
+            keep_local_signing_keys(local, state_dir)
             load_state(state_dir)
             stack.callback(save_state, state_dir)
         yield local
@@ -247,6 +252,7 @@ def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str],
     for topic in fabric.TOPICS:
         local.topics[topic] = c("sns").create_topic(Name=f"bulkhead-{topic.lower()}")["TopicArn"]
     c("events").create_event_bus(Name=fabric.EVENT_BUS_NAME)
+    _provision_ledger_evidence(local)
     local.settings = _settings(local)
     role = c("iam").create_role(RoleName="bulkhead-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     for spec in fabric.FUNCTIONS:
@@ -295,7 +301,56 @@ def _settings(local: LocalFabric) -> dict[str, str]:
         Env.REGION: REGION,
     }
     values |= {t.setting: local.tables[t.name] for t in fabric.TABLES if t.setting}
+    values |= {b.setting: local.buckets[b.name] for b in fabric.BUCKETS}
+    values |= {k.setting: k.alias for k in fabric.SIGNING_KEYS}
     return {k.value: v for k, v in values.items()}
+
+
+# --- ledger evidence: signing keys and Object Lock buckets (fabric.SIGNING_KEYS, fabric.BUCKETS) ---
+
+
+def _provision_ledger_evidence(local: LocalFabric) -> None:
+    kms, s3 = clients.client("kms"), clients.client("s3")
+    for key in fabric.SIGNING_KEYS:
+        arn = kms.create_key(KeySpec=key.key_spec, KeyUsage="SIGN_VERIFY", Description=key.name)["KeyMetadata"]["Arn"]
+        kms.create_alias(AliasName=key.alias, TargetKeyId=arn)
+        local.signing_keys[key.name] = arn
+    for bucket in fabric.BUCKETS:
+        name = f"bulkhead-{bucket.name.lower()}-{ACCOUNT}"
+        locked = bucket.object_lock_days is not None
+        s3.create_bucket(
+            Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION}, ObjectLockEnabledForBucket=locked
+        )
+        if locked:
+            s3.put_object_lock_configuration(
+                Bucket=name,
+                ObjectLockConfiguration={
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": bucket.object_lock_days}},
+                },
+            )
+        local.buckets[bucket.name] = name
+
+
+def keep_local_signing_keys(local: LocalFabric, state_dir: Path) -> None:
+    """Locally only: keep each signing key's private half in the state directory across invocations.
+
+    moto makes a new key pair per process; without this, heads signed by `bulkhead drill` could not
+    be verified by the next command. In AWS the private key never leaves KMS.
+    """
+    keys = kms_backends[ACCOUNT][REGION].keys
+    for name, arn in local.signing_keys.items():
+        moto_key: Any = keys[arn.rsplit("/", 1)[-1]].private_key  # moto's ECDSAPrivateKey
+        saved = state_dir / f"local-{name}.pem"
+        if saved.exists():
+            moto_key.private_key = serialization.load_pem_private_key(saved.read_bytes(), password=None)
+            continue
+        state_dir.mkdir(parents=True, exist_ok=True)
+        pem = moto_key.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        saved.write_bytes(pem)
+        saved.chmod(0o600)
 
 
 def _route_to_queue(route: Route) -> str:

@@ -1,14 +1,18 @@
 """The incident ledger's entries: one hash chain per incident, never personal data."""
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from functions.common.models import Message
+from functions.ledger.canonical import canonical
 
 GENESIS_HASH = "0" * 64
+SIGNING_ALGORITHM = "ECDSA_SHA_256"
 
 
 class EntryType(StrEnum):
@@ -41,7 +45,29 @@ class EntryType(StrEnum):
     CLOCK_FILED_LATE = "clock.filed_late"
     STEP_FAILED = "step.failed"
     DRILL_SCORED = "drill.scored"
+    INCIDENT_CONTAINED = "incident.contained"
+    INCIDENT_NOTIFIED = "incident.notified"
     INCIDENT_CLOSED = "incident.closed"
+    RESTORE_COMPLETED = "restore.completed"
+    ANCHOR_FAILED = "ledger.anchor_failed"
+
+
+class Milestone(StrEnum):
+    """Points of an incident at which the chain head is signed and anchored in WORM storage."""
+
+    DECLARED = "declared"
+    CONTAINED = "contained"
+    NOTIFIED = "notified"
+    CLOSED = "closed"
+
+
+# Appending one of these entries anchors the head it creates.
+MILESTONES: dict[EntryType, Milestone] = {
+    EntryType.INCIDENT_DECLARED: Milestone.DECLARED,
+    EntryType.INCIDENT_CONTAINED: Milestone.CONTAINED,
+    EntryType.INCIDENT_NOTIFIED: Milestone.NOTIFIED,
+    EntryType.INCIDENT_CLOSED: Milestone.CLOSED,
+}
 
 
 class EntryDraft(Message):
@@ -67,6 +93,33 @@ class LedgerEntry(Message):
         """The hashed part: everything but the hash itself, in wire form."""
         return self.model_dump(mode="json", exclude={"hash"})
 
+    def sealed(self) -> "SealedEntry":
+        return SealedEntry(self.incident_id, self.seq, self.prev_hash, canonical(self.body()), self.hash)
+
+    @classmethod
+    def from_sealed(cls, sealed: "SealedEntry") -> "LedgerEntry":
+        return cls.model_validate({**json.loads(sealed.body), "hash": sealed.hash})
+
+
+@dataclass(frozen=True, slots=True)
+class SealedEntry:
+    """An entry as stored and verified: the exact canonical bytes that were hashed, and the hash.
+
+    `incident_id`, `seq` and `prev_hash` are read from `body`, never stored beside it, so what is
+    verified is what is read. Verification works on these, not on models, to stay fast.
+    """
+
+    incident_id: str
+    seq: int
+    prev_hash: str
+    body: bytes
+    hash: str
+
+    @classmethod
+    def parse(cls, body: bytes, hash_hex: str) -> "SealedEntry":
+        fields = json.loads(body)
+        return cls(str(fields["incident_id"]), int(fields["seq"]), str(fields["prev_hash"]), body, hash_hex)
+
 
 class ChainVerdict(Message):
     incident_id: str
@@ -75,3 +128,47 @@ class ChainVerdict(Message):
     head_hash: str
     first_bad_seq: int | None = None
     problem: str | None = None
+
+
+class AnchorStatement(Message):
+    """What is signed at a milestone: this incident's chain had this head at this sequence number."""
+
+    incident_id: str
+    seq: int = Field(ge=0)
+    head_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    milestone: Milestone
+    at: datetime
+    key_id: str
+    public_key_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Anchor(Message):
+    """A signed statement, as written to the Object Lock bucket: `statement` is the signed bytes."""
+
+    statement: str = Field(description="RFC 8785 JSON of an AnchorStatement; exactly the bytes signed")
+    signature: str = Field(description="base64 of the DER-encoded ECDSA signature")
+    algorithm: Literal["ECDSA_SHA_256"] = "ECDSA_SHA_256"
+
+    def parsed(self) -> AnchorStatement:
+        return AnchorStatement.model_validate_json(self.statement)
+
+
+class AnchorCheck(Message):
+    milestone: Milestone
+    seq: int
+    valid: bool
+    problem: str | None = None
+
+
+class LedgerVerdict(Message):
+    """The full verification: the chain, every anchor's signature, and every milestone anchored."""
+
+    incident_id: str
+    entries: int
+    head_hash: str
+    valid: bool
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    anchors: tuple[AnchorCheck, ...] = ()
+    unanchored_tail: int = Field(0, description="entries after the last anchor, covered by no signature")
+    public_key_sha256: str | None = None

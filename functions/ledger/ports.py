@@ -1,9 +1,9 @@
-"""What the ledger needs from storage, and what steps need from the ledger."""
+"""What the ledger needs from storage, signing and WORM storage, and what steps need from the ledger."""
 
 from collections.abc import Iterator
 from typing import Protocol
 
-from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry
+from functions.ledger.models import Anchor, ChainVerdict, EntryDraft, EntryType, LedgerEntry, SealedEntry
 
 
 class LedgerStore(Protocol):
@@ -14,6 +14,33 @@ class LedgerStore(Protocol):
         ...
 
     def entries(self, incident_id: str) -> Iterator[LedgerEntry]: ...
+
+
+class SealedSource(Protocol):
+    def sealed(self, incident_id: str) -> Iterator[SealedEntry]:
+        """The stored entries in `seq` order, as the exact bytes that were hashed."""
+        ...
+
+
+class HeadSigner(Protocol):
+    """An asymmetric signing key whose private half never leaves the key service."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    def sign(self, message: bytes) -> bytes:
+        """DER-encoded ECDSA P-256 / SHA-256 signature of `message`."""
+        ...
+
+    def public_key_pem(self) -> str: ...
+
+
+class AnchorStore(Protocol):
+    def put(self, incident_id: str, name: str, anchor: Anchor) -> bool:
+        """Write once under `name`; False if an anchor of that name exists already."""
+        ...
+
+    def anchors(self, incident_id: str) -> list[Anchor]: ...
 
 
 class Ledger(Protocol):

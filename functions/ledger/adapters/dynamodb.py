@@ -1,12 +1,17 @@
-"""Ledger entries in DynamoDB: partition `incident_id`, sort `seq` (number)."""
+"""Ledger entries in DynamoDB: partition `incident_id`, sort `seq` (number).
 
-import json
+An item holds the keys, the exact canonical bytes that were hashed (`body`, RFC 8785 JSON) and
+the hash. Nothing else: every field a reader sees is parsed from `body`, so there is no second copy
+that could be edited without breaking the hash.
+"""
+
 from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.ledger.models import LedgerEntry
+from functions.ledger.canonical import canonical
+from functions.ledger.models import LedgerEntry, SealedEntry
 
 
 class DynamoLedgerStore:
@@ -24,13 +29,13 @@ class DynamoLedgerStore:
             ConsistentRead=True,
         )
         items = response.get("Items", [])
-        return _from_item(items[0]) if items else None
+        return LedgerEntry.from_sealed(_sealed(items[0])) if items else None
 
     def put_new(self, entry: LedgerEntry) -> bool:
         try:
             self._db.put_item(
                 TableName=self._table,
-                Item=_to_item(entry),
+                Item=to_item(entry),
                 ConditionExpression="attribute_not_exists(incident_id) AND attribute_not_exists(seq)",
             )
         except ClientError as exc:
@@ -40,6 +45,10 @@ class DynamoLedgerStore:
         return True
 
     def entries(self, incident_id: str) -> Iterator[LedgerEntry]:
+        for sealed in self.sealed(incident_id):
+            yield LedgerEntry.from_sealed(sealed)
+
+    def sealed(self, incident_id: str) -> Iterator[SealedEntry]:
         paginator = self._db.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,
@@ -49,31 +58,17 @@ class DynamoLedgerStore:
         )
         for page in pages:
             for item in page.get("Items", []):
-                yield _from_item(item)
+                yield _sealed(item)
 
 
-def _to_item(entry: LedgerEntry) -> dict[str, Any]:
-    wire = entry.model_dump(mode="json")
+def to_item(entry: LedgerEntry) -> dict[str, Any]:
     return {
         "incident_id": {"S": entry.incident_id},
         "seq": {"N": str(entry.seq)},
-        "type": {"S": wire["type"]},
-        "actor": {"S": entry.actor},
-        "at": {"S": wire["at"]},
-        "data": {"S": json.dumps(wire["data"], sort_keys=True, separators=(",", ":"))},
-        "prev_hash": {"S": entry.prev_hash},
+        "body": {"S": canonical(entry.body()).decode()},
         "hash": {"S": entry.hash},
     }
 
 
-def _from_item(item: dict[str, Any]) -> LedgerEntry:
-    return LedgerEntry(
-        incident_id=item["incident_id"]["S"],
-        seq=int(item["seq"]["N"]),
-        type=item["type"]["S"],
-        actor=item["actor"]["S"],
-        at=item["at"]["S"],
-        data=json.loads(item["data"]["S"]),
-        prev_hash=item["prev_hash"]["S"],
-        hash=item["hash"]["S"],
-    )
+def _sealed(item: dict[str, Any]) -> SealedEntry:
+    return SealedEntry.parse(item["body"]["S"].encode(), item["hash"]["S"])

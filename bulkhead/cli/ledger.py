@@ -1,0 +1,174 @@
+"""`bulkhead ledger verify INCIDENT` and `bulkhead evidence export INCIDENT`, locally or against AWS.
+
+Locally (the default) they open the local fabric's saved state (`.bulkhead/state/`, written by
+`bulkhead drill`); with `--target aws` they read the deployed table, bucket and key with the
+caller's AWS credentials (names from the options, or from the same settings the functions read).
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+from functions.common.settings import Env
+
+if TYPE_CHECKING:
+    from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+    from functions.ledger.adapters.kms import KmsHeadSigner
+    from functions.ledger.adapters.s3 import S3AnchorStore
+    from functions.ledger.models import Anchor, LedgerVerdict, SealedEntry
+
+    Sources = tuple[DynamoLedgerStore, S3AnchorStore, KmsHeadSigner]
+
+ledger_app = typer.Typer(
+    help="Verify incident ledgers: the hash chain, the signed heads, the anchors.", no_args_is_help=True
+)
+evidence_app = typer.Typer(help="Export evidence packs for auditors.", no_args_is_help=True)
+console = Console()
+
+DEFAULT_KEY = "alias/bulkhead-ledger-signing"
+
+
+class Target(StrEnum):
+    LOCAL = "local"
+    AWS = "aws"
+
+
+@dataclass(frozen=True)
+class Where:
+    target: Target
+    state_dir: Path | None
+    table: str | None
+    bucket: str | None
+    key: str | None
+
+
+TARGET = typer.Option(Target.LOCAL, "--target", help="local: the local fabric's saved state; aws: the deployed fabric.")
+STATE_DIR = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state).")
+TABLE = typer.Option(None, "--table", help=f"Ledger table in AWS (default ${Env.LEDGER_TABLE.value}).")
+BUCKET = typer.Option(None, "--bucket", help=f"Anchor bucket in AWS (default ${Env.LEDGER_ANCHOR_BUCKET.value}).")
+KEY = typer.Option(
+    None, "--key", help=f"Signing key id, ARN or alias (default ${Env.LEDGER_SIGNING_KEY.value} or {DEFAULT_KEY})."
+)
+
+
+@contextmanager
+def _open(where: Where) -> "Iterator[Sources]":
+    from functions.common.clients import client
+    from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+    from functions.ledger.adapters.kms import KmsHeadSigner
+    from functions.ledger.adapters.s3 import S3AnchorStore
+
+    if where.target is Target.AWS:
+        table = where.table or os.environ.get(Env.LEDGER_TABLE.value)
+        bucket = where.bucket or os.environ.get(Env.LEDGER_ANCHOR_BUCKET.value)
+        key = where.key or os.environ.get(Env.LEDGER_SIGNING_KEY.value) or DEFAULT_KEY
+        missing = [name for name, value in (("--table", table), ("--bucket", bucket)) if not value]
+        if missing:
+            console.print(f"[red]missing:[/red] {', '.join(missing)} (or set the settings named in --help)")
+            raise typer.Exit(2)
+        yield (
+            DynamoLedgerStore(client("dynamodb"), str(table)),
+            S3AnchorStore(client("s3"), str(bucket)),
+            KmsHeadSigner(client("kms"), key),
+        )
+        return
+    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from infra import fabric
+
+    state_dir = where.state_dir or DEFAULT_STATE_DIR
+    if not (state_dir / "fabric.json").exists():
+        console.print(f"[red]no local state[/red] in {state_dir}: run `bulkhead drill` first")
+        raise typer.Exit(2)
+    with console.status("Opening the local fabric..."), local_fabric(log_level="ERROR", state_dir=state_dir) as local:
+        yield (
+            DynamoLedgerStore(client("dynamodb"), local.tables["Ledger"]),
+            S3AnchorStore(client("s3"), local.buckets["LedgerAnchors"]),
+            KmsHeadSigner(client("kms"), fabric.SIGNING_KEYS[0].alias),
+        )
+
+
+def _read(incident_id: str, sources: "Sources") -> "tuple[list[SealedEntry], list[Anchor], str, LedgerVerdict]":
+    from functions.common.errors import BulkheadError
+    from functions.ledger.domain import verify_ledger
+
+    store, anchors, signer = sources
+    try:
+        entries = list(store.sealed(incident_id))
+        if not entries:
+            console.print(f"[red]unknown incident:[/red] no ledger entries for {incident_id!r}")
+            raise typer.Exit(2)
+        found = anchors.anchors(incident_id)
+        pem = signer.public_key_pem()
+    except BulkheadError as exc:
+        console.print(f"[red]cannot read the ledger:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    return entries, found, pem, verify_ledger(incident_id, entries, found, pem)
+
+
+@ledger_app.command("verify")
+def verify(
+    incident_id: str = typer.Argument(..., help="Incident id, e.g. inc-20261127-abcdef123456."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+    table: str | None = TABLE,
+    bucket: str | None = BUCKET,
+    key: str | None = KEY,
+) -> None:
+    """Recompute the chain, check every signed head and anchor; name the first bad entry."""
+    with _open(Where(target, state_dir, table, bucket, key)) as sources:
+        _, _, _, verdict = _read(incident_id, sources)
+    _show(verdict)
+    if not verdict.valid:
+        raise typer.Exit(1)
+
+
+@evidence_app.command("export")
+def export(
+    incident_id: str = typer.Argument(..., help="Incident id, e.g. inc-20261127-abcdef123456."),
+    out: Path = typer.Option(None, "--out", "-o", help="Directory to write (default evidence-<incident>)."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+    table: str | None = TABLE,
+    bucket: str | None = BUCKET,
+    key: str | None = KEY,
+) -> None:
+    """Write the incident's evidence pack; `python <pack>/verify.py <pack>` checks it offline."""
+    from bulkhead.evidence.pack import export_pack
+
+    destination = out or Path(f"evidence-{incident_id}")
+    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        console.print(f"[red]refused:[/red] --out {destination} exists and is not an empty directory")
+        raise typer.Exit(2)
+    with _open(Where(target, state_dir, table, bucket, key)) as sources:
+        entries, found, pem, verdict = _read(incident_id, sources)
+        key_id = sources[2].key_id
+    pack = export_pack(destination, incident_id, entries, found, pem, key_id, verdict)
+    _show(verdict)
+    console.print(
+        f"[green]wrote[/green] {pack.path}: {pack.entries} entries, {pack.anchors} signed heads, {pack.files} files"
+    )
+    console.print(f"verify offline: python {pack.path / 'verify.py'} {pack.path}")
+
+
+def _show(verdict: "LedgerVerdict") -> None:
+    for check in verdict.anchors:
+        mark = "[green]ok[/green]" if check.valid else f"[red]{check.problem}[/red]"
+        console.print(f"  anchor {check.milestone.value:<9} seq {check.seq:>4}: {mark}")
+    console.print(f"  signing key sha256: {verdict.public_key_sha256}")
+    if verdict.unanchored_tail:
+        console.print(f"  {verdict.unanchored_tail} entries after the last signed head are covered by no signature")
+    if verdict.valid:
+        console.print(
+            f"[green]VALID[/green] {verdict.incident_id}: {verdict.entries} entries, head {verdict.head_hash[:16]}..."
+        )
+    else:
+        console.print(
+            f"[red]INVALID[/red] {verdict.incident_id}: first bad entry seq {verdict.first_bad_seq}: {verdict.problem}"
+        )
