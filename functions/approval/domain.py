@@ -94,6 +94,11 @@ def decide(
     pending = store.get(decision.incident_id)
     if pending is None or pending.escalated:
         raise NoPendingApproval(f"incident {decision.incident_id} has no pending approval")
+    # Resume first: if the waiting execution is gone, nothing is recorded and the caller is told.
+    if decision.approved:
+        execution.resume(pending.task_token, {"approved_by": decision.approver, "approved_at": now.isoformat()})
+    else:
+        execution.reject(pending.task_token, REJECTED, f"rejected by {decision.approver}")
     entry_type = EntryType.APPROVAL_GRANTED if decision.approved else EntryType.APPROVAL_REJECTED
     ledger.append(
         decision.incident_id,
@@ -105,10 +110,6 @@ def decide(
         ),
     )
     store.remove(decision.incident_id)
-    if decision.approved:
-        execution.resume(pending.task_token, {"approved_by": decision.approver, "approved_at": now.isoformat()})
-    else:
-        execution.reject(pending.task_token, REJECTED, f"rejected by {decision.approver}")
     return pending
 
 

@@ -1,0 +1,41 @@
+"""`bulkhead approve INCIDENT [--reject]`: decide a response that waits for approval."""
+
+from datetime import UTC, datetime
+
+import typer
+from rich.console import Console
+
+console = Console()
+
+
+def approve(
+    incident: str = typer.Argument(..., help="Incident id waiting for approval."),
+    reject: bool = typer.Option(False, "--reject", help="Reject: the response stops and on-call is paged."),
+    approver: str = typer.Option(..., "--approver", "-a", help="Your name (recorded in the ledger)."),
+    note: str = typer.Option("", "--note", help="Why (recorded in the ledger)."),
+) -> None:
+    """Approve (or reject) the waiting response; the decision is a ledger entry with who and when."""
+    from botocore.exceptions import ClientError
+
+    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from functions.approval.domain import decide
+    from functions.approval.models import ApprovalDecision
+    from functions.approval.wiring import approval_store, execution
+    from functions.common.errors import BulkheadError
+    from functions.ledger.wiring import ledger
+
+    decision = ApprovalDecision(incident_id=incident, approved=not reject, approver=approver, note=note)
+    try:
+        with local_fabric(log_level="ERROR", state_dir=DEFAULT_STATE_DIR):
+            pending = decide(decision, approval_store(), execution(), ledger(), datetime.now(UTC))
+    except BulkheadError as exc:
+        console.print(f"[red]no decision recorded:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    except ClientError as exc:
+        console.print(
+            "[red]no decision recorded:[/red] the waiting response is not running "
+            f"({exc.response['Error']['Code']}); locally an execution lives only while its command runs."
+        )
+        raise typer.Exit(1) from exc
+    verb = "rejected" if reject else "approved"
+    console.print(f"Incident {incident}: {verb} at stage {pending.stage_name} by {approver}; recorded in the ledger.")

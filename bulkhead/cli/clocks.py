@@ -1,0 +1,143 @@
+"""`bulkhead clocks` (every open clock, soonest first) and `bulkhead clock file|start`."""
+
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+clock_app = typer.Typer(help="Stop a regulatory clock by recording the filing, or record a start event.")
+
+
+def _fabric() -> AbstractContextManager[Any]:
+    """The local fabric with the state the previous command left (`bulkhead drill` first)."""
+    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+
+    return local_fabric(log_level="ERROR", state_dir=DEFAULT_STATE_DIR)
+
+
+def _left(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    days, rest = divmod(int(seconds), 86_400)
+    return (
+        f"{sign}{days}d {rest // 3600:02d}h {rest % 3600 // 60:02d}m"
+        if days
+        else f"{sign}{rest // 3600}h {rest % 3600 // 60:02d}m"
+    )
+
+
+def show_clocks(
+    all_clocks: bool = typer.Option(False, "--all", help="Also show filed and missed clocks of those incidents."),
+) -> None:
+    """Every open regulatory clock with the time left, soonest first (runs the missed-deadline sweep first)."""
+    from functions.clocks.domain import sweep
+    from functions.clocks.models import ClockStatus
+    from functions.clocks.wiring import clock_store
+    from functions.ledger.wiring import ledger
+    from functions.paging.wiring import oncall_pager
+
+    with _fabric():
+        now = datetime.now(UTC)
+        result = sweep(clock_store(), ledger(), oncall_pager(), now)
+        live = clock_store().live()
+        clocks = live
+        if all_clocks:
+            clocks = [c for i in dict.fromkeys(c.incident_id for c in live) for c in clock_store().for_incident(i)]
+    if result.missed:
+        console.print(f"[red]Missed and recorded now:[/red] {', '.join(result.missed)}")
+    if not clocks:
+        console.print("No open clocks. (Clocks start when a response runs: try `bulkhead drill`.)")
+        return
+    table = Table(title="Regulatory clocks (not legal advice)")
+    for column in ("incident", "clock", "notify", "deadline (UTC)", "left", "status", "rule"):
+        table.add_column(column)
+    order = sorted(clocks, key=lambda c: (c.deadline is None, c.deadline or now))
+    for clock in order:
+        left = clock.seconds_left(now)
+        colour = (
+            "red" if left is not None and left < 4 * 3600 else "yellow" if left is not None and left < 86_400 else ""
+        )
+        status = clock.status.value + ("" if clock.statutory else " (target)")
+        if clock.status is ClockStatus.WAITING:
+            status = f"waiting for {clock.start_event.value}"
+        table.add_row(
+            clock.incident_id,
+            clock.clock_id,
+            clock.authority,
+            f"{clock.deadline:%Y-%m-%d %H:%M}" if clock.deadline else "-",
+            f"[{colour}]{_left(left)}[/]" if colour else _left(left),
+            status,
+            clock.rule,
+        )
+    console.print(table)
+
+
+@clock_app.command("file")
+def file(
+    incident: str = typer.Argument(..., help="Incident id, e.g. inc-20261127-..."),
+    regime: str = typer.Argument(
+        ..., help="Clock: a regime (its earliest open stage) or regime/stage, e.g. dora/initial"
+    ),
+    reference: str = typer.Option(..., "--reference", "-r", help="The authority's case or receipt number."),
+    by: str = typer.Option("operator", "--by", help="Who filed (recorded in the ledger)."),
+    recipients: int | None = typer.Option(None, "--recipients", min=0, help="How many were notified (a count)."),
+) -> None:
+    """Record that a notice was filed: the clock stops (met, or missed if late) and later stages start."""
+    from pydantic import ValidationError
+
+    from functions.clocks.domain import file_clock
+    from functions.clocks.models import FileRequest
+    from functions.clocks.wiring import clock_store, reminders
+    from functions.common.errors import BulkheadError
+    from functions.ledger.wiring import ledger
+
+    try:
+        request = FileRequest(
+            incident_id=incident, clock=regime, reference=reference, filed_by=by, recipients=recipients
+        )
+        with _fabric():
+            clock = file_clock(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
+    except ValidationError as exc:
+        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
+        console.print(f"[red]invalid:[/red] {problems}")
+        raise typer.Exit(2) from exc
+    except BulkheadError as exc:
+        console.print(f"[red]not filed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    colour = "green" if clock.status.value == "met" else "red"
+    console.print(f"[{colour}]{clock.clock_id}: {clock.status.value}[/] (reference {clock.reference}); ledger updated")
+
+
+@clock_app.command("start")
+def start(
+    incident: str = typer.Argument(...),
+    regime: str = typer.Argument(..., help="A clock waiting for its start event, e.g. sec_8k_1_05"),
+    at: datetime = typer.Option(..., "--at", help="When the event (e.g. the materiality determination) happened, UTC."),
+    by: str = typer.Option("operator", "--by"),
+) -> None:
+    """Record a start event a person determines (SEC 8-K materiality): the clock starts then."""
+    from functions.clocks.domain import record_start_event
+    from functions.clocks.models import StartEventRequest
+    from functions.clocks.wiring import clock_store, reminders
+    from functions.common.errors import BulkheadError
+    from functions.ledger.wiring import ledger
+
+    when = at if at.tzinfo else at.replace(tzinfo=UTC)
+    try:
+        with _fabric():
+            clock = record_start_event(
+                StartEventRequest(incident_id=incident, clock=regime, at=when, recorded_by=by),
+                clock_store(),
+                reminders(),
+                ledger(),
+                datetime.now(UTC),
+            )
+    except BulkheadError as exc:
+        console.print(f"[red]not started:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"{clock.clock_id} started; due {clock.deadline:%Y-%m-%d %H:%M} UTC ({clock.rule})")

@@ -1,0 +1,66 @@
+"""`bulkhead status`: the on-call dashboard's figures, from the local run."""
+
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f} s"
+
+
+def status() -> None:
+    """Open incidents, time to detect/contain/notify, clock burn-down, actions, notifications, modes."""
+    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from functions.clocks.wiring import oncall_figures
+    from functions.common import clients
+
+    with local_fabric(log_level="ERROR", state_dir=DEFAULT_STATE_DIR) as fabric:
+        items = clients.client("dynamodb").scan(TableName=fabric.tables["Ledger"], ProjectionExpression="incident_id")
+        incident_ids = sorted(
+            {i["incident_id"]["S"] for i in items.get("Items", []) if i["incident_id"]["S"].startswith("inc-")}
+        )
+        figures = oncall_figures(datetime.now(UTC), incident_ids)
+    by_severity = ", ".join(f"{k} {v}" for k, v in sorted(figures.open_by_severity.items())) or "none"
+    console.print(f"Open incidents: {by_severity}")
+    soonest = (
+        f"{figures.soonest_clock} in {_seconds(figures.soonest_seconds_left)}" if figures.soonest_clock else "none"
+    )
+    console.print(
+        f"Clocks: {figures.clocks_open} open, {figures.clocks_near} near (< 4 h), {figures.clocks_missed} missed; "
+        f"soonest: {soonest}"
+    )
+    table = Table(title="Incidents")
+    for column in (
+        "incident",
+        "severity",
+        "open",
+        "detect",
+        "contain",
+        "notify",
+        "applied",
+        "failed",
+        "sent",
+        "bounced",
+        "notify failed",
+        "steps failed",
+    ):
+        table.add_column(column)
+    for i in figures.incidents:
+        table.add_row(
+            i.incident_id, i.severity, "yes" if i.open else "no", _seconds(i.time_to_detect_seconds),
+            _seconds(i.time_to_contain_seconds), _seconds(i.time_to_notify_seconds), str(i.actions_applied),
+            str(i.actions_failed), str(i.notifications_sent), str(i.notifications_bounced),
+            str(i.notifications_failed), str(i.steps_failed),
+        )  # fmt: skip
+    console.print(table)
+    for store in figures.stores:
+        expiry = f", expires {store.expires_at:%Y-%m-%d %H:%M} UTC" if store.expires_at else ""
+        warn = " [red]PAST EXPIRY[/red]" if store.past_expiry else ""
+        console.print(f"Store {store.store_id}: {', '.join(store.modes)}{expiry}{warn}")
+    console.print(
+        "Ingest 4xx/5xx and state machine failures: CloudWatch only (API Gateway and Step Functions metrics)."
+    )
