@@ -5,7 +5,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkhead.cli import approve, clocks, render, status
+from bulkhead.cli import approve, clocks, status
+from bulkhead.cli.drill import drill
 
 app = typer.Typer(
     name="bulkhead",
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Check the firm configuration (stores, regulators, policies).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.command("drill")(drill)
 app.add_typer(clocks.clock_app, name="clock")
 app.command("clocks")(clocks.show_clocks)
 app.command("approve")(approve.approve)
@@ -27,26 +29,6 @@ app.command("status")(status.status)
 console = Console()
 
 LOCAL_CONFIG = Path("config/bulkhead.local.json")
-
-
-@app.command()
-def drill(
-    config: Path = typer.Option(LOCAL_CONFIG, help="Firm configuration for the local fabric."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the handlers' structured logs."),
-) -> None:
-    """Run the whole fabric locally: a signed webhook in, a contained incident and a verified ledger out."""
-    from bulkhead.local.drill import run_thin_path
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
-
-    level = "INFO" if verbose else "ERROR"
-    with (
-        console.status("Starting the local fabric (moto, in-process handlers)..."),
-        local_fabric(config_path=config, log_level=level, state_dir=DEFAULT_STATE_DIR) as fabric,
-    ):
-        run = run_thin_path(fabric)
-    render.drill_run(console, run)
-    if not run.verdict or not run.verdict.valid or run.execution_status != "SUCCEEDED":
-        raise typer.Exit(1)
 
 
 @config_app.command("check")

@@ -1,0 +1,233 @@
+"""Run one scenario on the local fabric: inject its signals through the real entry points, let
+the response run (approving where it waits, as the on-call engineer would), score it, record the
+scorecard in the incident's ledger, and write the HTML report.
+"""
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bulkhead.drills.report import write_report
+from bulkhead.local.runtime import ROOT, LocalFabric
+from bulkhead.local.timeline import Step, steps_from_history
+from functions.approval.adapters.aws import DynamoApprovalStore, StepFunctionsExecution
+from functions.approval.domain import decide
+from functions.approval.models import ApprovalDecision
+from functions.common import clients
+from functions.common.config import FirmConfig
+from functions.common.wiring import firm_config
+from functions.drills.domain import drill_declaration, record_scorecard, score
+from functions.drills.models import BusEvent, Declaration, Scenario, Scorecard, ScoreInputs, ShopifyWebhook
+from functions.ingest.shopify import sign
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+from functions.ledger.domain import verify_chain
+from functions.ledger.models import ChainVerdict, LedgerEntry
+from functions.ledger.wiring import ledger as fabric_ledger
+from infra import fabric as fabric_spec
+
+REPORTS = ROOT / "reports" / "drills"
+APPROVER = "drill-approver"
+INGEST_FUNCTIONS = {"bulkhead-ReceiveWebhook": "ReceiveWebhook", "bulkhead-DetectIncident": "DetectIncident"}
+
+
+@dataclass
+class DrillResult:
+    scenario: Scenario
+    drill_id: str
+    incident_id: str | None = None
+    execution_status: str = "NOT_STARTED"
+    steps: list[Step] = field(default_factory=list)
+    entries: list[LedgerEntry] = field(default_factory=list)
+    verdict: ChainVerdict | None = None
+    scorecard: Scorecard | None = None
+    report: Path | None = None
+    problem: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.scorecard is not None and self.scorecard.passed and bool(self.verdict and self.verdict.valid)
+
+
+def run_scenario(local: LocalFabric, scenario: Scenario, reports: Path | None = REPORTS) -> DrillResult:
+    config = firm_config()
+    drill_id = uuid.uuid4().hex[:12]
+    result = DrillResult(scenario=scenario, drill_id=drill_id)
+    known = set(local.executions)
+    mark, injected_at = time.monotonic(), datetime.now(UTC)
+    accepted: list[tuple[str, int]] = []
+    gaps: list[str] = []
+    by_hand = False
+    with _Approving(local, known):
+        for signal in scenario.signals:
+            if isinstance(signal, Declaration):
+                _declare(local, scenario, signal, config, drill_id)
+                by_hand = True
+            else:
+                accepted.append(_inject(local, scenario, signal, config, drill_id))
+        local.settle()
+        started = [a for a in local.executions if a not in known]
+        if not started and scenario.fallback is not None:
+            gaps.append(f"{_source(scenario)}: no route declared an incident, so the drill declared it by hand")
+            _declare(local, scenario, scenario.fallback, config, drill_id)
+            by_hand = True
+            local.settle()
+            started = [a for a in local.executions if a not in known]
+    if not started:
+        result.problem = "no incident was declared: " + ", ".join(f"{s} -> HTTP {c}" for s, c in accepted)
+        return result
+    arn = started[-1]
+    execution = local.execution(arn)
+    incident_id = str(json.loads(execution["input"])["incident"]["incident_id"])
+    history = clients.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    store = DynamoLedgerStore(clients.client("dynamodb"), local.tables["Ledger"])
+    entries = list(store.entries(incident_id))
+    inputs = ScoreInputs(
+        scenario=scenario,
+        incident_id=incident_id,
+        injected_at=injected_at,
+        execution_status=str(execution["status"]),
+        accepted=tuple(accepted),
+        declared_by_hand=by_hand,
+        gaps=tuple(gaps),
+        slas=config.slas,
+    )
+    now = datetime.now(UTC)
+    card = score(inputs, entries, verify_chain(incident_id, entries), now)
+    record_scorecard(card, fabric_ledger(), now)
+    result.incident_id, result.execution_status, result.scorecard = incident_id, inputs.execution_status, card
+    result.steps = _ingest_steps(local, mark) + steps_from_history(history)
+    result.entries = list(store.entries(incident_id))
+    result.verdict = verify_chain(incident_id, result.entries)
+    if reports is not None:
+        result.report = write_report(result, reports)
+    return result
+
+
+def _source(scenario: Scenario) -> str:
+    kinds = [s.source if isinstance(s, BusEvent) else s.via for s in scenario.signals]
+    return ", ".join(kinds)
+
+
+def _declare(local: LocalFabric, scenario: Scenario, declared: Declaration, config: FirmConfig, drill_id: str) -> None:
+    incident = drill_declaration(scenario, declared, config, drill_id, datetime.now(UTC))
+    local.start_response(incident.model_dump(mode="json"), name=f"drill-{scenario.name}-{drill_id}"[:80])
+
+
+def _inject(
+    local: LocalFabric, scenario: Scenario, signal: ShopifyWebhook | BusEvent, config: FirmConfig, drill_id: str
+) -> tuple[str, int]:
+    fill = _filler(drill_id)
+    if isinstance(signal, BusEvent):
+        response = clients.client("events").put_events(
+            Entries=[
+                {
+                    "EventBusName": fabric_spec.EVENT_BUS_NAME,
+                    "Source": signal.source,
+                    "DetailType": signal.detail_type,
+                    "Detail": json.dumps(fill(signal.detail)),
+                }
+            ]
+        )
+        return signal.source, 500 if response.get("FailedEntryCount") else 0
+    store = config.store(scenario.store_id)
+    secret = clients.client("secretsmanager").get_secret_value(SecretId=store.webhook_secret_id)["SecretString"]
+    body = json.dumps(fill(signal.payload)).encode()
+    headers = {
+        "content-type": "application/json",
+        "x-shopify-topic": signal.topic,
+        "x-shopify-shop-domain": store.shop_domain,
+        "x-shopify-event-id": f"drill-{drill_id}-{signal.topic.replace('/', '-')}",
+        "x-shopify-webhook-id": f"wh-drill-{drill_id}",
+        "x-shopify-triggered-at": datetime.now(UTC).isoformat(),
+        "x-shopify-api-version": "2026-10",
+        "x-shopify-hmac-sha256": sign(body, secret),
+    }
+    return signal.topic, local.post("/webhooks/shopify", headers, body).status
+
+
+def _filler(drill_id: str) -> Callable[[Any], Any]:
+    """Each run is a new attack: `{drill_number}`, `{drill_id}` and `{now}` are filled per run."""
+    number = int(drill_id, 16) % 10**9
+    now = datetime.now(UTC).isoformat()
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            # `{"$repeat": n, "item": {...}}` stands for n copies: a burst without a long file.
+            out: list[Any] = []
+            for item in value:
+                if isinstance(item, dict) and set(item) == {"$repeat", "item"}:
+                    out.extend(fill(item["item"]) for _ in range(int(item["$repeat"])))
+                else:
+                    out.append(fill(item))
+            return out
+        if value == "{drill_number}":
+            return number
+        if isinstance(value, str):
+            return value.replace("{drill_id}", drill_id).replace("{now}", now)
+        return value
+
+    return fill
+
+
+class _Approving:
+    """While a drill runs, grant every approval its executions wait for, as on-call would."""
+
+    def __init__(self, local: LocalFabric, known: set[str]) -> None:
+        self._local, self._known = local, known
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> "_Approving":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        table = self._local.tables.get("Approvals")
+        if table is None:
+            return
+        dynamodb, sfn = clients.client("dynamodb"), clients.client("stepfunctions")
+        approvals = DynamoApprovalStore(dynamodb, table)
+        ledger = fabric_ledger()
+        while not self._stop.wait(0.05):
+            for incident_id in self._waiting_incidents():
+                if approvals.get(incident_id) is None:
+                    continue
+                decision = ApprovalDecision(
+                    incident_id=incident_id, approved=True, approver=APPROVER, note="drill: approved by the runner"
+                )
+                decide(decision, approvals, StepFunctionsExecution(sfn), ledger, datetime.now(UTC))
+
+    def _waiting_incidents(self) -> list[str]:
+        incidents = []
+        for arn in [a for a in self._local.executions if a not in self._known]:
+            execution = self._local.execution(arn)
+            if execution["status"] == "RUNNING":
+                incidents.append(str(json.loads(execution["input"])["incident"]["incident_id"]))
+        return incidents
+
+
+def _ingest_steps(local: LocalFabric, since: float) -> list[Step]:
+    """Ingest and detection run before the state machine: take them from the invocation log."""
+    wall = time.time() - time.monotonic()
+    return [
+        Step(
+            INGEST_FUNCTIONS[i.function_name],
+            datetime.fromtimestamp(wall + i.started, UTC),
+            i.seconds,
+            "failed" if i.error else "ok",
+        )
+        for i in local.invocations.items()
+        if i.function_name in INGEST_FUNCTIONS and i.started >= since
+    ]

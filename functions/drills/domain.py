@@ -1,0 +1,296 @@
+"""Score a drill: the expected response against the ledger and the execution. Pure, no I/O."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from functions.common.config import FirmConfig, Mode, Regime
+from functions.detection.models import AffectedScope, Incident, IncidentDeclared
+from functions.drills.models import (
+    CheckStatus,
+    ClockCheck,
+    Declaration,
+    Measure,
+    Scenario,
+    Scorecard,
+    ScoreInputs,
+    StepCheck,
+    TimeCheck,
+)
+from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry
+from functions.ledger.ports import Ledger
+
+ACTOR = "drills"
+DRILL_SIGNAL_PREFIX = "drill:"
+
+# The first deadline of each regime, in hours after the clock starts (DESIGN.md, regulatory clocks).
+# Drills compute them from awareness and never file; the clocks context owns the full rules.
+FIRST_DEADLINE_HOURS: dict[Regime, int] = {
+    Regime.GDPR_ART33: 72,
+    Regime.GDPR_ART34: 72,
+    Regime.UK_GDPR: 72,
+    Regime.DORA: 4,
+    Regime.NIS2: 24,
+    Regime.SEC_REG_SP: 30 * 24,
+    Regime.NYDFS_500_17: 72,
+    Regime.FTC_SAFEGUARDS: 30 * 24,
+    Regime.SEC_8K_105: 4 * 24,
+    Regime.CALIFORNIA_1798_82: 30 * 24,
+}
+
+_DONE = {EntryType.ACTION_APPLIED, EntryType.ACTION_MANUAL_TASK}
+_CONTAINED = {*_DONE, EntryType.ACTION_FAILED, EntryType.DEGRADATION_SET}
+_NOTIFIED = {EntryType.NOTIFICATION_PLANNED, EntryType.NOTIFICATION_BATCH_SENT}
+
+
+def drill_declaration(
+    scenario: Scenario, declaration: Declaration, config: FirmConfig, drill_id: str, now: datetime
+) -> IncidentDeclared:
+    """The input a drill starts the response with when it declares by hand (also `--target aws`)."""
+    store = config.store(scenario.store_id)
+    customers = tuple(f"customer:{9_000_000 + n}" for n in range(declaration.customers))
+    return IncidentDeclared(
+        incident=Incident(
+            incident_id=f"inc-drill-{drill_id}",
+            store_id=store.store_id,
+            platform=store.platform,
+            rule_id=declaration.rule_id,
+            title=declaration.title,
+            severity=declaration.severity,
+            data_categories=declaration.data_categories,
+            scope=AffectedScope(subject_ids=customers, components=declaration.components),
+            jurisdictions=store.jurisdictions,
+            actor=declaration.actor,
+            aware_at=now,
+            declared_at=now,
+            signal_ids=(f"{DRILL_SIGNAL_PREFIX}{scenario.name}:{drill_id}",),
+        ),
+        mode=Mode.DRILL,
+    )
+
+
+def score(inputs: ScoreInputs, entries: Sequence[LedgerEntry], verdict: ChainVerdict, now: datetime) -> Scorecard:
+    """Each expected step happened or not; each time against its SLA; each clock against its deadline."""
+    expected = inputs.scenario.expected
+    steps = [
+        *_signal_checks(inputs),
+        _declared_check(inputs, entries),
+        _planned_check(inputs, entries),
+        *([_approval_check(entries)] if expected.approval else []),
+        *(_action_check(kind.value, entries) for kind in expected.actions),
+        *([_degradation_check(inputs, entries)] if expected.modes else []),
+        _notification_check(inputs, entries),
+        _closed_check(inputs, entries),
+        StepCheck(
+            step="ledger verified",
+            expected="an unbroken hash chain",
+            actual=f"{verdict.entries} entries, valid" if verdict.valid else f"broken at {verdict.first_bad_seq}",
+            status=CheckStatus.PASSED if verdict.valid else CheckStatus.FAILED,
+        ),
+    ]
+    times = _times(inputs, entries)
+    clocks = _clocks(inputs, entries)
+    statuses = [c.status for c in steps] + [t.status for t in times] + [c.status for c in clocks]
+    failed = CheckStatus.FAILED in statuses
+    gaps = (*inputs.gaps, *(f"{c.step}: {c.actual}" for c in steps if c.status is CheckStatus.NOT_COVERED))
+    return Scorecard(
+        scenario=inputs.scenario.name,
+        incident_id=inputs.incident_id,
+        mode=_mode(entries),
+        execution_status=inputs.execution_status,
+        injected_at=inputs.injected_at,
+        scored_at=now,
+        steps=tuple(steps),
+        times=times,
+        clocks=clocks,
+        ledger_entries=verdict.entries,
+        ledger_valid=verdict.valid,
+        passed=not failed,
+        gaps=tuple(dict.fromkeys(gaps)),
+    )
+
+
+def record_scorecard(card: Scorecard, ledger: Ledger, now: datetime) -> LedgerEntry:
+    """The scorecard's summary joins the incident's chain as `drill.scored`."""
+    return ledger.append(
+        card.incident_id, EntryDraft(type=EntryType.DRILL_SCORED, actor=ACTOR, at=now, data=card.summary())
+    )
+
+
+def scenario_of(signal_ids: Iterable[str]) -> str | None:
+    """The scenario a drill-declared incident came from (its signal id is `drill:<scenario>:<id>`)."""
+    for signal_id in signal_ids:
+        if signal_id.startswith(DRILL_SIGNAL_PREFIX):
+            return signal_id.split(":")[1]
+    return None
+
+
+def _first(entries: Sequence[LedgerEntry], *types: EntryType) -> LedgerEntry | None:
+    return next((e for e in entries if e.type in types), None)
+
+
+def _status(ok: bool) -> CheckStatus:
+    return CheckStatus.PASSED if ok else CheckStatus.FAILED
+
+
+def _mode(entries: Sequence[LedgerEntry]) -> str:
+    declared = _first(entries, EntryType.INCIDENT_DECLARED, EntryType.RESPONSE_PLANNED)
+    return str(declared.data.get("mode", "unknown")) if declared else "unknown"
+
+
+def _signal_checks(inputs: ScoreInputs) -> list[StepCheck]:
+    return [
+        StepCheck(
+            step=f"signal {signal} accepted",
+            expected="2xx from the entry point" if status else "put on the bus",
+            actual=f"HTTP {status}" if status else "put",
+            status=_status(status == 0 or 200 <= status < 300),
+        )
+        for signal, status in inputs.accepted
+    ]
+
+
+def _declared_check(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> StepCheck:
+    expected = inputs.scenario.expected
+    want = f"{expected.rule_id}, {expected.severity.value}"
+    declared = _first(entries, EntryType.INCIDENT_DECLARED)
+    if inputs.declared_by_hand:
+        return StepCheck(
+            step="incident detected",
+            expected=want,
+            actual="declared by hand: no ingest route for this source yet",
+            status=CheckStatus.NOT_COVERED,
+        )
+    if declared is None:
+        return StepCheck(
+            step="incident detected", expected=want, actual="no incident.declared", status=CheckStatus.FAILED
+        )
+    actual = f"{declared.data.get('rule_id')}, {declared.data.get('severity')}"
+    return StepCheck(step="incident detected", expected=want, actual=actual, status=_status(actual == want))
+
+
+def _planned_check(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> StepCheck:
+    expected = inputs.scenario.expected
+    want_actions = {a.value for a in expected.actions}
+    want_modes = {m.value for m in expected.modes}
+    want = f"actions ⊇ {sorted(want_actions)}, modes ⊇ {sorted(want_modes)}"
+    planned = _first(entries, EntryType.RESPONSE_PLANNED)
+    if planned is None:
+        return StepCheck(
+            step="response planned", expected=want, actual="no response.planned", status=CheckStatus.FAILED
+        )
+    actions, modes = set(planned.data.get("actions", [])), set(planned.data.get("modes", []))
+    return StepCheck(
+        step="response planned",
+        expected=want,
+        actual=f"actions {sorted(actions)}, modes {sorted(modes)}",
+        status=_status(want_actions <= actions and want_modes <= modes),
+    )
+
+
+def _approval_check(entries: Sequence[LedgerEntry]) -> StepCheck:
+    requested = _first(entries, EntryType.APPROVAL_REQUESTED)
+    outcome = _first(entries, EntryType.APPROVAL_GRANTED, EntryType.APPROVAL_REJECTED, EntryType.APPROVAL_EXPIRED)
+    actual = "not requested" if requested is None else outcome.type.value if outcome else "requested, undecided"
+    return StepCheck(
+        step="approval",
+        expected="requested and granted",
+        actual=actual,
+        status=_status(requested is not None and outcome is not None and outcome.type is EntryType.APPROVAL_GRANTED),
+    )
+
+
+def _action_check(kind: str, entries: Sequence[LedgerEntry]) -> StepCheck:
+    mine = [e for e in entries if e.data.get("kind") == kind]
+    failed = next((e for e in mine if e.type is EntryType.ACTION_FAILED), None)
+    done = next((e for e in mine if e.type in _DONE), None)
+    if failed is not None:
+        actual = f"failed: {failed.data.get('error', '')}"
+    elif done is not None:
+        actual = str(done.data.get("status", done.type.value))
+    else:
+        actual = "planned only" if mine else "not attempted"
+    return StepCheck(
+        step=f"contain: {kind}",
+        expected="applied, or handed to a person as a manual task",
+        actual=actual,
+        status=_status(failed is None and done is not None),
+    )
+
+
+def _degradation_check(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> StepCheck:
+    want = {m.value for m in inputs.scenario.expected.modes}
+    modes = {m for e in entries if e.type is EntryType.DEGRADATION_SET for m in e.data.get("modes", [])}
+    return StepCheck(
+        step="degradation set",
+        expected=f"modes ⊇ {sorted(want)}",
+        actual=f"modes {sorted(modes)}" if modes else "no degradation.set",
+        status=_status(want <= modes),
+    )
+
+
+def _notification_check(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> StepCheck:
+    want = inputs.scenario.expected.notify_customers
+    planned = _first(entries, EntryType.NOTIFICATION_PLANNED)
+    if planned is None:
+        return StepCheck(
+            step="customers notified",
+            expected="notice owed" if want else "no notice owed",
+            actual="no notification.planned",
+            status=CheckStatus.FAILED,
+        )
+    required = bool(planned.data.get("required", planned.data.get("customers", 0)))
+    return StepCheck(
+        step="customers notified",
+        expected="notice owed" if want else "no notice owed",
+        actual=("notice owed" if required else "no notice owed") + f" ({planned.data.get('customers', 0)} customers)",
+        status=_status(required == want),
+    )
+
+
+def _closed_check(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> StepCheck:
+    closed = _first(entries, EntryType.INCIDENT_CLOSED)
+    failed = _first(entries, EntryType.STEP_FAILED)
+    if failed is not None:
+        actual = f"stopped at {failed.data.get('step')}: {failed.data.get('error')}"
+    else:
+        actual = f"closed, execution {inputs.execution_status}" if closed else f"execution {inputs.execution_status}"
+    return StepCheck(
+        step="response closed",
+        expected="incident.closed, execution SUCCEEDED",
+        actual=actual,
+        status=_status(closed is not None and failed is None and inputs.execution_status == "SUCCEEDED"),
+    )
+
+
+def _times(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> tuple[TimeCheck, ...]:
+    slas = inputs.slas
+    declared = _first(entries, EntryType.INCIDENT_DECLARED)
+    contained = [e.at for e in entries if e.type in _CONTAINED]
+    notified = _first(entries, *_NOTIFIED)
+    marks = {
+        Measure.DETECT: (declared.at if declared else None, slas.detect_seconds),
+        Measure.CONTAIN: (max(contained) if contained else None, slas.contain_seconds),
+        Measure.NOTIFY: (notified.at if notified else None, slas.notify_seconds),
+    }
+    checks = []
+    for measure, (at, sla) in marks.items():
+        seconds = None if at is None else max(0.0, (at - inputs.injected_at).total_seconds())
+        if measure is Measure.DETECT and inputs.declared_by_hand:
+            status = CheckStatus.NOT_COVERED
+        elif seconds is None:
+            status = CheckStatus.FAILED
+        else:
+            status = _status(seconds <= sla)
+        checks.append(TimeCheck(measure=measure, seconds=seconds, sla_seconds=sla, status=status))
+    return tuple(checks)
+
+
+def _clocks(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> tuple[ClockCheck, ...]:
+    notified = _first(entries, *_NOTIFIED)
+    notified_at = notified.at if notified else None
+    checks = []
+    for regime in inputs.scenario.expected.clocks:
+        deadline = inputs.injected_at + timedelta(hours=FIRST_DEADLINE_HOURS[regime])
+        met = notified_at is not None and notified_at <= deadline
+        checks.append(ClockCheck(regime=regime, deadline=deadline, notified_at=notified_at, status=_status(met)))
+    return tuple(checks)

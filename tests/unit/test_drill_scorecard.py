@@ -1,0 +1,205 @@
+"""The drill scorecard: expected steps against the ledger, times against SLAs, clocks against deadlines."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from functions.common.config import ResponseSlas
+from functions.drills.domain import FIRST_DEADLINE_HOURS, record_scorecard, scenario_of, score
+from functions.drills.models import CheckStatus, Measure, Scenario, ScoreInputs
+from functions.ledger.domain import verify_chain
+from functions.ledger.models import GENESIS_HASH, EntryDraft, EntryType, LedgerEntry
+
+T0 = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+
+SCENARIO = Scenario.model_validate(
+    {
+        "name": "bulk-export-unknown-app",
+        "title": "Bulk export",
+        "description": "An unknown app exports customers.",
+        "store_id": "acme-eu",
+        "signals": [{"via": "shopify_webhook", "topic": "bulk_operations/finish", "payload": {}}],
+        "expected": {
+            "rule_id": "shopify-bulk-customer-export",
+            "severity": "critical",
+            "actions": ["shopify.revoke_storefront_token", "shopify.tag_customers"],
+            "modes": ["account_read_only"],
+            "notify_customers": True,
+            "clocks": ["gdpr_art33", "dora"],
+        },
+    }
+)
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self.entries: list[LedgerEntry] = []
+
+    def append(self, incident_id: str, draft: EntryDraft) -> LedgerEntry:
+        from functions.ledger.domain import next_entry
+
+        entry = next_entry(incident_id, self.entries[-1] if self.entries else None, draft)
+        self.entries.append(entry)
+        return entry
+
+
+def chain(*steps: tuple[EntryType, float, dict[str, Any]]) -> MemoryLedger:
+    ledger = MemoryLedger()
+    for entry_type, seconds, data in steps:
+        ledger.append(
+            "inc-20261127-abc", EntryDraft(type=entry_type, actor="t", at=T0 + timedelta(seconds=seconds), data=data)
+        )
+    return ledger
+
+
+def good_response() -> MemoryLedger:
+    return chain(
+        (EntryType.SIGNAL_DISPOSITION, 0.1, {"outcome": "declared"}),
+        (
+            EntryType.INCIDENT_DECLARED,
+            0.2,
+            {"rule_id": "shopify-bulk-customer-export", "severity": "critical", "mode": "drill"},
+        ),
+        (
+            EntryType.RESPONSE_PLANNED,
+            0.3,
+            {
+                "actions": [
+                    "shopify.revoke_storefront_token",
+                    "shopify.tag_customers",
+                    "shopify.remove_webhook_subscription",
+                ],
+                "modes": ["account_read_only"],
+                "mode": "drill",
+            },
+        ),
+        (EntryType.DEGRADATION_SET, 0.4, {"modes": ["account_read_only"]}),
+        (EntryType.ACTION_PLANNED, 0.4, {"kind": "shopify.revoke_storefront_token"}),
+        (EntryType.ACTION_APPLIED, 0.5, {"kind": "shopify.revoke_storefront_token", "status": "applied"}),
+        (EntryType.ACTION_PLANNED, 0.4, {"kind": "shopify.tag_customers"}),
+        (EntryType.ACTION_MANUAL_TASK, 0.6, {"kind": "shopify.tag_customers", "status": "manual_task"}),
+        (EntryType.NOTIFICATION_PLANNED, 0.8, {"customers": 4, "required": True}),
+        (EntryType.INCIDENT_CLOSED, 0.9, {"mode": "drill"}),
+    )
+
+
+def inputs(**changes: Any) -> ScoreInputs:
+    values: dict[str, Any] = {
+        "scenario": SCENARIO,
+        "incident_id": "inc-20261127-abc",
+        "injected_at": T0,
+        "execution_status": "SUCCEEDED",
+        "accepted": (("bulk_operations/finish", 202),),
+    }
+    return ScoreInputs(**(values | changes))
+
+
+def scored(ledger: MemoryLedger, **changes: Any):  # type: ignore[no-untyped-def]
+    entries = ledger.entries
+    return score(inputs(**changes), entries, verify_chain("inc-20261127-abc", entries), T0 + timedelta(seconds=2))
+
+
+def test_a_response_that_did_every_expected_step_in_time_passes() -> None:
+    card = scored(good_response())
+
+    assert card.passed
+    assert {c.status for c in card.steps} == {CheckStatus.PASSED}
+    times = {t.measure: t.seconds for t in card.times}
+    assert times == {
+        Measure.DETECT: pytest.approx(0.2),
+        Measure.CONTAIN: pytest.approx(0.6),
+        Measure.NOTIFY: pytest.approx(0.8),
+    }
+    assert [(c.regime.value, c.status) for c in card.clocks] == [("gdpr_art33", "passed"), ("dora", "passed")]
+    assert card.clocks[1].deadline == T0 + timedelta(hours=FIRST_DEADLINE_HOURS[card.clocks[1].regime])
+
+
+def test_a_failed_action_fails_its_step_and_the_drill() -> None:
+    ledger = good_response()
+    ledger.entries = [e for e in ledger.entries if e.data.get("kind") != "shopify.tag_customers"]
+    ledger.entries = [e.model_copy(update={"seq": i}) for i, e in enumerate(ledger.entries)]
+    failing = chain(*[(e.type, (e.at - T0).total_seconds(), e.data) for e in ledger.entries])
+    failing.append(
+        "inc-20261127-abc",
+        EntryDraft(
+            type=EntryType.ACTION_FAILED, actor="t", at=T0, data={"kind": "shopify.tag_customers", "error": "Boom"}
+        ),
+    )
+
+    card = scored(failing)
+
+    assert not card.passed
+    tag = next(c for c in card.steps if c.step == "contain: shopify.tag_customers")
+    assert (tag.status, tag.actual) == (CheckStatus.FAILED, "failed: Boom")
+
+
+def test_a_slow_containment_misses_the_sla() -> None:
+    card = scored(good_response(), slas=ResponseSlas(contain_seconds=0.5))
+
+    contain = next(t for t in card.times if t.measure is Measure.CONTAIN)
+    assert contain.status is CheckStatus.FAILED
+    assert not card.passed
+
+
+def test_a_stopped_response_fails_the_closed_step_with_the_step_that_stopped_it() -> None:
+    ledger = good_response()
+    ledger.entries.pop()  # no incident.closed
+    ledger.append(
+        "inc-20261127-abc",
+        EntryDraft(
+            type=EntryType.STEP_FAILED, actor="t", at=T0, data={"step": "NotifyCustomers", "error": "ImportError"}
+        ),
+    )
+
+    card = scored(ledger, execution_status="FAILED")
+
+    closed = next(c for c in card.steps if c.step == "response closed")
+    assert closed.status is CheckStatus.FAILED
+    assert "NotifyCustomers" in closed.actual
+
+
+def test_a_hand_declared_incident_leaves_detection_not_covered_and_names_the_gap() -> None:
+    card = scored(good_response(), accepted=(), declared_by_hand=True, gaps=("aws.macie: no route",))
+
+    detected = next(c for c in card.steps if c.step == "incident detected")
+    assert detected.status is CheckStatus.NOT_COVERED
+    assert next(t for t in card.times if t.measure is Measure.DETECT).status is CheckStatus.NOT_COVERED
+    assert card.passed  # not covered is reported, never counted as passed or failed
+    assert "aws.macie: no route" in card.gaps
+
+
+def test_a_rejected_delivery_fails_its_signal_step() -> None:
+    card = scored(good_response(), accepted=(("bulk_operations/finish", 401),))
+    assert card.steps[0].status is CheckStatus.FAILED
+    assert not card.passed
+
+
+def test_a_wrong_severity_fails_detection() -> None:
+    ledger = good_response()
+    entries = [
+        e.model_copy(update={"data": {**e.data, "severity": "high"}}) if e.type is EntryType.INCIDENT_DECLARED else e
+        for e in ledger.entries
+    ]
+    rebuilt = chain(*[(e.type, (e.at - T0).total_seconds(), e.data) for e in entries])
+    card = scored(rebuilt)
+    assert next(c for c in card.steps if c.step == "incident detected").status is CheckStatus.FAILED
+
+
+def test_the_scorecard_is_recorded_as_drill_scored_with_counts_not_payloads() -> None:
+    ledger = good_response()
+    card = scored(ledger)
+
+    entry = record_scorecard(card, ledger, T0 + timedelta(seconds=3))  # type: ignore[arg-type]
+
+    assert entry.type is EntryType.DRILL_SCORED
+    assert entry.prev_hash == ledger.entries[-2].hash != GENESIS_HASH
+    assert entry.data["passed"] is True
+    assert entry.data["steps"] == {"passed": len(card.steps), "failed": 0, "not_covered": 0}
+    assert entry.data["clocks"] == {"gdpr_art33": "passed", "dora": "passed"}
+    assert verify_chain("inc-20261127-abc", ledger.entries).valid
+
+
+def test_a_drill_incident_names_its_scenario() -> None:
+    assert scenario_of(("shopify:evt-1", "drill:macie-customer-exports:0a1b2c")) == "macie-customer-exports"
+    assert scenario_of(("shopify:evt-1",)) is None
