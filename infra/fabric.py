@@ -22,6 +22,9 @@ class Access(StrEnum):
     CONTROLS_READ = "controls:read"
     APPROVALS_WRITE = "approvals:write"
     ONCALL_PUBLISH = "oncall:publish"
+    PRESTATES_WRITE = "prestates:write"  # PutItem (conditional) + GetItem on the pre-state table; GenerateDataKey/Decrypt
+    PRESTATES_READ = "prestates:read"  # GetItem on the pre-state table; Decrypt
+    CONTAIN_AWS = "contain:aws"  # wafv2 Get/UpdateIPSet, secretsmanager rotation, s3 Get/Put/DeletePublicAccessBlock
     LEDGER_ANCHOR = "ledger:anchor"  # kms:Sign with the ledger key + PutObject (write-once) under anchors/
     CLOCKS_WRITE = "clocks:write"  # Put (conditional), Query, Scan on the clocks table; never Delete
     REMINDERS_SCHEDULE = "reminders:schedule"  # Create/DeleteSchedule in the reminder group + PassRole to its role
@@ -212,9 +215,38 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "ApplyContainmentAction",
         "functions.containment.handlers.apply_action.handler",
         "Applies one reversible containment action",
-        (Env.CONFIG_PARAMETER, *_LEDGER),
-        (Access.CONFIG_READ, Access.SECRETS_READ, *_STEP),
+        (Env.CONFIG_PARAMETER, Env.PRESTATES_TABLE, Env.PRESTATE_KEY_ID, *_LEDGER),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.PRESTATES_WRITE, *_STEP),
         timeout_seconds=60,
+    ),
+    FunctionSpec(
+        "PlanRestore",
+        "functions.containment.handlers.plan_restore.handler",
+        "Lists an incident's applied containment actions, newest first",
+        _LEDGER,
+        _STEP,
+    ),
+    FunctionSpec(
+        "RevertContainmentAction",
+        "functions.containment.handlers.revert_action.handler",
+        "Undoes one containment action from its stored pre-state",
+        (Env.CONFIG_PARAMETER, Env.PRESTATES_TABLE, Env.PRESTATE_KEY_ID, *_LEDGER),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.PRESTATES_READ, *_STEP),
+        timeout_seconds=60,
+    ),
+    FunctionSpec(
+        "RecordRevertFailure",
+        "functions.containment.handlers.record_revert_failure.handler",
+        "Records a restore step that failed for good",
+        _LEDGER,
+        _STEP,
+    ),
+    FunctionSpec(
+        "CloseRestore",
+        "functions.containment.handlers.close_restore.handler",
+        "Records the outcome of a restore",
+        _LEDGER,
+        _STEP,
     ),
     FunctionSpec(
         "RecordActionFailure",
@@ -259,6 +291,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 TABLES: tuple[TableSpec, ...] = (
     TableSpec("Ledger", "incident_id", ("seq", "N"), Env.LEDGER_TABLE),
     TableSpec("Controls", "store_id", None, Env.CONTROLS_TABLE),
+    TableSpec("PreStates", "incident_id", ("action_id", "S"), Env.PRESTATES_TABLE),
     TableSpec("Approvals", "incident_id", None, Env.APPROVALS_TABLE, ttl_attribute="expires_at"),
     TableSpec("Clocks", "incident_id", ("clock_id", "S"), Env.CLOCKS_TABLE),
     TableSpec("Idempotency", "id", None, Env.IDEMPOTENCY_TABLE, ttl_attribute="expiration"),
@@ -348,6 +381,21 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
         },
         topics={"OnCallTopicArn": "OnCall"},
         tunables={"RetryIntervalSeconds": 2, "ApprovalTimeoutSeconds": 900, "IsolationConcurrency": 10},
+    ),
+)
+
+STATE_MACHINES += (
+    StateMachineSpec(
+        "Restore",
+        "restore.asl.json",
+        functions={
+            "PlanRestoreFunctionArn": "PlanRestore",
+            "RevertContainmentActionFunctionArn": "RevertContainmentAction",
+            "RecordRevertFailureFunctionArn": "RecordRevertFailure",
+            "CloseRestoreFunctionArn": "CloseRestore",
+        },
+        topics={"OnCallTopicArn": "OnCall"},
+        tunables={"RetryIntervalSeconds": 2},
     ),
 )
 

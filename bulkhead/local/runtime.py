@@ -299,6 +299,8 @@ def _settings(local: LocalFabric) -> dict[str, str]:
         Env.REMINDER_GROUP: "default",
         Env.REMINDER_ROLE_ARN: f"arn:aws:iam::{ACCOUNT}:role/bulkhead-reminders",
         Env.REGION: REGION,
+        # Seals containment pre-states; a new key per local fabric (pre-states live as long as it).
+        Env.PRESTATE_KEY_ID: clients.client("kms").create_key(Description="Bulkhead pre-states")["KeyMetadata"]["Arn"],
     }
     values |= {t.setting: local.tables[t.name] for t in fabric.TABLES if t.setting}
     values |= {b.setting: local.buckets[b.name] for b in fabric.BUCKETS}

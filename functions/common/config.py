@@ -69,6 +69,8 @@ class StoreConfig(Message):
     previous_webhook_secret_id: str | None = None
     admin_token_secret_id: str = Field(min_length=1)
     sandbox: bool = False
+    # Hosts allowed to receive this store's webhooks; containment removes subscriptions to any other.
+    trusted_webhook_hosts: tuple[str, ...] = ()
     # Where the store's customers live (ISO 3166 codes, or EU): drives clocks and notice language.
     jurisdictions: tuple[str, ...] = Field(default=("EU",), min_length=1)
     # Signals and detection (docs/signals.md). Shopify via EventBridge: the partner event source ARN

@@ -1,54 +1,192 @@
-"""Apply one containment action: record the intent, act (or say what would be done), record the result."""
+"""Containment: plan -> snapshot pre-state -> apply -> verify -> record, and the inverse.
 
+Idempotency comes from the ledger and the vault, not from the platform: an action whose
+verification is recorded is not applied again; a pre-state is stored once, before the first
+mutation, so a retry never snapshots a half-applied state as if it were the original.
+"""
+
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from functions.common.config import Mode
+from functions.common.errors import PermanentActionFailure, TransientPlatformError
 from functions.common.failures import failure_facts
-from functions.containment.models import ActionFailureRequest, ActionOutcome, ActionStatus, ApplyActionRequest
-from functions.containment.ports import ActionCatalogue
-from functions.ledger.models import EntryDraft, EntryType
+from functions.containment.models import (
+    ActionFailureRequest,
+    ActionOutcome,
+    ActionStatus,
+    ApplyActionRequest,
+    PlannedAction,
+    PreState,
+    RestoreCloseRequest,
+    RestoreOutcome,
+    RestorePlan,
+    RestoreRequest,
+    RevertActionRequest,
+    RevertFailureRequest,
+    RevertOutcome,
+    RevertStatus,
+)
+from functions.containment.ports import ActionCatalogue, ActionExecutor, ActionJournal, PreStateVault
+from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import Ledger
 
 ACTOR = "containment"
 
 
+class ContainmentNotVerified(TransientPlatformError):
+    """The platform accepted the change but reading it back does not show it yet; Retry re-checks."""
+
+
+class NothingToRestore(PermanentActionFailure):
+    """The action has no stored pre-state (it was never applied, or only planned)."""
+
+
+def _facts(action: PlannedAction) -> dict[str, Any]:
+    return {"action_id": action.action_id, "kind": action.kind.value, "store_id": action.store_id}
+
+
+def _recorded(entries: Iterable[LedgerEntry], action_id: str) -> set[EntryType]:
+    return {e.type for e in entries if e.data.get("action_id") == action_id}
+
+
 def apply_action(
-    request: ApplyActionRequest, catalogue: ActionCatalogue, ledger: Ledger, now: datetime
+    request: ApplyActionRequest,
+    catalogue: ActionCatalogue,
+    ledger: Ledger,
+    journal: ActionJournal,
+    vault: PreStateVault,
+    now: datetime,
 ) -> ActionOutcome:
-    action = request.action
-    facts = {"action_id": action.action_id, "kind": action.kind.value, "store_id": action.store_id}
-    ledger.append(request.incident_id, EntryDraft(type=EntryType.ACTION_PLANNED, actor=ACTOR, at=now, data=facts))
+    action, incident_id = request.action, request.incident_id
+    facts = _facts(action)
+    recorded = _recorded(journal.entries(incident_id), action.action_id)
+    if EntryType.ACTION_VERIFIED in recorded:
+        return ActionOutcome(action_id=action.action_id, kind=action.kind, status=ActionStatus.ALREADY_APPLIED)
+    if EntryType.ACTION_PLANNED not in recorded:
+        planned = {**facts, "subjects": len(action.subjects), "mode": request.mode.value}
+        ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_PLANNED, actor=ACTOR, at=now, data=planned))
     executor = catalogue.executor(action)
     if request.mode is Mode.DRY_RUN:
-        outcome = ActionOutcome(
+        return ActionOutcome(
             action_id=action.action_id, kind=action.kind, status=ActionStatus.WOULD_APPLY, detail=action.reason
         )
-        entry_type = EntryType.ACTION_PLANNED
-    elif executor is None:
-        outcome = ActionOutcome(
-            action_id=action.action_id,
-            kind=action.kind,
-            status=ActionStatus.MANUAL_TASK,
-            detail=manual_instructions(request),
-        )
-        entry_type = EntryType.ACTION_MANUAL_TASK
-    else:
-        outcome = executor.apply(request.incident_id, action)
-        entry_type = EntryType.ACTION_APPLIED
-    ledger.append(
-        request.incident_id,
-        EntryDraft(type=entry_type, actor=ACTOR, at=now, data={**facts, "status": outcome.status.value}),
+    if executor is None:
+        return _manual(incident_id, action, manual_instructions(incident_id, action), None, ledger, recorded, now)
+    pre, digest = _pre_state(incident_id, action, executor, vault)
+    instructions = executor.manual_instructions(action, pre.state)
+    if instructions is not None:
+        if executor.verify(action, pre.state):  # a human (or the platform) already did it
+            return _record_applied(incident_id, action, 0, digest, ledger, recorded, now, by="verified")
+        return _manual(incident_id, action, instructions, digest, ledger, recorded, now)
+    changed = executor.apply(action, pre.state)
+    if not executor.verify(action, pre.state):
+        raise ContainmentNotVerified(f"{action.kind.value} {action.action_id}: change not visible on read-back")
+    return _record_applied(incident_id, action, changed, digest, ledger, recorded, now, by=ACTOR)
+
+
+def _pre_state(
+    incident_id: str, action: PlannedAction, executor: ActionExecutor, vault: PreStateVault
+) -> tuple[PreState, str]:
+    stored = vault.get(incident_id, action.action_id)
+    if stored is not None:
+        return stored
+    # The incident id travels with the state: executors derive their idempotency keys from it.
+    state = {**executor.snapshot(action), "incident_id": incident_id}
+    pre = PreState(incident_id=incident_id, action=action, state=state)
+    return pre, vault.put(pre)
+
+
+def _record_applied(
+    incident_id: str,
+    action: PlannedAction,
+    changed: int,
+    digest: str,
+    ledger: Ledger,
+    recorded: set[EntryType],
+    now: datetime,
+    by: str,
+) -> ActionOutcome:
+    facts = {**_facts(action), "pre_state_sha256": digest, "changed": changed, "by": by}
+    if EntryType.ACTION_APPLIED not in recorded:
+        ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_APPLIED, actor=ACTOR, at=now, data=facts))
+    ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_VERIFIED, actor=ACTOR, at=now, data=_facts(action)))
+    return ActionOutcome(
+        action_id=action.action_id,
+        kind=action.kind,
+        status=ActionStatus.APPLIED,
+        changed=changed,
+        pre_state_sha256=digest,
     )
-    return outcome
 
 
-def manual_instructions(request: ApplyActionRequest) -> str:
-    action = request.action
+def _manual(
+    incident_id: str,
+    action: PlannedAction,
+    instructions: str,
+    digest: str | None,
+    ledger: Ledger,
+    recorded: set[EntryType],
+    now: datetime,
+) -> ActionOutcome:
+    if EntryType.ACTION_MANUAL_TASK not in recorded:
+        data = {**_facts(action), "status": ActionStatus.MANUAL_TASK.value, "pre_state_sha256": digest}
+        ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_MANUAL_TASK, actor=ACTOR, at=now, data=data))
+    return ActionOutcome(
+        action_id=action.action_id,
+        kind=action.kind,
+        status=ActionStatus.MANUAL_TASK,
+        detail=instructions,
+        pre_state_sha256=digest,
+    )
+
+
+def manual_instructions(incident_id: str, action: PlannedAction) -> str:
     return (
-        f"Manual containment for incident {request.incident_id}: carry out {action.kind.value} on "
+        f"Manual containment for incident {incident_id}: carry out {action.kind.value} on "
         f"{action.target} in store {action.store_id} ({action.reason}), then record it with "
-        f"`bulkhead action done {request.incident_id} {action.action_id}`."
+        f"`bulkhead action done {incident_id} {action.action_id}`."
     )
+
+
+def complete_manual_task(
+    incident_id: str,
+    action_id: str,
+    operator: str,
+    catalogue: ActionCatalogue,
+    ledger: Ledger,
+    journal: ActionJournal,
+    vault: PreStateVault,
+    now: datetime,
+) -> ActionOutcome:
+    """A human reports a manual task done; where an API can read the result back, it must show it."""
+    entries = journal.entries(incident_id)
+    recorded = _recorded(entries, action_id)
+    if EntryType.ACTION_MANUAL_TASK not in recorded:
+        raise PermanentActionFailure(f"incident {incident_id} has no manual task {action_id}")
+    stored = vault.get(incident_id, action_id)
+    task = next(e for e in entries if e.type is EntryType.ACTION_MANUAL_TASK and e.data.get("action_id") == action_id)
+    if stored is not None:
+        pre, digest = stored
+        executor = catalogue.executor(pre.action)
+        if executor is not None and not executor.verify(pre.action, pre.state):
+            raise PermanentActionFailure(
+                f"{action_id}: the platform still shows the pre-incident state; the task is not done yet"
+            )
+        action = pre.action
+    else:
+        digest = ""
+        action = PlannedAction(
+            action_id=action_id,
+            kind=task.data["kind"],
+            store_id=task.data["store_id"],
+            target="(manual)",
+            reason="manual task",
+        )
+    if EntryType.ACTION_VERIFIED in recorded:
+        return ActionOutcome(action_id=action_id, kind=action.kind, status=ActionStatus.ALREADY_APPLIED)
+    return _record_applied(incident_id, action, 0, digest, ledger, recorded, now, by=f"operator:{operator}")
 
 
 def record_action_failure(request: ActionFailureRequest, ledger: Ledger, now: datetime) -> ActionOutcome:
@@ -62,3 +200,92 @@ def record_action_failure(request: ActionFailureRequest, ledger: Ledger, now: da
     return ActionOutcome(
         action_id=action.action_id, kind=action.kind, status=ActionStatus.FAILED, detail=facts["error"]
     )
+
+
+# --- restore -------------------------------------------------------------------------------
+
+
+def plan_restore(request: RestoreRequest, journal: ActionJournal) -> RestorePlan:
+    """Every applied, not yet reverted action of the incident, newest first."""
+    entries = journal.entries(request.incident_id)
+    reverted = {e.data.get("action_id") for e in entries if e.type is EntryType.ACTION_REVERTED}
+    applied: list[RevertActionRequest] = []
+    for entry in reversed(entries):
+        action_id = entry.data.get("action_id")
+        fresh = all(a.action_id != action_id for a in applied)
+        if entry.type is EntryType.ACTION_APPLIED and action_id not in reverted and fresh:
+            applied.append(
+                RevertActionRequest(
+                    incident_id=request.incident_id, mode=request.mode, action_id=action_id, kind=entry.data["kind"]
+                )
+            )
+    return RestorePlan(incident_id=request.incident_id, mode=request.mode, actions=tuple(applied))
+
+
+def stored_action(request: RevertActionRequest, vault: PreStateVault) -> PlannedAction:
+    """The action as it was applied (its store and target live in the encrypted pre-state)."""
+    stored = vault.get(request.incident_id, request.action_id)
+    if stored is None:
+        raise NothingToRestore(f"{request.action_id}: no pre-state was stored for incident {request.incident_id}")
+    return stored[0].action
+
+
+def revert_action(
+    request: RevertActionRequest,
+    catalogue: ActionCatalogue,
+    ledger: Ledger,
+    journal: ActionJournal,
+    vault: PreStateVault,
+    now: datetime,
+) -> RevertOutcome:
+    incident_id, action_id = request.incident_id, request.action_id
+    if EntryType.ACTION_REVERTED in _recorded(journal.entries(incident_id), action_id):
+        return RevertOutcome(action_id=action_id, kind=request.kind, status=RevertStatus.ALREADY_REVERTED)
+    stored = vault.get(incident_id, action_id)
+    if stored is None:
+        raise NothingToRestore(f"{action_id}: no pre-state was stored for incident {incident_id}")
+    pre, digest = stored
+    facts = {**_facts(pre.action), "pre_state_sha256": digest}
+    if request.mode is Mode.DRY_RUN:
+        return RevertOutcome(action_id=action_id, kind=request.kind, status=RevertStatus.WOULD_REVERT)
+    executor = catalogue.executor(pre.action)
+    if executor is None or executor.manual_instructions(pre.action, pre.state) is not None:
+        detail = (
+            f"Manual restore for incident {incident_id}: undo {pre.action.kind.value} on {pre.action.target} in "
+            f"store {pre.action.store_id} (the pre-state is in the vault under {action_id})."
+        )
+        data = {**facts, "status": RevertStatus.MANUAL_TASK.value}
+        ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_MANUAL_TASK, actor=ACTOR, at=now, data=data))
+        return RevertOutcome(action_id=action_id, kind=request.kind, status=RevertStatus.MANUAL_TASK, detail=detail)
+    changed = executor.revert(pre.action, pre.state)
+    status = RevertStatus.NOT_REVERSIBLE if changed is None else RevertStatus.REVERTED
+    data = {**facts, "status": status.value, "changed": changed or 0}
+    ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_REVERTED, actor=ACTOR, at=now, data=data))
+    detail = "irreversible by design: see docs/containment.md" if changed is None else ""
+    return RevertOutcome(action_id=action_id, kind=request.kind, status=status, changed=changed or 0, detail=detail)
+
+
+def record_revert_failure(request: RevertFailureRequest, ledger: Ledger, now: datetime) -> RevertOutcome:
+    facts = failure_facts(f"restore:{request.action_id}", request.error)
+    data = {**facts, "action_id": request.action_id, "kind": request.kind.value, "phase": "restore"}
+    ledger.append(request.incident_id, EntryDraft(type=EntryType.ACTION_FAILED, actor=ACTOR, at=now, data=data))
+    return RevertOutcome(
+        action_id=request.action_id, kind=request.kind, status=RevertStatus.FAILED, detail=facts["error"]
+    )
+
+
+def close_restore(request: RestoreCloseRequest, ledger: Ledger, now: datetime) -> RestoreOutcome:
+    def count(*statuses: RevertStatus) -> int:
+        return sum(1 for r in request.reverts if r.status in statuses)
+
+    outcome = RestoreOutcome(
+        incident_id=request.incident_id,
+        mode=request.mode,
+        reverted=count(RevertStatus.REVERTED, RevertStatus.ALREADY_REVERTED, RevertStatus.WOULD_REVERT),
+        not_reversible=count(RevertStatus.NOT_REVERSIBLE),
+        manual_tasks=count(RevertStatus.MANUAL_TASK),
+        failed=count(RevertStatus.FAILED),
+    )
+    data = outcome.model_dump(mode="json", exclude={"incident_id"})
+    ledger.append(request.incident_id, EntryDraft(type=EntryType.RESTORE_COMPLETED, actor=ACTOR, at=now, data=data))
+    return outcome

@@ -1,6 +1,7 @@
-"""Containment actions: what the plan asks for and what each application did."""
+"""Containment actions: what the plan asks for, what each application did, and how it is undone."""
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
@@ -34,8 +35,11 @@ class PlannedAction(Message):
     action_id: str = Field(pattern=r"^act-[0-9a-z-]{1,80}$")
     kind: ActionKind
     store_id: str
-    target: str = Field(min_length=1, max_length=512, description="what the action acts on")
+    target: str = Field(min_length=1, max_length=512, description="what the action acts on (see docs/containment.md)")
     reason: str
+    # Platform ids the action applies to (customers to tag, addresses to block). They may identify
+    # people: they travel in the execution and the encrypted pre-state, never in the ledger.
+    subjects: tuple[str, ...] = Field(default=(), max_length=5_000)
 
 
 class ApplyActionRequest(Message):
@@ -51,6 +55,8 @@ class ActionOutcome(Message):
     kind: ActionKind
     status: ActionStatus
     detail: str = ""
+    changed: int = 0
+    pre_state_sha256: str | None = None
 
 
 class ActionFailureRequest(Message):
@@ -60,3 +66,73 @@ class ActionFailureRequest(Message):
     mode: Mode
     action: PlannedAction
     error: StepError
+
+
+class PreState(Message):
+    """What an action found before it acted: enough to put it back. Kept encrypted, outside the ledger."""
+
+    incident_id: str
+    action: PlannedAction
+    state: dict[str, Any]
+
+
+class RevertStatus(StrEnum):
+    REVERTED = "reverted"
+    ALREADY_REVERTED = "already_reverted"
+    WOULD_REVERT = "would_revert"
+    NOT_REVERSIBLE = "not_reversible"
+    MANUAL_TASK = "manual_task"
+    FAILED = "failed"
+
+
+class RestoreRequest(Message):
+    """Input of the restore state machine and of its PlanRestore step."""
+
+    incident_id: str = Field(pattern=r"^inc-[0-9a-z-]{8,80}$")
+    mode: Mode = Mode.LIVE
+
+
+class RevertActionRequest(Message):
+    """One item of the restore map: undo one applied action from its stored pre-state."""
+
+    incident_id: str
+    mode: Mode
+    action_id: str
+    kind: ActionKind
+
+
+class RestorePlan(Message):
+    incident_id: str
+    mode: Mode
+    actions: tuple[RevertActionRequest, ...]  # newest first: undone in reverse order of application
+
+
+class RevertOutcome(Message):
+    action_id: str
+    kind: ActionKind
+    status: RevertStatus
+    detail: str = ""
+    changed: int = 0
+
+
+class RevertFailureRequest(Message):
+    incident_id: str
+    mode: Mode
+    action_id: str
+    kind: ActionKind
+    error: StepError
+
+
+class RestoreCloseRequest(Message):
+    incident_id: str
+    mode: Mode
+    reverts: tuple[RevertOutcome, ...]
+
+
+class RestoreOutcome(Message):
+    incident_id: str
+    mode: Mode
+    reverted: int
+    not_reversible: int
+    manual_tasks: int
+    failed: int

@@ -1,17 +1,52 @@
-"""What a containment action needs from a platform adapter."""
+"""What containment needs from platform adapters, the pre-state vault and the ledger."""
 
-from typing import Protocol
+from typing import Any, Protocol
 
-from functions.containment.models import ActionOutcome, PlannedAction
+from functions.containment.models import PlannedAction, PreState
+from functions.ledger.models import LedgerEntry
 
 
 class ActionExecutor(Protocol):
-    def apply(self, incident_id: str, action: PlannedAction) -> ActionOutcome:
-        """Snapshot the pre-state, apply, verify. Idempotent: a repeat does nothing twice."""
+    """One kind of action on one store. Every method is safe to call again after a failure."""
+
+    def snapshot(self, action: PlannedAction) -> dict[str, Any]:
+        """Read what the action is about to change (no mutation)."""
+        ...
+
+    def manual_instructions(self, action: PlannedAction, pre: dict[str, Any]) -> str | None:
+        """Exact steps for a human where no API can act; None where the executor acts itself."""
+        ...
+
+    def apply(self, action: PlannedAction, pre: dict[str, Any]) -> int:
+        """Act; returns how many objects changed. Idempotent: objects already contained are skipped."""
+        ...
+
+    def verify(self, action: PlannedAction, pre: dict[str, Any]) -> bool:
+        """Read back: is the action in effect?"""
+        ...
+
+    def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int | None:
+        """Put the pre-state back; None where it cannot be (the outcome says why). Idempotent."""
         ...
 
 
 class ActionCatalogue(Protocol):
     def executor(self, action: PlannedAction) -> ActionExecutor | None:
         """The executor for this action, or None where only a human can carry it out."""
+        ...
+
+
+class PreStateVault(Protocol):
+    def put(self, pre: PreState) -> str:
+        """Store once (encrypted); returns the SHA-256 of the canonical plaintext. A repeat keeps the first."""
+        ...
+
+    def get(self, incident_id: str, action_id: str) -> tuple[PreState, str] | None:
+        """The stored pre-state and its hash, or None."""
+        ...
+
+
+class ActionJournal(Protocol):
+    def entries(self, incident_id: str) -> list[LedgerEntry]:
+        """The incident's ledger entries in order (read-only)."""
         ...

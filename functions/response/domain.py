@@ -5,6 +5,7 @@ from datetime import datetime
 from functions.common.config import FirmConfig, Mode, Platform
 from functions.common.failures import failure_facts
 from functions.containment.models import ActionKind, ActionOutcome, ActionStatus, PlannedAction
+from functions.containment.targets import plan_target
 from functions.degradation.models import DegradationMode, DegradationPlan
 from functions.detection.models import Incident
 from functions.ingest.models import DataCategory
@@ -87,7 +88,8 @@ def _actions(incident: Incident) -> tuple[PlannedAction, ...]:
             action_id=f"act-{n:02d}-{kind.value.split('.')[-1].replace('_', '-')}",
             kind=kind,
             store_id=incident.store_id,
-            target=incident.actor or incident.store_id,
+            target=plan_target(kind, incident)[0],
+            subjects=plan_target(kind, incident)[1],
             reason=f"{incident.title} ({incident.rule_id})",
         )
         for n, kind in enumerate(dict.fromkeys(kinds), start=1)

@@ -45,6 +45,9 @@ TABLE_ACCESS: dict[Access, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     ),
     Access.DISPOSITIONS_WRITE: ("Dispositions", ("dynamodb:UpdateItem",), ENCRYPT_DECRYPT),
     Access.DISPOSITIONS_READ: ("Dispositions", ("dynamodb:Query",), DECRYPT),
+    # Containment pre-states: written once (conditional Put), read back; sealed with data keys of the fabric key.
+    Access.PRESTATES_WRITE: ("PreStates", ("dynamodb:PutItem", "dynamodb:GetItem"), ENCRYPT_DECRYPT),
+    Access.PRESTATES_READ: ("PreStates", ("dynamodb:GetItem",), DECRYPT),
 }
 IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 DISPOSITIONS_WRITE_ACTIONS = ("dynamodb:UpdateItem",)

@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.common.observability import logger, tracer
 from functions.common.wiring import utc_now
-from functions.containment.adapters.catalogue import PlatformCatalogue
+from functions.containment import wiring
 from functions.containment.domain import apply_action
 from functions.containment.models import ApplyActionRequest
 from functions.ledger.wiring import ledger
@@ -17,6 +17,13 @@ from functions.ledger.wiring import ledger
 @tracer.capture_lambda_handler
 @event_parser(model=ApplyActionRequest)
 def handler(event: ApplyActionRequest, context: LambdaContext) -> dict[str, Any]:
-    outcome = apply_action(event, PlatformCatalogue(), ledger(), utc_now())
-    logger.info("containment action done", incident_id=event.incident_id, **outcome.model_dump(mode="json"))
+    catalogue = wiring.catalogue_for(event.action.store_id)
+    outcome = apply_action(event, catalogue, ledger(), wiring.journal(), wiring.vault(), utc_now())
+    logger.info(
+        "containment action done",
+        incident_id=event.incident_id,
+        action_id=outcome.action_id,
+        status=outcome.status.value,
+        changed=outcome.changed,
+    )
     return outcome.model_dump(mode="json")

@@ -1,0 +1,194 @@
+"""Magento / Adobe Commerce REST over httpx (integration bearer token), and the executors on it.
+
+Core REST has no endpoints for these levers; they go through the Bulkhead companion module's
+contract (docs/adobe-commerce-companion.md). Mutations carry an `Idempotency-Key` derived from the
+incident, the action and the phase, so a retried call after a lost response does nothing twice.
+"""
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from functions.common.errors import PermanentActionFailure
+from functions.containment.adapters.retry import RetryAfter, RetryPolicy
+from functions.containment.models import PlannedAction
+
+LOCKED_UNTIL = "2100-01-01 00:00:00"  # Magento's admin lock is a lock_expires datetime
+
+
+class MagentoRest:
+    def __init__(self, http: httpx.Client, base_url: str, token: str, retry: RetryPolicy | None = None) -> None:
+        self._http = http
+        self._base = f"{base_url.rstrip('/')}/rest/V1"
+        self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self._retry = retry or RetryPolicy()
+
+    def call(self, method: str, path: str, body: Any = None, idempotency_key: str | None = None) -> Any:
+        headers = {**self._headers, **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
+        return self._retry.run(lambda: self._once(method, path, body, headers))
+
+    def _once(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
+        try:
+            response = self._http.request(method, f"{self._base}{path}", headers=headers, json=body)
+        except httpx.TransportError as exc:
+            raise RetryAfter(0.0, f"Magento unreachable: {type(exc).__name__}", throttled=False) from exc
+        if response.status_code == 429:
+            raise RetryAfter(float(response.headers.get("Retry-After", "1")), "Magento HTTP 429", throttled=True)
+        if response.status_code >= 500:
+            raise RetryAfter(0.0, f"Magento HTTP {response.status_code}", throttled=False)
+        if response.status_code >= 400:
+            message = _message(response)
+            raise PermanentActionFailure(
+                f"Magento {method} {path.split('?', maxsplit=1)[0]}: HTTP {response.status_code} {message}"[:300]
+            )
+        return response.json()
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    text = str(body.get("message", "")) if isinstance(body, dict) else ""
+    for name, value in (body.get("parameters") or {}).items() if isinstance(body, dict) else []:
+        text = text.replace(f"%{name}", str(value))
+    return text
+
+
+def _key(action: PlannedAction, pre: dict[str, Any], phase: str, item: str = "") -> str:
+    return f"{pre['incident_id']}:{action.action_id}:{phase}:{item}"[:128]
+
+
+def customer_id(subject: str) -> str:
+    return subject.removeprefix("customer:")
+
+
+class CustomerTokens:
+    """Revoke every access token of the affected customers. Not reversible: they sign in again."""
+
+    def __init__(self, rest: MagentoRest) -> None:
+        self._rest = rest
+
+    def _count(self, cid: str) -> int:
+        return int(self._rest.call("GET", f"/bulkhead/customers/{quote(cid)}/tokens")["active_tokens"])
+
+    def snapshot(self, action: PlannedAction) -> dict[str, Any]:
+        ids = [customer_id(s) for s in action.subjects if s.startswith("customer:")]
+        return {"tokens": {cid: self._count(cid) for cid in ids}}
+
+    def manual_instructions(self, action: PlannedAction, pre: dict[str, Any]) -> str | None:
+        return None
+
+    def apply(self, action: PlannedAction, pre: dict[str, Any]) -> int:
+        revoked = 0
+        for cid, count in pre["tokens"].items():
+            if count:
+                self._rest.call(
+                    "POST", f"/bulkhead/customers/{quote(cid)}/tokens/revoke", {}, _key(action, pre, "apply", cid)
+                )
+                revoked += 1
+        return revoked
+
+    def verify(self, action: PlannedAction, pre: dict[str, Any]) -> bool:
+        return all(self._count(cid) == 0 for cid in pre["tokens"])
+
+    def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int | None:
+        return None
+
+
+class AdminUserLock:
+    """Lock an admin user (`target`: the username); restore puts back its lock state and activity."""
+
+    def __init__(self, rest: MagentoRest) -> None:
+        self._rest = rest
+
+    def _user(self, username: str) -> dict[str, Any]:
+        return dict(self._rest.call("GET", f"/bulkhead/admin-users/{quote(username)}"))
+
+    def snapshot(self, action: PlannedAction) -> dict[str, Any]:
+        user = self._user(action.target)
+        return {"is_active": user["is_active"], "lock_expires": user["lock_expires"]}
+
+    def manual_instructions(self, action: PlannedAction, pre: dict[str, Any]) -> str | None:
+        return None
+
+    def apply(self, action: PlannedAction, pre: dict[str, Any]) -> int:
+        if self.verify(action, pre):
+            return 0
+        body = {"lock_expires": LOCKED_UNTIL, "reason": action.reason[:200]}
+        self._rest.call("POST", f"/bulkhead/admin-users/{quote(action.target)}/lock", body, _key(action, pre, "apply"))
+        return 1
+
+    def verify(self, action: PlannedAction, pre: dict[str, Any]) -> bool:
+        user = self._user(action.target)
+        return user["lock_expires"] == LOCKED_UNTIL and not user["is_active"]
+
+    def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int:
+        user = self._user(action.target)
+        if (user["is_active"], user["lock_expires"]) == (pre["is_active"], pre["lock_expires"]):
+            return 0
+        body = {"lock_expires": pre["lock_expires"], "is_active": pre["is_active"]}
+        self._rest.call(
+            "POST", f"/bulkhead/admin-users/{quote(action.target)}/unlock", body, _key(action, pre, "revert")
+        )
+        return 1
+
+
+class _Toggle:
+    """A resource with one switch: read it, set it off, put the old value back."""
+
+    path: str
+    field: str
+    off: Any
+
+    def __init__(self, rest: MagentoRest) -> None:
+        self._rest = rest
+
+    def _url(self, action: PlannedAction) -> str:
+        return self.path.format(quote(action.target))
+
+    def _read(self, action: PlannedAction) -> Any:
+        return self._rest.call("GET", self._url(action))[self.field]
+
+    def _write(self, action: PlannedAction, value: Any, key: str) -> None:
+        raise NotImplementedError
+
+    def snapshot(self, action: PlannedAction) -> dict[str, Any]:
+        return {self.field: self._read(action)}
+
+    def manual_instructions(self, action: PlannedAction, pre: dict[str, Any]) -> str | None:
+        return None
+
+    def apply(self, action: PlannedAction, pre: dict[str, Any]) -> int:
+        if self._read(action) == self.off:
+            return 0
+        self._write(action, self.off, _key(action, pre, "apply"))
+        return 1
+
+    def verify(self, action: PlannedAction, pre: dict[str, Any]) -> bool:
+        return bool(self._read(action) == self.off)
+
+    def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int:
+        if self._read(action) == pre[self.field]:
+            return 0
+        self._write(action, pre[self.field], _key(action, pre, "revert"))
+        return 1
+
+
+class IntegrationSwitch(_Toggle):
+    """Disable an integration (`target`: its id); its tokens stop working until re-enabled."""
+
+    path, field, off = "/bulkhead/integrations/{}", "status", 0
+
+    def _write(self, action: PlannedAction, value: Any, key: str) -> None:
+        self._rest.call("PUT", f"{self._url(action)}/status", {"status": value}, key)
+
+
+class PaymentMethodSwitch(_Toggle):
+    """Switch a payment method off (`target`: its code) at default scope."""
+
+    path, field, off = "/bulkhead/payment-methods/{}", "active", False
+
+    def _write(self, action: PlannedAction, value: Any, key: str) -> None:
+        self._rest.call("PUT", self._url(action), {"active": value}, key)

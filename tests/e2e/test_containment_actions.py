@@ -1,0 +1,179 @@
+"""Containment on the local fabric against the sandbox stores: apply, verify, record, restore, idempotence.
+
+Given a running local fabric with sandbox stores, When ApplyContainmentAction runs for each action
+kind, Then the store changed, the ledger records the applied action with the hash of its pre-state,
+a retry changes nothing, and RevertContainmentAction puts the store back to its exact pre-state.
+"""
+
+import json
+from typing import Any
+
+import pytest
+
+from bulkhead.local.runtime import LocalFabric
+from bulkhead.sandbox import Faults
+from functions.common import clients
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+
+INCIDENT = "inc-20261127-containment01"
+
+
+def apply(
+    fabric: LocalFabric,
+    kind: str,
+    store: str,
+    target: str,
+    subjects: tuple[str, ...] = (),
+    mode: str = "drill",
+    action_id: str = "act-01-test",
+) -> dict[str, Any]:
+    action = {
+        "action_id": action_id,
+        "kind": kind,
+        "store_id": store,
+        "target": target,
+        "reason": "test",
+        "subjects": list(subjects),
+    }
+    return fabric.invoke("ApplyContainmentAction", {"incident_id": INCIDENT, "mode": mode, "action": action})
+
+
+def revert(fabric: LocalFabric, kind: str, action_id: str = "act-01-test") -> dict[str, Any]:
+    return fabric.invoke(
+        "RevertContainmentAction", {"incident_id": INCIDENT, "mode": "drill", "action_id": action_id, "kind": kind}
+    )
+
+
+def ledger(fabric: LocalFabric) -> list[tuple[str, dict[str, Any]]]:
+    store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
+    return [(e.type.value, e.data) for e in store.entries(INCIDENT)]
+
+
+def mutations(fabric: LocalFabric, store: str) -> int:
+    return sum(1 for c in fabric.sandboxes[store].calls if c.mutated)
+
+
+def comparable(snapshot: dict[str, dict[str, Any]], collection: str, drop: tuple[str, ...]) -> list[dict[str, Any]]:
+    return sorted(
+
+            json.dumps({k: v for k, v in r.items() if k not in drop}, sort_keys=True)
+            for r in snapshot.get(collection, {}).values()
+
+    )  # type: ignore[return-value]
+
+
+SHOPIFY_CASES = [
+    ("shopify.revoke_storefront_token", "all", (), "storefront_tokens", ("id", "accessToken", "createdAt")),
+    (
+        "shopify.remove_webhook_subscription",
+        "host:collector.exfil.example",
+        (),
+        "webhooks",
+        ("id", "createdAt", "updatedAt"),
+    ),
+    ("shopify.tag_customers", "customers", ("customer:7001", "customer:7002", "customer:7003"), "customers", ()),
+]
+
+
+@pytest.mark.parametrize(("kind", "target", "subjects", "collection", "volatile"), SHOPIFY_CASES)
+def test_a_shopify_action_applies_verifies_records_and_restores_the_pre_state(
+    fabric: LocalFabric, kind: str, target: str, subjects: tuple[str, ...], collection: str, volatile: tuple[str, ...]
+) -> None:
+    sandbox = fabric.sandboxes["acme-eu"]
+    before = sandbox.snapshot()
+
+    outcome = apply(fabric, kind, "acme-eu", target, subjects)
+
+    assert outcome["status"] == "applied" and outcome["changed"] > 0
+    assert sandbox.snapshot()[collection] != before[collection]
+    entries = ledger(fabric)
+    applied = [d for t, d in entries if t == "action.applied"]
+    assert [t for t, _ in entries] == ["action.planned", "action.applied", "action.verified"]
+    assert applied[0]["pre_state_sha256"] == outcome["pre_state_sha256"]
+    assert "7001" not in json.dumps(entries)
+
+    count = mutations(fabric, "acme-eu")
+    again = apply(fabric, kind, "acme-eu", target, subjects)
+    assert again["status"] == "already_applied"
+    assert mutations(fabric, "acme-eu") == count
+
+    reverted = revert(fabric, kind)
+    assert reverted["status"] == "reverted"
+    assert comparable(sandbox.snapshot(), collection, volatile) == comparable(before, collection, volatile)
+    assert revert(fabric, kind)["status"] == "already_reverted"
+
+
+MAGENTO_CASES = [
+    ("magento.lock_admin_user", "ops.contractor", "admin_users"),
+    ("magento.disable_integration", "12", "integrations"),
+    ("magento.disable_payment_method", "braintree", "payment_methods"),
+]
+
+
+@pytest.mark.parametrize(("kind", "target", "collection"), MAGENTO_CASES)
+def test_a_magento_action_applies_and_restores_the_exact_pre_state(
+    fabric: LocalFabric, kind: str, target: str, collection: str
+) -> None:
+    sandbox = fabric.sandboxes["acme-us"]
+    before = sandbox.snapshot()
+
+    assert apply(fabric, kind, "acme-us", target)["status"] == "applied"
+    assert sandbox.snapshot()[collection] != before[collection]
+    assert revert(fabric, kind)["status"] == "reverted"
+    assert sandbox.snapshot()[collection] == before[collection]
+
+
+def test_magento_customer_tokens_are_revoked_and_restore_says_they_cannot_come_back(fabric: LocalFabric) -> None:
+    sandbox = fabric.sandboxes["acme-us"]
+    outcome = apply(
+        fabric, "magento.revoke_customer_tokens", "acme-us", "customers", ("customer:7001", "customer:7002")
+    )
+    assert outcome["changed"] == 2
+    assert [sandbox.table("customers")[c]["active_tokens"] for c in ("7001", "7002", "7003")] == [0, 0, 2]
+    assert revert(fabric, "magento.revoke_customer_tokens")["status"] == "not_reversible"
+
+
+def test_transient_failures_and_lost_responses_are_survived_without_acting_twice(fabric: LocalFabric) -> None:
+    sandbox = fabric.sandboxes["acme-us"]
+    sandbox.faults = Faults(error_rate=0.2, lost_response_rate=0.2, seed=7)
+    subjects = tuple(f"customer:{n}" for n in (7001, 7002, 7003, 7004, 7005, 7006))
+
+    outcome = apply(fabric, "magento.revoke_customer_tokens", "acme-us", "customers", subjects)
+
+    assert outcome["status"] == "applied"
+    revokes = [c for c in sandbox.calls if c.operation.endswith("/tokens/revoke")]
+    assert sum(1 for c in revokes if c.mutated) == 6  # each customer's tokens revoked exactly once
+    assert any(c.status >= 500 for c in sandbox.calls)
+
+
+def test_shopify_throttling_is_waited_out_from_throttle_status(fabric: LocalFabric) -> None:
+    sandbox = fabric.sandboxes["acme-eu"]
+    sandbox.bucket.restore_rate = 10.0  # a 10-point mutation waits about 1 s: inline, with jitter
+    sandbox.bucket.drain(to=0.0)
+
+    outcome = apply(fabric, "shopify.revoke_storefront_token", "acme-eu", "all")
+
+    assert outcome["status"] == "applied"
+    assert any(c.fault == "throttle" for c in sandbox.calls)
+    assert sandbox.table("storefront_tokens") == {}
+
+
+def test_dry_run_changes_nothing_and_calls_no_api(fabric: LocalFabric) -> None:
+    sandbox = fabric.sandboxes["acme-eu"]
+    before = sandbox.snapshot()
+    outcome = apply(fabric, "shopify.revoke_storefront_token", "acme-eu", "all", mode="dry_run")
+    assert outcome["status"] == "would_apply"
+    assert sandbox.snapshot() == before and sandbox.calls == []
+    assert [t for t, _ in ledger(fabric)] == ["action.planned"]
+
+
+def test_app_access_becomes_a_manual_task_verified_when_done(fabric: LocalFabric) -> None:
+    from bulkhead.sandbox.shopify.operations.apps import uninstall_app
+
+    outcome = apply(fabric, "shopify.revoke_app_access", "acme-eu", "app:9912345")
+    assert outcome["status"] == "manual_task"
+    assert "Customer Insights Export" in outcome["detail"] and "Uninstall" in outcome["detail"]
+    uninstall_app(fabric.sandboxes["acme-eu"].state, "9912345")
+    assert apply(fabric, "shopify.revoke_app_access", "acme-eu", "app:9912345")["status"] == "applied"
+    types = [t for t, _ in ledger(fabric)]
+    assert types == ["action.planned", "action.manual_task", "action.applied", "action.verified"]
