@@ -65,3 +65,14 @@ def respond(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
         "body": json.dumps(body, separators=(",", ":")),
         "isBase64Encoded": False,
     }
+
+
+def challenge_of(event: Any) -> str | None:
+    """Adobe I/O Events' registration check: a GET with `?challenge=...`, which must be echoed."""
+    if not isinstance(event, Mapping):
+        return None
+    method = mapping(mapping(event.get("requestContext")).get("http")).get("method")
+    challenge = mapping(event.get("queryStringParameters")).get("challenge")
+    if method == "GET" and isinstance(challenge, str) and 0 < len(challenge) <= 256 and challenge.isprintable():
+        return challenge
+    return None

@@ -1,0 +1,267 @@
+"""Detection: rules as data, correlation into one incident per window, classification, dispositions."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from functions.common.config import FirmConfig, Severity
+from functions.detection.domain import DetectDeps, detect, incident_id, match
+from functions.detection.models import IncidentDeclared, RuleBook, StoreProfile, Tally, WindowSummary
+from functions.detection.rules import packaged_rulebook, parse_rulebook
+from functions.ingest.models import DataCategory, Signal, SignalSource
+from functions.ledger.domain import ChainedLedger
+from functions.ledger.models import EntryType, LedgerEntry
+
+CONFIG = FirmConfig.model_validate_json(Path("config/bulkhead.local.json").read_text())
+NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # a Friday night: outside every change window
+
+
+class MemoryLedgerStore:
+    def __init__(self) -> None:
+        self.chains: dict[str, list[LedgerEntry]] = {}
+
+    def head(self, incident_id: str) -> LedgerEntry | None:
+        chain = self.chains.get(incident_id, [])
+        return chain[-1] if chain else None
+
+    def put_new(self, entry: LedgerEntry) -> bool:
+        chain = self.chains.setdefault(entry.incident_id, [])
+        if len(chain) != entry.seq:
+            return False
+        chain.append(entry)
+        return True
+
+    def entries(self, incident_id: str) -> Iterator[LedgerEntry]:
+        yield from self.chains.get(incident_id, [])
+
+
+class MemoryDispositions:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, object]] = {}
+
+    def count(
+        self, day: str, window: str, facts: dict[str, str | int], signal_id: str, at: datetime, weight: int
+    ) -> Tally:
+        item = self.items.setdefault((day, window), {**facts, "signals": 0, "weight": 0, "first": signal_id})
+        item["signals"] = int(str(item["signals"])) + 1
+        item["weight"] = int(str(item["weight"])) + weight
+        item["last"] = signal_id
+        return Tally(signals=int(str(item["signals"])), weight=int(str(item["weight"])), declared="declared" in item)
+
+    def count_below_threshold(self, day: str, window: str) -> None:
+        item = self.items[(day, window)]
+        item["below"] = int(str(item.get("below", 0))) + 1
+
+    def claim(self, day: str, window: str, at: datetime, lease_seconds: int) -> bool:
+        item = self.items[(day, window)]
+        claimed = item.get("claimed")
+        if "declared" in item or (isinstance(claimed, datetime) and claimed > at - timedelta(seconds=lease_seconds)):
+            return False
+        item["claimed"] = at
+        return True
+
+    def mark_declared(self, day: str, window: str, at: datetime) -> None:
+        self.items[(day, window)]["declared"] = at
+
+    def day(self, day: str) -> list[WindowSummary]:
+        return [
+            WindowSummary(
+                day=d,
+                window=w,
+                store_id=str(i["store_id"]),
+                rule_id=i.get("rule_id"),  # type: ignore[arg-type]
+                incident_id=i.get("incident_id"),
+                reason=str(i["reason"]),
+                signals=int(str(i["signals"])),  # type: ignore[arg-type]
+                weight=int(str(i["weight"])),
+                threshold=int(str(i.get("threshold", 1))),
+                declared="declared" in i,
+                below_threshold=int(str(i.get("below", 0))),
+                first_signal_id=str(i["first"]),
+                last_signal_id=str(i["last"]),
+                first_at="",
+                last_at="",
+            )
+            for (d, w), i in self.items.items()
+            if d == day
+        ]
+
+
+class CountingBus:
+    def __init__(self, fail: bool = False) -> None:
+        self.declared: list[IncidentDeclared] = []
+        self.fail = fail
+
+    def declare(self, declared: IncidentDeclared) -> None:
+        if self.fail:
+            raise ConnectionError("event bus unavailable")
+        self.declared.append(declared)
+
+
+def deps(book: RuleBook | None = None, bus: CountingBus | None = None) -> tuple[DetectDeps, MemoryLedgerStore]:
+    store = MemoryLedgerStore()
+    return (
+        DetectDeps(
+            book=book or packaged_rulebook(),
+            config=CONFIG,
+            ledger=ChainedLedger(store),
+            dispositions=MemoryDispositions(),
+            bus=bus or CountingBus(),
+            now=NOW,
+        ),
+        store,
+    )
+
+
+def signal(topic: str = "bulk_operations/finish", n: int = 0, **changes: object) -> Signal:
+    base: dict[str, object] = {
+        "signal_id": f"shopify:evt-{n}",
+        "source": SignalSource.SHOPIFY_WEBHOOK,
+        "store_id": "acme-eu",
+        "topic": topic,
+        "actor": "app:9912345",
+        "subject_ids": ("customer:1", "customer:2"),
+        "data_categories": (DataCategory.CONTACT,),
+        "observed_at": NOW - timedelta(seconds=5),
+        "received_at": NOW,
+        "raw_sha256": "a" * 64,
+    }
+    return Signal.model_validate(base | changes)
+
+
+def test_a_burst_of_ten_thousand_signals_opens_one_incident_and_few_ledger_entries() -> None:
+    # Given the bulk-export rule and an app that is not on the store's allow-list
+    bus = CountingBus()
+    d, ledger = deps(bus=bus)
+    # When 10,000 signals of one attack arrive within the window
+    outcomes = [detect(signal(n=n), d).outcome for n in range(10_000)]
+    # Then one incident is declared and every other signal merges into it
+    assert (outcomes.count("declared"), outcomes.count("merged")) == (1, 9_999)
+    assert len(bus.declared) == 1
+    incident = bus.declared[0].incident.incident_id
+    types = [e.type for e in ledger.chains[incident]]
+    assert types[:2] == [EntryType.SIGNAL_DISPOSITION, EntryType.INCIDENT_DECLARED]
+    # ...and the ledger holds count checkpoints (10, 100, 1000, 10000), not 10,000 entries
+    counted = [e.data["signals"] for e in ledger.chains[incident] if e.type is EntryType.SIGNAL_DISPOSITIONS_COUNTED]
+    assert counted == [10, 100, 1000, 10_000]
+    # ...and the auditor's per-day record has the exact counts
+    [window] = d.dispositions.day("2026-11-27")
+    assert window.outcomes == {"ignored": 0, "declared": 1, "merged": 9_999}
+    assert window.incident_id == incident
+
+
+def test_a_threshold_rule_declares_only_when_the_weight_is_reached() -> None:
+    # Given the customer-reads rule: 1000 customer reads by one app token within 10 minutes
+    bus = CountingBus()
+    d, _ = deps(bus=bus)
+    topic = "audit_events/admin_api_activity"
+    # When four deliveries of 300 reads each arrive
+    outcomes = [
+        detect(signal(topic, n, source=SignalSource.SHOPIFY_EVENTBRIDGE, attributes={"customer_reads": "300"}), d)
+        for n in range(4)
+    ]
+    # Then the first three are counted but ignored, the fourth declares
+    assert [o.outcome for o in outcomes] == ["ignored", "ignored", "ignored", "declared"]
+    assert "900 of 1000" in outcomes[2].reason
+    [window] = d.dispositions.day("2026-11-27")
+    assert window.outcomes == {"ignored": 3, "declared": 1, "merged": 0}
+    assert bus.declared[0].incident.severity is Severity.HIGH
+
+
+def test_an_allow_listed_app_exporting_customers_is_ignored_with_the_reason() -> None:
+    d, ledger = deps()
+    disposition = detect(signal(actor="app:580111"), d)
+    assert disposition.outcome == "ignored"
+    assert disposition.reason == "shopify-bulk-customer-export: actor_not_allowed not met"
+    assert [e.type for e in ledger.chains["dispositions-2026-11-27"]] == [EntryType.SIGNAL_DISPOSITIONS_COUNTED]
+
+
+def test_a_theme_published_inside_the_change_window_declares_nothing_but_outside_it_does() -> None:
+    inside = NOW.replace(day=24, hour=9)  # Tuesday 09:00 UTC
+    d, _ = deps()
+    published = signal("themes/publish", attributes={"role": "main"}, observed_at=inside, received_at=inside)
+    assert detect(published, d.__class__(**{**d.__dict__, "now": inside})).outcome == "ignored"
+    assert detect(signal("themes/publish", 2, attributes={"role": "main"}), d).outcome == "declared"
+
+
+def test_a_macie_finding_on_a_customer_export_bucket_declares_a_classified_incident() -> None:
+    bus = CountingBus()
+    d, _ = deps(bus=bus)
+    finding = signal(
+        "macie/SensitiveData:S3Object/Personal",
+        source=SignalSource.AWS_MACIE,
+        actor="aws-account:123456789012",
+        subject_ids=("s3:acme-eu-customer-exports",),
+        data_categories=(DataCategory.CONTACT, DataCategory.IDENTITY, DataCategory.FINANCIAL_ACCOUNT),
+        attributes={"customer_data_bucket": "true", "bucket": "acme-eu-customer-exports"},
+        severity_hint=Severity.HIGH,
+    )
+    assert detect(finding, d).outcome == "declared"
+    incident = bus.declared[0].incident
+    assert incident.severity is Severity.CRITICAL
+    assert DataCategory.FINANCIAL_ACCOUNT in incident.data_categories
+    assert incident.jurisdictions == ("DE", "FR")
+    assert incident.scope.components == ("storefront_tokens", "webhook_subscriptions")
+    assert bus.declared[0].mode.value == "drill"  # a sandbox store only ever drills
+
+
+def test_an_operator_declaration_carries_the_operators_severity_and_each_reference_is_its_own_incident() -> None:
+    bus = CountingBus()
+    d, _ = deps(bus=bus)
+    for n, reference in enumerate(("CASE-1", "CASE-2")):
+        declared = signal(
+            "manual/declare",
+            n,
+            signal_id=f"manual:acme-eu:{reference}",
+            source=SignalSource.MANUAL,
+            actor="operator",
+            severity_hint=Severity.CRITICAL,
+            attributes={"subject_count": "1200"},
+        )
+        assert detect(declared, d).outcome == "declared"
+    assert len({b.incident.incident_id for b in bus.declared}) == 2
+    assert bus.declared[0].incident.severity is Severity.CRITICAL
+    assert bus.declared[0].incident.scope.customers == 1200
+
+
+def test_a_bus_outage_leaves_a_failed_step_and_the_retry_declares_once_the_lease_runs_out() -> None:
+    d, ledger = deps(bus=CountingBus(fail=True))
+    with pytest.raises(ConnectionError):
+        detect(signal(), d)
+    incident = incident_id(signal(), packaged_rulebook().rules[0])
+    assert [e.type for e in ledger.chains[incident]] == [EntryType.SIGNAL_DISPOSITION, EntryType.STEP_FAILED]
+    # A redelivery within the claim's lease merges; after it, the retry finishes the declaration.
+    working = CountingBus()
+    retry = DetectDeps(**{**d.__dict__, "bus": working})
+    assert detect(signal(), retry).outcome == "merged"
+    later = DetectDeps(**{**d.__dict__, "bus": working, "now": NOW + timedelta(seconds=31)})
+    assert detect(signal(), later).outcome == "declared"
+    assert len(working.declared) == 1
+    assert [e.type for e in ledger.chains[incident]][-1] is EntryType.INCIDENT_DECLARED
+
+
+def test_a_store_can_replace_and_disable_rules_of_the_book() -> None:
+    book = packaged_rulebook()
+    rule = book.rules[0].model_copy(update={"threshold": 3})
+    custom = book.model_copy(
+        update={
+            "stores": {
+                "acme-eu": StoreProfile(rules=(rule,), disabled_rules=("shopify-theme-published-outside-window",))
+            }
+        }
+    )
+    rules = custom.rules_for("acme-eu")
+    assert rules[0].threshold == 3
+    assert "shopify-theme-published-outside-window" not in {r.rule_id for r in rules}
+    assert match(signal("themes/publish", attributes={"role": "main"}), rules, custom.profile("acme-eu"))[0] is None
+
+
+def test_the_packaged_rule_book_is_valid_and_versioned_and_a_bad_one_names_the_field() -> None:
+    assert packaged_rulebook().version
+    bad = json.loads(Path("functions/detection/rulebook.json").read_text())
+    bad["rules"][0]["threshold"] = 0
+    with pytest.raises(Exception, match=r"rules\.0\.threshold"):
+        parse_rulebook(json.dumps(bad))
