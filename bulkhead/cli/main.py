@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkhead.cli import approve, clocks, status
+from bulkhead.cli import approve, clocks, restore, status
 from bulkhead.cli.drill import drill
 
 app = typer.Typer(
@@ -18,6 +18,8 @@ app = typer.Typer(
 config_app = typer.Typer(help="Check the firm configuration (stores, regulators, policies).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.command("drill")(drill)
+app.command("restore")(restore.restore)
+app.add_typer(restore.action_app, name="action")
 app.add_typer(clocks.clock_app, name="clock")
 app.command("clocks")(clocks.show_clocks)
 app.command("approve")(approve.approve)

@@ -66,3 +66,8 @@ def vault() -> DynamoPreStateVault:
 
 def journal() -> LedgerJournal:
     return LedgerJournal(DynamoLedgerStore(client("dynamodb"), env(Env.LEDGER_TABLE)))
+
+
+def catalogue_for_none() -> PlatformCatalogue:
+    """No executors: a manual task without a stored pre-state is recorded on the operator's word."""
+    return PlatformCatalogue()

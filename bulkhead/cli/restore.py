@@ -1,0 +1,127 @@
+"""`bulkhead restore` and `bulkhead action done`: undo an incident's containment; close manual tasks.
+
+In AWS, `restore INCIDENT --state-machine-arn ARN` starts the Restore state machine and waits for
+its outcome. Locally, sandbox stores and pre-state keys live only as long as one command, so
+`restore --drill` contains an incident on the sandbox stores and restores it in the same run.
+"""
+
+import json
+import time
+import uuid
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+action_app = typer.Typer(help="Containment actions: record manual tasks as done.", no_args_is_help=True)
+
+
+def _wait(sfn: Any, arn: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        execution = dict(sfn.describe_execution(executionArn=arn))
+        if execution["status"] != "RUNNING":
+            return execution
+        time.sleep(0.5 if timeout > 60 else 0.05)
+    raise TimeoutError(f"restore {arn} still running after {timeout:.0f} s")
+
+
+def _start(sfn: Any, machine: str, incident: str, dry_run: bool) -> str:
+    body = {"incident_id": incident, "mode": "dry_run" if dry_run else "live"}
+    return str(
+        sfn.start_execution(stateMachineArn=machine, input=json.dumps(body), name=str(uuid.uuid4()))["executionArn"]
+    )
+
+
+def _show(execution: dict[str, Any]) -> None:
+    if execution["status"] != "SUCCEEDED":
+        console.print(f"[red]restore {execution['status'].lower()}:[/red] {execution.get('error', '')}")
+        raise typer.Exit(1)
+    outcome = json.loads(execution["output"])
+    table = Table("incident", "reverted", "not reversible", "manual tasks", "failed")
+    table.add_row(*(str(outcome[k]) for k in ("incident_id", "reverted", "not_reversible", "manual_tasks", "failed")))
+    console.print(table)
+    if outcome["failed"] or outcome["manual_tasks"]:
+        console.print("[yellow]Some steps need a human: see the incident's ledger (bulkhead ledger show).[/yellow]")
+
+
+def restore(
+    incident: str = typer.Argument("", help="Incident whose containment to undo (AWS: with --state-machine-arn)."),
+    state_machine_arn: str = typer.Option("", "--state-machine-arn", help="The deployed Restore state machine."),
+    drill: bool = typer.Option(False, "--drill", help="Locally: contain a drill incident, then restore it."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Plan the restore; change nothing."),
+    timeout: float = typer.Option(900.0, help="Seconds to wait for the outcome."),
+) -> None:
+    """Undo every containment action of an incident, newest first, from its stored pre-state."""
+    if drill:
+        _restore_drill(dry_run)
+        return
+    if not incident or not state_machine_arn:
+        console.print("[red]restore needs INCIDENT and --state-machine-arn (or --drill to try it locally)[/red]")
+        raise typer.Exit(2)
+    if not incident.startswith("inc-"):
+        console.print(f"[red]INCIDENT must look like inc-YYYYMMDD-..., got {incident!r}[/red]")
+        raise typer.Exit(2)
+    from functions.common.clients import client
+
+    sfn = client("stepfunctions")
+    _show(_wait(sfn, _start(sfn, state_machine_arn, incident, dry_run), timeout))
+
+
+def _restore_drill(dry_run: bool) -> None:
+    from bulkhead.local.drill import run_thin_path
+    from bulkhead.local.runtime import local_fabric
+    from functions.common.clients import client
+
+    with local_fabric(log_level="ERROR") as fabric:
+        sandbox = fabric.sandboxes["acme-eu"]
+        before = sandbox.snapshot()
+        run = run_thin_path(fabric)
+        if run.incident_id is None:
+            console.print("[red]the drill declared no incident[/red]")
+            raise typer.Exit(1)
+        contained = sandbox.snapshot()
+        sfn = client("stepfunctions")
+        execution = _wait(sfn, _start(sfn, fabric.state_machines["Restore"], run.incident_id, dry_run), 120)
+        after = sandbox.snapshot()
+    table = Table("sandbox acme-eu", "before", "contained", "restored")
+    tagged = [
+        sum("bulkhead-contained" in c["tags"] for c in s["customers"].values()) for s in (before, contained, after)
+    ]
+    table.add_row("storefront tokens", *(str(len(s["storefront_tokens"])) for s in (before, contained, after)))
+    table.add_row("webhook subscriptions", *(str(len(s["webhooks"])) for s in (before, contained, after)))
+    table.add_row("customers tagged bulkhead-contained", *(str(n) for n in tagged))
+    console.print(table)
+    _show(execution)
+
+
+@action_app.command("done")
+def action_done(
+    incident: str = typer.Argument(..., help="Incident id."),
+    action_id: str = typer.Argument(..., help="The manual task's action id (act-...)."),
+    operator: str = typer.Option(..., "--operator", "-o", help="Your name (recorded in the ledger)."),
+) -> None:
+    """Record a manual containment task as done; where an API can read it back, Bulkhead checks first.
+
+    Runs with the deployed fabric's settings in the environment (LEDGER_TABLE_NAME, PRESTATES_TABLE_NAME,
+    PRESTATE_KEY_ID, BULKHEAD_CONFIG_PARAMETER) and AWS credentials.
+    """
+    from functions.common.errors import BulkheadError
+    from functions.common.wiring import utc_now
+    from functions.containment import wiring
+    from functions.containment.domain import complete_manual_task
+    from functions.ledger.wiring import ledger
+
+    try:
+        vault = wiring.vault()
+        stored = vault.get(incident, action_id)
+        catalogue = wiring.catalogue_for(stored[0].action.store_id) if stored else wiring.catalogue_for_none()
+        outcome = complete_manual_task(
+            incident, action_id, operator, catalogue, ledger(), wiring.journal(), vault, utc_now()
+        )
+    except BulkheadError as exc:
+        console.print(f"[red]not recorded:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"[green]{outcome.action_id}: {outcome.status.value}[/green] (recorded by {operator})")
