@@ -22,6 +22,7 @@ from infra.constructs.encryption import FabricKey
 from infra.constructs.event_bus import FabricBus
 from infra.constructs.functions import POWERTOOLS_LAYER_VERSION, FunctionFactory
 from infra.constructs.http_api import WebhookApi
+from infra.constructs.ledger_evidence import LedgerEvidence
 from infra.constructs.messaging import DeadLetters, FabricTopics
 from infra.constructs.nag import acknowledge
 from infra.constructs.state_machines import ResponseStateMachine
@@ -55,6 +56,9 @@ def setting_values(resources: FabricResources, tables: Mapping[str, str], config
         Env.ONCALL_TOPIC: resources.topics["OnCall"].topic_arn,
     }
     values |= {spec.setting: tables[spec.name] for spec in fabric.TABLES if spec.setting}
+    values |= {b.setting: resources.buckets[b.name].bucket_name for b in fabric.BUCKETS if b.name in resources.buckets}
+    keys = resources.signing_keys
+    values |= {k.setting: keys[k.name].key_arn for k in fabric.SIGNING_KEYS if k.name in keys}
     return values
 
 
@@ -83,8 +87,21 @@ class BulkheadStack(Stack):
         config = ConfigParameter(
             self, "Config", parameter_name=fabric.CONFIG_PARAMETER_NAME, config_file=settings.config_file
         )
+        evidence = LedgerEvidence(
+            self,
+            "LedgerEvidence",
+            bucket_spec=next(b for b in fabric.BUCKETS if b.name == "LedgerAnchors"),
+            key_spec=next(k for k in fabric.SIGNING_KEYS if k.name == "LedgerSigning"),
+            fabric_key=key.key,
+        )
         resources = FabricResources(
-            key=key.key, tables=tables.tables, topics=topics.topics, bus=bus.bus, config=config.parameter
+            key=key.key,
+            tables=tables.tables,
+            topics=topics.topics,
+            bus=bus.bus,
+            config=config.parameter,
+            buckets={"LedgerAnchors": evidence.bucket},
+            signing_keys={"LedgerSigning": evidence.signing_key},
         )
         values = setting_values(
             resources, {n: t.table_name for n, t in tables.tables.items()}, config.parameter.parameter_name

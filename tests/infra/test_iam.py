@@ -82,6 +82,11 @@ def expected_grants(synth: Synthesized, spec: fabric.FunctionSpec) -> set[tuple[
         Access.APPROVALS_WRITE: {(f"dynamodb:{a}", approvals) for a in ("PutItem", "GetItem", "DeleteItem")},
         Access.ONCALL_PUBLISH: {("sns:Publish", oncall)},
     }
+    signing = [k for k, r in synth.of_type("AWS::KMS::Key").items() if r["Properties"].get("KeyUsage") == "SIGN_VERIFY"]
+    anchors = [b for b in synth.of_type("AWS::S3::Bucket") if b.startswith("LedgerEvidence")]
+    if signing and anchors:
+        per_access[Access.LEDGER_SIGN] = {("kms:GetPublicKey", signing[0]), ("kms:Sign", signing[0])}
+        per_access[Access.LEDGER_ANCHOR] = {("s3:PutObject", anchors[0])}
     tables = {t.name for t in fabric.TABLES}
     if "Clocks" in tables:
         clocks = table_id(synth, "Clocks")
@@ -103,7 +108,8 @@ def expected_grants(synth: Synthesized, spec: fabric.FunctionSpec) -> set[tuple[
     expected |= {("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")}
     for access in spec.access:
         expected |= per_access[access]
-    key = single_id(synth, "AWS::KMS::Key")
+    # the fabric key (the ledger signing key is SIGN_VERIFY)
+    key = next(k for k, r in synth.of_type("AWS::KMS::Key").items() if "KeyUsage" not in r["Properties"])
     dead_letters = spec.name in ASYNC_TARGETS
     if dead_letters:
         expected.add(("sqs:SendMessage", single_id(synth, "AWS::SQS::Queue")))
