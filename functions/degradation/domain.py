@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 from functions.common.config import FirmConfig, Mode, Platform, StoreConfig
-from functions.common.errors import TransientPlatformError
+from functions.common.errors import BulkheadError, TransientPlatformError
 from functions.degradation import adobe
 from functions.degradation.errors import ControlsConflict, ControlsUnavailable, GateRejected
 from functions.degradation.gates import adobe_commerce_decision, modes_view
@@ -106,7 +106,6 @@ def change_modes(
         return (*[r for r in current.rules if r.segment != change.segment], rule)
 
     stored, changed = _write(change.store_id, apply, controls)
-    projection = projector.project(stored)
     data = {
         "store_id": change.store_id,
         "segment": change.segment,
@@ -114,11 +113,10 @@ def change_modes(
         "expires_at": rule.expires_at.isoformat(),
         "version": stored.version,
         "changed": changed,
-        "projection": projection,
         "reason": change.reason,
         "applied": True,
     }
-    _record(ledger, EntryType.DEGRADATION_SET, change.store_id, change.incident_id, change.actor, now, data)
+    projection = _project(projector, stored, ledger, EntryType.DEGRADATION_SET, change, now, data)
     return _result(stored, changed, projection)
 
 
@@ -133,17 +131,15 @@ def clear_modes(
         return tuple(r for r in current.rules if r.segment != clear.segment)
 
     stored, changed = _write(clear.store_id, apply, controls)
-    projection = projector.project(stored)
     data = {
         "store_id": clear.store_id,
         "segment": "*" if clear.all_segments else clear.segment,
         "remaining_rules": len(stored.rules),
         "version": stored.version,
         "changed": changed,
-        "projection": projection,
         "reason": clear.reason,
     }
-    _record(ledger, EntryType.DEGRADATION_CLEARED, clear.store_id, clear.incident_id, clear.actor, now, data)
+    projection = _project(projector, stored, ledger, EntryType.DEGRADATION_CLEARED, clear, now, data)
     return _result(stored, changed, projection)
 
 
@@ -181,6 +177,34 @@ def check_expiry(store_ids: Iterable[str], controls: ControlsStore, alarm: Overd
     )
     alarm.raise_overdue(report)
     return report
+
+
+def _project(
+    projector: ModesProjector,
+    stored: StoreControls,
+    ledger: Ledger,
+    entry_type: EntryType,
+    request: ModeChange | ModeClear,
+    now: datetime,
+    data: Mapping[str, object],
+) -> str:
+    """Project, then record; a failed projection is recorded too (the table already holds the change)."""
+    try:
+        projection = projector.project(stored)
+    except BulkheadError as exc:
+        failed = {**data, "projection": f"failed: {type(exc).__name__}: {str(exc)[:200]}"}
+        _record(ledger, entry_type, request.store_id, request.incident_id, request.actor, now, failed)
+        raise
+    _record(
+        ledger,
+        entry_type,
+        request.store_id,
+        request.incident_id,
+        request.actor,
+        now,
+        {**data, "projection": projection},
+    )
+    return projection
 
 
 def _same_rule(a: ModeRule, b: ModeRule) -> bool:

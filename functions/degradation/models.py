@@ -146,6 +146,13 @@ class ModeChange(Message):
     actor: str = Field(min_length=1)
     reason: str = Field(default="", max_length=300)
 
+    @field_validator("modes")
+    @classmethod
+    def _no_normal(cls, value: tuple[DegradationMode, ...]) -> tuple[DegradationMode, ...]:
+        if DegradationMode.NORMAL in value:
+            raise ValueError("normal is not a mode to set: clear the rule instead (bulkhead degrade STORE --clear)")
+        return active_modes(value)
+
 
 class ModeClear(Message):
     """Return the store, or one segment, or everything (`all_segments`) to normal."""

@@ -1,0 +1,208 @@
+"""`bulkhead degrade`: set, renew, clear, show and check a store's degradation modes by hand.
+
+Runs against the local fabric (its tables persist between commands, like `bulkhead drill`): the
+same domain functions, adapters and ledger the SetDegradationMode step and the gates use.
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+class ModeName(StrEnum):
+    PAYMENTS_RESTRICTED = "payments_restricted"
+    CHECKOUT_PAUSED = "checkout_paused"
+    ACCOUNT_READ_ONLY = "account_read_only"
+    LOGIN_STEP_UP = "login_step_up"
+
+
+def degrade(
+    store: str = typer.Argument("", help="Store id from the configuration (omit with --check-expiry: all stores)."),
+    modes: list[ModeName] = typer.Argument(None, help="One or more modes to set (renews them if already set)."),
+    ttl: int = typer.Option(240, "--ttl", min=5, max=10_080, help="Minutes until the mode expires and alarms."),
+    segment: str | None = typer.Option(
+        None, help="Customer segment (Shopify tag bulkhead-<segment>, Adobe group-<id>)."
+    ),
+    message: str = typer.Option("", help="What the gates show customers (default: a message per mode)."),
+    payment_method: list[str] = typer.Option(
+        [], "--payment-method", help="Payment method name fragment to hide under payments_restricted (repeatable)."
+    ),
+    incident: str | None = typer.Option(None, help="Incident the change belongs to (also recorded on its chain)."),
+    actor: str = typer.Option("operator", help="Who is acting, for the ledger."),
+    reason: str = typer.Option("", help="Why, for the ledger."),
+    clear: bool = typer.Option(False, "--clear", help="Return the store (or --segment) to normal."),
+    all_segments: bool = typer.Option(False, "--all", help="With --clear: the store-wide rule and every segment."),
+    check_expiry: bool = typer.Option(False, "--check-expiry", help="Raise modes past their expiry (exit 3 if any)."),
+    show: bool = typer.Option(False, "--show", help="Only show the store's current modes."),
+    config: Path = typer.Option(Path("config/bulkhead.local.json"), help="Firm configuration for the local fabric."),
+) -> None:
+    """Set, renew or clear degradation modes: [bold]bulkhead degrade acme-eu checkout_paused --ttl 60[/bold]."""
+    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+
+    problem = _usage_problem(store, modes or [], clear, check_expiry, show, all_segments)
+    if problem:
+        console.print(f"[red]invalid:[/red] {problem}")
+        raise typer.Exit(2)
+    with local_fabric(config_path=config, log_level="ERROR", state_dir=DEFAULT_STATE_DIR):
+        code = _run(
+            store,
+            modes or [],
+            ttl,
+            segment,
+            message,
+            payment_method,
+            incident,
+            actor,
+            reason,
+            clear,
+            all_segments,
+            check_expiry,
+        )
+    raise typer.Exit(code)
+
+
+def _usage_problem(
+    store: str, modes: list[ModeName], clear: bool, check: bool, show: bool, all_segments: bool
+) -> str | None:
+    if check:
+        return "--check-expiry takes no modes" if modes else None
+    if not store:
+        return "STORE is required"
+    if clear and modes:
+        return "--clear takes no modes"
+    if all_segments and not clear:
+        return "--all only goes with --clear"
+    if not (clear or show or modes):
+        return "name at least one mode (payments_restricted, checkout_paused, account_read_only, login_step_up)"
+    return None
+
+
+def _run(
+    store: str,
+    modes: list[ModeName],
+    ttl: int,
+    segment: str | None,
+    message: str,
+    payment_methods: list[str],
+    incident: str | None,
+    actor: str,
+    reason: str,
+    clear: bool,
+    all_segments: bool,
+    check: bool,
+) -> int:
+    from functions.common import clients
+    from functions.common.errors import BulkheadError
+    from functions.common.settings import Env, env
+    from functions.common.wiring import firm_config
+    from functions.degradation.adapters.alarm import OverdueAlarm
+    from functions.degradation.domain import change_modes, check_expiry, clear_modes
+    from functions.degradation.models import DegradationMode, ModeChange, ModeClear
+    from functions.degradation.wiring import controls_store, projector
+    from functions.ledger.wiring import ledger
+
+    now = datetime.now(UTC)
+    firm = firm_config()
+    if check:
+        stores = [store] if store else [s.store_id for s in firm.stores]
+        if store and not _known(firm, store):
+            return 2
+        alarm = OverdueAlarm(_NoMetrics(), clients.client("sns"), env(Env.ONCALL_TOPIC))
+        report = check_expiry(stores, controls_store(), alarm, now)
+        for rule in report.overdue:
+            where = f"segment {rule.segment}" if rule.segment else "store-wide"
+            modes_text = ", ".join(m.value for m in rule.modes)
+            console.print(
+                f"[red]overdue:[/red] {rule.store_id} {where}: {modes_text} "
+                f"expired {rule.overdue_minutes} min ago; renew with --ttl or end with --clear"
+            )
+        for unreachable in report.unreachable:
+            console.print(f"[red]unreachable:[/red] controls of {unreachable} could not be read")
+        console.print(
+            f"checked {report.checked_stores} stores, {report.active_rules} active rules, {len(report.overdue)} overdue"
+        )
+        return 3 if report.overdue or report.unreachable else 0
+    if not _known(firm, store):
+        return 2
+    store_controls = controls_store()
+    try:
+        if clear:
+            request = ModeClear(
+                store_id=store,
+                segment=segment,
+                all_segments=all_segments,
+                incident_id=incident,
+                actor=actor,
+                reason=reason,
+            )
+            result = clear_modes(request, store_controls, ledger(), projector(firm, store), now)
+        elif modes:
+            change = ModeChange(
+                store_id=store,
+                modes=tuple(DegradationMode(m.value) for m in modes),
+                segment=segment,
+                ttl_minutes=ttl,
+                message=message,
+                payment_methods=tuple(payment_methods),
+                incident_id=incident,
+                actor=actor,
+                reason=reason,
+            )
+            result = change_modes(change, store_controls, ledger(), projector(firm, store), now)
+        else:
+            result = None
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        console.print(f"[red]invalid:[/red] {fields}")
+        return 2
+    except BulkheadError as exc:
+        console.print(f"[red]failed:[/red] {type(exc).__name__}: {exc}")
+        return 1
+    if result is not None:
+        verb = "changed" if result.changed else "unchanged (already so)"
+        console.print(f"{store}: {verb}, version {result.version}; projection: {result.projection}")
+    _print_rules(store_controls.current(store), now)
+    return 0
+
+
+def _known(firm: object, store: str) -> bool:
+    from functions.common.config import FirmConfig
+
+    assert isinstance(firm, FirmConfig)
+    if any(s.store_id == store for s in firm.stores):
+        return True
+    known = ", ".join(s.store_id for s in firm.stores)
+    console.print(f"[red]invalid:[/red] unknown store {store!r} (configured: {known})")
+    return False
+
+
+def _print_rules(controls: object, now: datetime) -> None:
+    from functions.degradation.models import StoreControls
+
+    assert isinstance(controls, StoreControls)
+    if not controls.rules:
+        console.print(f"{controls.store_id}: normal (no modes in force)")
+        return
+    table = Table(title=f"{controls.store_id}: modes in force (version {controls.version})")
+    for column in ("scope", "modes", "expires", "incident", "set by"):
+        table.add_column(column)
+    for rule in controls.rules:
+        left = int((rule.expires_at - now).total_seconds() // 60)
+        expires = f"in {left} min" if left >= 0 else f"[red]{-left} min ago (alarming)[/red]"
+        scope = f"segment {rule.segment}" if rule.segment else "store-wide"
+        table.add_row(scope, ", ".join(m.value for m in rule.modes), expires, rule.incident_id or "-", rule.set_by)
+    console.print(table)
+
+
+class _NoMetrics:
+    """Locally the alarm is the exit code and the page; CloudWatch metrics exist only in AWS."""
+
+    def add_metric(self, **_: object) -> None:
+        return None
