@@ -6,7 +6,6 @@ import typer
 from rich.console import Console
 
 from bulkhead.cli import approve, clocks, restore, status
-from bulkhead.cli.degrade import degrade
 from bulkhead.cli.drill import drill
 
 app = typer.Typer(
@@ -18,7 +17,6 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Check the firm configuration (stores, regulators, policies).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-app.command("degrade")(degrade)
 app.command("drill")(drill)
 app.command("restore")(restore.restore)
 app.add_typer(restore.action_app, name="action")
