@@ -7,6 +7,8 @@ from rich.console import Console
 
 from bulkhead.cli import approve, clocks, restore, status
 from bulkhead.cli.drill import drill
+from bulkhead.cli.incident import incident_app
+from bulkhead.cli.serve import serve
 
 app = typer.Typer(
     name="bulkhead",
@@ -17,6 +19,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Check the firm configuration (stores, regulators, policies).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(incident_app, name="incident")
+app.command("serve")(serve)
 app.command("drill")(drill)
 app.command("restore")(restore.restore)
 app.add_typer(restore.action_app, name="action")

@@ -1,0 +1,159 @@
+"""`bulkhead incident ...`: declare an incident by hand, issue operator tokens, read dispositions."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+incident_app = typer.Typer(help="Declare incidents and read how every signal was disposed of.", no_args_is_help=True)
+console = Console()
+SEVERITIES = ("low", "medium", "high", "critical")
+CATEGORIES = ("contact", "identity", "financial_account", "credentials")
+
+
+@incident_app.command("declare")
+def declare(
+    store: str = typer.Option(..., help="store_id from the firm configuration"),
+    severity: str = typer.Option(..., help=f"one of {', '.join(SEVERITIES)}"),
+    category: list[str] = typer.Option(..., "--category", help=f"data at stake, repeatable: {', '.join(CATEGORIES)}"),
+    reference: str = typer.Option("", help="your ticket or case id (repeats are one declaration); default: generated"),
+    customers: int = typer.Option(0, min=0, help="how many customers are known to be affected"),
+    api: str = typer.Option("", help="deployed API base URL; omit to declare on the local fabric"),
+    token: str = typer.Option("", envvar="BULKHEAD_TOKEN", help="declare token for --api (bulkhead incident token)"),
+    config: Path = typer.Option(Path("config/bulkhead.local.json"), help="Firm configuration (local fabric)."),
+) -> None:
+    """Declare an incident through the authenticated API: locally by default, or against --api."""
+    if severity not in SEVERITIES:
+        raise typer.BadParameter(f"must be one of {', '.join(SEVERITIES)}", param_hint="--severity")
+    bad = [c for c in category if c not in CATEGORIES]
+    if bad:
+        raise typer.BadParameter(f"{bad[0]!r} is not one of {', '.join(CATEGORIES)}", param_hint="--category")
+    body = json.dumps(
+        {
+            "store_id": store,
+            "reference": reference or f"cli-{uuid.uuid4().hex[:12]}",
+            "severity": severity,
+            "data_categories": category,
+            "subject_count": customers,
+        }
+    ).encode()
+    if api:
+        if not token:
+            raise typer.BadParameter("a declare token is required with --api", param_hint="--token")
+        _declare_remote(api, token, body)
+    else:
+        _declare_local(store, body, config)
+
+
+@incident_app.command("token")
+def token(
+    store: str = typer.Option(..., help="store_id the token is for"),
+    purpose: str = typer.Option("declare", help="declare (operators, Magento admin) or flow (Shopify Flow)"),
+    days: int = typer.Option(30, min=1, max=365, help="days until it expires"),
+    secret_id: str = typer.Option(..., help="the store's operator_secret_id (read from Secrets Manager)"),
+    secrets_file: Path | None = typer.Option(None, help="read the secret from this JSON file instead (local)"),
+) -> None:
+    """Issue a signed, expiring token for Shopify Flow or operators' declarations."""
+    from functions.ingest import tokens
+
+    if purpose not in tokens.PURPOSES:
+        raise typer.BadParameter(f"must be one of {', '.join(sorted(tokens.PURPOSES))}", param_hint="--purpose")
+    if secrets_file:
+        values = json.loads(secrets_file.read_text())
+        if secret_id not in values:
+            raise typer.BadParameter(f"{secret_id!r} is not in {secrets_file}", param_hint="--secret-id")
+        secret = str(values[secret_id])
+    else:
+        import boto3
+
+        secret = str(boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
+    expires = datetime.now(UTC) + timedelta(days=days)
+    console.print(tokens.issue(secret, store, purpose, expires), soft_wrap=True, markup=False)
+
+
+@incident_app.command("dispositions")
+def dispositions(
+    day: str = typer.Option(..., help="YYYY-MM-DD (UTC)"),
+    table: str = typer.Option(..., envvar="DISPOSITIONS_TABLE_NAME", help="the deployed Dispositions table"),
+) -> None:
+    """How every signal of one day was disposed of (ignored, merged, declared), per correlation window."""
+    import boto3
+
+    from functions.detection.adapters.dynamodb import DynamoDispositionStore
+
+    try:
+        datetime.strptime(day, "%Y-%m-%d")  # noqa: DTZ007 - a calendar day, not an instant
+    except ValueError as exc:
+        raise typer.BadParameter("must be YYYY-MM-DD", param_hint="--day") from exc
+    windows = DynamoDispositionStore(boto3.client("dynamodb"), table).day(day)
+    grid = Table("store", "rule", "incident", "signals", "ignored", "declared", "merged", "reason")
+    for w in windows:
+        o = w.outcomes
+        grid.add_row(
+            w.store_id,
+            w.rule_id or "-",
+            w.incident_id or "-",
+            str(w.signals),
+            str(o["ignored"]),
+            str(o["declared"]),
+            str(o["merged"]),
+            w.reason,
+        )
+    console.print(grid)
+
+
+def _declare_remote(api: str, token: str, body: bytes) -> None:
+    import httpx
+
+    try:
+        response = httpx.post(
+            f"{api.rstrip('/')}/incidents",
+            content=body,
+            headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+    except httpx.HTTPError as exc:
+        console.print(f"[red]could not reach {api}:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    _print_answer(response.status_code, response.json() if response.content else {})
+
+
+def _declare_local(store: str, body: bytes, config: Path) -> None:
+    from bulkhead.local.runtime import DEFAULT_SECRETS, local_fabric
+    from functions.common import clients
+    from functions.common.config import parse_config
+    from functions.common.errors import ConfigurationError
+    from functions.ingest import tokens
+
+    try:
+        firm = parse_config(config.read_text(), origin=str(config))
+        secret_id = firm.store(store).operator_secret_id
+    except ConfigurationError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--store") from exc
+    if not secret_id:
+        raise typer.BadParameter(f"store {store!r} has no operator_secret_id", param_hint="--store")
+    with local_fabric(config_path=config, secrets_path=DEFAULT_SECRETS, log_level="ERROR") as fabric:
+        secret = clients.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+        bearer = tokens.issue(secret, store, "declare", datetime.now(UTC) + timedelta(minutes=5))
+        headers = {"content-type": "application/json", "authorization": f"Bearer {bearer}"}
+        answer = fabric.post("/incidents", headers, body)
+        _print_answer(answer.status, answer.body)
+        fabric.settle()
+        for arn in fabric.executions:
+            execution = fabric.execution(arn)
+            incident = json.loads(execution["input"])["incident"]
+            console.print(
+                f"incident [bold]{incident['incident_id']}[/bold] ({incident['severity']}, "
+                f"{', '.join(incident['data_categories'])}): response {execution['status']}"
+            )
+
+
+def _print_answer(status: int, body: dict[str, object]) -> None:
+    if status >= 400:
+        console.print(f"[red]refused ({status}):[/red] {body.get('error', body)}")
+        raise typer.Exit(1)
+    console.print(f"[green]accepted ({status}):[/green] signal {body.get('signal_id')}")

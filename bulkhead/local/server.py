@@ -1,0 +1,136 @@
+"""`bulkhead serve`: the local fabric behind a real HTTP server on loopback.
+
+Requests go to the same ingest handlers as in AWS, as HTTP API (payload 2.0) events through the
+Lambda seam, so any HTTP client, or a development store through a tunnel, can send real webhooks.
+A background pump delivers routed bus events (detection, response) and reports each response.
+Calls into the fabric are serialised: moto is shared process state, and a laptop needs no more.
+"""
+
+import contextlib
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from bulkhead.local.runtime import LocalFabric, http_api_event
+from functions.common import clients
+from functions.detection.adapters.dynamodb import DynamoDispositionStore
+from infra import fabric as spec
+
+MAX_BODY = 6 * 1024 * 1024  # API Gateway's own payload limit
+
+
+class FabricServer:
+    def __init__(
+        self, local: LocalFabric, host: str = "127.0.0.1", port: int = 8787, report: Callable[[str], None] = print
+    ) -> None:
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            raise ValueError("bulkhead serve listens on loopback only; expose it through a tunnel if needed")
+        self.local = local
+        self.report = report
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._seen: dict[str, str] = {}
+        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._threads = [
+            threading.Thread(target=self.httpd.serve_forever, name="bulkhead-http", daemon=True),
+            threading.Thread(target=self._pump, name="bulkhead-pump", daemon=True),
+        ]
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        parts = urlsplit(target)
+        if method == "GET" and parts.path == "/healthz":
+            return 200, {"status": "ok"}
+        if method == "GET" and parts.path == "/local/dispositions":
+            day = dict(parse_qsl(parts.query)).get("day", "")
+            with self.lock:
+                store = DynamoDispositionStore(clients.client("dynamodb"), self.local.tables["Dispositions"])
+                windows = store.day(day)
+            return 200, {"day": day, "windows": [w.model_dump() | {"outcomes": w.outcomes} for w in windows]}
+        route = next((r for r in spec.HTTP_ROUTES if r[0] == method and r[1] == parts.path), None)
+        if route is None:
+            return 404, {"error": f"no route {method} {parts.path}"}
+        event = http_api_event(method, parts.path, headers, body)
+        event["rawQueryString"] = parts.query
+        event["queryStringParameters"] = dict(parse_qsl(parts.query)) or None
+        with self.lock:
+            answer = self.local.invoke(route[2], event)
+        return int(answer["statusCode"]), json.loads(answer.get("body") or "{}")
+
+    def _pump(self) -> None:
+        while not self._stop.is_set():
+            with self.lock:
+                with contextlib.suppress(TimeoutError):  # responses still running: report, come back
+                    self.local.settle(timeout_seconds=0.05)
+                self._report_executions()
+            self._stop.wait(0.1)
+
+    def _report_executions(self) -> None:
+        for arn in list(self.local.executions):
+            execution = self.local.execution(arn)
+            status = str(execution["status"])
+            if self._seen.get(arn) == status:
+                continue
+            self._seen[arn] = status
+            incident = json.loads(execution["input"])["incident"]
+            self.report(
+                f"response {status.lower()}: incident {incident['incident_id']} "
+                f"({incident['severity']}, rule {incident['rule_id']}, store {incident['store_id']})"
+            )
+
+
+def _handler_for(server: FabricServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "bulkhead-local"
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def _serve(self, method: str) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            if length > MAX_BODY:
+                self._send(413, {"error": f"body exceeds {MAX_BODY} bytes"})
+                return
+            body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            try:
+                status, answer = server.handle(method, self.path, headers, body)
+            except Exception as exc:  # a local fault: report it like API Gateway would
+                status, answer = 502, {"error": f"{type(exc).__name__}: {exc}"}
+            server.report(f"{method} {urlsplit(self.path).path} -> {status} {answer.get('error', '')}".rstrip())
+            self._send(status, answer)
+
+        def _send(self, status: int, answer: dict[str, Any]) -> None:
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the stdlib's signature
+            return  # requests are reported once, above, without their content
+
+    return Handler

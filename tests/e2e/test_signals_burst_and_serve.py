@@ -1,0 +1,86 @@
+"""Signals end to end: a burst becomes one incident; `bulkhead serve` takes real HTTP webhooks; findings route."""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bulkhead.local.drill import bulk_export_webhook
+from bulkhead.local.runtime import LocalFabric
+from bulkhead.local.server import FabricServer
+from functions.common import clients
+from functions.detection.adapters.dynamodb import DynamoDispositionStore
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+
+SECRET = "sandbox-shopify-app-secret-acme-eu"
+
+
+def incidents(fabric: LocalFabric) -> set[str]:
+    return {json.loads(fabric.execution(a)["input"])["incident"]["incident_id"] for a in fabric.executions}
+
+
+def test_a_burst_of_signals_of_one_attack_opens_one_incident_and_counts_the_rest(fabric: LocalFabric) -> None:
+    # Given 300 distinct deliveries of one app's bulk exports within one window
+    for n in range(300):
+        headers, body = bulk_export_webhook(SECRET, event_id=f"burst-{n}")
+        assert fabric.post("/webhooks/shopify", headers, body).status == 202
+    # When detection has run on all of them
+    fabric.settle(timeout_seconds=300)
+    # Then one incident was declared and one response started
+    assert len(fabric.executions) == 1
+    [incident] = incidents(fabric)
+    # ...the day's dispositions hold the exact counts
+    day = f"{datetime.now(UTC):%Y-%m-%d}"
+    [window] = DynamoDispositionStore(clients.client("dynamodb"), fabric.tables["Dispositions"]).day(day)
+    assert (window.incident_id, window.outcomes) == (incident, {"ignored": 0, "declared": 1, "merged": 299})
+    # ...and the incident's chain got count checkpoints, not 300 disposition entries
+    entries = list(DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"]).entries(incident))
+    assert sum(e.type.value.startswith("signal.") for e in entries) == 3  # declared, 10th, 100th (not 300)
+
+
+def test_a_macie_finding_put_on_the_bus_is_routed_to_ingest_and_declares(fabric: LocalFabric) -> None:
+    finding = json.loads(Path("tests/events/aws/macie_sensitive_data.json").read_text())
+    finding["detail"]["updatedAt"] = datetime.now(UTC).isoformat()
+    clients.client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": "bulkhead",
+                "Source": finding["source"],
+                "DetailType": finding["detail-type"],
+                "Detail": json.dumps(finding["detail"]),
+            }
+        ]
+    )
+    fabric.settle()
+    declared = [json.loads(fabric.execution(a)["input"])["incident"] for a in fabric.executions]
+    assert [(i["rule_id"], i["severity"]) for i in declared] == [("macie-customer-export-bucket", "critical")]
+
+
+def test_bulkhead_serve_takes_a_real_http_webhook_and_runs_the_response(fabric: LocalFabric) -> None:
+    lines: list[str] = []
+    server = FabricServer(fabric, port=0, report=lines.append)
+    server.start()
+    try:
+        headers, body = bulk_export_webhook(SECRET, event_id="served-1")
+        request = urllib.request.Request(f"{server.url}/webhooks/shopify", data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 202
+        forged = urllib.request.Request(
+            f"{server.url}/webhooks/shopify", data=body + b" ", headers=headers, method="POST"
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        assert refused.value.code == 401
+        deadline = time.monotonic() + 60
+        while not any(line.startswith("response ") and "running" not in line for line in lines):
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.1)
+    finally:
+        server.stop()
+    assert "POST /webhooks/shopify -> 202" in lines
+    assert any(line.startswith("POST /webhooks/shopify -> 401") for line in lines)
+    assert len(incidents(fabric)) == 1
