@@ -176,10 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     for note in found.notes:
         print(f"  {note}")
     if found.problems:
-        seq, problem = min(found.problems)
+        # The first bad entry leads; problems with the pack's files (seq -1) follow.
+        ordered = sorted(found.problems, key=lambda p: (p[0] < 0, p))
+        seq, problem = ordered[0]
         where = "the pack" if seq < 0 else f"first bad entry: seq {seq}"
         print(f"INVALID ({where}): {problem}")
-        for other_seq, other in sorted(found.problems)[1:]:
+        for other_seq, other in ordered[1:]:
             print(f"  also: seq {other_seq}: {other}" if other_seq >= 0 else f"  also: {other}")
         return 1
     print("VALID: every file, the hash chain, every signed head and every view check out")

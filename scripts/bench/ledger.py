@@ -114,7 +114,8 @@ def main() -> None:
 
     def verify() -> None:
         verdict = verify_chain(INCIDENT, chain)
-        assert verdict.valid and verdict.entries == args.entries
+        assert verdict.valid, verdict.problem
+        assert verdict.entries == args.entries
 
     raw_seconds = best_of(3, raw_sha256)
     verify_seconds = best_of(3, verify)
