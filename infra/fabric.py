@@ -25,7 +25,8 @@ class Access(StrEnum):
     PRESTATES_WRITE = "prestates:write"  # PutItem (conditional) + GetItem on the pre-state table; GenerateDataKey/Decrypt
     PRESTATES_READ = "prestates:read"  # GetItem on the pre-state table; Decrypt
     CONTAIN_AWS = "contain:aws"  # wafv2 Get/UpdateIPSet, secretsmanager rotation, s3 Get/Put/DeletePublicAccessBlock
-    LEDGER_ANCHOR = "ledger:anchor"  # kms:Sign with the ledger key + PutObject (write-once) under anchors/
+    LEDGER_SIGN = "ledger:sign"  # kms:Sign + GetPublicKey on the ledger signing key
+    LEDGER_ANCHOR = "ledger:anchor"  # PutObject (write-once) under anchors/ in the Object Lock bucket
     CLOCKS_WRITE = "clocks:write"  # Put (conditional), Query, Scan on the clocks table; never Delete
     REMINDERS_SCHEDULE = "reminders:schedule"  # Create/DeleteSchedule in the reminder group + PassRole to its role
     APPROVALS_DECIDE = "approvals:decide"  # SendTaskSuccess / SendTaskFailure with a stored task token
@@ -85,7 +86,7 @@ class StateMachineSpec:
 
 _LEDGER = (Env.LEDGER_TABLE, Env.LEDGER_SIGNING_KEY, Env.LEDGER_ANCHOR_BUCKET)
 # Appending a milestone entry signs and anchors the chain head, so every appender may anchor.
-_STEP = (Access.LEDGER_APPEND, Access.LEDGER_READ, Access.LEDGER_ANCHOR)
+_STEP = (Access.LEDGER_APPEND, Access.LEDGER_READ, Access.LEDGER_SIGN, Access.LEDGER_ANCHOR)
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(

@@ -7,6 +7,7 @@ from rich.console import Console
 
 from bulkhead.cli import approve, clocks, restore, status
 from bulkhead.cli.drill import drill
+from bulkhead.cli.ledger import evidence_app, ledger_app
 from bulkhead.cli.incident import incident_app
 from bulkhead.cli.serve import serve
 
@@ -19,6 +20,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Check the firm configuration (stores, regulators, policies).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(evidence_app, name="evidence")
 app.add_typer(incident_app, name="incident")
 app.command("serve")(serve)
 app.command("drill")(drill)

@@ -6,13 +6,14 @@ entry; the approvals table is the only one a role may delete from.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import IConstruct
@@ -60,6 +61,10 @@ SECRETS_FINDING = (
 )
 
 
+# How cdk-nag prints the anchors prefix (LEDGER_ANCHOR below) in its IAM5 finding.
+ANCHORS_FINDING = "IAM5[Resource::<LedgerEvidenceLedgerAnchors7B32943A.Arn>/anchors/*]"
+
+
 @dataclass(frozen=True)
 class FabricResources:
     """The resources an `Access` can name."""
@@ -69,6 +74,8 @@ class FabricResources:
     topics: Mapping[str, sns.ITopic]  # fabric topic name -> topic
     bus: events.IEventBus
     config: ssm.IStringParameter
+    buckets: Mapping[str, s3.IBucket] = field(default_factory=dict)  # fabric bucket name -> bucket
+    signing_keys: Mapping[str, kms.IKey] = field(default_factory=dict)  # fabric signing key name -> key
 
 
 def secrets_arn(stack: Stack) -> str:
@@ -96,6 +103,13 @@ def statements(stack: Stack, access: Iterable[Access], resources: FabricResource
             ENCRYPT_DECRYPT,
         ),
     }
+    # Ledger anchors: sign a head with the ledger key; write it once under anchors/ (bucket uses the fabric key).
+    if "LedgerSigning" in resources.signing_keys:
+        signing = resources.signing_keys["LedgerSigning"].key_arn
+        rules[Access.LEDGER_SIGN] = ("SignLedgerHeads", signing, ("kms:GetPublicKey", "kms:Sign"), ())
+    if "LedgerAnchors" in resources.buckets:
+        anchors = resources.buckets["LedgerAnchors"].arn_for_objects("anchors/*")
+        rules[Access.LEDGER_ANCHOR] = ("WriteLedgerAnchors", anchors, ("s3:PutObject",), ENCRYPT_DECRYPT)
     for item, (table, actions, on_key) in TABLE_ACCESS.items():
         if table in resources.tables:
             rules[item] = (f"{table}Table", resources.tables[table].table_arn, actions, on_key)
@@ -121,6 +135,14 @@ def statements(stack: Stack, access: Iterable[Access], resources: FabricResource
 
 def acknowledge_patterns(role: IConstruct, access: Iterable[Access]) -> None:
     """Acknowledge the one resource pattern an access needs by nature, on the role that holds it."""
+    if Access.LEDGER_ANCHOR in access:
+        acknowledge(
+            role,
+            ANCHORS_FINDING,
+            "Each signed chain head is a new object named by incident and sequence number, so the grant is "
+            "PutObject under the anchors/ prefix of the one Object Lock bucket; objects there can be neither "
+            "deleted nor overwritten (compliance mode), and no read or delete is granted.",
+        )
     if Access.SECRETS_READ in access:
         acknowledge(
             role,
