@@ -49,7 +49,17 @@ TABLE_ACCESS: dict[Access, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     # Containment pre-states: written once (conditional Put), read back; sealed with data keys of the fabric key.
     Access.PRESTATES_WRITE: ("PreStates", ("dynamodb:PutItem", "dynamodb:GetItem"), ENCRYPT_DECRYPT),
     Access.PRESTATES_READ: ("PreStates", ("dynamodb:GetItem",), DECRYPT),
+    # Exactly-once notices: claim (conditional Put), confirm/fail (Update), release (conditional Delete), read.
+    Access.DELIVERIES_WRITE: (
+        "NotificationDeliveries",
+        ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+        ENCRYPT_DECRYPT,
+    ),
 }
+# SES's GetSendQuota and SNS's Publish to a phone number accept no narrower resource than "*".
+SEND_FINDING = "IAM5[Resource::*]"
+EMAIL_SEND_ACTIONS = ("ses:CreateTemplate", "ses:GetSendQuota", "ses:SendBulkTemplatedEmail", "ses:UpdateTemplate")
+SMS_SEND_ACTIONS = ("sns:GetSMSAttributes", "sns:Publish")
 IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 DISPOSITIONS_WRITE_ACTIONS = ("dynamodb:UpdateItem",)
 DISPOSITIONS_READ_ACTIONS = ("dynamodb:Query",)
@@ -110,6 +120,12 @@ def statements(stack: Stack, access: Iterable[Access], resources: FabricResource
     if "LedgerAnchors" in resources.buckets:
         anchors = resources.buckets["LedgerAnchors"].arn_for_objects("anchors/*")
         rules[Access.LEDGER_ANCHOR] = ("WriteLedgerAnchors", anchors, ("s3:PutObject",), ENCRYPT_DECRYPT)
+    if "Notifications" in resources.buckets:  # rosters and regulator drafts, encrypted with the fabric key
+        notices = resources.buckets["Notifications"].arn_for_objects("*")
+        rules[Access.NOTICES_WRITE] = ("NotificationObjects", notices, ("s3:PutObject",), ENCRYPT_DECRYPT)
+        rules[Access.NOTICES_READ] = ("NotificationObjects", notices, ("s3:GetObject",), DECRYPT)
+    rules[Access.EMAIL_SEND] = ("SendNotices", "*", EMAIL_SEND_ACTIONS, ())
+    rules[Access.SMS_SEND] = ("SendNotices", "*", SMS_SEND_ACTIONS, ())
     for item, (table, actions, on_key) in TABLE_ACCESS.items():
         if table in resources.tables:
             rules[item] = (f"{table}Table", resources.tables[table].table_arn, actions, on_key)
@@ -142,6 +158,14 @@ def acknowledge_patterns(role: IConstruct, access: Iterable[Access]) -> None:
             "Each signed chain head is a new object named by incident and sequence number, so the grant is "
             "PutObject under the anchors/ prefix of the one Object Lock bucket; objects there can be neither "
             "deleted nor overwritten (compliance mode), and no read or delete is granted.",
+        )
+    if Access.EMAIL_SEND in access or Access.SMS_SEND in access:
+        acknowledge(
+            role,
+            SEND_FINDING,
+            "Customer breach notices: SES GetSendQuota and bulk templated sends to customer addresses, and SNS "
+            "Publish to customer phone numbers, take no resource narrower than *; the role holds only these "
+            "send actions, and the exactly-once table and drill sink bound what is sent.",
         )
     if Access.SECRETS_READ in access:
         acknowledge(
