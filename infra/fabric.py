@@ -25,14 +25,19 @@ class Access(StrEnum):
     PRESTATES_WRITE = "prestates:write"  # PutItem (conditional) + GetItem on the pre-state table; GenerateDataKey/Decrypt
     PRESTATES_READ = "prestates:read"  # GetItem on the pre-state table; Decrypt
     CONTAIN_AWS = "contain:aws"  # wafv2 Get/UpdateIPSet, secretsmanager rotation, s3 Get/Put/DeletePublicAccessBlock
-    LEDGER_SIGN = "ledger:sign"  # kms:Sign + GetPublicKey on the ledger signing key
-    LEDGER_ANCHOR = "ledger:anchor"  # PutObject (write-once) under anchors/ in the Object Lock bucket
     CLOCKS_WRITE = "clocks:write"  # Put (conditional), Query, Scan on the clocks table; never Delete
     REMINDERS_SCHEDULE = "reminders:schedule"  # Create/DeleteSchedule in the reminder group + PassRole to its role
     APPROVALS_DECIDE = "approvals:decide"  # SendTaskSuccess / SendTaskFailure with a stored task token
     IDEMPOTENCY = "idempotency:use"  # Get/Put/Update/DeleteItem on the idempotency table (Powertools)
     DISPOSITIONS_WRITE = "dispositions:write"  # UpdateItem (counters) on the dispositions table
     DISPOSITIONS_READ = "dispositions:read"  # Query by day, for auditors
+    NOTICES_WRITE = "notices:write"  # PutObject under rosters/ and drafts/ in the notification bucket
+    NOTICES_READ = "notices:read"  # GetObject under rosters/ (and the state machine's ItemReader)
+    DELIVERIES_WRITE = "deliveries:write"  # Put/Update/Delete/GetItem (conditional) on the deliveries table
+    EMAIL_SEND = "email:send"  # ses:SendBulkTemplatedEmail, Create/UpdateTemplate, GetSendQuota
+    SMS_SEND = "sms:send"  # sns:Publish to phone numbers, sns:GetSMSAttributes
+    LEDGER_SIGN = "ledger:sign"  # kms:Sign + GetPublicKey on the ledger signing key
+    LEDGER_ANCHOR = "ledger:anchor"  # PutObject (write-once) under anchors/ in the Object Lock bucket
 
 
 @dataclass(frozen=True)
@@ -266,12 +271,43 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_seconds=60,
     ),
     FunctionSpec(
-        "NotifyCustomers",
-        "functions.notification.handlers.notify_customers.handler",
-        "Notifies affected customers",
+        "ResolveAudience",
+        "functions.notification.handlers.resolve_audience.handler",
+        "Resolves the affected customers from the platform and writes the roster in batches of 50",
+        (Env.CONFIG_PARAMETER, Env.NOTIFICATION_BUCKET, *_LEDGER),
+        # Secrets: the store's admin token and the pseudonym key; SES: GetSendQuota.
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.NOTICES_WRITE, Access.EMAIL_SEND, *_STEP),
+        timeout_seconds=900,
+        memory_mb=1024,
+    ),
+    FunctionSpec(
+        "SendNoticeBatch",
+        "functions.notification.handlers.send_batch.handler",
+        "Sends one roster batch by email and SMS, exactly once per customer and channel",
+        (Env.CONFIG_PARAMETER, Env.NOTIFICATION_BUCKET, Env.DELIVERIES_TABLE, *_LEDGER),
+        (Access.CONFIG_READ, Access.NOTICES_READ, Access.DELIVERIES_WRITE, Access.EMAIL_SEND, Access.SMS_SEND, *_STEP),
+        timeout_seconds=300,
+    ),
+    FunctionSpec(
+        "SummariseNotification",
+        "functions.notification.handlers.summarise.handler",
+        "Adds up the notification batches recorded in the ledger",
         _LEDGER,
         _STEP,
-        timeout_seconds=300,
+    ),
+    FunctionSpec(
+        "DraftRegulatorNotices",
+        "functions.notification.handlers.draft_regulator_notices.handler",
+        "Drafts (never sends) the regulator notices the incident calls for",
+        (Env.CONFIG_PARAMETER, Env.NOTIFICATION_BUCKET, *_LEDGER),
+        (Access.CONFIG_READ, Access.NOTICES_WRITE, *_STEP),
+    ),
+    FunctionSpec(
+        "RecordNotificationFeedback",
+        "functions.notification.handlers.record_feedback.handler",
+        "Records SES bounces and complaints (from the NotificationFeedback topic) as counts",
+        _LEDGER,
+        _STEP,
     ),
     FunctionSpec(
         "CloseResponse",
@@ -298,12 +334,19 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("Idempotency", "id", None, Env.IDEMPOTENCY_TABLE, ttl_attribute="expiration"),
     # Per day, per correlation window: how many signals were ignored, merged or declared, and why.
     TableSpec("Dispositions", "day", ("window", "S"), Env.DISPOSITIONS_TABLE),
+    # One item per (incident, channel, customer pseudonym): the exactly-once guard of notices.
+    TableSpec("NotificationDeliveries", "delivery_key", None, Env.DELIVERIES_TABLE, ttl_attribute="expires_at"),
 )
 
-TOPICS: tuple[str, ...] = ("OnCall",)
+# NotificationFeedback: the SES configuration set's event destination; RecordNotificationFeedback subscribes.
+TOPICS: tuple[str, ...] = ("OnCall", "NotificationFeedback")
 
 # Signed ledger heads: write-once, locked for seven years (SOC 2 / ISO 27001 evidence retention).
-BUCKETS: tuple[BucketSpec, ...] = (BucketSpec("LedgerAnchors", Env.LEDGER_ANCHOR_BUCKET, object_lock_days=2557),)
+BUCKETS: tuple[BucketSpec, ...] = (
+    BucketSpec("LedgerAnchors", Env.LEDGER_ANCHOR_BUCKET, object_lock_days=2557),
+    # Notification rosters (customer contact data: deleted after 7 days) and regulator drafts.
+    BucketSpec("Notifications", Env.NOTIFICATION_BUCKET),
+)
 SIGNING_KEYS: tuple[SigningKeySpec, ...] = (
     SigningKeySpec("LedgerSigning", Env.LEDGER_SIGNING_KEY, "alias/bulkhead-ledger-signing"),
 )
@@ -375,13 +418,21 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
             "ApplyContainmentActionFunctionArn": "ApplyContainmentAction",
             "RecordActionFailureFunctionArn": "RecordActionFailure",
             "SetDegradationModeFunctionArn": "SetDegradationMode",
-            "NotifyCustomersFunctionArn": "NotifyCustomers",
+            "ResolveAudienceFunctionArn": "ResolveAudience",
+            "SendNoticeBatchFunctionArn": "SendNoticeBatch",
+            "SummariseNotificationFunctionArn": "SummariseNotification",
+            "DraftRegulatorNoticesFunctionArn": "DraftRegulatorNotices",
             "CloseResponseFunctionArn": "CloseResponse",
             "RecordFailureFunctionArn": "RecordFailure",
             "StartClocksFunctionArn": "StartClocks",
         },
         topics={"OnCallTopicArn": "OnCall"},
-        tunables={"RetryIntervalSeconds": 2, "ApprovalTimeoutSeconds": 900, "IsolationConcurrency": 10},
+        tunables={
+            "RetryIntervalSeconds": 2,
+            "ApprovalTimeoutSeconds": 900,
+            "IsolationConcurrency": 10,
+            "NotificationConcurrency": 40,
+        },
     ),
 )
 
@@ -401,7 +452,12 @@ STATE_MACHINES += (
 )
 
 # Locally, waits and retries shrink so a drill takes seconds, not minutes.
-LOCAL_TUNABLES: dict[str, int] = {"RetryIntervalSeconds": 1, "ApprovalTimeoutSeconds": 60, "IsolationConcurrency": 10}
+LOCAL_TUNABLES: dict[str, int] = {
+    "RetryIntervalSeconds": 1,
+    "ApprovalTimeoutSeconds": 60,
+    "IsolationConcurrency": 10,
+    "NotificationConcurrency": 4,
+}
 
 EVENT_BUS_NAME = "bulkhead"
 CONFIG_PARAMETER_NAME = "/bulkhead/config"

@@ -1,34 +1,470 @@
-"""Notify affected customers.
+"""Notify affected customers, exactly once each, and draft the regulator notices.
 
-This step resolves the audience from the incident's scope and records what is owed to whom (as
-counts); sending through SES and SNS plugs in behind `NotificationSender`.
+Three steps of the response state machine run this:
+- `resolve_audience`: the incident's scope -> the platform's customers -> a roster of batches of
+  at most 50 in S3 (encrypted, short-lived). The ledger gets counts, never who.
+- `send_batch`: one Distributed Map item. Every (incident, customer pseudonym, channel) is claimed
+  by a conditional write before the send and confirmed after it, so Retry, a re-run execution and
+  a redrive never send twice. Email goes out as SES bulk templated calls paced to the account's
+  send rate; SMS to E.164 numbers within the spend limit. Drills and sandbox stores send only to
+  the configured sink.
+- `summarise`: adds up the recorded batches.
 """
 
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
+from functions.common.config import FirmConfig, Mode, StoreConfig
+from functions.common.errors import PermanentActionFailure, PlatformThrottled
+from functions.detection.models import Incident
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
-from functions.notification.models import NotificationOutcome, NotifyRequest
+from functions.notification import notices, regulators, roster
+from functions.notification.models import (
+    MAX_BATCH,
+    AudienceResolved,
+    BatchOutcome,
+    BatchRef,
+    Channel,
+    Customer,
+    EmailSendResult,
+    FeedbackCounts,
+    FeedbackKind,
+    NoticeContext,
+    NotificationOutcome,
+    Recipient,
+    RegulatorDraft,
+    RegulatorDraftRequest,
+    RegulatorDrafts,
+    RenderedNotice,
+    ResolveRequest,
+    SendBatchRequest,
+    SesFeedback,
+    SummariseRequest,
+)
+from functions.notification.ports import (
+    BatchRecords,
+    CustomerDirectory,
+    DeliveryGuard,
+    DraftStore,
+    EmailSender,
+    Pacer,
+    Pseudonyms,
+    RosterStore,
+    SmsBudget,
+    SmsSender,
+)
 
 ACTOR = "notification"
+SEND_ATTEMPTS = 5  # in-step attempts on throttling before the state machine's Retry takes over
 
 
-def notify_customers(request: NotifyRequest, ledger: Ledger, now: datetime) -> NotificationOutcome:
-    plan = request.notification
-    customers = [s for s in plan.subject_ids if s.startswith("customer:")]
-    planned = len(customers) if plan.required else 0
+# --- ResolveAudience ------------------------------------------------------------------------
+
+
+def resolve_audience(
+    request: ResolveRequest,
+    config: FirmConfig,
+    directory: CustomerDirectory,
+    rosters: RosterStore,
+    pseudonyms: Pseudonyms,
+    email_rate: float,
+    ledger: Ledger,
+    now: datetime,
+) -> AudienceResolved:
+    incident, plan = request.incident, request.notification
+    store = config.store(incident.store_id)
+    scopes = roster.scopes(plan.subject_ids)
+    write = plan.required and request.mode is not Mode.DRY_RUN
+    seen: set[str] = set()
+    counts: Counter[str] = Counter()
+    by_jurisdiction: Counter[str] = Counter()
+    by_language: Counter[str] = Counter()
+    manifest: list[dict[str, object]] = []
+    pending: list[Recipient] = []
+
+    def flush() -> None:
+        if write and pending:
+            key = rosters.put_batch(incident.incident_id, len(manifest), pending)
+            manifest.append(BatchRef(batch=len(manifest), key=key, size=len(pending)).model_dump())
+        pending.clear()
+
+    for customer in (c for s in scopes for c in directory.customers(s)):
+        if customer.platform_id in seen:
+            continue
+        seen.add(customer.platform_id)
+        recipient = _recipient(customer, store, pseudonyms, counts)
+        if recipient is None:
+            continue
+        by_jurisdiction[recipient.jurisdiction] += 1
+        by_language[recipient.language] += 1
+        pending.append(recipient)
+        if len(pending) == MAX_BATCH:
+            flush()
+    flush()
+    widened = any(not directory.exact(s) for s in scopes)  # known once the scopes were read
+    manifest_key = rosters.put_manifest(incident.incident_id, manifest) if write else ""
+    resolved = AudienceResolved(
+        incident_id=incident.incident_id,
+        required=plan.required,
+        roster_bucket=rosters.bucket,
+        manifest_key=manifest_key,
+        batches=len(manifest),
+        customers=len(seen),
+        by_jurisdiction=dict(by_jurisdiction),
+        by_language=dict(by_language),
+        channels=plan.channels,
+        email_rate_per_worker=max(email_rate / request.concurrency, 0.01),
+        scope_widened=widened,
+    )
     ledger.append(
-        request.incident_id,
+        incident.incident_id,
         EntryDraft(
             type=EntryType.NOTIFICATION_PLANNED,
             actor=ACTOR,
             at=now,
             data={
-                "customers": planned,
+                "customers": resolved.customers,
+                "reachable": sum(by_language.values()),
+                "unreachable": counts["unreachable"],
+                "invalid_phones": counts["invalid_phone"],
+                "batches": resolved.batches,
+                "by_jurisdiction": resolved.by_jurisdiction,
+                "by_language": resolved.by_language,
+                "scopes": [s.kind.value for s in scopes],
+                "scope_widened": widened,
                 "channels": [c.value for c in plan.channels],
                 "required": plan.required,
                 "mode": request.mode.value,
+                "would_notify": resolved.customers if request.mode is Mode.DRY_RUN else None,
             },
         ),
     )
-    return NotificationOutcome(planned=planned, sent=0, skipped=planned, channels=plan.channels)
+    return resolved
+
+
+def _recipient(
+    customer: Customer, store: StoreConfig, pseudonyms: Pseudonyms, counts: Counter[str]
+) -> Recipient | None:
+    email = customer.email.strip().lower() if roster.valid_email(customer.email) and customer.email else None
+    phone = roster.e164(customer.phone) if customer.accepts_sms else None
+    if customer.phone and customer.accepts_sms and phone is None:
+        counts["invalid_phone"] += 1
+    if email is None and phone is None:
+        counts["unreachable"] += 1  # still counted as affected; a regulator draft says how many
+        return None
+    place = roster.jurisdiction(customer.addresses, store.jurisdictions[0])
+    return Recipient(
+        pseudonym=pseudonyms.of(store.store_id, customer.platform_id),
+        jurisdiction=place,
+        language=roster.language(customer.locale, place, store.branding.default_language),
+        email=email,
+        phone=phone,
+        first_name=customer.first_name,
+    )
+
+
+# --- the notice -----------------------------------------------------------------------------
+
+
+def notice_context(incident: Incident, config: FirmConfig, language: str, drill: bool) -> NoticeContext:
+    store = config.store(incident.store_id)
+    branding = store.branding
+    return NoticeContext(
+        language=language,
+        brand_name=branding.display_name or config.firm_name,
+        accent_color=branding.accent_color,
+        logo_url=str(branding.logo_url) if branding.logo_url else None,
+        help_url=str(branding.help_url) if branding.help_url else None,
+        contact_point=config.contact_point,
+        incident_reference=incident.incident_id,
+        aware_on=notices.local_date(incident.aware_at.date(), language),
+        data_categories=tuple(c.value for c in incident.data_categories),
+        drill=drill,
+    )
+
+
+def template_name(incident_id: str, language: str, drill: bool) -> str:
+    return f"bulkhead-{incident_id}-{language}{'-drill' if drill else ''}"
+
+
+# --- SendNotices (one Map item) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The providers and guards one batch uses, built by the handler."""
+
+    guard: DeliveryGuard
+    email: EmailSender
+    email_pacer: Pacer
+    sms: SmsSender
+    sms_pacer: Pacer
+    sms_budget: SmsBudget
+
+
+def send_batch(
+    request: SendBatchRequest,
+    config: FirmConfig,
+    rosters: RosterStore,
+    channels: Channels,
+    ledger: Ledger,
+    now: Callable[[], datetime],
+) -> BatchOutcome:
+    incident = request.incident
+    store = config.store(incident.store_id)
+    # A sandbox store can never reach a customer, whatever mode the run was started in.
+    drill = request.mode is Mode.DRILL or store.sandbox
+    if request.mode is Mode.DRY_RUN:
+        raise PermanentActionFailure("a dry run writes no roster and sends nothing")
+    recipients = rosters.batch(request.batch.key)
+    tally: Counter[str] = Counter()
+    reached: set[str] = set()
+    if Channel.EMAIL in request.channels:
+        reached |= _email(request, incident, config, recipients, channels, drill, tally)
+    if Channel.SMS in request.channels:
+        reached |= _sms(request, incident, config, recipients, channels, drill, tally)
+    outcome = BatchOutcome(batch=request.batch.batch, customers_reached=len(reached), **tally)
+    ledger.append(
+        incident.incident_id,
+        EntryDraft(
+            type=EntryType.NOTIFICATION_BATCH_SENT,
+            actor=ACTOR,
+            at=now(),
+            data={**outcome.model_dump(mode="json"), "mode": request.mode.value},
+        ),
+    )
+    return outcome
+
+
+def _email(
+    request: SendBatchRequest,
+    incident: Incident,
+    config: FirmConfig,
+    recipients: Sequence[Recipient],
+    channels: Channels,
+    drill: bool,
+    tally: Counter[str],
+) -> set[str]:
+    reached: set[str] = set()
+    with_email = [r for r in recipients if r.email]
+    tally["no_address"] += len(recipients) - len(with_email)
+    for language in sorted({r.language for r in with_email}):
+        group = [r for r in with_email if r.language == language]
+        won = channels.guard.claim(request.incident.incident_id, Channel.EMAIL, [r.pseudonym for r in group])
+        tally["duplicates"] += len(group) - len(won)
+        todo = [r for r in group if r.pseudonym in won]
+        if not todo:
+            continue
+        name = template_name(request.incident.incident_id, language, drill)
+        channels.email.ensure_template(name, _render(incident, config, language, drill))
+        if drill:
+            tally["drill_redirected"] += len(todo)
+            todo = [r.model_copy(update={"email": config.notices.drill_sink_email}) for r in todo]
+        reached |= _send_email(request.incident.incident_id, name, todo, channels, tally)
+    return reached
+
+
+def _send_email(
+    incident_id: str, template: str, todo: list[Recipient], channels: Channels, tally: Counter[str]
+) -> set[str]:
+    """Send claimed recipients; confirm what was accepted, release what was not, and never resend."""
+    reached: set[str] = set()
+    guard = channels.guard
+    for attempt in range(SEND_ATTEMPTS):
+        if not todo:
+            break
+        channels.email_pacer.wait_for(len(todo))
+        try:
+            result: EmailSendResult = channels.email.send_bulk(template, todo)
+        except PlatformThrottled:
+            channels.email_pacer.backoff(attempt)
+            continue
+        except Exception:
+            guard.release(incident_id, Channel.EMAIL, [r.pseudonym for r in todo])
+            raise
+        sent = [todo[i].pseudonym for i in result.sent]
+        guard.confirm(incident_id, Channel.EMAIL, sent)
+        reached.update(sent)
+        tally["emailed"] += len(sent)
+        rejected = [todo[i].pseudonym for i in result.rejected]
+        if rejected:
+            guard.fail(incident_id, Channel.EMAIL, rejected, "rejected by SES")
+            tally["failed"] += len(rejected)
+        todo = [todo[i] for i in result.retryable]
+        if todo:
+            channels.email_pacer.backoff(attempt)
+    if todo:  # still throttled: give the claims back and let the state machine's Retry back off
+        guard.release(incident_id, Channel.EMAIL, [r.pseudonym for r in todo])
+        raise PlatformThrottled(f"SES throttled {len(todo)} notices after {SEND_ATTEMPTS} attempts")
+    return reached
+
+
+def _sms(
+    request: SendBatchRequest,
+    incident: Incident,
+    config: FirmConfig,
+    recipients: Sequence[Recipient],
+    channels: Channels,
+    drill: bool,
+    tally: Counter[str],
+) -> set[str]:
+    reached: set[str] = set()
+    guard = channels.guard
+    with_phone = [r for r in recipients if r.phone]
+    if not with_phone:
+        return reached
+    won = guard.claim(request.incident.incident_id, Channel.SMS, [r.pseudonym for r in with_phone])
+    tally["duplicates"] += len(with_phone) - len(won)
+    sink = config.notices.drill_sink_phone
+    for recipient in (r for r in with_phone if r.pseudonym in won):
+        text = _render(incident, config, recipient.language, drill).sms
+        number = recipient.phone or ""
+        if drill:
+            tally["drill_redirected"] += 1
+            if sink is None:  # no verified test number: record the drill, send nothing
+                guard.confirm(request.incident.incident_id, Channel.SMS, [recipient.pseudonym])
+                continue
+            number = sink
+        if not channels.sms_budget.reserve(roster.sms_parts(text)):
+            guard.release(request.incident.incident_id, Channel.SMS, [recipient.pseudonym])
+            tally["sms_over_budget"] += 1
+            continue
+        if _send_sms(number, text, channels):
+            guard.confirm(request.incident.incident_id, Channel.SMS, [recipient.pseudonym])
+            reached.add(recipient.pseudonym)
+            tally["texted"] += 1
+        else:
+            guard.fail(request.incident.incident_id, Channel.SMS, [recipient.pseudonym], "refused by SNS")
+            tally["failed"] += 1
+    return reached
+
+
+def _send_sms(number: str, text: str, channels: Channels) -> bool:
+    for attempt in range(SEND_ATTEMPTS):
+        channels.sms_pacer.wait_for(1)
+        try:
+            channels.sms.send(number, text)
+        except PlatformThrottled:
+            channels.sms_pacer.backoff(attempt)
+            continue
+        except PermanentActionFailure:
+            return False
+        return True
+    raise PlatformThrottled(f"SNS throttled an SMS {SEND_ATTEMPTS} times")
+
+
+def _render(incident: Incident, config: FirmConfig, language: str, drill: bool) -> RenderedNotice:
+    return _rendered(notice_context(incident, config, language, drill))
+
+
+@lru_cache(maxsize=64)
+def _rendered(context: NoticeContext) -> RenderedNotice:
+    """Same context, same notice: render once per process, not once per SMS."""
+    return notices.render(context)
+
+
+# --- SummariseNotification ------------------------------------------------------------------
+
+
+def summarise(request: SummariseRequest, records: BatchRecords, ledger: Ledger, now: datetime) -> NotificationOutcome:
+    outcomes = records.outcomes(request.incident_id)
+    total = _sum(outcomes)
+    audience = request.audience
+    result = NotificationOutcome(
+        planned=audience.customers,
+        sent=total["customers_reached"],
+        skipped=max(audience.customers - total["customers_reached"], 0),
+        channels=audience.channels,
+        emailed=total["emailed"],
+        texted=total["texted"],
+        duplicates=total["duplicates"],
+        failed=total["failed"],
+        batches_recorded=len({o.batch for o in outcomes}),
+    )
+    data = {k: v for k, v in result.model_dump(mode="json").items() if k != "channels"}
+    ledger.append(
+        request.incident_id,
+        EntryDraft(
+            type=EntryType.NOTIFICATION_COMPLETED,
+            actor=ACTOR,
+            at=now,
+            data={**data, **{k: total[k] for k in ("sms_over_budget", "drill_redirected", "no_address")}}
+            | {"batches_planned": audience.batches, "mode": request.mode.value},
+        ),
+    )
+    return result
+
+
+def _sum(outcomes: Iterable[BatchOutcome]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for outcome in outcomes:
+        total.update({k: v for k, v in outcome.model_dump().items() if k != "batch"})
+    return total
+
+
+# --- DraftRegulatorNotices ------------------------------------------------------------------
+
+
+def draft_regulator_notices(
+    request: RegulatorDraftRequest, config: FirmConfig, store: DraftStore, ledger: Ledger, now: datetime
+) -> RegulatorDrafts:
+    """Generate and record each regulator's draft; nothing is ever sent from here."""
+    incident = request.incident
+    drafts = []
+    for regime, authority in regulators.applicable(incident, request.audience, config):
+        made = regulators.draft(regime, authority, incident, request.audience, config)
+        key = store.put_draft(incident.incident_id, made.name, made.text)
+        digest = hashlib.sha256(made.text.encode()).hexdigest()
+        drafts.append(
+            RegulatorDraft(regime=regime, authority=authority, deadline=made.deadline, key=key, sha256=digest)
+        )
+        ledger.append(
+            incident.incident_id,
+            EntryDraft(
+                type=EntryType.REGULATOR_NOTICE_DRAFTED,
+                actor=ACTOR,
+                at=now,
+                data={
+                    "regime": regime.value,
+                    "authority": authority,
+                    "deadline": made.deadline.isoformat() if made.deadline else None,
+                    "draft_sha256": digest,
+                    "draft_key": key,
+                    "sent": False,
+                    "mode": request.mode.value,
+                },
+            ),
+        )
+    return RegulatorDrafts(incident_id=incident.incident_id, drafts=tuple(drafts))
+
+
+# --- RecordNotificationFeedback -------------------------------------------------------------
+
+
+def record_feedback(events: Sequence[SesFeedback], ledger: Ledger, now: datetime) -> list[FeedbackCounts]:
+    """SES bounces, complaints and deliveries, counted per incident; addresses are never kept."""
+    totals: dict[str, Counter[str]] = {}
+    for event in events:
+        if event.incident_id is None:
+            continue  # not one of ours (no bulkhead-incident tag)
+        tally = totals.setdefault(event.incident_id, Counter())
+        match event.kind:
+            case FeedbackKind.BOUNCE:
+                tally["bounces"] += event.recipients
+                tally["permanent_bounces"] += event.recipients if event.permanent else 0
+            case FeedbackKind.COMPLAINT:
+                tally["complaints"] += event.recipients
+            case FeedbackKind.DELIVERY:
+                tally["deliveries"] += event.recipients
+    recorded = []
+    for incident_id, tally in sorted(totals.items()):
+        counts = FeedbackCounts(incident_id=incident_id, **tally)
+        data = counts.model_dump(mode="json", exclude={"incident_id"})
+        ledger.append(incident_id, EntryDraft(type=EntryType.NOTIFICATION_BOUNCED, actor=ACTOR, at=now, data=data))
+        recorded.append(counts)
+    return recorded

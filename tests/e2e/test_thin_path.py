@@ -76,7 +76,7 @@ def test_a_failed_step_is_recorded_and_pages_on_call(fabric: LocalFabric, monkey
     def broken(*args: object) -> None:
         raise PermanentActionFailure("notification provider rejected the account")
 
-    monkeypatch.setattr("functions.notification.handlers.notify_customers.notify_customers", broken)
+    monkeypatch.setattr("functions.notification.handlers.resolve_audience.resolve_audience", broken)
     headers, body = bulk_export_webhook(SECRET)
     fabric.post("/webhooks/shopify", headers, body)
     fabric.settle()

@@ -1,0 +1,138 @@
+"""Pure roster rules: scope grammar, jurisdiction and language per customer, E.164, batching."""
+
+import re
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from functions.notification.models import MAX_BATCH, Address, AudienceScope, Customer, ScopeKind
+
+EU = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    ]
+)  # EU-27; GDPR also covers the EEA
+EEA = EU | {"IS", "LI", "NO"}
+SUBDIVIDED = frozenset({"US", "CA", "AU"})  # where notice law is per state or province
+LANGUAGE_BY_COUNTRY = {
+    **dict.fromkeys(("DE", "AT", "LI"), "de"),
+    **dict.fromkeys(("FR", "BE", "MC", "LU"), "fr"),
+    **dict.fromkeys(("ES", "MX", "AR", "CO", "CL", "PE"), "es"),
+}
+SUPPORTED_LANGUAGES = frozenset({"en", "de", "fr", "es"})
+_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+_PHONE_NOISE = re.compile(r"[\s().\-/]")
+
+
+class ScopeError(ValueError):
+    """A subject id that no scope kind accepts."""
+
+
+def scopes(subject_ids: Iterable[str]) -> list[AudienceScope]:
+    """Group the incident's subject ids into scopes; `store:all` swallows every other scope."""
+    ids: list[str] = []
+    tags: list[str] = []
+    segments: list[str] = []
+    bulk: list[str] = []
+    for subject in subject_ids:
+        kind, _, value = subject.partition(":")
+        if subject.startswith("gid://shopify/BulkOperation/"):
+            bulk.append(subject)
+        elif subject == "store:all":
+            return [AudienceScope(kind=ScopeKind.ALL_CUSTOMERS)]
+        elif kind == "customer" and value:
+            ids.append(value)
+        elif kind == "tag" and value:
+            tags.append(value)
+        elif kind == "segment" and value:
+            segments.append(value)
+        elif subject.startswith("gid://"):
+            continue  # other platform objects (tokens, webhooks) name no customers
+        else:
+            raise ScopeError(f"subject {subject!r} names no customers (use customer:, tag:, segment:, store:all)")
+    found = [
+        AudienceScope(kind=ScopeKind.CUSTOMER_IDS, values=tuple(dict.fromkeys(ids))) if ids else None,
+        AudienceScope(kind=ScopeKind.TAG, values=tuple(dict.fromkeys(tags))) if tags else None,
+        AudienceScope(kind=ScopeKind.SEGMENT, values=tuple(dict.fromkeys(segments))) if segments else None,
+        AudienceScope(kind=ScopeKind.BULK_OPERATION, values=tuple(dict.fromkeys(bulk))) if bulk else None,
+    ]
+    return [s for s in found if s is not None]
+
+
+def jurisdiction(addresses: Iterable[Address], fallback: str) -> str:
+    """Where the customer lives for notice law: US-NY, CA-ON, DE, GB... the first located address wins."""
+    for address in addresses:
+        country = (address.country_code or "").strip().upper()
+        if len(country) != 2:
+            continue
+        province = (address.province_code or "").strip().upper()
+        if country in SUBDIVIDED and province:
+            return f"{country}-{province.removeprefix(country + '-')}"
+        return country
+    return fallback
+
+
+def language(locale: str | None, place: str, default: str = "en") -> str:
+    """The customer's own locale if we have a template for it, else the country's, else the default."""
+    if locale:
+        own = locale.replace("_", "-").split("-")[0].lower()
+        if own in SUPPORTED_LANGUAGES:
+            return own
+    return LANGUAGE_BY_COUNTRY.get(place.split("-", maxsplit=1)[0], default)
+
+
+def e164(phone: str | None) -> str | None:
+    """The number in E.164 form, or None when it is not one (national formats are not guessed)."""
+    if not phone:
+        return None
+    compact = _PHONE_NOISE.sub("", phone)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    return compact if _E164.match(compact) else None
+
+
+def valid_email(address: str | None) -> bool:
+    if not address or len(address) > 254 or address.count("@") != 1:
+        return False
+    local, domain = address.split("@")
+    return bool(local) and "." in domain and not any(c.isspace() for c in address)
+
+
+def batched(customers: Iterable[Customer], size: int = MAX_BATCH) -> Iterator[list[Customer]]:
+    if not 1 <= size <= MAX_BATCH:
+        raise ValueError(f"batch size must be 1..{MAX_BATCH}")
+    iterator = iter(customers)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def sms_parts(text: str) -> int:
+    """SMS parts the text needs: GSM-7 160/153, otherwise UCS-2 70/67 characters per part."""
+    gsm = all(ord(c) < 128 for c in text)
+    single, multi = (160, 153) if gsm else (70, 67)
+    return 1 if len(text) <= single else -(-len(text) // multi)

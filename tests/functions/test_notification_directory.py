@@ -1,0 +1,120 @@
+"""Roster resolution against the sandbox stores: paged GraphQL, bulk operations, Magento paging."""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bulkhead.sandbox import running_sandbox
+from bulkhead.sandbox.audience import Contact, add_customers
+from bulkhead.sandbox.stores import SandboxStore
+from functions.notification.adapters.magento import MagentoCustomerDirectory
+from functions.notification.adapters.shopify import ShopifyCustomerDirectory
+from functions.notification.models import AudienceScope, ScopeKind
+
+TOKEN = "shpat_test"
+
+
+@pytest.fixture
+def shopify() -> Iterator[SandboxStore]:
+    with running_sandbox("acme-eu", "shopify", TOKEN) as store:
+        yield store
+
+
+@pytest.fixture
+def magento() -> Iterator[SandboxStore]:
+    with running_sandbox("acme-us", "adobe_commerce", TOKEN) as store:
+        yield store
+
+
+def directory(store: SandboxStore) -> ShopifyCustomerDirectory:
+    return ShopifyCustomerDirectory(httpx.Client(timeout=5), store.url, TOKEN, sleep=lambda _: None, poll_seconds=0)
+
+
+def contacts(n: int, start: int = 10_000, **extra: object) -> list[Contact]:
+    return [Contact(start + i, f"c{start + i}@example.test", **extra) for i in range(n)]  # type: ignore[arg-type]
+
+
+def test_explicit_ids_are_read_with_paged_node_queries(shopify: SandboxStore) -> None:
+    # Given 300 customers with contact details (more than one `nodes` page of 250)
+    add_customers(shopify.state, contacts(300, phone="+4915112345678", locale="de-DE"))
+    ids = tuple(str(10_000 + i) for i in range(300))
+
+    # When the explicit ids are resolved
+    found = list(directory(shopify).customers(AudienceScope(kind=ScopeKind.CUSTOMER_IDS, values=ids)))
+
+    # Then every customer comes back once, with contact details and address, in two calls
+    assert sorted(c.platform_id for c in found) == sorted(ids)
+    assert found[0].email == "c10000@example.test" and found[0].addresses[0].country_code == "DE"
+    assert len(shopify.state.calls_to("nodes")) == 2
+
+
+def test_a_small_tag_is_one_page_and_a_large_one_becomes_a_bulk_operation(shopify: SandboxStore) -> None:
+    # Given 5 customers tagged "vip" and 260 tagged "newsletter"
+    add_customers(shopify.state, contacts(5, start=20_000, tags=("vip",)))
+    add_customers(shopify.state, contacts(260, start=30_000, tags=("newsletter",)))
+    shopify_directory = directory(shopify)
+
+    # When both tags are resolved
+    vip = list(shopify_directory.customers(AudienceScope(kind=ScopeKind.TAG, values=("vip",))))
+    news = list(shopify_directory.customers(AudienceScope(kind=ScopeKind.TAG, values=("newsletter",))))
+
+    # Then the small one needed no bulk operation, the large one ran one and read its JSONL
+    assert len(vip) == 5
+    assert len(news) == 260 and {c.email for c in news} == {f"c{30_000 + i}@example.test" for i in range(260)}
+    assert len(shopify.state.calls_to("bulkOperationRunQuery")) == 1
+    assert len(shopify.state.calls_to("currentBulkOperation")) >= 2  # polled until COMPLETED
+
+
+def test_all_customers_come_from_a_bulk_export(shopify: SandboxStore) -> None:
+    add_customers(shopify.state, contacts(40))
+    found = list(directory(shopify).customers(AudienceScope(kind=ScopeKind.ALL_CUSTOMERS)))
+    assert len(found) == 40 + 6  # the 6 seeded sandbox customers are customers too
+    assert len(shopify.state.calls_to("bulkOperationRunQuery")) == 1
+
+
+def test_another_apps_export_widens_the_scope_to_all_customers_and_says_so(shopify: SandboxStore) -> None:
+    add_customers(shopify.state, contacts(3))
+    d = directory(shopify)
+    scope = AudienceScope(kind=ScopeKind.BULK_OPERATION, values=("gid://shopify/BulkOperation/720575940379",))
+    found = list(d.customers(scope))
+    assert len(found) == 3 + 6
+    assert d.exact(scope) is False
+
+
+def test_our_own_readable_export_names_exactly_its_customers(shopify: SandboxStore) -> None:
+    # Given an export (by this app) of the "vip" customers, finished and downloadable
+    add_customers(shopify.state, contacts(4, start=40_000, tags=("vip",)))
+    add_customers(shopify.state, contacts(10, start=50_000))
+    d = directory(shopify)
+    list(d.customers(AudienceScope(kind=ScopeKind.TAG, values=("vip",))))  # small: no bulk yet
+    list(d._bulk("tag:'vip'"))  # run one, as an exfiltrating export would
+    operation = next(iter(shopify.table("bulk_operations")))
+
+    # When the incident names that bulk operation
+    scope = AudienceScope(kind=ScopeKind.BULK_OPERATION, values=(operation,))
+    found = list(d.customers(scope))
+
+    # Then exactly its customers are affected, and the scope is exact
+    assert sorted(c.platform_id for c in found) == [str(40_000 + i) for i in range(4)]
+    assert d.exact(scope) is True
+
+
+def test_magento_search_pages_at_300(magento: SandboxStore) -> None:
+    # Given 700 customers in group 4 and a few in group 1
+    add_customers(magento.state, contacts(700, group_id=4, country="US", province="NY", phone="+12125550100"))
+    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, TOKEN, sleep=lambda _: None)
+
+    # When group 4 (the segment scope) is resolved
+    found = list(d.customers(AudienceScope(kind=ScopeKind.SEGMENT, values=("4",))))
+
+    # Then all 700 came back over three pages of at most 300, with their addresses
+    assert len({c.platform_id for c in found}) == 700
+    assert found[0].addresses[0].province_code == "NY" and found[0].phone == "+12125550100"
+    assert len(magento.state.calls_to("GET /V1/customers/search")) == 3 or len(magento.calls) >= 3
+
+
+def test_magento_explicit_ids_skip_missing_customers(magento: SandboxStore) -> None:
+    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, TOKEN, sleep=lambda _: None)
+    found = list(d.customers(AudienceScope(kind=ScopeKind.CUSTOMER_IDS, values=("7001", "999999"))))
+    assert [c.platform_id for c in found] == ["7001"]
