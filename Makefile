@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: setup drill test check lint typecheck synth bench clean
+.PHONY: setup drill test check lint typecheck synth bench clean chromium
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -24,8 +24,12 @@ drill: $(PY_STAMP)
 	$(BIN)/bulkhead drill
 
 ## test: every test tier (unit, functions, state machines, infra, end to end)
-test: setup
+test: setup chromium
 	$(BIN)/python -m pytest
+
+## chromium: the headless browser the drill-report tests render in (Debian package; CI runs as root)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .

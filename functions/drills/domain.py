@@ -47,7 +47,7 @@ def drill_declaration(
 ) -> IncidentDeclared:
     """The input a drill starts the response with when it declares by hand (also `--target aws`)."""
     store = config.store(scenario.store_id)
-    customers = tuple(f"customer:{9_000_000 + n}" for n in range(declaration.customers))
+    customers = tuple(f"customer:{n}" for n in declaration.customer_ids)
     return IncidentDeclared(
         incident=Incident(
             incident_id=f"inc-drill-{drill_id}",

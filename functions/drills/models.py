@@ -43,7 +43,7 @@ class Declaration(Message):
     severity: Severity
     data_categories: tuple[DataCategory, ...] = ()
     components: tuple[str, ...] = Field(min_length=1)
-    customers: int = Field(default=4, ge=0, le=10_000, description="synthetic customer ids in scope")
+    customer_ids: tuple[int, ...] = Field(default=(), max_length=10_000, description="platform ids in scope")
     actor: str = Field(default="drill", min_length=1, max_length=256)
 
 

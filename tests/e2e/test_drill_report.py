@@ -1,0 +1,62 @@
+"""The drill report renders in a real headless Chromium: the timeline bars, the scorecard, the ledger verdict."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bulkhead.drills.runner import run_scenario
+from bulkhead.local.runtime import LocalFabric
+from functions.drills.adapters.catalogue import find_scenario
+
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install -y chromium)")
+    return found
+
+
+def browse(report: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, report.resolve().as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+
+
+def test_the_report_renders_in_headless_chromium(fabric: LocalFabric, tmp_path: Path) -> None:
+    result = run_scenario(fabric, find_scenario("bulk-export-unknown-app"), reports=tmp_path / "reports")
+    assert result.report is not None and result.scorecard is not None
+
+    dom = browse(result.report, tmp_path / "profile", "--dump-dom").stdout
+    shot = tmp_path / "report.png"
+    browse(result.report, tmp_path / "profile", "--window-size=1100,1400", f"--screenshot={shot}")
+
+    # Every step of the timeline is a bar on the time axis, in the order it ran
+    bars = re.findall(r'<rect class="bar" data-step="([^"]+)"', dom)
+    assert bars == [s.name for s in result.steps]
+    assert bars[:3] == ["ReceiveWebhook", "DetectIncident", "PlanResponse"]
+    assert re.search(r"<text[^>]*>0 ms</text>", dom)
+    # The scorecard lists every check, and the verdict matches it
+    assert dom.count('<tr class="check">') == len(result.scorecard.steps)
+    assert ('id="verdict" class="verdict pass"' in dom) is result.passed
+    # The ledger verification shows the chain including the scorecard entry
+    assert 'id="ledger" data-valid="true"' in dom
+    assert "drill.scored" in dom
+    assert result.verdict is not None and f"{result.verdict.entries} entries" in dom
+    # A real page was drawn: a PNG of the requested size with more than a blank background
+    header = shot.read_bytes()
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(header[16:20], "big") == 1100
+    assert len(header) > 30_000
