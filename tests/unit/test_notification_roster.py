@@ -1,0 +1,98 @@
+"""Roster rules: scope grammar, jurisdiction and language per customer, E.164, batching, pacing."""
+
+import pytest
+
+from functions.notification.models import Address, Customer, ScopeKind
+from functions.notification.pacing import TokenBucket
+from functions.notification.roster import (
+    ScopeError,
+    batched,
+    e164,
+    jurisdiction,
+    language,
+    scopes,
+    sms_parts,
+    valid_email,
+)
+
+
+def test_subject_ids_become_scopes_and_store_all_swallows_the_rest() -> None:
+    found = scopes(["customer:1", "customer:1", "tag:vip", "gid://shopify/BulkOperation/9", "gid://shopify/App/3"])
+    assert [(s.kind, s.values) for s in found] == [
+        (ScopeKind.CUSTOMER_IDS, ("1",)),
+        (ScopeKind.TAG, ("vip",)),
+        (ScopeKind.BULK_OPERATION, ("gid://shopify/BulkOperation/9",)),
+    ]
+    assert [s.kind for s in scopes(["customer:1", "store:all"])] == [ScopeKind.ALL_CUSTOMERS]
+
+
+def test_a_subject_that_names_no_customers_is_refused_by_name() -> None:
+    with pytest.raises(ScopeError, match="'orders:5'"):
+        scopes(["orders:5"])
+
+
+@pytest.mark.parametrize(
+    ("addresses", "expected"),
+    [
+        ((Address(country_code="us", province_code="NY"),), "US-NY"),
+        ((Address(country_code="US", province_code="US-CA"),), "US-CA"),
+        ((Address(country_code="DE", province_code="BE"),), "DE"),
+        ((Address(), Address(country_code="FR")), "FR"),
+        ((), "EU"),
+    ],
+)
+def test_jurisdiction_comes_from_the_first_located_address(addresses: tuple[Address, ...], expected: str) -> None:
+    assert jurisdiction(addresses, fallback="EU") == expected
+
+
+def test_language_prefers_the_customers_locale_then_the_country() -> None:
+    assert language("es-MX", "DE") == "es"
+    assert language("it-IT", "AT") == "de"
+    assert language(None, "US-NY") == "en"
+    assert language(None, "BE", default="en") == "fr"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("+49 151 2345-6789", "+4915123456789"),
+        ("0049 (151) 23456789", "+4915123456789"),
+        ("+1 212 555 0100", "+12125550100"),
+        ("0151 23456789", None),  # national format: not guessed
+        ("+0123456789", None),
+        ("call me", None),
+        (None, None),
+    ],
+)
+def test_phone_numbers_must_be_e164(raw: str | None, expected: str | None) -> None:
+    assert e164(raw) == expected
+
+
+def test_email_validation_is_strict_enough_to_skip_garbage() -> None:
+    assert valid_email("a.b@example.test")
+    assert not valid_email("a b@example.test") and not valid_email("nobody") and not valid_email("a@b")
+
+
+def test_batches_never_exceed_fifty() -> None:
+    customers = [Customer(platform_id=str(i)) for i in range(121)]
+    sizes = [len(b) for b in batched(customers)]
+    assert sizes == [50, 50, 21]
+    with pytest.raises(ValueError, match=r"1\.\.50"):
+        next(batched(customers, 51))
+
+
+def test_sms_parts_count_gsm7_and_unicode() -> None:
+    assert sms_parts("x" * 160) == 1 and sms_parts("x" * 161) == 2
+    assert sms_parts("ü" * 70) == 1 and sms_parts("ü" * 71) == 2
+
+
+def test_the_token_bucket_paces_to_its_rate_on_simulated_time() -> None:
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    bucket = TokenBucket(100.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(20):
+        bucket.wait_for(50)  # 1,000 units at 100/s
+    assert now[0] == pytest.approx(10.0)

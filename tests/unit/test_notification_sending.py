@@ -1,0 +1,213 @@
+"""send_batch on in-memory adapters: exactly once, throttling survived, drills reach only the sink."""
+
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from functions.common.config import FirmConfig, parse_config
+from functions.common.errors import PlatformThrottled
+from functions.detection.models import Incident
+from functions.notification import domain
+from functions.notification.adapters.memory import (
+    MemoryDeliveryGuard,
+    MemoryLedger,
+    MemoryRosterStore,
+    NoSms,
+    SimulatedSes,
+    UnlimitedSmsBudget,
+)
+from functions.notification.domain import Channels, send_batch
+from functions.notification.models import BatchRef, Recipient, SendBatchRequest
+
+CONFIG = """{"firm_name": "Acme", "contact_point": "DPO, dpo@acme.example", "stores": [
+ {"store_id": "live-eu", "platform": "shopify", "shop_domain": "acme.myshopify.com",
+  "webhook_secret_id": "w", "admin_token_secret_id": "t"},
+ {"store_id": "sandbox-eu", "platform": "shopify", "shop_domain": "sandbox.myshopify.com",
+  "webhook_secret_id": "w", "admin_token_secret_id": "t", "sandbox": true}],
+ "notices": {"drill_sink_email": "sink@verified.example", "drill_sink_phone": "+15550000001"}}"""
+
+
+class Sms:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, phone: str, text: str) -> None:
+        self.sent.append(phone)
+
+
+class NoWait:
+    def wait_for(self, units: int) -> None:
+        return None
+
+    def backoff(self, attempt: int) -> None:
+        return None
+
+
+class ThrottlesFirst(SimulatedSes):
+    """Refuses the first `n` calls as SES does when the rate is exceeded."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(quota=None)
+        self.remaining = n
+
+    def send_bulk(self, template, recipients):  # type: ignore[no-untyped-def]
+        if self.remaining:
+            self.remaining -= 1
+            raise PlatformThrottled("Maximum sending rate exceeded.")
+        return super().send_bulk(template, recipients)
+
+
+def incident(store: str = "live-eu") -> Incident:
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    return Incident(
+        incident_id="inc-unit-notify-0001",
+        store_id=store,
+        platform="shopify",
+        rule_id="r",
+        title="t",
+        severity="critical",
+        data_categories=("contact",),
+        scope={"subject_ids": []},
+        jurisdictions=("DE",),
+        aware_at=now,
+        declared_at=now,
+        signal_ids=("s",),
+    )
+
+
+def roster(n: int = 50) -> tuple[MemoryRosterStore, BatchRef]:
+    store = MemoryRosterStore()
+    recipients = [
+        Recipient(
+            pseudonym=f"ps_{i:032x}",
+            jurisdiction="DE",
+            language="de" if i % 2 else "en",
+            email=f"person{i}@customer.example",
+            phone=f"+49151000{i:05d}",
+            first_name="Kim",
+        )
+        for i in range(n)
+    ]
+    return store, BatchRef(batch=0, key=store.put_batch("inc-unit-notify-0001", 0, recipients), size=n)
+
+
+def request(ref: BatchRef, mode: str = "live", store: str = "live-eu", channels=("email",)) -> SendBatchRequest:  # type: ignore[no-untyped-def]
+    return SendBatchRequest(
+        incident=incident(store),
+        mode=mode,
+        roster_bucket="memory",
+        channels=channels,
+        email_rate_per_worker=100.0,
+        batch=ref,
+    )
+
+
+def channels(guard: MemoryDeliveryGuard, email: SimulatedSes, sms: object = None) -> Channels:
+    return Channels(guard, email, NoWait(), sms or NoSms(), NoWait(), UnlimitedSmsBudget())  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def config() -> FirmConfig:
+    return parse_config(CONFIG)
+
+
+def now() -> datetime:
+    return datetime(2026, 11, 27, 9, tzinfo=UTC)
+
+
+def test_a_retried_and_a_rerun_batch_sends_each_customer_once(config: FirmConfig) -> None:
+    # Given a batch of 50 whose first attempt was throttled past the in-step attempts
+    rosters, ref = roster()
+    guard, ledger = MemoryDeliveryGuard(), MemoryLedger()
+    ses = ThrottlesFirst(domain.SEND_ATTEMPTS)
+    with pytest.raises(PlatformThrottled):
+        send_batch(request(ref), config, rosters, channels(guard, ses), ledger, now)
+    assert sum(ses.delivered.values()) == 0 and guard.status == {}  # claims released for the Retry
+
+    # When the state machine retries it, and later the whole execution is re-run
+    first = send_batch(request(ref), config, rosters, channels(guard, ses), ledger, now)
+    second = send_batch(request(ref), config, rosters, channels(guard, ses), ledger, now)
+
+    # Then every customer got exactly one email, and the re-run counted 50 duplicates
+    assert set(ses.delivered.values()) == {1} and len(ses.delivered) == 50
+    assert (first.emailed, first.duplicates, second.emailed, second.duplicates) == (50, 0, 0, 50)
+    assert Counter(guard.status.values()) == Counter({"sent": 50})
+
+
+def test_throttling_within_the_attempts_is_survived_in_step(config: FirmConfig) -> None:
+    rosters, ref = roster()
+    ses = ThrottlesFirst(2)
+    outcome = send_batch(request(ref), config, rosters, channels(MemoryDeliveryGuard(), ses), MemoryLedger(), now)
+    assert outcome.emailed == 50 and ses.remaining == 0 and ses.calls == 2  # two refused, one per language
+
+
+def test_concurrent_workers_on_the_same_batch_send_each_customer_once(config: FirmConfig) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rosters, ref = roster()
+    guard, ses, ledger = MemoryDeliveryGuard(), SimulatedSes(quota=None), MemoryLedger()
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(
+            pool.map(lambda _: send_batch(request(ref), config, rosters, channels(guard, ses), ledger, now), range(8))
+        )
+    assert sum(o.emailed for o in outcomes) == 50 and set(ses.delivered.values()) == {1}
+
+
+def test_a_drill_reaches_only_the_sink(config: FirmConfig) -> None:
+    rosters, ref = roster(10)
+    ses, sms = SimulatedSes(quota=None), Sms()
+    outcome = send_batch(
+        request(ref, mode="drill", channels=("email", "sms")),
+        config,
+        rosters,
+        channels(MemoryDeliveryGuard(), ses, sms),
+        MemoryLedger(),
+        now,
+    )
+    assert set(ses.delivered) == {"sink@verified.example"} and set(sms.sent) == {"+15550000001"}
+    assert outcome.drill_redirected == 20
+
+
+def test_a_sandbox_store_reaches_only_the_sink_even_in_live_mode(config: FirmConfig) -> None:
+    rosters, ref = roster(5)
+    ses = SimulatedSes(quota=None)
+    send_batch(
+        request(ref, store="sandbox-eu"), config, rosters, channels(MemoryDeliveryGuard(), ses), MemoryLedger(), now
+    )
+    assert set(ses.delivered) == {"sink@verified.example"}
+
+
+def test_the_ledger_and_the_logs_hold_no_personal_data(config: FirmConfig, caplog: pytest.LogCaptureFixture) -> None:
+    rosters, ref = roster(10)
+    ledger = MemoryLedger()
+    caplog.set_level(logging.DEBUG)
+    send_batch(
+        request(ref, channels=("email", "sms")),
+        config,
+        rosters,
+        channels(MemoryDeliveryGuard(), SimulatedSes(None), Sms()),
+        ledger,
+        now,
+    )
+    recorded = str([e.model_dump(mode="json") for e in ledger.entries["inc-unit-notify-0001"]]) + caplog.text
+    assert "customer.example" not in recorded and "+49151" not in recorded and "Kim" not in recorded
+    assert ledger.entries["inc-unit-notify-0001"][-1].data["emailed"] == 10
+
+
+def test_sms_over_the_spend_limit_is_not_sent_and_is_counted(config: FirmConfig) -> None:
+    class Budget:
+        def __init__(self) -> None:
+            self.left = 3
+
+        def reserve(self, parts: int) -> bool:
+            self.left -= parts
+            return self.left >= 0
+
+    rosters, ref = roster(5)
+    sms, guard = Sms(), MemoryDeliveryGuard()
+    lanes = Channels(guard, SimulatedSes(None), NoWait(), sms, NoWait(), Budget())
+    outcome = send_batch(request(ref, channels=("sms",)), config, rosters, lanes, MemoryLedger(), now)
+    assert (outcome.texted, outcome.sms_over_budget, len(sms.sent)) == (3, 2, 3)
+    assert Counter(guard.status.values()) == Counter({"sent": 3})  # the two over budget were released
