@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from moto import mock_aws
 from moto.kms.models import kms_backends
 
+from bulkhead.local.atomic_writes import atomic_conditional_writes
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
 from bulkhead.sandbox.local import start_sandboxes
 from bulkhead.sandbox.stores import SandboxStore
@@ -71,9 +72,9 @@ class LocalFabric:
     executions: list[str] = field(default_factory=list)
     invocations: InvocationLog = field(default_factory=InvocationLog)
     settings: dict[str, str] = field(default_factory=dict)
+    sandboxes: dict[str, SandboxStore] = field(default_factory=dict)  # store id -> running sandbox store
     buckets: dict[str, str] = field(default_factory=dict)
     signing_keys: dict[str, str] = field(default_factory=dict)  # fabric key name -> key ARN
-    sandboxes: dict[str, SandboxStore] = field(default_factory=dict)  # store id -> running sandbox store
 
     # --- driving the fabric -------------------------------------------------------------
 
@@ -166,6 +167,7 @@ def local_fabric(
     with ExitStack() as stack:
         stack.enter_context(_environment({**_PROCESS_ENV, "POWERTOOLS_LOG_LEVEL": log_level}))
         stack.enter_context(mock_aws(config=_MOTO))
+        stack.enter_context(atomic_conditional_writes())
         _forget_process_caches()
         local = LocalFabric(invocations=stack.enter_context(in_process_lambda()))
         secrets = json.loads(secrets_path.read_text())
@@ -195,8 +197,19 @@ def save_state(state_dir: Path) -> None:
                 objects[obj["Key"]] = base64.b64encode(body).decode()
     state_dir.mkdir(parents=True, exist_ok=True)
     temporary = state_dir / "fabric.json.tmp"
-    temporary.write_text(json.dumps(state))
+    temporary.write_text(json.dumps(state, default=_binary_to_json))
     temporary.replace(state_dir / "fabric.json")
+
+
+def _binary_to_json(value: object) -> dict[str, str]:
+    """DynamoDB binary attributes (B, BS) come back as bytes: keep them as tagged base64."""
+    if isinstance(value, bytes | bytearray):
+        return {"__b64__": base64.b64encode(value).decode()}
+    raise TypeError(f"cannot save {type(value).__name__} in the local state")
+
+
+def _json_to_binary(value: dict[str, Any]) -> Any:
+    return base64.b64decode(value["__b64__"]) if set(value) == {"__b64__"} else value
 
 
 def load_state(state_dir: Path) -> None:
@@ -204,7 +217,7 @@ def load_state(state_dir: Path) -> None:
     saved = state_dir / "fabric.json"
     if not saved.exists():
         return
-    state = json.loads(saved.read_text())
+    state = json.loads(saved.read_text(), object_hook=_json_to_binary)
     dynamodb, s3 = clients.client("dynamodb"), clients.client("s3")
     existing_tables = set(dynamodb.list_tables()["TableNames"])
     for name, items in state["tables"].items():

@@ -55,9 +55,24 @@ def test_a_signed_webhook_runs_the_response_and_leaves_a_verified_ledger(fabric:
 
 def test_the_ledger_holds_no_customer_identifiers(fabric: LocalFabric) -> None:
     run = run_thin_path(fabric)
-    stored = json.dumps([e.model_dump(mode="json") for e in run.entries])
-    for customer_id in ("7001", "7002", "7003", "7004"):
-        assert customer_id not in stored
+    values: list[str] = []
+
+    def strings(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                values.append(str(key))
+                strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                strings(value)
+        else:
+            values.append(str(node))
+
+    for entry in run.entries:
+        strings(entry.data)
+    # Hashes are hex and may contain any digits, so compare whole values, not substrings.
+    assert not [v for v in values if v.startswith("customer:") or v in {"7001", "7002", "7003", "7004"}]
+    assert not [v for v in values if "gid://shopify/Customer/" in v]
 
 
 def test_a_redelivered_webhook_declares_no_second_incident(fabric: LocalFabric) -> None:
@@ -118,7 +133,8 @@ def test_a_failed_action_is_recorded_paged_and_the_rest_carry_on(
     execution = fabric.execution(fabric.executions[-1])
     assert execution["status"] == "SUCCEEDED"
     outcome = json.loads(execution["output"])
-    assert (outcome["actions_failed"], outcome["manual_tasks"]) == (1, 2)
+    assert outcome["actions_failed"] == 1
+    assert outcome["actions_applied"] == 2  # the other two actions of the plan went ahead
     assert "action.failed" in ledger_types(fabric, outcome["incident_id"])
     assert any("token endpoint refused" not in p and "PermanentActionFailure" in p for p in pages(inbox))
 
