@@ -60,9 +60,6 @@ TABLE_ACCESS: dict[Access, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 SEND_FINDING = "IAM5[Resource::*]"
 EMAIL_SEND_ACTIONS = ("ses:CreateTemplate", "ses:GetSendQuota", "ses:SendBulkTemplatedEmail", "ses:UpdateTemplate")
 SMS_SEND_ACTIONS = ("sns:GetSMSAttributes", "sns:Publish")
-IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
-DISPOSITIONS_WRITE_ACTIONS = ("dynamodb:UpdateItem",)
-DISPOSITIONS_READ_ACTIONS = ("dynamodb:Query",)
 
 
 # How cdk-nag prints the secrets pattern (secrets_arn below) in its IAM5 finding.
