@@ -45,6 +45,7 @@ class EntryType(StrEnum):
     CLOCK_FILED_LATE = "clock.filed_late"
     STEP_FAILED = "step.failed"
     DRILL_SCORED = "drill.scored"
+    HEALTH_CHECKED = "health.checked"  # a control-health canary run (chain health-YYYY-MM-DD)
     INCIDENT_CONTAINED = "incident.contained"
     INCIDENT_NOTIFIED = "incident.notified"
     INCIDENT_CLOSED = "incident.closed"
