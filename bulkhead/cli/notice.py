@@ -1,0 +1,104 @@
+"""`bulkhead notice ...`: preview customer notices, list the regulator drafts of an incident."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+notice_app = typer.Typer(help="Preview customer breach notices; read regulator drafts.", no_args_is_help=True)
+console = Console()
+CATEGORIES = ("contact", "identity", "financial_account", "credentials")
+PARTS = ("all", "subject", "text", "html", "sms")
+
+
+@notice_app.command("preview")
+def preview(
+    lang: str = typer.Option("en", "--lang", help="en, de, fr or es"),
+    store: str = typer.Option("", help="store_id whose branding to use (default: the first store)"),
+    category: list[str] = typer.Option(["contact"], "--category", help=f"data at stake, repeatable: {CATEGORIES}"),
+    name: str = typer.Option("", help="first name for the greeting (default: the unnamed greeting)"),
+    drill: bool = typer.Option(False, "--drill", help="render the drill version (marked as a test)"),
+    part: str = typer.Option("all", help=f"which part to print: {', '.join(PARTS)}"),
+    reference: str = typer.Option("inc-preview-0000", help="incident reference shown in the notice"),
+    config: Path = typer.Option(Path("config/bulkhead.local.json"), help="Firm configuration."),
+) -> None:
+    """Render the notice exactly as SES will send it (the greeting filled in as SES fills it)."""
+    from functions.common.config import parse_config
+    from functions.common.errors import ConfigurationError
+    from functions.notification import notices
+    from functions.notification.models import NoticeContext
+
+    if lang not in notices.LANGUAGES:
+        raise typer.BadParameter(f"{lang!r} is not one of {', '.join(notices.LANGUAGES)}", param_hint="--lang")
+    bad = [c for c in category if c not in CATEGORIES]
+    if bad:
+        raise typer.BadParameter(f"{bad[0]!r} is not one of {', '.join(CATEGORIES)}", param_hint="--category")
+    if part not in PARTS:
+        raise typer.BadParameter(f"{part!r} is not one of {', '.join(PARTS)}", param_hint="--part")
+    try:
+        firm = parse_config(config.read_text(), origin=str(config))
+        chosen = firm.store(store) if store else firm.stores[0]
+    except (ConfigurationError, OSError) as exc:
+        console.print(f"[red]cannot preview:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    branding = chosen.branding
+    notice = notices.render(
+        NoticeContext(
+            language=lang,
+            brand_name=branding.display_name or firm.firm_name,
+            accent_color=branding.accent_color,
+            logo_url=str(branding.logo_url) if branding.logo_url else None,
+            help_url=str(branding.help_url) if branding.help_url else None,
+            contact_point=firm.contact_point,
+            incident_reference=reference,
+            aware_on=notices.local_date(datetime.now(UTC).date(), lang),
+            data_categories=tuple(dict.fromkeys(category)),
+            drill=drill,
+        )
+    )
+    greeting = notices.greeting(lang, name or None)
+    sections = {
+        "subject": notice.subject,
+        "text": notices.personalise(notice.text, greeting),
+        "html": notices.personalise(notice.html, greeting),
+        "sms": notice.sms,
+    }
+    for key in PARTS[1:] if part == "all" else (part,):
+        if part == "all":
+            console.rule(key)
+        console.print(sections[key], markup=False, highlight=False, soft_wrap=True)
+
+
+@notice_app.command("drafts")
+def drafts(
+    incident: str = typer.Option(..., help="incident id"),
+    show: bool = typer.Option(False, "--show", help="print each draft in full"),
+    bucket: str = typer.Option("", help="notification bucket in AWS; omit for the local fabric's saved state"),
+    state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
+) -> None:
+    """List the regulator notice drafts generated for an incident (drafts are never sent)."""
+    from functions.common.clients import client
+    from functions.notification.adapters.s3_roster import S3RosterStore
+
+    if bucket:
+        found = S3RosterStore(client("s3"), bucket).drafts(incident)
+    else:
+        from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+
+        with local_fabric(log_level="ERROR", state_dir=state_dir or DEFAULT_STATE_DIR) as local:
+            found = S3RosterStore(client("s3"), local.buckets["Notifications"]).drafts(incident)
+    if not found:
+        console.print(f"no regulator drafts for {incident} (run the response first, e.g. `bulkhead drill`)")
+        raise typer.Exit(1)
+    table = Table("draft", "to", "deadline")
+    for key, text in found:
+        to = next((line[6:] for line in text.splitlines() if line.startswith("- To: ")), "?")
+        deadline = next((line.split(": ", 1)[1] for line in text.splitlines() if "deadline" in line), "?")
+        table.add_row(key.rsplit("/", 1)[-1], to, deadline)
+    console.print(table)
+    if show:
+        for key, text in found:
+            console.rule(key)
+            console.print(text, markup=False, highlight=False)
