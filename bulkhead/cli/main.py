@@ -8,6 +8,7 @@ from rich.console import Console
 from bulkhead.cli import approve, clocks, restore, status
 from bulkhead.cli.drill import drill
 from bulkhead.cli.ledger import evidence_app, ledger_app
+from bulkhead.cli.notice import notice_app
 from bulkhead.cli.incident import incident_app
 from bulkhead.cli.serve import serve
 
@@ -27,6 +28,7 @@ app.command("serve")(serve)
 app.command("drill")(drill)
 app.command("restore")(restore.restore)
 app.add_typer(restore.action_app, name="action")
+app.add_typer(notice_app, name="notice")
 app.add_typer(clocks.clock_app, name="clock")
 app.command("clocks")(clocks.show_clocks)
 app.command("approve")(approve.approve)
