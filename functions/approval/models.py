@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from functions.common.config import Mode, Severity
-from functions.common.models import Message, StepError
+from functions.common.models import Message
 
 
 class ApprovalRequest(Message):
@@ -39,13 +39,22 @@ class ApprovalDecision(Message):
     via: Literal["cli", "link"] = "cli"
 
 
+class WaitError(Message):
+    """What AwaitApproval's Catch puts at `$.error`. A SendTaskFailure may carry no cause (null)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    Error: str
+    Cause: str | None = None
+
+
 class UnapprovedRequest(Message):
     """Input of RecordApprovalOutcome: the approval timed out or was rejected."""
 
     incident_id: str
     mode: Mode
     severity: Severity = Severity.HIGH
-    error: StepError
+    error: WaitError
 
 
 class ApprovalRecorded(Message):

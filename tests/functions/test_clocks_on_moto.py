@@ -1,0 +1,264 @@
+"""Clocks on moto: StartClocks and SweepClocks handlers, EventBridge Scheduler reminders, filing.
+
+Given an incident declared for a sandbox store (its jurisdictions pick the regimes of the firm's
+configuration), When the handlers run against the local fabric's table, topic and scheduler,
+Then the reminders, ledger entries, pages and next stages are what the rules say.
+"""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bulkhead.local.runtime import DEFAULT_CONFIG, LocalFabric, local_fabric
+from functions.clocks.domain import REMINDER_OFFSETS, ClockAlreadyStopped, UnknownClock, file_clock, reminder_name
+from functions.clocks.models import Clock, ClockStatus, FileRequest
+from functions.clocks.wiring import clock_store, reminders
+from functions.common import clients
+from functions.common.settings import Env
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+from functions.ledger.models import LedgerEntry
+from functions.ledger.wiring import ledger
+
+JURISDICTIONS = {"acme-eu": ["DE", "FR"], "acme-us": ["US-NY", "US-CA"]}
+
+
+@pytest.fixture
+def fabric(tmp_path: Path) -> Iterator[LocalFabric]:
+    """The local fabric with the sandbox firm's regulators plus NIS2 (an EU CSIRT)."""
+    firm = json.loads(DEFAULT_CONFIG.read_text())
+    firm["regulators"].append({"regime": "nis2", "authority": "BSI (CSIRT)"})
+    path = tmp_path / "firm.json"
+    path.write_text(json.dumps(firm))
+    with local_fabric(config_path=path, log_level="ERROR") as running:
+        yield running
+
+
+def declared(incident_id: str, aware_at: datetime, store: str = "acme-eu", customers: int = 3) -> dict[str, Any]:
+    return {
+        "incident": {
+            "incident_id": incident_id,
+            "store_id": store,
+            "platform": "shopify" if store == "acme-eu" else "adobe_commerce",
+            "rule_id": "bulk-export",
+            "title": "Bulk export by an unknown app",
+            "severity": "high",
+            "data_categories": ["contact"],
+            "scope": {"subject_ids": [f"customer:{n}" for n in range(customers)], "components": []},
+            "jurisdictions": JURISDICTIONS[store],
+            "aware_at": aware_at.isoformat(),
+            "declared_at": aware_at.isoformat(),
+            "signal_ids": ["sig-1"],
+        },
+        "mode": "drill",
+    }
+
+
+def start(fabric: LocalFabric, incident_id: str, aware_at: datetime, store: str = "acme-eu") -> dict[str, Any]:
+    return fabric.invoke("StartClocks", declared(incident_id, aware_at, store))
+
+
+def clocks(incident_id: str) -> dict[str, Clock]:
+    return {c.clock_id: c for c in clock_store().for_incident(incident_id)}
+
+
+def schedules() -> dict[str, dict[str, Any]]:
+    scheduler = clients.client("scheduler")
+    names = [s["Name"] for s in scheduler.list_schedules(GroupName="default")["Schedules"]]
+    found = {n: scheduler.get_schedule(GroupName="default", Name=n) for n in names}
+    return {n: {k: v for k, v in s.items() if k != "ResponseMetadata"} for n, s in found.items()}
+
+
+def entries(fabric: LocalFabric, incident_id: str) -> list[LedgerEntry]:
+    return list(DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"]).entries(incident_id))
+
+
+def of_type(fabric: LocalFabric, incident_id: str, kind: str) -> list[LedgerEntry]:
+    return [e for e in entries(fabric, incident_id) if e.type.value == kind]
+
+
+def file(incident_id: str, clock: str, now: datetime, recipients: int | None = None, ref: str = "REF-1") -> Clock:
+    request = FileRequest(
+        incident_id=incident_id, clock=clock, reference=ref, filed_by="a.jones", recipients=recipients
+    )
+    return file_clock(request, clock_store(), reminders(), ledger(), now)
+
+
+def oncall_inbox(fabric: LocalFabric) -> str:
+    sqs = clients.client("sqs")
+    url = sqs.create_queue(QueueName="oncall-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    clients.client("sns").subscribe(TopicArn=fabric.topics["OnCall"], Protocol="sqs", Endpoint=arn)
+    return str(url)
+
+
+def pages(url: str) -> list[dict[str, Any]]:
+    messages = clients.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+def test_starting_clocks_schedules_reminders_at_t24_t4_and_t1_to_the_oncall_topic(fabric: LocalFabric) -> None:
+    # Given an EU incident the firm became aware of just now
+    aware = datetime.now(UTC)
+    # When the StartClocks step runs
+    result = start(fabric, "inc-clocks-remind-01", aware)
+    # Then the EU regimes the firm reports to started from awareness or classification
+    opened = clocks("inc-clocks-remind-01")
+    assert (
+        set(result["started"])
+        == set(opened)
+        == {"gdpr_art33", "dora/initial", "nis2/early_warning", "nis2/notification"}
+    )
+    scheduled = schedules()
+    # ...GDPR Art. 33 (72 h) got all three reminders, each at its offset, each to the on-call topic
+    gdpr = opened["gdpr_art33"]
+    assert gdpr.deadline == aware + timedelta(hours=72)
+    for offset in REMINDER_OFFSETS:
+        schedule = scheduled[reminder_name(gdpr, offset)]
+        due = gdpr.deadline - offset
+        assert schedule["ScheduleExpression"] == f"at({due:%Y-%m-%dT%H:%M:%S})"
+        assert schedule["ScheduleExpressionTimezone"] == "UTC"
+        assert schedule["ActionAfterCompletion"] == "DELETE"
+        assert schedule["Target"]["Arn"] == fabric.topics["OnCall"]
+        assert schedule["Target"]["RoleArn"] == fabric.settings[Env.REMINDER_ROLE_ARN.value]
+        assert "bulkhead clock file inc-clocks-remind-01 gdpr_art33" in schedule["Target"]["Input"]
+    # ...DORA's initial report is due 4 h after classification: only its T-1h reminder is ahead
+    dora = opened["dora/initial"]
+    assert [o for o in REMINDER_OFFSETS if reminder_name(dora, o) in scheduled] == [timedelta(hours=1)]
+    # ...every reminder counted, and each clock's start is on record
+    assert result["reminders"] == len(scheduled) == 3 + 1 + 2 + 3
+    assert len(of_type(fabric, "inc-clocks-remind-01", "clock.started")) == 4
+
+
+def test_a_redelivered_start_step_starts_nothing_twice(fabric: LocalFabric) -> None:
+    aware = datetime.now(UTC)
+    start(fabric, "inc-clocks-twice-01", aware)
+    before = (schedules(), len(entries(fabric, "inc-clocks-twice-01")))
+    # When Step Functions redelivers the step
+    again = start(fabric, "inc-clocks-twice-01", aware)
+    # Then no second clock.started, no new schedule
+    assert again["reminders"] == 0
+    assert (schedules(), len(entries(fabric, "inc-clocks-twice-01"))) == before
+
+
+def test_filing_a_clock_deletes_its_reminders_and_only_its_own(fabric: LocalFabric) -> None:
+    aware = datetime.now(UTC)
+    start(fabric, "inc-clocks-cancel-01", aware)
+    gdpr = clocks("inc-clocks-cancel-01")["gdpr_art33"]
+    nis2 = clocks("inc-clocks-cancel-01")["nis2/notification"]
+    # When the GDPR notice is recorded as filed
+    file("inc-clocks-cancel-01", "gdpr_art33", datetime.now(UTC), ref="BFDI-2026-0042")
+    # Then its three schedules are gone; the other clocks' remain
+    scheduled = schedules()
+    assert not [o for o in REMINDER_OFFSETS if reminder_name(gdpr, o) in scheduled]
+    assert all(reminder_name(nis2, o) in scheduled for o in REMINDER_OFFSETS)
+
+
+# --- filing ---------------------------------------------------------------------------------------
+
+
+def test_filing_on_time_is_met_and_opens_doras_intermediate_then_final_stage(fabric: LocalFabric) -> None:
+    aware = datetime.now(UTC)
+    start(fabric, "inc-clocks-dora-01", aware)
+    # When the initial DORA report is filed within its 4 h
+    filed_at = datetime.now(UTC)
+    stopped = file("inc-clocks-dora-01", "dora", filed_at, ref="BAFIN-2026-0042")
+    # Then the clock is met, with the reference and who filed it in the ledger
+    assert (stopped.clock_id, stopped.status) == ("dora/initial", ClockStatus.MET)
+    [met] = of_type(fabric, "inc-clocks-dora-01", "clock.met")
+    assert met.actor == "operator:a.jones"
+    assert (met.data["clock"], met.data["reference"], met.data["late"]) == ("dora/initial", "BAFIN-2026-0042", False)
+    # ...and the intermediate report's clock runs 72 h from the filing, with its reminders
+    intermediate = clocks("inc-clocks-dora-01")["dora/intermediate"]
+    assert (intermediate.status, intermediate.started_at) == (ClockStatus.OPEN, filed_at)
+    assert intermediate.deadline == filed_at + timedelta(hours=72)
+    assert all(reminder_name(intermediate, o) in schedules() for o in REMINDER_OFFSETS)
+    started = of_type(fabric, "inc-clocks-dora-01", "clock.started")[-1]
+    assert (started.data["clock"], started.actor) == ("dora/intermediate", "operator:a.jones")
+    # When the intermediate report is filed, Then the final report's month starts
+    file("inc-clocks-dora-01", "dora", filed_at, ref="BAFIN-2026-0042-2")
+    final = clocks("inc-clocks-dora-01")["dora/final"]
+    assert final.deadline is not None and 28 <= (final.deadline - filed_at).days <= 31
+
+
+def test_filing_the_nis2_notification_opens_the_final_report_and_the_early_warning_does_not(
+    fabric: LocalFabric,
+) -> None:
+    start(fabric, "inc-clocks-nis2-01", datetime.now(UTC))
+    now = datetime.now(UTC)
+    file("inc-clocks-nis2-01", "nis2/early_warning", now)
+    assert "nis2/final" not in clocks("inc-clocks-nis2-01")
+    file("inc-clocks-nis2-01", "nis2/notification", now)
+    final = clocks("inc-clocks-nis2-01")["nis2/final"]
+    assert (final.status, final.started_at) == (ClockStatus.OPEN, now)
+
+
+def test_california_attorney_general_clock_opens_only_above_500_residents(fabric: LocalFabric) -> None:
+    aware = datetime.now(UTC)
+    for incident_id in ("inc-clocks-ca-many", "inc-clocks-ca-few"):
+        start(fabric, incident_id, aware, store="acme-us")
+    now = datetime.now(UTC)
+    # When the residents' notice went to 501 residents in one incident and 420 in the other
+    file("inc-clocks-ca-many", "california_1798_82", now, recipients=501)
+    file("inc-clocks-ca-few", "california_1798_82", now, recipients=420)
+    # Then only the first owes the Attorney General a notice, 15 days after the residents'
+    attorney = clocks("inc-clocks-ca-many")["california_1798_82/attorney_general"]
+    assert (attorney.deadline, attorney.authority) == (now + timedelta(days=15), "California Attorney General")
+    assert "california_1798_82/attorney_general" not in clocks("inc-clocks-ca-few")
+    [met] = of_type(fabric, "inc-clocks-ca-few", "clock.met")
+    assert met.data["recipients"] == 420  # a count, never who
+
+
+def test_a_clock_is_filed_once_and_an_unknown_clock_names_the_ones_there_are(fabric: LocalFabric) -> None:
+    start(fabric, "inc-clocks-once-01", datetime.now(UTC))
+    file("inc-clocks-once-01", "gdpr_art33", datetime.now(UTC), ref="FIRST")
+    with pytest.raises(ClockAlreadyStopped, match="FIRST"):
+        file("inc-clocks-once-01", "gdpr_art33", datetime.now(UTC), ref="SECOND")
+    with pytest.raises(UnknownClock, match="dora/initial, gdpr_art33"):
+        file("inc-clocks-once-01", "uk_gdpr", datetime.now(UTC))
+    assert len(of_type(fabric, "inc-clocks-once-01", "clock.met")) == 1
+
+
+# --- missed deadlines -----------------------------------------------------------------------------
+
+
+def test_the_sweep_records_a_missed_deadline_once_and_pages_oncall(fabric: LocalFabric) -> None:
+    # Given an incident the firm became aware of 4 days ago: GDPR's 72 h and NIS2's 24 h and 72 h passed
+    inbox = oncall_inbox(fabric)
+    start(fabric, "inc-clocks-late-01", datetime.now(UTC) - timedelta(days=4))
+    # When the scheduled sweep runs, twice
+    first = fabric.invoke("SweepClocks", {})
+    second = fabric.invoke("SweepClocks", {})
+    # Then each passed clock is missed once, on record and paged
+    late = {"gdpr_art33", "dora/initial", "nis2/early_warning", "nis2/notification"}
+    assert set(first["missed"]) == {f"inc-clocks-late-01/{c}" for c in late}
+    assert second["missed"] == []
+    assert {e.data["clock"] for e in of_type(fabric, "inc-clocks-late-01", "clock.missed")} == late
+    assert len(of_type(fabric, "inc-clocks-late-01", "clock.missed")) == len(late)
+    paged = pages(inbox)
+    assert sorted(p["Subject"] for p in paged) == sorted(f"Bulkhead: {c} deadline MISSED" for c in late)
+    assert all(p["MessageAttributes"]["severity"]["Value"] == "critical" for p in paged)
+    assert {c.status for c in clocks("inc-clocks-late-01").values()} == {ClockStatus.MISSED}
+    # When the GDPR notice is filed after all, Then the filing is recorded as late and the clock stops
+    stopped = file("inc-clocks-late-01", "gdpr_art33", datetime.now(UTC), ref="BFDI-LATE")
+    [late_filing] = of_type(fabric, "inc-clocks-late-01", "clock.filed_late")
+    assert (late_filing.data["clock"], late_filing.data["late"]) == ("gdpr_art33", True)
+    assert (stopped.status, stopped.reference) == (ClockStatus.MISSED, "BFDI-LATE")
+    assert stopped.filed_at is not None
+
+
+def test_filing_past_the_deadline_before_the_sweep_records_the_miss(fabric: LocalFabric) -> None:
+    aware = datetime.now(UTC)
+    start(fabric, "inc-clocks-late-02", aware)
+    # When the GDPR notice is filed 73 h after awareness, before any sweep noticed
+    stopped = file("inc-clocks-late-02", "gdpr_art33", aware + timedelta(hours=73))
+    # Then it is missed (at the deadline) and the ledger says so
+    assert (stopped.status, stopped.missed_at) == (ClockStatus.MISSED, aware + timedelta(hours=72))
+    [missed] = of_type(fabric, "inc-clocks-late-02", "clock.missed")
+    assert (missed.data["clock"], missed.data["late"]) == ("gdpr_art33", True)
