@@ -1,20 +1,21 @@
 """One seam for AWS clients: created on first use, cached per process.
 
+boto3 itself is imported on the first client, not when a handler module is imported: handlers
+that answer from cache or refuse bad input never pay for it, and module import stays cheap.
 `reset()` drops the cache so a new moto session (tests, the local runtime) gets fresh clients.
 """
 
 from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=2, read_timeout=5)
-
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_RETRIES)
+    import boto3  # noqa: PLC0415 - deferred on purpose, see the module docstring
+    from botocore.config import Config  # noqa: PLC0415
+
+    retries = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=2, read_timeout=5)
+    return boto3.client(service, config=retries)
 
 
 def reset() -> None:

@@ -2,22 +2,12 @@
 
 Payload validation is on: the same id with a different body is refused, not silently dropped.
 A publish that raises deletes the in-progress record, so the platform's retry is processed.
+Powertools Idempotency imports boto3 at module load, so it is imported when the first delivery
+is deduplicated, keeping the ingest handlers' import (Lambda init) small.
 """
 
 from collections.abc import Callable
 from typing import Any
-
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyItemAlreadyExistsError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
 
 from functions.common.errors import TransientPlatformError
 from functions.ingest.errors import Rejected
@@ -26,6 +16,11 @@ from functions.ingest.models import Signal
 
 class PowertoolsDeduplicator:
     def __init__(self, dynamodb: Any, table_name: str, expires_after_seconds: int, lambda_context: Any = None) -> None:
+        from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+        )
+
         self._store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
         self._config = IdempotencyConfig(
             event_key_jmespath="[store_id, signal_id]",
@@ -37,6 +32,14 @@ class PowertoolsDeduplicator:
             self._config.register_lambda_context(lambda_context)
 
     def once(self, signal: Signal, publish: Callable[[Signal], None]) -> bool:
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function  # noqa: PLC0415
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
+            IdempotencyAlreadyInProgressError,
+            IdempotencyItemAlreadyExistsError,
+            IdempotencyPersistenceLayerError,
+            IdempotencyValidationError,
+        )
+
         @idempotent_function(  # type: ignore[untyped-decorator]
             data_keyword_argument="record", persistence_store=self._store, config=self._config
         )
