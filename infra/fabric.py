@@ -317,6 +317,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         _STEP,
     ),
     FunctionSpec(
+        "RecordMilestone",
+        "functions.response.handlers.record_milestone.handler",
+        "Records the contained and notified milestones, which sign and anchor the chain head",
+        _LEDGER,
+        _STEP,
+    ),
+    FunctionSpec(
         "RecordFailure",
         "functions.response.handlers.record_failure.handler",
         "Records a failed response step",
@@ -422,6 +429,7 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
             "SendNoticeBatchFunctionArn": "SendNoticeBatch",
             "SummariseNotificationFunctionArn": "SummariseNotification",
             "DraftRegulatorNoticesFunctionArn": "DraftRegulatorNotices",
+            "RecordMilestoneFunctionArn": "RecordMilestone",
             "CloseResponseFunctionArn": "CloseResponse",
             "RecordFailureFunctionArn": "RecordFailure",
             "StartClocksFunctionArn": "StartClocks",

@@ -1,8 +1,10 @@
 """Plan a response from the incident and the firm's policy; close it; record failures."""
 
 from datetime import datetime
+from typing import Any
 
 from functions.common.config import FirmConfig, Mode, Platform
+from functions.common.errors import InvalidStepInput
 from functions.common.failures import failure_facts
 from functions.containment.models import ActionKind, ActionOutcome, ActionStatus, PlannedAction
 from functions.containment.targets import plan_target
@@ -16,6 +18,8 @@ from functions.response.models import (
     CloseRequest,
     FailureRecorded,
     FailureRequest,
+    MilestoneRecorded,
+    MilestoneRequest,
     PlanRequest,
     ResponseOutcome,
     ResponsePlan,
@@ -108,6 +112,31 @@ def _approval_reasons(incident: Incident, actions: tuple[PlannedAction, ...], co
     if tokens > policy.max_tokens_per_run:
         reasons.append(f"{tokens} token revocations exceed the blast radius of {policy.max_tokens_per_run}")
     return tuple(reasons)
+
+
+def record_milestone(request: MilestoneRequest, ledger: Ledger, now: datetime) -> MilestoneRecorded:
+    """Contained and notified are milestones: the ledger signs and anchors the head they create."""
+    if request.milestone == "contained":
+        if request.containment is None:
+            raise InvalidStepInput("the contained milestone needs the containment result")
+        isolation = request.containment.isolation
+        entry_type = EntryType.INCIDENT_CONTAINED
+        data: dict[str, Any] = {
+            "actions_applied": _count(isolation, ActionStatus.APPLIED, ActionStatus.ALREADY_APPLIED),
+            "actions_would_apply": _count(isolation, ActionStatus.WOULD_APPLY),
+            "actions_failed": _count(isolation, ActionStatus.FAILED),
+            "manual_tasks": _count(isolation, ActionStatus.MANUAL_TASK),
+            "modes": [m.value for m in request.containment.degradation.modes],
+        }
+    else:
+        if request.notification is None:
+            raise InvalidStepInput("the notified milestone needs the notification outcome")
+        entry_type = EntryType.INCIDENT_NOTIFIED
+        data = request.notification.model_dump(mode="json", exclude={"channels"})
+        data["channels"] = [c.value for c in request.notification.channels]
+    data["mode"] = request.mode.value
+    entry = ledger.append(request.incident_id, EntryDraft(type=entry_type, actor="response", at=now, data=data))
+    return MilestoneRecorded(incident_id=request.incident_id, milestone=request.milestone, seq=entry.seq)
 
 
 def close_response(request: CloseRequest, ledger: Ledger, now: datetime) -> ResponseOutcome:

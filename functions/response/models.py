@@ -3,7 +3,7 @@
 The execution input is `IncidentDeclared`; each step adds its result under its own key.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -46,6 +46,22 @@ class CloseRequest(Message):
     containment: ContainmentResult
     notification: NotificationOutcome
     approval: dict[str, Any] | None = None
+
+
+class MilestoneRequest(Message):
+    """Input of RecordContained and RecordNotified: the phase that just ended, as counts."""
+
+    incident_id: str
+    mode: Mode
+    milestone: Literal["contained", "notified"]
+    containment: ContainmentResult | None = None
+    notification: NotificationOutcome | None = None
+
+
+class MilestoneRecorded(Message):
+    incident_id: str
+    milestone: str
+    seq: int
 
 
 class ResponseOutcome(Message):
