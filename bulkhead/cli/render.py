@@ -37,7 +37,11 @@ def drill_run(console: Console, run: DrillRun) -> None:
     console.print(ledger)
     verdict = run.verdict
     if verdict and verdict.valid:
-        console.print(f"[green]Ledger verified[/green]: {verdict.entries} entries, head {verdict.head_hash[:16]}...")
+        anchored = ", ".join(f"{a.milestone.value} (seq {a.seq})" for a in verdict.anchors)
+        console.print(
+            f"[green]Ledger verified[/green]: {verdict.entries} entries chained, head {verdict.head_hash[:16]}...; "
+            f"signed and anchored at {anchored or 'no milestone'}"
+        )
     elif verdict:
         console.print(f"[red]Ledger broken at seq {verdict.first_bad_seq}[/red]: {verdict.problem}")
     console.print(f"Webhook receipt to response complete: {run.webhook_to_done_seconds * 1000:,.0f} ms")

@@ -18,8 +18,11 @@ from bulkhead.local.timeline import Step, steps_from_history
 from functions.common import clients
 from functions.ingest.shopify import sign
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
-from functions.ledger.domain import verify_chain
-from functions.ledger.models import ChainVerdict, LedgerEntry
+from functions.ledger.adapters.kms import KmsHeadSigner
+from functions.ledger.adapters.s3 import S3AnchorStore
+from functions.ledger.domain import verify_ledger
+from functions.ledger.models import LedgerEntry, LedgerVerdict
+from infra import fabric as fabric_spec
 
 SANDBOX_SHOP = "acme-wealth-eu.myshopify.com"
 SANDBOX_SECRET_ID = "bulkhead/acme-eu/webhook-secret"
@@ -35,7 +38,7 @@ class DrillRun:
     outcome: dict[str, Any]
     steps: list[Step]
     entries: list[LedgerEntry]
-    verdict: ChainVerdict | None
+    verdict: LedgerVerdict | None
     webhook_to_done_seconds: float
 
 
@@ -96,6 +99,9 @@ def run_thin_path(fabric: LocalFabric) -> DrillRun:
     history = clients.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
     store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
     entries = list(store.entries(incident_id))
+    anchors = S3AnchorStore(clients.client("s3"), fabric.buckets["LedgerAnchors"]).anchors(incident_id)
+    public_key = KmsHeadSigner(clients.client("kms"), fabric_spec.SIGNING_KEYS[0].alias).public_key_pem()
+    verdict = verify_ledger(incident_id, list(store.sealed(incident_id)), anchors, public_key)
     return DrillRun(
         accepted_status=answer.status,
         forged_status=forged_answer.status,
@@ -105,7 +111,7 @@ def run_thin_path(fabric: LocalFabric) -> DrillRun:
         outcome=json.loads(execution.get("output") or "{}"),
         steps=_ingest_steps(fabric, since=mark) + steps_from_history(history),
         entries=entries,
-        verdict=verify_chain(incident_id, entries),
+        verdict=verdict,
         webhook_to_done_seconds=elapsed,
     )
 
