@@ -1,6 +1,7 @@
 """`bulkhead approve INCIDENT [--reject]`: decide a response that waits for approval."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -13,9 +14,11 @@ def approve(
     reject: bool = typer.Option(False, "--reject", help="Reject: the response stops and on-call is paged."),
     approver: str = typer.Option(..., "--approver", "-a", help="Your name (recorded in the ledger)."),
     note: str = typer.Option("", "--note", help="Why (recorded in the ledger)."),
+    state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
 ) -> None:
     """Approve (or reject) the waiting response; the decision is a ledger entry with who and when."""
     from botocore.exceptions import ClientError
+    from pydantic import ValidationError
 
     from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
     from functions.approval.domain import decide
@@ -24,9 +27,14 @@ def approve(
     from functions.common.errors import BulkheadError
     from functions.ledger.wiring import ledger
 
-    decision = ApprovalDecision(incident_id=incident, approved=not reject, approver=approver, note=note)
     try:
-        with local_fabric(log_level="ERROR", state_dir=DEFAULT_STATE_DIR):
+        decision = ApprovalDecision(incident_id=incident, approved=not reject, approver=approver, note=note)
+    except ValidationError as exc:
+        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
+        console.print(f"[red]invalid:[/red] {problems}")
+        raise typer.Exit(2) from exc
+    try:
+        with local_fabric(log_level="ERROR", state_dir=state_dir or DEFAULT_STATE_DIR):
             pending = decide(decision, approval_store(), execution(), ledger(), datetime.now(UTC))
     except BulkheadError as exc:
         console.print(f"[red]no decision recorded:[/red] {exc}")

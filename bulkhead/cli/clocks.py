@@ -2,9 +2,11 @@
 
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -12,11 +14,14 @@ console = Console()
 clock_app = typer.Typer(help="Stop a regulatory clock by recording the filing, or record a start event.")
 
 
-def _fabric() -> AbstractContextManager[Any]:
+STATE_DIR = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state).")
+
+
+def _fabric(state_dir: Path | None) -> AbstractContextManager[Any]:
     """The local fabric with the state the previous command left (`bulkhead drill` first)."""
     from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
 
-    return local_fabric(log_level="ERROR", state_dir=DEFAULT_STATE_DIR)
+    return local_fabric(log_level="ERROR", state_dir=state_dir or DEFAULT_STATE_DIR)
 
 
 def _left(seconds: float | None) -> str:
@@ -33,6 +38,7 @@ def _left(seconds: float | None) -> str:
 
 def show_clocks(
     all_clocks: bool = typer.Option(False, "--all", help="Also show filed and missed clocks of those incidents."),
+    state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Every open regulatory clock with the time left, soonest first (runs the missed-deadline sweep first)."""
     from functions.clocks.domain import sweep
@@ -41,7 +47,7 @@ def show_clocks(
     from functions.ledger.wiring import ledger
     from functions.paging.wiring import oncall_pager
 
-    with _fabric():
+    with _fabric(state_dir):
         now = datetime.now(UTC)
         result = sweep(clock_store(), ledger(), oncall_pager(), now)
         live = clock_store().live()
@@ -53,9 +59,21 @@ def show_clocks(
     if not clocks:
         console.print("No open clocks. (Clocks start when a response runs: try `bulkhead drill`.)")
         return
-    table = Table(title="Regulatory clocks (not legal advice)")
-    for column in ("incident", "clock", "notify", "deadline (UTC)", "left", "status", "rule"):
-        table.add_column(column)
+    table = Table(
+        title="Regulatory clocks (not legal advice)",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    # Identifiers and times never wrap or shorten: they are what `bulkhead clock file` needs.
+    for column in ("incident", "clock", "deadline (UTC)", "left"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("status", min_width=7)
+    wide = console.width >= 140  # the authority and the rule in words need room; narrow terminals skip them
+    if wide:
+        table.add_column("notify")
+        table.add_column("rule")
     order = sorted(clocks, key=lambda c: (c.deadline is None, c.deadline or now))
     for clock in order:
         left = clock.seconds_left(now)
@@ -68,11 +86,10 @@ def show_clocks(
         table.add_row(
             clock.incident_id,
             clock.clock_id,
-            clock.authority,
             f"{clock.deadline:%Y-%m-%d %H:%M}" if clock.deadline else "-",
             f"[{colour}]{_left(left)}[/]" if colour else _left(left),
             status,
-            clock.rule,
+            *((clock.authority, clock.rule) if wide else ()),
         )
     console.print(table)
 
@@ -86,6 +103,7 @@ def file(
     reference: str = typer.Option(..., "--reference", "-r", help="The authority's case or receipt number."),
     by: str = typer.Option("operator", "--by", help="Who filed (recorded in the ledger)."),
     recipients: int | None = typer.Option(None, "--recipients", min=0, help="How many were notified (a count)."),
+    state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Record that a notice was filed: the clock stops (met, or missed if late) and later stages start."""
     from pydantic import ValidationError
@@ -100,7 +118,7 @@ def file(
         request = FileRequest(
             incident_id=incident, clock=regime, reference=reference, filed_by=by, recipients=recipients
         )
-        with _fabric():
+        with _fabric(state_dir):
             clock = file_clock(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
     except ValidationError as exc:
         problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
@@ -119,8 +137,11 @@ def start(
     regime: str = typer.Argument(..., help="A clock waiting for its start event, e.g. sec_8k_1_05"),
     at: datetime = typer.Option(..., "--at", help="When the event (e.g. the materiality determination) happened, UTC."),
     by: str = typer.Option("operator", "--by"),
+    state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Record a start event a person determines (SEC 8-K materiality): the clock starts then."""
+    from pydantic import ValidationError
+
     from functions.clocks.domain import record_start_event
     from functions.clocks.models import StartEventRequest
     from functions.clocks.wiring import clock_store, reminders
@@ -129,7 +150,7 @@ def start(
 
     when = at if at.tzinfo else at.replace(tzinfo=UTC)
     try:
-        with _fabric():
+        with _fabric(state_dir):
             clock = record_start_event(
                 StartEventRequest(incident_id=incident, clock=regime, at=when, recorded_by=by),
                 clock_store(),
@@ -137,6 +158,10 @@ def start(
                 ledger(),
                 datetime.now(UTC),
             )
+    except ValidationError as exc:
+        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
+        console.print(f"[red]invalid:[/red] {problems}")
+        raise typer.Exit(2) from exc
     except BulkheadError as exc:
         console.print(f"[red]not started:[/red] {exc}")
         raise typer.Exit(1) from exc

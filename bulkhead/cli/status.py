@@ -1,7 +1,9 @@
 """`bulkhead status`: the on-call dashboard's figures, from the local run."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -12,13 +14,15 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f} s"
 
 
-def status() -> None:
+def status(
+    state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
+) -> None:
     """Open incidents, time to detect/contain/notify, clock burn-down, actions, notifications, modes."""
     from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
     from functions.clocks.wiring import oncall_figures
     from functions.common import clients
 
-    with local_fabric(log_level="ERROR", state_dir=DEFAULT_STATE_DIR) as fabric:
+    with local_fabric(log_level="ERROR", state_dir=state_dir or DEFAULT_STATE_DIR) as fabric:
         items = clients.client("dynamodb").scan(TableName=fabric.tables["Ledger"], ProjectionExpression="incident_id")
         incident_ids = sorted(
             {i["incident_id"]["S"] for i in items.get("Items", []) if i["incident_id"]["S"].startswith("inc-")}

@@ -1,0 +1,128 @@
+"""`bulkhead clocks`, `bulkhead clock file`, `bulkhead approve` and `bulkhead status` on a local state dir.
+
+Given `bulkhead drill` left an incident with open clocks in a state directory, When an operator runs
+the on-call commands against that directory, one process after another, Then they see and change
+the same clocks and ledger, and bad input is refused naming the field.
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bulkhead.cli.main import app
+from bulkhead.local.runtime import local_fabric
+from functions.common import clients
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def drilled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One `bulkhead drill` into a state directory (drills keep their state where the default is)."""
+    root = tmp_path_factory.mktemp("drilled")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bulkhead.local.runtime.DEFAULT_STATE_DIR", root / "state")
+        result = runner.invoke(app, ["drill", "--reports", str(root / "reports")])
+    assert result.exit_code == 0, result.output
+    incident = re.search(r"Ledger of (inc-[0-9a-z-]+)", result.output)
+    assert incident, result.output
+    return root / "state", incident.group(1)
+
+
+@pytest.fixture
+def state(drilled: tuple[Path, str], tmp_path: Path) -> Path:
+    """A private copy of the drilled state: each test changes its own."""
+    return Path(shutil.copytree(drilled[0], tmp_path / "state"))
+
+
+def bulkhead(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def open_clocks(output: str, incident: str) -> list[str]:
+    """The clock column of the incident's rows, in the order shown."""
+    return re.findall(rf"^{incident}\s+(\S+)", output, flags=re.MULTILINE)
+
+
+def test_clocks_lists_the_drills_open_clocks_soonest_first(drilled: tuple[Path, str], state: Path) -> None:
+    _, incident = drilled
+    code, output = bulkhead("clocks", "--state-dir", str(state))
+    assert code == 0, output
+    # Then DORA's 4-hour initial report comes before GDPR's 72 hours, with the time left on each
+    assert open_clocks(output, incident) == ["dora/initial", "gdpr_art33", "gdpr_art34"]
+    assert re.search(rf"^{incident}\s+dora/initial\s+\S+ \S+\s+3h \d\dm\s+open", output, flags=re.MULTILINE)
+    assert re.search(rf"^{incident}\s+gdpr_art33\s+\S+ \S+\s+2d 23h \d\dm\s+open", output, flags=re.MULTILINE)
+
+
+def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiable(
+    drilled: tuple[Path, str], state: Path
+) -> None:
+    _, incident = drilled
+    # When the DORA initial report is recorded as filed
+    code, output = bulkhead(
+        "clock",
+        "file",
+        incident,
+        "dora",
+        "--reference",
+        "BAFIN-2026-0042",
+        "--by",
+        "A. Jones",
+        "--state-dir",
+        str(state),
+    )
+    assert code == 0, output
+    assert "dora/initial: met (reference BAFIN-2026-0042)" in output
+    # Then `bulkhead clocks` no longer shows it, and shows the intermediate report's 72 h
+    _, listed = bulkhead("clocks", "--state-dir", str(state))
+    assert open_clocks(listed, incident) == ["gdpr_art33", "gdpr_art34", "dora/intermediate"]
+    # ...filing it again is refused, naming the first filing
+    code, again = bulkhead("clock", "file", incident, "dora/initial", "-r", "X", "--state-dir", str(state))
+    assert code == 1 and "BAFIN-2026-0042" in again
+    # ...the ledger says who filed what, and still verifies (chain, signed heads, anchors)
+    with local_fabric(log_level="ERROR", state_dir=state) as fabric:
+        entries = list(DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"]).entries(incident))
+    [met] = [e for e in entries if e.type.value == "clock.met"]
+    assert (met.actor, met.data["reference"], met.data["clock"]) == (
+        "operator:A. Jones",
+        "BAFIN-2026-0042",
+        "dora/initial",
+    )
+    code, verified = bulkhead("ledger", "verify", incident, "--state-dir", str(state))
+    assert code == 0, verified
+
+
+def test_filing_refuses_unknown_clocks_and_empty_references_naming_them(drilled: tuple[Path, str], state: Path) -> None:
+    _, incident = drilled
+    code, output = bulkhead("clock", "file", incident, "uk_gdpr", "-r", "ICO-1", "--state-dir", str(state))
+    assert code == 1 and "no clock 'uk_gdpr'" in output and "dora/initial" in output
+    code, output = bulkhead("clock", "file", incident, "dora", "--reference", "", "--state-dir", str(state))
+    assert code == 2 and "reference" in output
+    code, output = bulkhead("clock", "file", "inc-unknown-00000000", "dora", "-r", "R", "--state-dir", str(state))
+    assert code == 1 and "its clocks: none" in output
+    # ...and nothing changed
+    _, listed = bulkhead("clocks", "--state-dir", str(state))
+    assert open_clocks(listed, incident) == ["dora/initial", "gdpr_art33", "gdpr_art34"]
+
+
+def test_status_prints_the_oncall_figures_of_the_local_run(drilled: tuple[Path, str], state: Path) -> None:
+    _, incident = drilled
+    code, printed = bulkhead("status", "--state-dir", str(state))
+    assert code == 0, printed
+    output = " ".join(printed.split())  # as read, whatever the terminal's width
+    assert "Clocks: 3 open, 1 near (< 4 h), 0 missed" in output
+    assert f"soonest: {incident}/dora/initial" in output
+    assert "Store acme-eu: account_read_only" in output
+
+
+def test_approve_without_a_waiting_response_says_so_and_records_nothing(drilled: tuple[Path, str], state: Path) -> None:
+    _, incident = drilled
+    code, output = bulkhead("approve", incident, "--approver", "m.chen", "--state-dir", str(state))
+    assert code == 1 and f"incident {incident} has no pending approval" in output
+    code, output = bulkhead("approve", incident, "--approver", "", "--state-dir", str(state))
+    assert code == 2 and "approver" in output
