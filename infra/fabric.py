@@ -383,6 +383,8 @@ class AlarmSpec:
 
 
 SCHEDULES: tuple[ScheduleSpec, ...] = (ScheduleSpec("CheckModeExpiryEvery5Minutes", "CheckModeExpiry", 5),)
+# A missed legal deadline is recorded and paged within five minutes; the sweep also emits the clock figures.
+SCHEDULES += (ScheduleSpec("SweepClocksEvery5Minutes", "SweepClocks", 5),)
 
 ALARMS: tuple[AlarmSpec, ...] = (
     AlarmSpec(
