@@ -168,6 +168,7 @@ def local_fabric(
         stack.enter_context(_environment({**_PROCESS_ENV, "POWERTOOLS_LOG_LEVEL": log_level}))
         stack.enter_context(mock_aws(config=_MOTO))
         stack.enter_context(atomic_conditional_writes())
+        stack.enter_context(ses_production_quota())
         _forget_process_caches()
         local = LocalFabric(invocations=stack.enter_context(in_process_lambda()))
         secrets = json.loads(secrets_path.read_text())
@@ -241,6 +242,26 @@ def _forget_process_caches() -> None:
 
 
 @contextmanager
+def ses_production_quota(max_send_rate: int = 14, max_24_hour_send: int = 50_000) -> Iterator[None]:
+    """moto's SES always reports the sandbox quota (1 message/s); the local fabric stands for an
+    account with production access, as a real deployment has, so notices are paced like one."""
+    from moto.ses.models import SESQuota  # noqa: PLC0415 - moto is a development dependency
+
+    original = SESQuota.__init__
+
+    def production(self: SESQuota, sent: int) -> None:
+        original(self, sent)
+        self.max_send_rate = max_send_rate
+        self.max24_hour_send = max_24_hour_send
+
+    SESQuota.__init__ = production  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SESQuota.__init__ = original  # type: ignore[method-assign]
+
+
+@contextmanager
 def _environment(values: Mapping[str, str]) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
@@ -256,7 +277,9 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
 
 def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str], tunables: Mapping[str, int]) -> None:
     c = clients.client
-    config.parse_config(config_text, origin="local configuration")  # fail early, naming the field
+    firm = config.parse_config(config_text, origin="local configuration")  # fail early, naming the field
+    # In AWS the operator verifies the sender identity once (docs/deploy.md); locally it is given.
+    c("ses").verify_email_identity(EmailAddress=firm.notices.sender)
     c("ssm").put_parameter(Name=fabric.CONFIG_PARAMETER_NAME, Value=config_text, Type="String")
     for secret_id, value in secrets.items():
         c("secretsmanager").create_secret(Name=secret_id, SecretString=value)

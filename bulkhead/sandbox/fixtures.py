@@ -9,6 +9,8 @@ from bulkhead.sandbox.state import StoreState
 
 CUSTOMER_IDS = (7001, 7002, 7003, 7004, 7005, 7006)
 COMPROMISED_APP_ID = 9912345
+# (country, locale, phone prefix) of the Shopify sandbox customers: the EU store's markets.
+SHOPIFY_CONTACTS = (("DE", "de", "+4915550"), ("FR", "fr", "+3361550"), ("ES", "es", "+3461550"))
 
 
 def seed_shopify(state: StoreState, shop_domain: str) -> None:
@@ -22,11 +24,19 @@ def seed_shopify(state: StoreState, shop_domain: str) -> None:
         }
         for n in CUSTOMER_IDS:
             gid = f"gid://shopify/Customer/{n}"
+            country, locale, phone = SHOPIFY_CONTACTS[n % len(SHOPIFY_CONTACTS)]
             state.table("customers")[gid] = {
                 "__typename": "Customer",
                 "id": gid,
                 "displayName": f"Sandbox Customer {n}",
+                "firstName": "Sandbox",
+                # Reserved domains and fictional numbers: a sandbox customer can never be a real person.
+                "email": f"customer{n}@sandbox.invalid",
+                "phone": f"{phone}{n}",
+                "locale": locale,
+                "defaultAddress": {"countryCodeV2": country, "provinceCode": None},
                 "tags": ["private-client"] if n % 2 else [],
+                "segments": [],
                 "state": "ENABLED",
             }
         new_token(state, "Headless storefront")
