@@ -6,10 +6,12 @@ A background pump delivers routed bus events (detection, response) and reports e
 Calls into the fabric are serialised: moto is shared process state, and a laptop needs no more.
 """
 
+import base64
 import contextlib
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -20,6 +22,35 @@ from functions.detection.adapters.dynamodb import DynamoDispositionStore
 from infra import fabric as spec
 
 MAX_BODY = 6 * 1024 * 1024  # API Gateway's own payload limit
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP answer as API Gateway would send it: status, content type and the exact body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+    @classmethod
+    def json(cls, status: int, answer: dict[str, Any]) -> "Reply":
+        return cls(status, "application/json", json.dumps(answer).encode())
+
+    @classmethod
+    def from_lambda(cls, answer: dict[str, Any]) -> "Reply":
+        headers = {k.lower(): str(v) for k, v in (answer.get("headers") or {}).items()}
+        text = answer.get("body") or ""
+        body = base64.b64decode(text) if answer.get("isBase64Encoded") else str(text).encode()
+        return cls(int(answer["statusCode"]), headers.get("content-type", "application/json"), body)
+
+    @property
+    def error(self) -> str:
+        """The reason a JSON refusal gives, for the one-line request report."""
+        if self.status < 400 or not self.content_type.startswith("application/json"):
+            return ""
+        with contextlib.suppress(ValueError, AttributeError):
+            return str(json.loads(self.body).get("error", ""))
+        return ""
 
 
 class FabricServer:
@@ -56,25 +87,28 @@ class FabricServer:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> "Reply":
+        """One request: local views answer JSON; routes answer whatever their handler answers."""
         parts = urlsplit(target)
         if method == "GET" and parts.path == "/healthz":
-            return 200, {"status": "ok"}
+            return Reply.json(200, {"status": "ok"})
         if method == "GET" and parts.path == "/local/dispositions":
             day = dict(parse_qsl(parts.query)).get("day", "")
             with self.lock:
                 store = DynamoDispositionStore(clients.client("dynamodb"), self.local.tables["Dispositions"])
                 windows = store.day(day)
-            return 200, {"day": day, "windows": [w.model_dump() | {"outcomes": w.outcomes} for w in windows]}
+            return Reply.json(
+                200, {"day": day, "windows": [w.model_dump() | {"outcomes": w.outcomes} for w in windows]}
+            )
         route = next((r for r in spec.HTTP_ROUTES if r[0] == method and r[1] == parts.path), None)
         if route is None:
-            return 404, {"error": f"no route {method} {parts.path}"}
+            return Reply.json(404, {"error": f"no route {method} {parts.path}"})
         event = http_api_event(method, parts.path, headers, body)
         event["rawQueryString"] = parts.query
         event["queryStringParameters"] = dict(parse_qsl(parts.query)) or None
         with self.lock:
             answer = self.local.invoke(route[2], event)
-        return int(answer["statusCode"]), json.loads(answer.get("body") or "{}")
+        return Reply.from_lambda(answer)
 
     def _pump(self) -> None:
         while not self._stop.is_set():
@@ -111,24 +145,23 @@ def _handler_for(server: FabricServer) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("content-length") or 0)
             if length > MAX_BODY:
-                self._send(413, {"error": f"body exceeds {MAX_BODY} bytes"})
+                self._send(Reply.json(413, {"error": f"body exceeds {MAX_BODY} bytes"}))
                 return
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             try:
-                status, answer = server.handle(method, self.path, headers, body)
+                reply = server.handle(method, self.path, headers, body)
             except Exception as exc:  # a local fault: report it like API Gateway would
-                status, answer = 502, {"error": f"{type(exc).__name__}: {exc}"}
-            server.report(f"{method} {urlsplit(self.path).path} -> {status} {answer.get('error', '')}".rstrip())
-            self._send(status, answer)
+                reply = Reply.json(502, {"error": f"{type(exc).__name__}: {exc}"})
+            server.report(f"{method} {urlsplit(self.path).path} -> {reply.status} {reply.error}".rstrip())
+            self._send(reply)
 
-        def _send(self, status: int, answer: dict[str, Any]) -> None:
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(payload)))
+        def _send(self, reply: Reply) -> None:
+            self.send_response(reply.status)
+            self.send_header("content-type", reply.content_type)
+            self.send_header("content-length", str(len(reply.body)))
             self.end_headers()
-            self.wfile.write(payload)
+            self.wfile.write(reply.body)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the stdlib's signature
             return  # requests are reported once, above, without their content

@@ -11,7 +11,7 @@ import pytest
 
 from bulkhead.local.drill import bulk_export_webhook
 from bulkhead.local.runtime import LocalFabric
-from bulkhead.local.server import FabricServer
+from bulkhead.local.server import FabricServer, Reply
 from functions.common import clients
 from functions.detection.adapters.dynamodb import DynamoDispositionStore
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
@@ -84,3 +84,24 @@ def test_bulkhead_serve_takes_a_real_http_webhook_and_runs_the_response(fabric: 
     assert "POST /webhooks/shopify -> 202" in lines
     assert any(line.startswith("POST /webhooks/shopify -> 401") for line in lines)
     assert len(incidents(fabric)) == 1
+
+
+def test_bulkhead_serve_passes_a_handlers_html_answer_through() -> None:
+    # Given a handler that answers with an HTML page (the approval link page does)
+    answer = {"statusCode": 200, "headers": {"Content-Type": "text/html; charset=utf-8"}, "body": "<p>Approve?</p>"}
+    # When serve turns it into an HTTP reply
+    reply = Reply.from_lambda(answer)
+    # Then the page goes out as it was, not re-encoded as JSON
+    assert (reply.status, reply.content_type, reply.body) == (200, "text/html; charset=utf-8", b"<p>Approve?</p>")
+    assert reply.error == ""
+
+
+def test_bulkhead_serve_reports_the_reason_of_a_json_refusal() -> None:
+    reply = Reply.from_lambda({"statusCode": 401, "body": json.dumps({"error": "signature does not match"})})
+    assert (reply.status, reply.content_type, reply.error) == (401, "application/json", "signature does not match")
+
+
+def test_bulkhead_serve_answers_an_approval_route_with_the_handlers_own_status(fabric: LocalFabric) -> None:
+    server = FabricServer(fabric, port=0, report=lambda line: None)
+    reply = server.handle("GET", "/approvals?incident=inc-20261127-000000000000&stage=0&token=forged", {}, b"")
+    assert reply.status in {403, 404}  # refused by the approval handler, never a 502 from serve itself
