@@ -222,7 +222,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "functions.containment.handlers.apply_action.handler",
         "Applies one reversible containment action",
         (Env.CONFIG_PARAMETER, Env.PRESTATES_TABLE, Env.PRESTATE_KEY_ID, *_LEDGER),
-        (Access.CONFIG_READ, Access.SECRETS_READ, Access.PRESTATES_WRITE, *_STEP),
+        # CONTAIN_AWS: the WAF, Secrets Manager and S3 levers (aws.* actions); scoped in infra/constructs/access.py.
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.PRESTATES_WRITE, Access.CONTAIN_AWS, *_STEP),
         timeout_seconds=60,
     ),
     FunctionSpec(
@@ -237,7 +238,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "functions.containment.handlers.revert_action.handler",
         "Undoes one containment action from its stored pre-state",
         (Env.CONFIG_PARAMETER, Env.PRESTATES_TABLE, Env.PRESTATE_KEY_ID, *_LEDGER),
-        (Access.CONFIG_READ, Access.SECRETS_READ, Access.PRESTATES_READ, *_STEP),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.PRESTATES_READ, Access.CONTAIN_AWS, *_STEP),
         timeout_seconds=60,
     ),
     FunctionSpec(

@@ -70,6 +70,33 @@ class FabricKey(Construct):
             )
         )
 
+    def allow_service_publishers(self) -> None:
+        """Let CloudWatch alarms (to OnCall) and SES event publishing (to NotificationFeedback) use the key.
+
+        Both publish to topics this key encrypts, as services, so the key policy must allow them;
+        scoped to this account's alarms and configuration sets.
+        """
+        for sid, service, source in (
+            (
+                "CloudWatchAlarmsPublishToTopics",
+                "cloudwatch.amazonaws.com",
+                f"cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*",
+            ),
+            ("SesEventsPublishToTopics", "ses.amazonaws.com", f"ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:configuration-set/*"),
+        ):
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    principals=[iam.ServicePrincipal(service)],
+                    actions=list(ENCRYPT_DECRYPT),
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                        "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:{source}"},
+                    },
+                )
+            )
+
     def log_group(self, scope: Construct, construct_id: str) -> logs.LogGroup:
         """A log group encrypted by the fabric key, with the fabric's retention."""
         return logs.LogGroup(

@@ -35,11 +35,33 @@ DELIVERY_RETRY_ATTEMPTS = 8
 DELIVERY_MAX_EVENT_AGE = Duration.hours(4)
 
 
+# Content filters a top-level field may use, as CDK spells them (they render back to the same JSON).
+_MATCHERS = {"prefix": events.Match.prefix, "suffix": events.Match.suffix}
+
+
+def _top_level(values: Any) -> Any:
+    """Top-level fields are typed string lists in CDK: content filters go through `events.Match`."""
+    if not isinstance(values, list) or not any(isinstance(v, dict) for v in values):
+        return values
+    parts: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            parts.append(events.Match.exact_string(value))
+            continue
+        ((kind, argument),) = value.items()
+        if kind not in _MATCHERS:
+            raise ValueError(f"content filter {kind!r} has no events.Match form here: add it to _MATCHERS")
+        parts.append(_MATCHERS[kind](argument))
+    return parts[0] if len(parts) == 1 else events.Match.any_of(*parts)
+
+
 def event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
     unknown = set(pattern) - set(_PATTERN_FIELDS)
     if unknown:
         raise ValueError(f"event pattern keys {sorted(unknown)} have no EventPattern field")
-    return events.EventPattern(**{_PATTERN_FIELDS[key]: value for key, value in pattern.items()})
+    return events.EventPattern(
+        **{_PATTERN_FIELDS[key]: value if key == "detail" else _top_level(value) for key, value in pattern.items()}
+    )
 
 
 class FabricBus(Construct):

@@ -37,6 +37,33 @@ _ACCESS_LOG_FIELDS = {
 }
 
 
+# Why each route authenticates in its handler instead of in API Gateway (cdk-nag APIG4), by path prefix.
+_AUTHENTICATED_BY_HANDLER = {
+    "/webhooks/": "Platform webhooks cannot present AWS credentials or a token API Gateway can check: "
+    "the handler authenticates every delivery itself (Shopify HMAC-SHA256 over the raw body, Adobe "
+    "Commerce and I/O Events signatures, a Flow shared-secret token) and answers 401 before anything "
+    "is emitted.",
+    "/gates/": "Adobe Commerce's synchronous webhooks carry only Commerce's signature over the body, which "
+    "API Gateway cannot check: the gate verifies it (RSA public key from the configuration) and answers "
+    "by the documented fail-open or fail-closed rule.",
+    "/degradation/": "Headless storefronts poll with the store's bearer token, a Secrets Manager value "
+    "the handler compares in constant time; a Lambda authorizer would read the same secret at an extra "
+    "invocation per poll on a path that must answer fast.",
+    "/incidents": "Operators declare incidents with a signed, short-lived token (HMAC with the store's "
+    "operator secret), verified by the handler before anything is put on the bus.",
+    "/approvals": "Approvers arrive from a signed, expiring approval link (HMAC over incident, stage and "
+    "expiry) sent to them by page; the handler verifies the signature and expiry before any decision.",
+}
+
+
+def route_authentication(path: str) -> str:
+    """The reason a route's own handler authenticates it; a route without one fails synth."""
+    for prefix, reason in _AUTHENTICATED_BY_HANDLER.items():
+        if path.startswith(prefix):
+            return reason
+    raise ValueError(f"route {path} has no documented authentication: add it to infra/constructs/http_api.py")
+
+
 @jsii.implements(apigwv2.IAccessLogSettings)
 class _AccessLogs:
     def __init__(self, destination: apigwv2.IAccessLogDestination) -> None:
@@ -78,16 +105,15 @@ class WebhookApi(Construct):
             access_log_settings=_AccessLogs(apigwv2.LogGroupLogDestination(self.access_logs)),
             throttle=apigwv2.ThrottleSettings(rate_limit=THROTTLE_RATE_PER_SECOND, burst_limit=THROTTLE_BURST),
         )
+        integrations_by_function: dict[str, integrations.HttpLambdaIntegration] = {}
         for method, path, function_name in routes:
-            integration = integrations.HttpLambdaIntegration(f"{function_name}Integration", functions[function_name])
-            for route in self.api.add_routes(path=path, methods=[apigwv2.HttpMethod(method)], integration=integration):
-                acknowledge(
-                    route,
-                    "APIG4",
-                    "Platform webhooks cannot present AWS credentials or a token API Gateway can check: "
-                    "the handler authenticates every delivery itself (Shopify HMAC-SHA256 over the raw "
-                    "body, Adobe Commerce signature) and answers 401 before anything is emitted.",
+            if function_name not in integrations_by_function:
+                integrations_by_function[function_name] = integrations.HttpLambdaIntegration(
+                    f"{function_name}Integration", functions[function_name]
                 )
+            integration = integrations_by_function[function_name]
+            for route in self.api.add_routes(path=path, methods=[apigwv2.HttpMethod(method)], integration=integration):
+                acknowledge(route, "APIG4", route_authentication(path))
 
     @property
     def url(self) -> str:

@@ -4,16 +4,23 @@ The key (ECC_NIST_P256, SIGN_VERIFY) signs chain heads; its private half never l
 signed head cannot be forged by anyone who can only write the table. The bucket holds the signed
 heads under Object Lock in COMPLIANCE mode (default retention on every object version): no user,
 the root user included, can delete or overwrite an anchor before its retention ends. Versioned,
-KMS-encrypted with the fabric key, all public access blocked, TLS only.
+KMS-encrypted with the fabric key, all public access blocked, TLS only, its server access logs
+in the fabric's access-log bucket. Verifiers (auditors, `bulkhead ledger verify` against AWS) get
+`verifier_policy`: read the chain, the anchors and the public key, and kms:Verify — never Sign.
 """
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.constructs.nag import acknowledge
+from infra.constructs.encryption import DECRYPT
+from infra.constructs.storage import AccessLogs
 from infra.fabric import BucketSpec, SigningKeySpec
+
+ANCHOR_PREFIX = "anchors/"
 
 
 class LedgerEvidence(Construct):
@@ -25,6 +32,7 @@ class LedgerEvidence(Construct):
         bucket_spec: BucketSpec,
         key_spec: SigningKeySpec,
         fabric_key: kms.IKey,
+        access_logs: AccessLogs,
     ) -> None:
         super().__init__(scope, construct_id)
         self.signing_key = kms.Key(
@@ -51,12 +59,38 @@ class LedgerEvidence(Construct):
             bucket_key_enabled=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=access_logs.bucket,
+            server_access_logs_prefix=access_logs.prefix(bucket_spec.name),
             removal_policy=RemovalPolicy.RETAIN,
         )
-        acknowledge(
-            self.bucket,
-            "S1",
-            "The anchor bucket is write-once (Object Lock, compliance mode) and holds only signed chain "
-            "heads; who wrote each anchor is the signing Lambda role, recorded by CloudTrail for kms:Sign. "
-            "A server access log bucket would add a second, mutable store without adding evidence.",
+
+    def verifier_policy(self, scope: Construct, *, ledger: dynamodb.ITable, fabric_key: kms.IKey) -> iam.ManagedPolicy:
+        """What an auditor's or operator's role needs to verify a ledger in AWS: read-only, no Sign."""
+        return iam.ManagedPolicy(
+            scope,
+            "LedgerVerifier",
+            description="Bulkhead: verify incident ledgers (chain, signed anchors, public key); read-only",
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadLedgerChain", actions=["dynamodb:GetItem", "dynamodb:Query"], resources=[ledger.table_arn]
+                ),
+                iam.PolicyStatement(
+                    sid="ListAnchorVersions",
+                    actions=["s3:ListBucketVersions"],
+                    resources=[self.bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{ANCHOR_PREFIX}*"]}},
+                ),
+                iam.PolicyStatement(
+                    sid="ReadAnchors",
+                    actions=["s3:GetObject", "s3:GetObjectVersion"],
+                    resources=[self.bucket.arn_for_objects(f"{ANCHOR_PREFIX}*")],
+                ),
+                iam.PolicyStatement(
+                    sid="CheckSignatures",
+                    actions=["kms:GetPublicKey", "kms:Verify"],
+                    resources=[self.signing_key.key_arn],
+                ),
+                iam.PolicyStatement(sid="ReadEncryptedEvidence", actions=list(DECRYPT), resources=[fabric_key.key_arn]),
+            ],
         )

@@ -3,7 +3,8 @@
 The walk follows names, not just modules: from the handler function it visits every top-level
 function or class it references, in its own module or imported from `functions.*`, and collects
 each `Env.<NAME>` it meets. Module-level statements run at import, so they always count, and so do
-decorated definitions (a decorator may register its function, as an event handler's routes). Following
+decorated definitions (a decorator may register its function, as an event handler's routes). A module
+imported whole and used as `module.function` is followed into that function only. Following
 names keeps the answer honest: a handler that imports `utc_now` from `functions.common.wiring`
 does not thereby read the configuration parameter that `wiring.firm_config` reads.
 """
@@ -69,15 +70,22 @@ def _parse(module: str) -> _Module:
     return parsed
 
 
-def _env_refs_and_names(node: ast.AST) -> tuple[set[Env], set[str]]:
+def _env_refs_and_names(node: ast.AST) -> tuple[set[Env], set[str], set[tuple[str, str]]]:
+    """`Env.X` members, bare names, and `name.attribute` pairs (a module's function called through it)."""
     envs: set[Env] = set()
     names: set[str] = set()
+    attributes: set[tuple[str, str]] = set()
+    qualified: set[int] = set()
     for child in ast.walk(node):
-        if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name) and child.value.id == "Env":
-            envs.add(Env[child.attr])
-        elif isinstance(child, ast.Name):
+        if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name):
+            if child.value.id == "Env":
+                envs.add(Env[child.attr])
+            attributes.add((child.value.id, child.attr))
+            qualified.add(id(child.value))
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and id(child) not in qualified:
             names.add(child.id)
-    return envs, names
+    return envs, names, attributes
 
 
 def settings_read_from(module: str, symbol: str) -> frozenset[Env]:
@@ -101,11 +109,20 @@ def settings_read_from(module: str, symbol: str) -> frozenset[Env]:
         elif current_symbol in parsed.definitions:
             nodes.append(parsed.definitions[current_symbol])
         for node in nodes:
-            envs, names = _env_refs_and_names(node)
+            envs, names, attributes = _env_refs_and_names(node)
             found |= envs
             for name in names:
                 if name in parsed.definitions:
                     pending.append((current_module, name))
                 elif name in parsed.imported:
                     pending.append(parsed.imported[name])
+            for name, attribute in attributes:
+                target = parsed.imported.get(name)
+                if target is not None and target[1] == WHOLE_MODULE:
+                    # `wiring.journal()` reads what `journal` reads, not every definition of `wiring`.
+                    pending.append((target[0], attribute))
+                elif target is not None:
+                    pending.append(target)
+                elif name in parsed.definitions:
+                    pending.append((current_module, name))
     return frozenset(found)

@@ -104,3 +104,31 @@ def single_id(synth: Synthesized, cfn_type: str) -> str:
     ids = list(synth.of_type(cfn_type))
     assert len(ids) == 1, ids
     return ids[0]
+
+
+def fabric_key_id(synth: Synthesized) -> str:
+    """The fabric's CMK (alias/bulkhead): tables, topics, queues, logs and buckets."""
+    return key_by_alias(synth, "alias/bulkhead")
+
+
+def key_by_alias(synth: Synthesized, alias: str) -> str:
+    found = [
+        logical_id(a["Properties"]["TargetKeyId"])
+        for a in synth.of_type("AWS::KMS::Alias").values()
+        if a["Properties"]["AliasName"] == alias
+    ]
+    assert len(found) == 1 and found[0] is not None, (alias, found)
+    return str(found[0])
+
+
+def bucket_id(synth: Synthesized, prefix: str) -> str:
+    """A fabric bucket by its construct path (`LedgerEvidence`, `Notifications`, `AccessLogs`)."""
+    found = [lid for lid in synth.of_type("AWS::S3::Bucket") if lid.startswith(prefix)]
+    assert len(found) == 1, (prefix, found)
+    return found[0]
+
+
+def role_of(synth: Synthesized, prefix: str) -> str:
+    found = [lid for lid in synth.of_type("AWS::IAM::Role") if lid.startswith(prefix)]
+    assert len(found) == 1, (prefix, found)
+    return found[0]

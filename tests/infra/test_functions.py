@@ -15,7 +15,7 @@ from infra import fabric
 from infra.constructs.functions import POWERTOOLS_ENVIRONMENT, POWERTOOLS_LAYER_NAME
 from tests.infra.conftest import Synthesized
 from tests.infra.settings_walk import settings_read_from
-from tests.infra.template_reading import function_props, logical_id, single_id, table_id, topic_id
+from tests.infra.template_reading import fabric_key_id, function_props, logical_id, single_id, table_id, topic_id
 
 # Set by the Lambda runtime (and reserved there), so never in a function's configuration.
 RUNTIME_PROVIDED = {Env.REGION}
@@ -77,7 +77,7 @@ def test_every_function_is_built_by_the_factory(synthesized: Synthesized, spec: 
     assert POWERTOOLS_ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"] == "Bulkhead"
     log_group = synthesized.resources[str(logical_id(props["LoggingConfig"]["LogGroup"]))]["Properties"]
     assert log_group["RetentionInDays"] > 0
-    assert logical_id(log_group["KmsKeyId"]) == single_id(synthesized, "AWS::KMS::Key")
+    assert logical_id(log_group["KmsKeyId"]) == fabric_key_id(synthesized)
 
 
 @pytest.mark.parametrize("spec", fabric.FUNCTIONS, ids=lambda s: s.name)

@@ -7,8 +7,16 @@ from aws_cdk.assertions import Match, Template
 
 from functions.common.bus import ROUTES
 from infra import fabric
-from tests.infra.conftest import Synthesized
-from tests.infra.template_reading import function_id, logical_id, single_id, table_id, topic_id
+from tests.infra.conftest import PARTNER_BUS, Synthesized
+from tests.infra.template_reading import (
+    fabric_key_id,
+    function_id,
+    key_by_alias,
+    logical_id,
+    single_id,
+    table_id,
+    topic_id,
+)
 
 
 @pytest.fixture(scope="module")
@@ -16,8 +24,9 @@ def template(synthesized: Synthesized) -> Template:
     return Template.from_json(synthesized.template)
 
 
-def test_the_key_rotates(template: Template):
-    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+def test_the_symmetric_keys_rotate(synthesized: Synthesized):
+    for alias in ("alias/bulkhead", "alias/bulkhead-prestates"):
+        assert synthesized.resources[key_by_alias(synthesized, alias)]["Properties"]["EnableKeyRotation"] is True
 
 
 @pytest.mark.parametrize("spec", fabric.TABLES, ids=lambda t: t.name)
@@ -30,7 +39,7 @@ def test_tables_are_recoverable_protected_and_encrypted_with_the_fabric_key(
     assert props["DeletionProtectionEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["SSESpecification"]["SSEType"] == "KMS"
-    assert logical_id(props["SSESpecification"]["KMSMasterKeyId"]) == single_id(synthesized, "AWS::KMS::Key")
+    assert logical_id(props["SSESpecification"]["KMSMasterKeyId"]) == fabric_key_id(synthesized)
     keys = {k["KeyType"]: k["AttributeName"] for k in props["KeySchema"]}
     assert keys["HASH"] == spec.partition_key
     assert keys.get("RANGE") == (spec.sort_key[0] if spec.sort_key else None)
@@ -43,7 +52,7 @@ def test_tables_are_recoverable_protected_and_encrypted_with_the_fabric_key(
 def test_topics_are_encrypted_and_refuse_plain_http(synthesized: Synthesized, template: Template, name: str):
     topic = topic_id(synthesized, name)
     props = synthesized.resources[topic]["Properties"]
-    assert logical_id(props["KmsMasterKeyId"]) == single_id(synthesized, "AWS::KMS::Key")
+    assert logical_id(props["KmsMasterKeyId"]) == fabric_key_id(synthesized)
     template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
         {
@@ -59,9 +68,7 @@ def test_topics_are_encrypted_and_refuse_plain_http(synthesized: Synthesized, te
 
 def test_dead_letter_queue_is_encrypted_and_tls_only(synthesized: Synthesized, template: Template):
     queue = single_id(synthesized, "AWS::SQS::Queue")
-    assert logical_id(synthesized.resources[queue]["Properties"]["KmsMasterKeyId"]) == single_id(
-        synthesized, "AWS::KMS::Key"
-    )
+    assert logical_id(synthesized.resources[queue]["Properties"]["KmsMasterKeyId"]) == fabric_key_id(synthesized)
     template.has_resource_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -75,7 +82,7 @@ def test_dead_letter_queue_is_encrypted_and_tls_only(synthesized: Synthesized, t
 
 
 def test_every_log_group_is_encrypted_and_expires(synthesized: Synthesized):
-    key = single_id(synthesized, "AWS::KMS::Key")
+    key = fabric_key_id(synthesized)
     groups = synthesized.of_type("AWS::Logs::LogGroup")
     assert groups
     for props in (g["Properties"] for g in groups.values()):
@@ -99,7 +106,7 @@ def test_the_bus_has_the_fabric_name(template: Template):
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_each_route_is_a_rule_on_the_bus_with_its_pattern_target_and_dead_letters(synthesized: Synthesized, route):
-    bus = single_id(synthesized, "AWS::Events::EventBus")
+    buses = {"fabric": single_id(synthesized, "AWS::Events::EventBus"), "default": "default", "partner": PARTNER_BUS}
     rules = [
         r["Properties"]
         for r in synthesized.of_type("AWS::Events::Rule").values()
@@ -107,7 +114,8 @@ def test_each_route_is_a_rule_on_the_bus_with_its_pattern_target_and_dead_letter
     ]
     assert len(rules) == 1, f"expected one rule for {route.name}"
     rule = rules[0]
-    assert logical_id(rule["EventBusName"]) == bus
+    bus = rule["EventBusName"]
+    assert (logical_id(bus) if isinstance(bus, dict) else bus) == buses[route.source_bus]
     (target,) = rule["Targets"]
     if route.target_kind == "function":
         assert logical_id(target["Arn"]) == function_id(synthesized, fabric.function(route.target))
