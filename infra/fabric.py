@@ -38,6 +38,7 @@ class Access(StrEnum):
     SMS_SEND = "sms:send"  # sns:Publish to phone numbers, sns:GetSMSAttributes
     LEDGER_SIGN = "ledger:sign"  # kms:Sign + GetPublicKey on the ledger signing key
     LEDGER_ANCHOR = "ledger:anchor"  # PutObject (write-once) under anchors/ in the Object Lock bucket
+    HEALTH_READ = "health:read"  # SES GetSendQuota + GetIdentityVerificationAttributes; ListSubscriptionsByTopic
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         _LEDGER,
         _STEP,
     ),
+    FunctionSpec(
+        "CheckControlHealth",
+        "functions.health.handlers.check_controls.handler",
+        "Daily canary: every control Bulkhead relies on still works; drift is recorded and alarmed",
+        (Env.CONFIG_PARAMETER, Env.ONCALL_TOPIC, *_LEDGER),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.HEALTH_READ, *_STEP),
+        timeout_seconds=120,
+    ),
 )
 
 TABLES: tuple[TableSpec, ...] = (
@@ -386,6 +395,8 @@ class AlarmSpec:
 SCHEDULES: tuple[ScheduleSpec, ...] = (ScheduleSpec("CheckModeExpiryEvery5Minutes", "CheckModeExpiry", 5),)
 # A missed legal deadline is recorded and paged within five minutes; the sweep also emits the clock figures.
 SCHEDULES += (ScheduleSpec("SweepClocksEvery5Minutes", "SweepClocks", 5),)
+# The control-health canary runs daily; a broken control raises ControlHealthDrift (ALARMS).
+SCHEDULES += (ScheduleSpec("CheckControlHealthDaily", "CheckControlHealth", 24 * 60),)
 
 ALARMS: tuple[AlarmSpec, ...] = (
     AlarmSpec(
@@ -397,6 +408,14 @@ ALARMS: tuple[AlarmSpec, ...] = (
         "DegradationControlsUnreachable",
         "DegradationControlsUnreachable",
         "The expiry check could not read the controls table; the gates are running on their fail rules",
+    ),
+    # One datapoint a day: a broken control keeps the alarm on until the next run finds it fixed.
+    AlarmSpec(
+        "ControlHealthDrift",
+        "ControlHealthFailures",
+        "A control Bulkhead relies on is broken (webhook, scope, function, SES, on-call): see the day's "
+        "health-YYYY-MM-DD ledger chain or run the CheckControlHealth function",
+        period_seconds=86_400,
     ),
 )
 

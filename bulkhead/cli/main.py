@@ -7,6 +7,7 @@ from rich.console import Console
 
 from bulkhead.cli import approve, clocks, restore, status
 from bulkhead.cli.drill import drill
+from bulkhead.cli.health import health
 from bulkhead.cli.ledger import evidence_app, ledger_app
 from bulkhead.cli.notice import notice_app
 from bulkhead.cli.incident import incident_app
@@ -26,6 +27,7 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(incident_app, name="incident")
 app.command("serve")(serve)
 app.command("drill")(drill)
+app.command("health")(health)
 app.command("restore")(restore.restore)
 app.add_typer(restore.action_app, name="action")
 app.add_typer(notice_app, name="notice")

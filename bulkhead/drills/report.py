@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bulkhead.local.timeline import Step
 from functions.drills.models import CheckStatus, Scorecard
-from functions.ledger.models import ChainVerdict, LedgerEntry
+from functions.ledger.models import ChainVerdict, LedgerEntry, LedgerVerdict
 
 if TYPE_CHECKING:
     from bulkhead.drills.runner import DrillResult
@@ -54,7 +54,7 @@ def render(
     incident_id: str,
     steps: Sequence[Step],
     card: Scorecard | None,
-    verdict: ChainVerdict | None,
+    verdict: ChainVerdict | LedgerVerdict | None,
     entries: Sequence[LedgerEntry],
 ) -> str:
     passed = card is not None and card.passed and verdict is not None and verdict.valid
@@ -156,7 +156,7 @@ def _scorecard(card: Scorecard) -> str:
     )
 
 
-def _ledger(verdict: ChainVerdict | None, entries: Sequence[LedgerEntry]) -> str:
+def _ledger(verdict: ChainVerdict | LedgerVerdict | None, entries: Sequence[LedgerEntry]) -> str:
     if verdict is None:
         return '<h2>Ledger</h2><p id="ledger">No ledger: no incident was declared.</p>'
     state = (

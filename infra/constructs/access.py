@@ -158,6 +158,10 @@ def grants_by_access(stack: Stack, resources: FabricResources) -> dict[Access, l
         # The topic is encrypted with the fabric key, so publishing needs the key too.
         Access.ONCALL_PUBLISH: [Grant("PageOnCall", (oncall,), ("sns:Publish",), ENCRYPT_DECRYPT)],
         Access.EMAIL_SEND: [Grant("SendNotices", ("*",), EMAIL_SEND_ACTIONS)],
+        Access.HEALTH_READ: [
+            Grant("ReadSesAccount", ("*",), ("ses:GetIdentityVerificationAttributes", "ses:GetSendQuota")),
+            Grant("ReadOnCallSubscriptions", (oncall,), ("sns:ListSubscriptionsByTopic",)),
+        ],
         Access.SMS_SEND: [Grant("SendNotices", ("*",), SMS_SEND_ACTIONS)],
         Access.APPROVALS_DECIDE: [Grant("ResumeWaitingResponse", ("*",), DECIDE_ACTIONS)],
     }
@@ -269,6 +273,12 @@ def acknowledgements(access: Iterable[Access], resources: FabricResources) -> di
             "Customer breach notices: SES GetSendQuota and bulk templated sends to customer addresses, and SNS "
             "Publish to customer phone numbers, take no resource narrower than *; the role holds only these "
             "send actions, and the exactly-once table and drill sink bound what is sent.",
+        )
+    if Access.HEALTH_READ in held:
+        add(
+            STAR_FINDING,
+            "The control-health canary reads the SES account: GetSendQuota and GetIdentityVerificationAttributes "
+            "are account-level reads that take no resource narrower than *; nothing is sent or changed.",
         )
     if Access.APPROVALS_DECIDE in held:
         add(

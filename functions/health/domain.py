@@ -1,0 +1,198 @@
+"""The control-health canary: check every control, name the broken ones, record and alarm. Pure."""
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from functions.common.config import FirmConfig, Platform, StoreConfig
+from functions.drills.domain import FIRST_DEADLINE_HOURS
+from functions.health.models import (
+    ADOBE_WEBHOOKS,
+    HTTP_WEBHOOK_PATH,
+    SES_SANDBOX_DAILY_QUOTA,
+    SHOPIFY_FUNCTIONS,
+    SHOPIFY_SCOPES,
+    SHOPIFY_WEBHOOKS,
+    ControlCheck,
+    HealthReport,
+)
+from functions.health.ports import DriftAlarm, EmailControls, OnCallControls, StoreControls
+from functions.ledger.models import EntryDraft, EntryType
+from functions.ledger.ports import Ledger
+
+ACTOR = "health"
+_DEFAULT_CLOCK_HOURS = 72
+
+
+def health_chain(at: datetime) -> str:
+    return f"health-{at:%Y-%m-%d}"
+
+
+def check_controls(
+    config: FirmConfig,
+    platforms: Mapping[Platform, StoreControls],
+    email: EmailControls,
+    oncall: OnCallControls,
+    now: datetime,
+) -> HealthReport:
+    checks: list[ControlCheck] = []
+    largest = 0
+    for store in config.stores:
+        controls = platforms[store.platform]
+        count = _attempt(checks, "credentials", store, lambda s=store, c=controls: c.customer_count(s))  # type: ignore[misc]
+        if isinstance(count, int):
+            largest = max(largest, count)
+            checks.append(ControlCheck(control="credentials", store_id=store.store_id, healthy=True, message="valid"))
+        if store.platform is Platform.SHOPIFY:
+            checks += _shopify(store, controls)
+        else:
+            checks += _adobe(store, controls)
+    checks += _email(config, email, largest)
+    checks.append(_oncall(oncall))
+    return HealthReport(checked_at=now, checks=tuple(checks))
+
+
+def record_health(report: HealthReport, ledger: Ledger, alarm: DriftAlarm, now: datetime) -> None:
+    """Every run joins the day's health chain; broken controls raise the drift metric the alarm watches."""
+    alarm.report(len(report.broken()), len(report.checks))
+    ledger.append(
+        health_chain(now), EntryDraft(type=EntryType.HEALTH_CHECKED, actor=ACTOR, at=now, data=report.summary())
+    )
+
+
+def _attempt(checks: list[ControlCheck], control: str, store: StoreConfig, call: Callable[[], object]) -> object | None:
+    """Run one platform call; a failure is itself a broken control, named with the platform's answer."""
+    try:
+        return call()
+    except Exception as exc:  # any failure to read a control means the control cannot be trusted
+        checks.append(
+            ControlCheck(
+                control=control, store_id=store.store_id, healthy=False, message=f"{type(exc).__name__}: {exc}"[:300]
+            )
+        )
+        return None
+
+
+def _shopify(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
+    checks: list[ControlCheck] = []
+    scopes = _attempt(checks, "shopify.scopes", store, lambda: controls.granted_scopes(store))
+    if isinstance(scopes, set):
+        missing = [s for s in SHOPIFY_SCOPES if s not in scopes]
+        checks.append(
+            ControlCheck(
+                control="shopify.scopes",
+                store_id=store.store_id,
+                healthy=not missing,
+                message=f"scope revoked or never granted: {', '.join(missing)}" if missing else "all scopes granted",
+            )
+        )
+    hooks = _attempt(checks, "shopify.webhooks", store, lambda: controls.webhooks(store))
+    if isinstance(hooks, list):
+        for topic, kind in SHOPIFY_WEBHOOKS.items():
+            found = [h for h in hooks if h.topic == topic]
+            if not found:
+                message, healthy = f"webhook subscription {topic} is missing", False
+            elif not any(h.kind == kind and (kind != "http" or h.address.endswith(HTTP_WEBHOOK_PATH)) for h in found):
+                message, healthy = (
+                    f"webhook subscription {topic} points elsewhere ({found[0].kind} {found[0].address})",
+                    False,
+                )
+            else:
+                message, healthy = f"webhook subscription {topic} present", True
+            checks.append(
+                ControlCheck(
+                    control=f"shopify.webhook.{topic}", store_id=store.store_id, healthy=healthy, message=message
+                )
+            )
+    functions = _attempt(checks, "shopify.functions", store, lambda: controls.checkout_functions(store))
+    if isinstance(functions, list):
+        by_id = {f.function_id: f for f in functions}
+        for function_id, (kind, enabled_at_rest) in SHOPIFY_FUNCTIONS.items():
+            function = by_id.get(function_id)
+            if function is None:
+                message, healthy = f"Shopify Function {function_id} ({kind}) is not installed", False
+            elif enabled_at_rest and not function.enabled:
+                message, healthy = f"Shopify Function {function_id} ({kind}) is disabled: the gate cannot act", False
+            else:
+                message, healthy = f"Shopify Function {function_id} ({kind}) installed and switchable", True
+            checks.append(
+                ControlCheck(
+                    control=f"shopify.function.{function_id}", store_id=store.store_id, healthy=healthy, message=message
+                )
+            )
+    return checks
+
+
+def _adobe(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
+    checks: list[ControlCheck] = []
+    hooks = _attempt(checks, "adobe_commerce.webhooks", store, lambda: controls.webhooks(store))
+    if isinstance(hooks, list):
+        methods = {h.topic for h in hooks}
+        for method, purpose in ADOBE_WEBHOOKS.items():
+            healthy = method in methods
+            message = f"Adobe Commerce webhook {method} ({purpose}) " + ("installed" if healthy else "is not installed")
+            checks.append(
+                ControlCheck(
+                    control=f"adobe_commerce.webhook.{method}",
+                    store_id=store.store_id,
+                    healthy=healthy,
+                    message=message,
+                )
+            )
+    return checks
+
+
+def shortest_clock_hours(config: FirmConfig) -> int:
+    hours = [FIRST_DEADLINE_HOURS[r.regime] for r in config.regulators if r.regime in FIRST_DEADLINE_HOURS]
+    return min(hours, default=_DEFAULT_CLOCK_HOURS)
+
+
+def _email(config: FirmConfig, email: EmailControls, largest_store: int) -> list[ControlCheck]:
+    sender = config.notices.sender
+    checks: list[ControlCheck] = []
+    try:
+        verified = email.identity_verified(sender)
+        quota = email.send_quota()
+    except Exception as exc:  # the notification path cannot be trusted if SES cannot be read
+        return [ControlCheck(control="ses", healthy=False, message=f"{type(exc).__name__}: {exc}"[:300])]
+    checks.append(
+        ControlCheck(
+            control="ses.identity",
+            healthy=verified,
+            message=f"sender {sender} " + ("verified" if verified else "is not verified (nor is its domain)"),
+        )
+    )
+    sandboxed = quota.max_24_hour_send <= SES_SANDBOX_DAILY_QUOTA
+    checks.append(
+        ControlCheck(
+            control="ses.production_access",
+            healthy=not sandboxed,
+            message="out of the sandbox"
+            if not sandboxed
+            else f"SES account is in the sandbox ({quota.max_24_hour_send:,.0f} messages a day, "
+            "verified recipients only)",
+        )
+    )
+    hours = shortest_clock_hours(config)
+    capacity = min(quota.max_send_rate * hours * 3600, quota.max_24_hour_send * max(1.0, hours / 24))
+    checks.append(
+        ControlCheck(
+            control="ses.quota",
+            healthy=capacity >= largest_store,
+            message=f"{capacity:,.0f} emails possible within the shortest clock ({hours} h) for the largest store's "
+            f"{largest_store:,} customers",
+        )
+    )
+    return checks
+
+
+def _oncall(oncall: OnCallControls) -> ControlCheck:
+    try:
+        confirmed, pending = oncall.subscriptions()
+    except Exception as exc:  # pages cannot be trusted to arrive
+        return ControlCheck(control="oncall.subscriptions", healthy=False, message=f"{type(exc).__name__}: {exc}"[:300])
+    return ControlCheck(
+        control="oncall.subscriptions",
+        healthy=confirmed > 0,
+        message=f"{confirmed} confirmed, {pending} pending confirmation"
+        + ("" if confirmed else ": nobody would be paged"),
+    )

@@ -1,0 +1,34 @@
+"""What the canary asks of the platforms and of AWS; adapters answer, fakes answer in tests."""
+
+from typing import Protocol
+
+from functions.common.config import StoreConfig
+from functions.health.models import CheckoutFunction, SendQuota, Webhook
+
+
+class StoreControls(Protocol):
+    """One platform's view of a store's controls. Raise on a failed call; the canary names it."""
+
+    def granted_scopes(self, store: StoreConfig) -> set[str]: ...
+
+    def webhooks(self, store: StoreConfig) -> list[Webhook]: ...
+
+    def checkout_functions(self, store: StoreConfig) -> list[CheckoutFunction]: ...
+
+    def customer_count(self, store: StoreConfig) -> int: ...
+
+
+class EmailControls(Protocol):
+    def identity_verified(self, sender: str) -> bool: ...
+
+    def send_quota(self) -> SendQuota: ...
+
+
+class OnCallControls(Protocol):
+    def subscriptions(self) -> tuple[int, int]:
+        """(confirmed, pending confirmation) subscriptions of the on-call topic."""
+        ...
+
+
+class DriftAlarm(Protocol):
+    def report(self, broken: int, checked: int) -> None: ...
