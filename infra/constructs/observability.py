@@ -228,5 +228,15 @@ class OnCallView(Construct):
             ),
         )
         self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Control health (daily canary): broken controls of those checked",
+                left=[bulkhead_metric("ControlHealthFailures")],
+                right=[bulkhead_metric("ControlHealthChecks")],
+                period=Duration.days(1),
+                width=24,
+                height=4,
+            )
+        )
+        self.dashboard.add_widgets(
             cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms.values()), width=24, height=4)
         )

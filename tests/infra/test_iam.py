@@ -57,6 +57,7 @@ STAR_ONLY = {
     "states:SendTaskFailure",
     # Customer notices: GetSendQuota and sends to customer addresses; SMS to phone numbers (not topics).
     "ses:GetSendQuota",
+    "ses:GetIdentityVerificationAttributes",
     "ses:SendBulkTemplatedEmail",
     "ses:CreateTemplate",
     "ses:UpdateTemplate",
@@ -160,6 +161,8 @@ def expected_per_access(synth: Synthesized) -> dict[Access, set[tuple[str, str]]
             "*", "ses:CreateTemplate", "ses:GetSendQuota", "ses:SendBulkTemplatedEmail", "ses:UpdateTemplate"
         ),
         Access.SMS_SEND: on("*", "sns:GetSMSAttributes", "sns:Publish"),
+        Access.HEALTH_READ: on("*", "ses:GetIdentityVerificationAttributes", "ses:GetSendQuota")
+        | on(topic_id(synth, "OnCall"), "sns:ListSubscriptionsByTopic"),
         Access.LEDGER_SIGN: on(signing, "kms:GetPublicKey", "kms:Sign"),
         Access.LEDGER_ANCHOR: on(anchors, "s3:PutObject"),
     }

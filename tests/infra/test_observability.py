@@ -71,6 +71,13 @@ def test_degradation_mode_per_configured_store(synthesized: Synthesized):
     assert ("Bulkhead", "DegradationModesOverdue") in names(past)
 
 
+def test_control_health_widget_reads_the_canary(synthesized: Synthesized):
+    assert names(widget(synthesized, "Control health")) == {
+        ("Bulkhead", "ControlHealthFailures"),
+        ("Bulkhead", "ControlHealthChecks"),
+    }
+
+
 def test_state_machine_failures_and_ingest_errors(synthesized: Synthesized):
     failures = widget(synthesized, "State machine failures")
     assert {n for _, n in names(failures)} == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
