@@ -75,6 +75,7 @@ def wait_and_score(
     config: FirmConfig,
     timeout_seconds: float = 900.0,
     sleep: Callable[[float], None] = time.sleep,
+    poll_seconds: float = 5.0,
 ) -> Scorecard:
     """Poll the execution until it ends, then score it from the ledger and record the scorecard."""
     deadline = time.monotonic() + timeout_seconds
@@ -83,7 +84,7 @@ def wait_and_score(
         status = str(sfn.describe_execution(executionArn=drill.execution_arn)["status"])
         if status != "RUNNING":
             break
-        sleep(5.0)
+        sleep(poll_seconds)
     store = DynamoLedgerStore(dynamodb, ledger_table)
     entries = list(store.entries(drill.incident_id))
     inputs = ScoreInputs(
