@@ -22,7 +22,8 @@ class Access(StrEnum):
     CONTROLS_READ = "controls:read"
     APPROVALS_WRITE = "approvals:write"
     ONCALL_PUBLISH = "oncall:publish"
-    PRESTATES_WRITE = "prestates:write"  # PutItem (conditional) + GetItem on the pre-state table; GenerateDataKey/Decrypt
+    # PutItem (conditional) + GetItem on the pre-state table; GenerateDataKey/Decrypt on its key
+    PRESTATES_WRITE = "prestates:write"
     PRESTATES_READ = "prestates:read"  # GetItem on the pre-state table; Decrypt
     CONTAIN_AWS = "contain:aws"  # wafv2 Get/UpdateIPSet, secretsmanager rotation, s3 Get/Put/DeletePublicAccessBlock
     CLOCKS_WRITE = "clocks:write"  # Put (conditional), Query, Scan on the clocks table; never Delete
@@ -215,7 +216,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "functions.clocks.handlers.sweep_clocks.handler",
         "Records missed deadlines, pages on-call and emits the on-call figures (scheduled)",
         (Env.CONFIG_PARAMETER, Env.CLOCKS_TABLE, Env.CONTROLS_TABLE, Env.ONCALL_TOPIC, *_LEDGER),
-        (Access.CONFIG_READ, Access.SECRETS_READ, Access.CLOCKS_WRITE, Access.CONTROLS_READ, Access.ONCALL_PUBLISH, *_STEP),
+        (
+            Access.CONFIG_READ,
+            Access.SECRETS_READ,
+            Access.CLOCKS_WRITE,
+            Access.CONTROLS_READ,
+            Access.ONCALL_PUBLISH,
+            *_STEP,
+        ),
         timeout_seconds=120,
     ),
     FunctionSpec(

@@ -6,11 +6,12 @@ import typer
 from rich.console import Console
 
 from bulkhead.cli import approve, clocks, restore, status
+from bulkhead.cli.degrade import degrade
 from bulkhead.cli.drill import drill
 from bulkhead.cli.health import health
+from bulkhead.cli.incident import incident_app
 from bulkhead.cli.ledger import evidence_app, ledger_app
 from bulkhead.cli.notice import notice_app
-from bulkhead.cli.incident import incident_app
 from bulkhead.cli.serve import serve
 
 app = typer.Typer(
@@ -22,23 +23,20 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Check the firm configuration (stores, regulators, policies).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-app.add_typer(ledger_app, name="ledger")
-app.add_typer(evidence_app, name="evidence")
 app.add_typer(incident_app, name="incident")
 app.command("serve")(serve)
+app.add_typer(clocks.clock_app, name="clock")
+app.command("clocks")(clocks.show_clocks)
+app.command("approve")(approve.approve)
+app.command("status")(status.status)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(evidence_app, name="evidence")
+app.command("degrade")(degrade)
 app.command("drill")(drill)
 app.command("health")(health)
 app.command("restore")(restore.restore)
 app.add_typer(restore.action_app, name="action")
 app.add_typer(notice_app, name="notice")
-app.add_typer(clocks.clock_app, name="clock")
-app.command("clocks")(clocks.show_clocks)
-app.command("approve")(approve.approve)
-app.command("status")(status.status)
-app.add_typer(clocks.clock_app, name="clock")
-app.command("clocks")(clocks.show_clocks)
-app.command("approve")(approve.approve)
-app.command("status")(status.status)
 console = Console()
 
 LOCAL_CONFIG = Path("config/bulkhead.local.json")

@@ -55,10 +55,8 @@ def mutations(fabric: LocalFabric, store: str) -> int:
 
 def comparable(snapshot: dict[str, dict[str, Any]], collection: str, drop: tuple[str, ...]) -> list[dict[str, Any]]:
     return sorted(
-
-            json.dumps({k: v for k, v in r.items() if k not in drop}, sort_keys=True)
-            for r in snapshot.get(collection, {}).values()
-
+        json.dumps({k: v for k, v in r.items() if k not in drop}, sort_keys=True)
+        for r in snapshot.get(collection, {}).values()
     )  # type: ignore[return-value]
 
 

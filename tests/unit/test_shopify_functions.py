@@ -13,9 +13,7 @@ FUNCTIONS = Path(__file__).resolve().parents[2] / "shopify-functions"
 def test_the_shopify_functions_pass_their_node_tests() -> None:
     # Given the payment customization and checkout validation functions and their sample inputs
     # When Node runs their tests
-    result = subprocess.run(
-        ["node", "--test", str(FUNCTIONS)], capture_output=True, text=True, timeout=60, check=False
-    )
+    result = subprocess.run(["node", "--test", str(FUNCTIONS)], capture_output=True, text=True, timeout=60, check=False)
     # Then every case passes, and both suites ran
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout
