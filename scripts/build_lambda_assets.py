@@ -1,6 +1,7 @@
 """Build the two Lambda assets the CDK app deploys, without Docker.
 
-- `build/lambda/functions/`: the `functions` package as it is in the repository (only `*.py`), so
+- `build/lambda/functions/`: the `functions` package as it is in the repository (`*.py` and the `*.json`
+  data it reads: rule book, notice templates), so
   Lambda imports the same absolute handler paths the tests and the CLI import.
 - `build/layer/python/`: the runtime dependencies the public Powertools layer and the Lambda
   runtime do not give (pydantic, httpx, rfc8785, cryptography and what they pull in), installed
@@ -31,6 +32,9 @@ FUNCTIONS_ASSET = BUILD / "lambda"
 LAYER_ASSET = BUILD / "layer"
 # Kept outside the layer so it never becomes part of the deployed asset.
 LAYER_STAMP = BUILD / "layer.requirements-hash"
+
+# Modules, and the data the code reads at run time (rule book, notice templates).
+PACKAGED_SUFFIXES = {".py", ".json"}
 
 # The Lambda runtime the function factory deploys (infra/constructs/functions.py): keep in step.
 PYTHON_VERSION = "3.13"
@@ -66,9 +70,16 @@ def requirements_key(requirements: list[str]) -> str:
 
 
 def build_functions(source: Path = FUNCTIONS_SOURCE, target: Path = FUNCTIONS_ASSET) -> bool:
-    """Mirror `functions/**/*.py` into `build/lambda/functions/`; True when something changed."""
+    """Mirror the package (modules and the data files they read) into `build/lambda/functions/`.
+
+    True when something changed.
+    """
     destination = target / source.name
-    wanted = {p.relative_to(source) for p in source.rglob("*.py") if "__pycache__" not in p.parts}
+    wanted = {
+        p.relative_to(source)
+        for p in source.rglob("*")
+        if p.is_file() and p.suffix in PACKAGED_SUFFIXES and "__pycache__" not in p.parts
+    }
     present = (
         {p.relative_to(destination) for p in destination.rglob("*") if p.is_file()} if destination.exists() else set()
     )
