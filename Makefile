@@ -23,13 +23,15 @@ $(NODE_STAMP): package.json package-lock.json
 drill: $(PY_STAMP)
 	$(BIN)/bulkhead drill
 
-## test: every test tier (unit, functions, state machines, infra, end to end)
+## test: every test tier (unit, functions, state machines, infra, end to end), one worker per core
 test: setup chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## chromium: the headless browser the drill-report tests render in (Debian package; CI runs as root)
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "The drill-report test needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
