@@ -42,6 +42,7 @@ from functions.notification.models import (
     RegulatorDrafts,
     RenderedNotice,
     ResolveRequest,
+    ScopeKind,
     SendBatchRequest,
     SesFeedback,
     SummariseRequest,
@@ -78,7 +79,10 @@ def resolve_audience(
 ) -> AudienceResolved:
     incident, plan = request.incident, request.notification
     store = config.store(incident.store_id)
-    scopes = roster.scopes(plan.subject_ids)
+    named = roster.scopes(plan.subject_ids)
+    # Widened before any read: a bucket of customer exports stands for every customer of the store.
+    scopes, to_all, unmapped_buckets = roster.readable(named, store.customer_data_buckets)
+    widened_from = [ScopeKind.EXPORT_BUCKET.value] if to_all else []
     write = plan.required and request.mode is not Mode.DRY_RUN
     seen: set[str] = set()
     counts: Counter[str] = Counter()
@@ -106,7 +110,9 @@ def resolve_audience(
         if len(pending) == MAX_BATCH:
             flush()
     flush()
-    widened = any(not directory.exact(s) for s in scopes)  # known once the scopes were read
+    # Known once the scopes were read: an unreadable bulk export widens inside the directory.
+    widened_from += [s.kind.value for s in scopes if not directory.exact(s)]
+    widened = bool(widened_from)
     manifest_key = rosters.put_manifest(incident.incident_id, manifest) if write else ""
     resolved = AudienceResolved(
         incident_id=incident.incident_id,
@@ -137,6 +143,8 @@ def resolve_audience(
                 "by_language": resolved.by_language,
                 "scopes": [s.kind.value for s in scopes],
                 "scope_widened": widened,
+                "widened_from": widened_from,
+                "unmapped_buckets": unmapped_buckets,
                 "channels": [c.value for c in plan.channels],
                 "required": plan.required,
                 "mode": request.mode.value,

@@ -39,6 +39,9 @@ class ScopeKind(StrEnum):
     SEGMENT = "segment"  # segment:<id>  (Shopify segment, Magento customer group)
     BULK_OPERATION = "bulk_operation"  # gid://shopify/BulkOperation/<id>
     ALL_CUSTOMERS = "all_customers"  # store:all
+    # s3:<bucket>  (a bucket of customer exports: who was exported cannot be read back, so the
+    # store's customers are all in scope when the bucket is one of its `customer_data_buckets`)
+    EXPORT_BUCKET = "export_bucket"
 
 
 class AudienceScope(Message):

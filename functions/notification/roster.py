@@ -59,6 +59,7 @@ def scopes(subject_ids: Iterable[str]) -> list[AudienceScope]:
     tags: list[str] = []
     segments: list[str] = []
     bulk: list[str] = []
+    buckets: list[str] = []
     for subject in subject_ids:
         kind, _, value = subject.partition(":")
         if subject.startswith("gid://shopify/BulkOperation/"):
@@ -71,17 +72,38 @@ def scopes(subject_ids: Iterable[str]) -> list[AudienceScope]:
             tags.append(value)
         elif kind == "segment" and value:
             segments.append(value)
+        elif kind == "s3" and value:
+            buckets.append(value)
         elif subject.startswith("gid://"):
             continue  # other platform objects (tokens, webhooks) name no customers
         else:
-            raise ScopeError(f"subject {subject!r} names no customers (use customer:, tag:, segment:, store:all)")
+            raise ScopeError(f"subject {subject!r} names no customers (use customer:, tag:, segment:, s3:, store:all)")
     found = [
         AudienceScope(kind=ScopeKind.CUSTOMER_IDS, values=tuple(dict.fromkeys(ids))) if ids else None,
         AudienceScope(kind=ScopeKind.TAG, values=tuple(dict.fromkeys(tags))) if tags else None,
         AudienceScope(kind=ScopeKind.SEGMENT, values=tuple(dict.fromkeys(segments))) if segments else None,
         AudienceScope(kind=ScopeKind.BULK_OPERATION, values=tuple(dict.fromkeys(bulk))) if bulk else None,
+        AudienceScope(kind=ScopeKind.EXPORT_BUCKET, values=tuple(dict.fromkeys(buckets))) if buckets else None,
     ]
     return [s for s in found if s is not None]
+
+
+def readable(found: list[AudienceScope], customer_data_buckets: Iterable[str]) -> tuple[list[AudienceScope], bool, int]:
+    """Scopes a platform directory can resolve; whether they were widened to all customers; and how
+    many named buckets hold no known customer data.
+
+    A bucket of customer exports cannot be read back into customer ids (its objects are the leak, and
+    Bulkhead is not given read access to them), so a bucket the store lists in `customer_data_buckets`
+    widens the audience to all of the store's customers. A bucket it does not list names no customers.
+    """
+    known = set(customer_data_buckets)
+    exported = [s for s in found if s.kind is ScopeKind.EXPORT_BUCKET]
+    rest = [s for s in found if s.kind is not ScopeKind.EXPORT_BUCKET]
+    named = [b for s in exported for b in s.values]
+    unmapped = sum(1 for b in named if b not in known)
+    if len(named) > unmapped:
+        return [AudienceScope(kind=ScopeKind.ALL_CUSTOMERS)], True, unmapped
+    return rest, False, unmapped
 
 
 def jurisdiction(addresses: Iterable[Address], fallback: str) -> str:

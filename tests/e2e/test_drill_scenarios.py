@@ -11,20 +11,9 @@ from functions.drills.models import CheckStatus
 from functions.ledger.models import EntryType
 
 CATALOGUE = load_catalogue()
-# Known gaps a drill found in the fabric; strict, so the mark must go when the gap is closed.
-GAPS = {
-    "macie-customer-exports": "notification cannot resolve an audience from a bucket scope (s3:<bucket>): ScopeError",
-}
 
 
-def scenarios() -> list[object]:
-    return [
-        pytest.param(n, marks=pytest.mark.xfail(reason=GAPS[n], strict=True)) if n in GAPS else n
-        for n in sorted(CATALOGUE)
-    ]
-
-
-@pytest.mark.parametrize("name", scenarios())
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_a_scenario_passes_and_its_scorecard_is_recorded(fabric: LocalFabric, name: str, tmp_path: Path) -> None:
     scenario = CATALOGUE[name]
 
