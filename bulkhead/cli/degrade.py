@@ -1,17 +1,32 @@
 """`bulkhead degrade`: set, renew, clear, show and check a store's degradation modes by hand.
 
-Runs against the local fabric (its tables persist between commands, like `bulkhead drill`): the
-same domain functions, adapters and ledger the SetDegradationMode step and the gates use.
+Runs against the local fabric by default (its tables persist between commands, like
+`bulkhead drill`), or with `--target aws` against a deployment: the controls table, the ledger
+table and the firm configuration parameter named by the options or by the same settings the
+functions read (`CONTROLS_TABLE_NAME`, `LEDGER_TABLE_NAME`, `BULKHEAD_CONFIG_PARAMETER`, ...), with
+the caller's AWS credentials. Either way it runs the same domain functions, adapters and ledger the
+SetDegradationMode step and the gates use, so a Shopify store's metafield projection runs too.
 """
 
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+
+from bulkhead.cli.ledger import DEFAULT_KEY, Target
+from functions.common.settings import Env
+
+if TYPE_CHECKING:
+    from functions.common.config import FirmConfig
 
 console = Console()
 
@@ -42,6 +57,29 @@ def degrade(
     check_expiry: bool = typer.Option(False, "--check-expiry", help="Raise modes past their expiry (exit 3 if any)."),
     show: bool = typer.Option(False, "--show", help="Only show the store's current modes."),
     config: Path = typer.Option(Path("config/bulkhead.local.json"), help="Firm configuration for the local fabric."),
+    target: Target = typer.Option(Target.LOCAL, "--target", help="local: the local fabric; aws: a deployment."),
+    table: str | None = typer.Option(
+        None, "--table", help=f"aws: controls table (default ${Env.CONTROLS_TABLE.value})."
+    ),
+    ledger_table: str | None = typer.Option(
+        None, "--ledger-table", help=f"aws: ledger table (default ${Env.LEDGER_TABLE.value})."
+    ),
+    bucket: str | None = typer.Option(
+        None, "--bucket", help=f"aws: ledger anchor bucket (default ${Env.LEDGER_ANCHOR_BUCKET.value})."
+    ),
+    key: str | None = typer.Option(
+        None, "--key", help=f"aws: ledger signing key (default ${Env.LEDGER_SIGNING_KEY.value} or {DEFAULT_KEY})."
+    ),
+    config_parameter: str | None = typer.Option(
+        None,
+        "--config-parameter",
+        help=f"aws: SSM parameter of the firm configuration (default ${Env.CONFIG_PARAMETER.value}).",
+    ),
+    topic: str | None = typer.Option(
+        None,
+        "--topic",
+        help=f"aws, --check-expiry: on-call topic to page (default ${Env.ONCALL_TOPIC.value}; else no page).",
+    ),
 ) -> None:
     """Set, renew or clear degradation modes: [bold]bulkhead degrade acme-eu checkout_paused --ttl 60[/bold]."""
     from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
@@ -50,22 +88,66 @@ def degrade(
     if problem:
         console.print(f"[red]invalid:[/red] {problem}")
         raise typer.Exit(2)
+    run = _Run(store, modes or [], ttl, segment, message, payment_method, incident, actor, reason, clear, all_segments)
+    if target is Target.AWS:
+        writes = bool(modes) or clear
+        settings = _aws_settings(table, ledger_table, bucket, key, config_parameter, topic, writes=writes)
+        with _settings(settings):
+            code = _run(run, check_expiry, page=Env.ONCALL_TOPIC.value in settings)
+        raise typer.Exit(code)
     with local_fabric(config_path=config, log_level="ERROR", state_dir=DEFAULT_STATE_DIR):
-        code = _run(
-            store,
-            modes or [],
-            ttl,
-            segment,
-            message,
-            payment_method,
-            incident,
-            actor,
-            reason,
-            clear,
-            all_segments,
-            check_expiry,
-        )
+        code = _run(run, check_expiry, page=True)
     raise typer.Exit(code)
+
+
+def _aws_settings(
+    table: str | None,
+    ledger_table: str | None,
+    bucket: str | None,
+    key: str | None,
+    config_parameter: str | None,
+    topic: str | None,
+    writes: bool,
+) -> dict[str, str]:
+    """The settings the functions would read, from the options or the environment; exit 2 naming what is missing."""
+    chosen = {
+        Env.CONTROLS_TABLE: ("--table", table),
+        Env.CONFIG_PARAMETER: ("--config-parameter", config_parameter),
+        Env.LEDGER_TABLE: ("--ledger-table", ledger_table),
+        Env.LEDGER_ANCHOR_BUCKET: ("--bucket", bucket),
+        Env.LEDGER_SIGNING_KEY: ("--key", key),
+        Env.ONCALL_TOPIC: ("--topic", topic),
+    }
+    values = {name.value: value or os.environ.get(name.value, "") for name, (_, value) in chosen.items()}
+    values[Env.LEDGER_SIGNING_KEY.value] = values[Env.LEDGER_SIGNING_KEY.value] or DEFAULT_KEY
+    required = [Env.CONTROLS_TABLE, Env.CONFIG_PARAMETER] + ([Env.LEDGER_TABLE] if writes else [])
+    missing = [f"{chosen[n][0]} (or ${n.value})" for n in required if not values[n.value]]
+    if missing:
+        console.print(f"[red]missing:[/red] {', '.join(missing)}")
+        raise typer.Exit(2)
+    return {name: value for name, value in values.items() if value}
+
+
+@contextmanager
+def _settings(values: Mapping[str, str]) -> Iterator[None]:
+    """Set the functions' settings for this command only (restored after, as the CLI runs in-process in tests)."""
+    from functions.common import clients, config, wiring
+
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    config.forget_config()
+    wiring.forget_secrets()
+    clients.reset()
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+        config.forget_config()
+        wiring.forget_secrets()
 
 
 def _usage_problem(
@@ -84,24 +166,54 @@ def _usage_problem(
     return None
 
 
-def _run(
-    store: str,
-    modes: list[ModeName],
-    ttl: int,
-    segment: str | None,
-    message: str,
-    payment_methods: list[str],
-    incident: str | None,
-    actor: str,
-    reason: str,
-    clear: bool,
-    all_segments: bool,
-    check: bool,
-) -> int:
+@dataclass(frozen=True)
+class _Run:
+    store: str
+    modes: list[ModeName]
+    ttl: int
+    segment: str | None
+    message: str
+    payment_methods: list[str]
+    incident: str | None
+    actor: str
+    reason: str
+    clear: bool
+    all_segments: bool
+
+
+def _run(run: _Run, check: bool, page: bool) -> int:
+    """Read the configuration, then act; an unreachable AWS is a clear message, not a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from functions.common.errors import BulkheadError
+    from functions.common.settings import env
+    from functions.common.wiring import firm_config
+
+    try:
+        firm = firm_config()
+    except (BulkheadError, ClientError, BotoCoreError) as exc:
+        console.print(f"[red]cannot read the firm configuration[/red] ({env(Env.CONFIG_PARAMETER)}): {_reason(exc)}")
+        return 2
+    try:
+        return _act(run, check, page, firm)
+    except (ClientError, BotoCoreError) as exc:
+        console.print(f"[red]failed:[/red] {_reason(exc)}")
+        return 1
+
+
+def _reason(exc: Exception) -> str:
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _act(run: _Run, check: bool, page: bool, firm: "FirmConfig") -> int:
     from functions.common import clients
     from functions.common.errors import BulkheadError
-    from functions.common.settings import Env, env
-    from functions.common.wiring import firm_config
+    from functions.common.settings import env
     from functions.degradation.adapters.alarm import OverdueAlarm
     from functions.degradation.domain import change_modes, check_expiry, clear_modes
     from functions.degradation.models import DegradationMode, ModeChange, ModeClear
@@ -109,12 +221,19 @@ def _run(
     from functions.ledger.wiring import ledger
 
     now = datetime.now(UTC)
-    firm = firm_config()
+    store, modes, segment, incident, actor, reason = (
+        run.store,
+        run.modes,
+        run.segment,
+        run.incident,
+        run.actor,
+        run.reason,
+    )
     if check:
         stores = [store] if store else [s.store_id for s in firm.stores]
         if store and not _known(firm, store):
             return 2
-        alarm = OverdueAlarm(_NoMetrics(), clients.client("sns"), env(Env.ONCALL_TOPIC))
+        alarm = OverdueAlarm(_NoMetrics(), clients.client("sns"), env(Env.ONCALL_TOPIC)) if page else _NoPage()
         report = check_expiry(stores, controls_store(), alarm, now)
         for rule in report.overdue:
             where = f"segment {rule.segment}" if rule.segment else "store-wide"
@@ -133,11 +252,11 @@ def _run(
         return 2
     store_controls = controls_store()
     try:
-        if clear:
+        if run.clear:
             request = ModeClear(
                 store_id=store,
                 segment=segment,
-                all_segments=all_segments,
+                all_segments=run.all_segments,
                 incident_id=incident,
                 actor=actor,
                 reason=reason,
@@ -148,9 +267,9 @@ def _run(
                 store_id=store,
                 modes=tuple(DegradationMode(m.value) for m in modes),
                 segment=segment,
-                ttl_minutes=ttl,
-                message=message,
-                payment_methods=tuple(payment_methods),
+                ttl_minutes=run.ttl,
+                message=run.message,
+                payment_methods=tuple(run.payment_methods),
                 incident_id=incident,
                 actor=actor,
                 reason=reason,
@@ -199,6 +318,13 @@ def _print_rules(controls: object, now: datetime) -> None:
         scope = f"segment {rule.segment}" if rule.segment else "store-wide"
         table.add_row(scope, ", ".join(m.value for m in rule.modes), expires, rule.incident_id or "-", rule.set_by)
     console.print(table)
+
+
+class _NoPage:
+    """`--target aws --check-expiry` without an on-call topic: the report and exit code only."""
+
+    def raise_overdue(self, report: object) -> None:  # noqa: ARG002 - the port's signature
+        return None
 
 
 class _NoMetrics:
