@@ -173,6 +173,12 @@ class FirmConfig(Message):
     ingest: IngestPolicy = IngestPolicy()
     notices: NoticeSettings = NoticeSettings()
     slas: ResponseSlas = ResponseSlas()
+    # Containment blocks a finding's remote addresses in this WAFv2 IP set, which a block rule of the
+    # firm's web ACL references: `<REGIONAL|CLOUDFRONT>/<name>/<id>`; the name starts `bulkhead-`
+    # (the only IP sets the deployed role may update). Unset: blocking is a recorded manual task.
+    waf_ip_set: str | None = Field(
+        default=None, pattern=r"^(REGIONAL|CLOUDFRONT)/bulkhead-[A-Za-z0-9_-]{1,119}/[0-9a-f-]{36}$"
+    )
 
     @model_validator(mode="after")
     def _unique_stores(self) -> "FirmConfig":

@@ -14,6 +14,7 @@ from functions.common.errors import PermanentActionFailure, TransientPlatformErr
 from functions.common.failures import failure_facts
 from functions.containment.models import (
     ActionFailureRequest,
+    ActionKind,
     ActionOutcome,
     ActionStatus,
     ApplyActionRequest,
@@ -29,6 +30,7 @@ from functions.containment.models import (
     RevertStatus,
 )
 from functions.containment.ports import ActionCatalogue, ActionExecutor, ActionJournal, PreStateVault
+from functions.containment.targets import UNIDENTIFIED
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import Ledger
 
@@ -67,11 +69,13 @@ def apply_action(
     if EntryType.ACTION_PLANNED not in recorded:
         planned = {**facts, "subjects": len(action.subjects), "mode": request.mode.value}
         ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_PLANNED, actor=ACTOR, at=now, data=planned))
-    executor = catalogue.executor(action)
     if request.mode is Mode.DRY_RUN:
         return ActionOutcome(
             action_id=action.action_id, kind=action.kind, status=ActionStatus.WOULD_APPLY, detail=action.reason
         )
+    if action.target == UNIDENTIFIED:  # the scope names nothing to act on: a person decides, on the record
+        return _manual(incident_id, action, unidentified_instructions(incident_id, action), None, ledger, recorded, now)
+    executor = catalogue.executor(action)
     if executor is None:
         return _manual(incident_id, action, manual_instructions(incident_id, action), None, ledger, recorded, now)
     pre, digest = _pre_state(incident_id, action, executor, vault)
@@ -147,6 +151,17 @@ def manual_instructions(incident_id: str, action: PlannedAction) -> str:
         f"Manual containment for incident {incident_id}: carry out {action.kind.value} on "
         f"{action.target} in store {action.store_id} ({action.reason}), then record it with "
         f"`bulkhead action done {incident_id} {action.action_id}`."
+    )
+
+
+def unidentified_instructions(incident_id: str, action: PlannedAction) -> str:
+    what = {
+        ActionKind.AWS_BLOCK_IPS: "the addresses to block (and set `waf_ip_set` in the configuration)",
+    }.get(action.kind, "the object to act on")
+    return (
+        f"Manual containment for incident {incident_id}: its scope does not name {what} for "
+        f"{action.kind.value} in store {action.store_id}. Identify it from the incident's signals, carry the "
+        f"action out, then record it with `bulkhead action done {incident_id} {action.action_id}`."
     )
 
 

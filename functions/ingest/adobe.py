@@ -138,6 +138,13 @@ def _signal(
         store_id=store.store_id,
         topic=topic,
         actor=actor,
+        # Every principal the event names, typed, so containment can act on each (lock the admin user
+        # *and* disable the integration it used); never a customer's personal data.
+        subject_ids=tuple(
+            f"{key.removesuffix('_id')}:{data[key]}"
+            for key in ("integration_id", "admin_user_id")
+            if isinstance(data.get(key), str | int)
+        ),
         data_categories=TOPIC_CATEGORIES[topic],
         observed_at=observed_at,
         received_at=received_at,

@@ -13,7 +13,7 @@ from functions.common.config import FirmConfig, Severity, StoreConfig
 from functions.ingest import shopify
 from functions.ingest.errors import Rejected
 from functions.ingest.models import DataCategory, Signal, SignalSource
-from functions.ingest.normal import canonical_sha256, mapping, parse_time, text
+from functions.ingest.normal import canonical_sha256, mapping, parse_time, subjects, text
 
 SHOPIFY_PARTNER_PREFIX = "aws.partner/shopify.com/"
 FINDING_SOURCES: Mapping[tuple[str, str], SignalSource] = {
@@ -88,7 +88,7 @@ def finding(kind: SignalSource, event: Mapping[str, Any], config: FirmConfig, no
         store_id=store.store_id,
         topic=f"{kind.value.removeprefix('aws.')}/{finding_type}"[:128],
         actor=f"aws-account:{account}",
-        subject_ids=(f"s3:{bucket}",) if bucket else (),
+        subject_ids=subjects(*([f"s3:{bucket}"] if bucket else []), *_containable(kind, detail)),
         data_categories=categories,
         observed_at=parse_time(updated, "finding updated time"),
         received_at=now,
@@ -97,12 +97,35 @@ def finding(kind: SignalSource, event: Mapping[str, Any], config: FirmConfig, no
             "finding_type": finding_type[:128],
             "bucket": bucket[:128],
             "customer_data_bucket": str(bool(bucket) and bucket in store.customer_data_buckets).lower(),
+            "secrets": str(sum(1 for s in _containable(kind, detail) if s.startswith("secret:"))),
         },
         severity_hint=severity,
     )
 
 
 Facts = tuple[str, str, str, str, str, Severity | None, tuple[DataCategory, ...]]
+_REMOTE_ACTIONS = ("awsApiCallAction", "networkConnectionAction", "kubernetesApiCallAction", "rdsLoginAttemptAction")
+
+
+def _containable(kind: SignalSource, detail: Mapping[str, Any]) -> list[str]:
+    """What containment can act on besides the bucket: GuardDuty's remote addresses (`ip:`, blocked
+    in the firm's WAF IP set) and the Secrets Manager secrets a Security Hub finding names (`secret:`)."""
+    if kind is SignalSource.AWS_GUARDDUTY:
+        action = mapping(mapping(detail.get("service")).get("action"))
+        details = [mapping(action.get(name)).get("remoteIpDetails") for name in _REMOTE_ACTIONS]
+        probes = mapping(action.get("portProbeAction")).get("portProbeDetails") or []
+        details += [mapping(p).get("remoteIpDetails") for p in probes]
+        addresses = [mapping(d).get("ipAddressV4") or mapping(d).get("ipAddressV6") for d in details]
+        return [f"ip:{a}" for a in addresses if isinstance(a, str) and 0 < len(a) <= 45]
+    if kind is SignalSource.AWS_SECURITYHUB:
+        found = detail.get("findings") or [{}]
+        resources = mapping(found[0]).get("Resources") or []
+        return [
+            f"secret:{r['Id']}"[:512]
+            for r in resources
+            if isinstance(r, dict) and r.get("Type") == "AwsSecretsManagerSecret" and isinstance(r.get("Id"), str)
+        ]
+    return []
 
 
 def _guardduty(detail: Mapping[str, Any]) -> Facts:

@@ -76,6 +76,8 @@ def scopes(subject_ids: Iterable[str]) -> list[AudienceScope]:
             buckets.append(value)
         elif subject.startswith("gid://"):
             continue  # other platform objects (tokens, webhooks) name no customers
+        elif kind in ("ip", "secret", "integration", "admin_user", "admin", "app", "payment_method") and value:
+            continue  # what containment acts on (docs/containment.md): addresses, secrets, principals
         else:
             raise ScopeError(f"subject {subject!r} names no customers (use customer:, tag:, segment:, s3:, store:all)")
     found = [

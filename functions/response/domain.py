@@ -7,7 +7,7 @@ from functions.common.config import FirmConfig, Mode, Platform
 from functions.common.errors import InvalidStepInput
 from functions.common.failures import failure_facts
 from functions.containment.models import ActionKind, ActionOutcome, ActionStatus, PlannedAction
-from functions.containment.targets import plan_target
+from functions.containment.targets import plan_targets
 from functions.degradation.models import DegradationMode, DegradationPlan
 from functions.detection.models import Incident
 from functions.ingest.models import DataCategory
@@ -34,7 +34,19 @@ COMPONENT_ACTIONS: dict[tuple[Platform, str], tuple[ActionKind, ...]] = {
     (Platform.ADOBE_COMMERCE, "customer_sessions"): (ActionKind.MAGENTO_REVOKE_CUSTOMER_TOKENS,),
     (Platform.ADOBE_COMMERCE, "admin_users"): (ActionKind.MAGENTO_LOCK_ADMIN_USER,),
     (Platform.ADOBE_COMMERCE, "integrations"): (ActionKind.MAGENTO_DISABLE_INTEGRATION,),
+    (Platform.ADOBE_COMMERCE, "integration_tokens"): (ActionKind.MAGENTO_DISABLE_INTEGRATION,),
     (Platform.ADOBE_COMMERCE, "payment_methods"): (ActionKind.MAGENTO_DISABLE_PAYMENT_METHOD,),
+    # The firm's AWS side, whatever the store's platform: the rule book names these components on
+    # findings (Macie: the bucket `s3:`; GuardDuty: remote addresses `ip:`; Security Hub: `secret:`).
+    **{
+        (platform, component): kinds
+        for platform in Platform
+        for component, kinds in {
+            "s3_public_access": (ActionKind.AWS_BLOCK_BUCKET_PUBLIC_ACCESS,),
+            "waf_ip_set": (ActionKind.AWS_BLOCK_IPS,),
+            "leaked_secrets": (ActionKind.AWS_ROTATE_SECRET,),
+        }.items()
+    },
 }
 
 # Which modes protect which component while it is contained.
@@ -50,7 +62,7 @@ HIGH_RISK = {DataCategory.FINANCIAL_ACCOUNT, DataCategory.CREDENTIALS, DataCateg
 
 def plan_response(request: PlanRequest, config: FirmConfig, ledger: Ledger, now: datetime) -> ResponsePlan:
     incident = request.incident
-    actions = _actions(incident)
+    actions = _actions(incident, config)
     reasons = _approval_reasons(incident, actions, config)
     plan = ResponsePlan(
         actions=actions,
@@ -85,18 +97,20 @@ def plan_response(request: PlanRequest, config: FirmConfig, ledger: Ledger, now:
     return plan
 
 
-def _actions(incident: Incident) -> tuple[PlannedAction, ...]:
+def _actions(incident: Incident, config: FirmConfig) -> tuple[PlannedAction, ...]:
+    """One action per kind and target: each kind takes its own target from the incident's scope."""
     kinds = [k for c in incident.scope.components for k in COMPONENT_ACTIONS.get((incident.platform, c), ())]
+    targets = [(kind, t) for kind in dict.fromkeys(kinds) for t in plan_targets(kind, incident, config.waf_ip_set)]
     return tuple(
         PlannedAction(
             action_id=f"act-{n:02d}-{kind.value.split('.')[-1].replace('_', '-')}",
             kind=kind,
             store_id=incident.store_id,
-            target=plan_target(kind, incident)[0],
-            subjects=plan_target(kind, incident)[1],
+            target=target.target,
+            subjects=target.subjects,
             reason=f"{incident.title} ({incident.rule_id})",
         )
-        for n, kind in enumerate(dict.fromkeys(kinds), start=1)
+        for n, (kind, target) in enumerate(targets, start=1)
     )
 
 
@@ -111,6 +125,11 @@ def _approval_reasons(incident: Incident, actions: tuple[PlannedAction, ...], co
     tokens = sum(1 for a in actions if a.kind is ActionKind.SHOPIFY_REVOKE_STOREFRONT_TOKEN)
     if tokens > policy.max_tokens_per_run:
         reasons.append(f"{tokens} token revocations exceed the blast radius of {policy.max_tokens_per_run}")
+    integrations = sum(1 for a in actions if a.kind is ActionKind.MAGENTO_DISABLE_INTEGRATION)
+    if integrations > policy.max_integrations_per_run:
+        reasons.append(
+            f"{integrations} integrations to disable exceed the blast radius of {policy.max_integrations_per_run}"
+        )
     return tuple(reasons)
 
 

@@ -204,7 +204,7 @@ def test_a_macie_finding_on_a_customer_export_bucket_declares_a_classified_incid
     assert incident.severity is Severity.CRITICAL
     assert DataCategory.FINANCIAL_ACCOUNT in incident.data_categories
     assert incident.jurisdictions == ("DE", "FR")
-    assert incident.scope.components == ("storefront_tokens", "webhook_subscriptions")
+    assert incident.scope.components == ("storefront_tokens", "webhook_subscriptions", "s3_public_access")
     assert bus.declared[0].mode.value == "drill"  # a sandbox store only ever drills
 
 

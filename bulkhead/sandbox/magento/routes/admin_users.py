@@ -8,7 +8,9 @@ from bulkhead.sandbox.state import StoreState
 
 
 def _user(state: StoreState, username: str) -> dict[str, Any]:
-    found = state.table("admin_users").get(username)
+    """By username, or by numeric user id (what Commerce events name: `admin_user_id`)."""
+    users = state.table("admin_users")
+    found = users.get(username) or next((u for u in users.values() if str(u["user_id"]) == username), None)
     if found is None:
         raise no_such_entity("username", username)
     return found
