@@ -157,7 +157,9 @@ def _aws(
     scenario: "object", config: Path, state_machine_arn: str | None, stack_name: str, wait: bool, reports: Path
 ) -> None:
     from bulkhead.drills.aws import (
+        ANCHOR_BUCKET_OUTPUT,
         LEDGER_TABLE_OUTPUT,
+        SIGNING_KEY_OUTPUT,
         STATE_MACHINE_OUTPUT,
         stack_output,
         start_aws_drill,
@@ -167,9 +169,10 @@ def _aws(
     from bulkhead.local.timeline import steps_from_history
     from functions.common import clients
     from functions.common.config import parse_config
+    from functions.drills.adapters.ledger import StoredLedgerEvidence
     from functions.drills.models import Scenario
     from functions.ledger.adapters.dynamodb import DynamoLedgerStore
-    from functions.ledger.domain import verify_chain
+    from functions.ledger.domain import ChainedLedger
 
     assert isinstance(scenario, Scenario)
     firm = parse_config(config.read_text(), origin=str(config))
@@ -182,13 +185,21 @@ def _aws(
         return
     table = stack_output(cloudformation, stack_name, LEDGER_TABLE_OUTPUT)
     sfn, dynamodb = clients.client("stepfunctions"), clients.client("dynamodb")
+    evidence = StoredLedgerEvidence(
+        dynamodb,
+        table,
+        clients.client("s3"),
+        stack_output(cloudformation, stack_name, ANCHOR_BUCKET_OUTPUT),
+        clients.client("kms"),
+        stack_output(cloudformation, stack_name, SIGNING_KEY_OUTPUT),
+    )
     with console.status("Waiting for the execution to end..."):
-        card = wait_and_score(started, sfn, dynamodb, table, firm)
-    entries = list(DynamoLedgerStore(dynamodb, table).entries(started.incident_id))
+        card = wait_and_score(started, sfn, evidence, ChainedLedger(DynamoLedgerStore(dynamodb, table)), firm)
+    entries = evidence.entries(started.incident_id)
     history = sfn.get_execution_history(executionArn=started.execution_arn, maxResults=1000)["events"]
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"{started.incident_id}.html"
-    verdict = verify_chain(started.incident_id, entries)
+    verdict = evidence.verify(started.incident_id)
     path.write_text(render(scenario.title, started.incident_id, steps_from_history(history), card, verdict, entries))
     console.print(("[green]PASSED[/green]" if card.passed else "[red]FAILED[/red]") + f"  report: {path}")
     if not card.passed:

@@ -16,13 +16,16 @@ from typing import Any
 
 from functions.common.config import FirmConfig
 from functions.common.errors import ConfigurationError
-from functions.drills.domain import drill_declaration, record_scorecard, score
+from functions.drills.domain import drill_declaration, score_execution
 from functions.drills.models import Declaration, Scenario, Scorecard, ScoreInputs
-from functions.ledger.adapters.dynamodb import DynamoLedgerStore
-from functions.ledger.domain import ChainedLedger, verify_chain
+from functions.drills.ports import LedgerEvidence
+from functions.ledger.ports import Ledger
 
 STATE_MACHINE_OUTPUT = "ResponseStateMachineArn"
 LEDGER_TABLE_OUTPUT = "LedgerTableName"
+# The full verification reads the signed heads from the anchor bucket, checked with the signing key.
+ANCHOR_BUCKET_OUTPUT = "LedgerAnchorsBucketName"
+SIGNING_KEY_OUTPUT = "LedgerSigningKeyArn"
 
 
 @dataclass(frozen=True)
@@ -70,14 +73,14 @@ def start_aws_drill(
 def wait_and_score(
     drill: AwsDrill,
     sfn: Any,
-    dynamodb: Any,
-    ledger_table: str,
+    evidence: LedgerEvidence,
+    ledger: Ledger,
     config: FirmConfig,
     timeout_seconds: float = 900.0,
     sleep: Callable[[float], None] = time.sleep,
     poll_seconds: float = 5.0,
 ) -> Scorecard:
-    """Poll the execution until it ends, then score it from the ledger and record the scorecard."""
+    """Poll the execution until it ends, then score it from the fully verified ledger and record the scorecard."""
     deadline = time.monotonic() + timeout_seconds
     status = "RUNNING"
     while time.monotonic() < deadline:
@@ -85,8 +88,6 @@ def wait_and_score(
         if status != "RUNNING":
             break
         sleep(poll_seconds)
-    store = DynamoLedgerStore(dynamodb, ledger_table)
-    entries = list(store.entries(drill.incident_id))
     inputs = ScoreInputs(
         scenario=drill.scenario,
         incident_id=drill.incident_id,
@@ -96,10 +97,7 @@ def wait_and_score(
         gaps=("detection: the AWS drill starts the state machine directly",),
         slas=config.slas,
     )
-    now = datetime.now(UTC)
-    card = score(inputs, entries, verify_chain(drill.incident_id, entries), now)
-    record_scorecard(card, ChainedLedger(store), now)
-    return card
+    return score_execution(inputs, evidence, ledger, datetime.now(UTC))
 
 
 def execution_input(sfn: Any, execution_arn: str) -> dict[str, Any]:

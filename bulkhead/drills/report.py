@@ -164,6 +164,11 @@ def _ledger(verdict: ChainVerdict | LedgerVerdict | None, entries: Sequence[Ledg
         if verdict.valid
         else f"BROKEN at seq {verdict.first_bad_seq}: {escape(verdict.problem or '')}"
     )
+    what = "Hash chain"
+    anchors = ""
+    if isinstance(verdict, LedgerVerdict):
+        what = "Hash chain, signed heads and their Object Lock anchors"
+        anchors = _anchors(verdict)
     rows = "".join(
         f"<tr><td class=num>{e.seq}</td><td>{e.at:%H:%M:%S.%f}</td><td>{escape(e.type.value)}</td>"
         f"<td>{escape(e.actor)}</td>"
@@ -173,8 +178,26 @@ def _ledger(verdict: ChainVerdict | LedgerVerdict | None, entries: Sequence[Ledg
     return (
         f'<h2>Ledger</h2><p id="ledger" data-valid="{str(verdict.valid).lower()}" '
         f'class="{"passed" if verdict.valid else "failed"}">'
-        f"Hash chain {state}</p><table id=entries>"
+        f"{what} {state}</p>{anchors}<table id=entries>"
         f"<tr><th>seq</th><th>at</th><th>type</th><th>actor</th><th>hash</th></tr>{rows}</table>"
+    )
+
+
+def _anchors(verdict: LedgerVerdict) -> str:
+    """Each signed head: the milestone, the seq it covers, and whether signature and chain agree."""
+    rows = "".join(
+        f'<tr class="anchor"><td>{escape(a.milestone.value)}</td><td class=num>{a.seq}</td>'
+        f'<td class="{"passed" if a.valid else "failed"}">{"✔ valid" if a.valid else "✘ " + escape(a.problem or "")}'
+        "</td></tr>"
+        for a in verdict.anchors
+    )
+    key = f"<code>{verdict.public_key_sha256[:16]}…</code>" if verdict.public_key_sha256 else "—"
+    return (
+        f'<table id="anchors" data-anchors="{len(verdict.anchors)}" '
+        f'data-unanchored="{verdict.unanchored_tail}"><tr><th>signed milestone</th><th>head seq</th>'
+        f"<th>signature and anchor</th></tr>{rows}</table>"
+        f"<p class=meta>Signing key (SHA-256 of the public key) {key}; "
+        f"{verdict.unanchored_tail} entries after the last anchor (covered by the chain only).</p>"
     )
 
 

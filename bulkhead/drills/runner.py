@@ -22,12 +22,11 @@ from functions.approval.models import ApprovalDecision
 from functions.common import clients
 from functions.common.config import FirmConfig
 from functions.common.wiring import firm_config
-from functions.drills.domain import drill_declaration, record_scorecard, score
+from functions.drills.adapters.ledger import StoredLedgerEvidence
+from functions.drills.domain import drill_declaration, score_execution
 from functions.drills.models import BusEvent, Declaration, Scenario, Scorecard, ScoreInputs, ShopifyWebhook
 from functions.ingest.shopify import sign
-from functions.ledger.adapters.dynamodb import DynamoLedgerStore
-from functions.ledger.domain import verify_chain
-from functions.ledger.models import ChainVerdict, LedgerEntry
+from functions.ledger.models import LedgerEntry, LedgerVerdict
 from functions.ledger.wiring import ledger as fabric_ledger
 from infra import fabric as fabric_spec
 
@@ -44,7 +43,7 @@ class DrillResult:
     execution_status: str = "NOT_STARTED"
     steps: list[Step] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
-    verdict: ChainVerdict | None = None
+    verdict: LedgerVerdict | None = None
     scorecard: Scorecard | None = None
     report: Path | None = None
     problem: str | None = None
@@ -85,8 +84,7 @@ def run_scenario(local: LocalFabric, scenario: Scenario, reports: Path | None = 
     execution = local.execution(arn)
     incident_id = str(json.loads(execution["input"])["incident"]["incident_id"])
     history = clients.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
-    store = DynamoLedgerStore(clients.client("dynamodb"), local.tables["Ledger"])
-    entries = list(store.entries(incident_id))
+    evidence = local_evidence(local)
     inputs = ScoreInputs(
         scenario=scenario,
         incident_id=incident_id,
@@ -98,15 +96,26 @@ def run_scenario(local: LocalFabric, scenario: Scenario, reports: Path | None = 
         slas=config.slas,
     )
     now = datetime.now(UTC)
-    card = score(inputs, entries, verify_chain(incident_id, entries), now)
-    record_scorecard(card, fabric_ledger(), now)
+    card = score_execution(inputs, evidence, fabric_ledger(), now)
     result.incident_id, result.execution_status, result.scorecard = incident_id, inputs.execution_status, card
     result.steps = _ingest_steps(local, mark) + steps_from_history(history)
-    result.entries = list(store.entries(incident_id))
-    result.verdict = verify_chain(incident_id, result.entries)
+    result.entries = evidence.entries(incident_id)
+    result.verdict = evidence.verify(incident_id)  # again, with the scorecard on the chain
     if reports is not None:
         result.report = write_report(result, reports)
     return result
+
+
+def local_evidence(local: LocalFabric) -> StoredLedgerEvidence:
+    """The local fabric's ledger table, anchor bucket and signing key, as the scorer reads them."""
+    return StoredLedgerEvidence(
+        clients.client("dynamodb"),
+        local.tables["Ledger"],
+        clients.client("s3"),
+        local.buckets["LedgerAnchors"],
+        clients.client("kms"),
+        fabric_spec.SIGNING_KEYS[0].alias,
+    )
 
 
 def _source(scenario: Scenario) -> str:

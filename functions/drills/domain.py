@@ -16,7 +16,8 @@ from functions.drills.models import (
     StepCheck,
     TimeCheck,
 )
-from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry
+from functions.drills.ports import LedgerEvidence
+from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry, LedgerVerdict
 from functions.ledger.ports import Ledger
 
 ACTOR = "drills"
@@ -68,8 +69,14 @@ def drill_declaration(
     )
 
 
-def score(inputs: ScoreInputs, entries: Sequence[LedgerEntry], verdict: ChainVerdict, now: datetime) -> Scorecard:
-    """Each expected step happened or not; each time against its SLA; each clock against its deadline."""
+def score(
+    inputs: ScoreInputs, entries: Sequence[LedgerEntry], verdict: ChainVerdict | LedgerVerdict, now: datetime
+) -> Scorecard:
+    """Each expected step happened or not; each time against its SLA; each clock against its deadline.
+
+    `verdict` is the full verification (`verify_ledger`: chain, signed heads, their anchors) wherever
+    the anchors can be read; a bare chain verdict is scored for what it is and says so.
+    """
     expected = inputs.scenario.expected
     steps = [
         *_signal_checks(inputs),
@@ -80,12 +87,7 @@ def score(inputs: ScoreInputs, entries: Sequence[LedgerEntry], verdict: ChainVer
         *([_degradation_check(inputs, entries)] if expected.modes else []),
         _notification_check(inputs, entries),
         _closed_check(inputs, entries),
-        StepCheck(
-            step="ledger verified",
-            expected="an unbroken hash chain",
-            actual=f"{verdict.entries} entries, valid" if verdict.valid else f"broken at {verdict.first_bad_seq}",
-            status=CheckStatus.PASSED if verdict.valid else CheckStatus.FAILED,
-        ),
+        _ledger_check(verdict),
     ]
     times = _times(inputs, entries)
     clocks = _clocks(inputs, entries)
@@ -104,9 +106,19 @@ def score(inputs: ScoreInputs, entries: Sequence[LedgerEntry], verdict: ChainVer
         clocks=clocks,
         ledger_entries=verdict.entries,
         ledger_valid=verdict.valid,
+        anchors_verified=_anchors_valid(verdict),
+        ledger_fully_verified=isinstance(verdict, LedgerVerdict),
         passed=not failed,
         gaps=tuple(dict.fromkeys(gaps)),
     )
+
+
+def score_execution(inputs: ScoreInputs, evidence: LedgerEvidence, ledger: Ledger, now: datetime) -> Scorecard:
+    """Score an ended execution against its chain, fully verified, and record the scorecard on it."""
+    entries = evidence.entries(inputs.incident_id)
+    card = score(inputs, entries, evidence.verify(inputs.incident_id), now)
+    record_scorecard(card, ledger, now)
+    return card
 
 
 def record_scorecard(card: Scorecard, ledger: Ledger, now: datetime) -> LedgerEntry:
@@ -122,6 +134,35 @@ def scenario_of(signal_ids: Iterable[str]) -> str | None:
         if signal_id.startswith(DRILL_SIGNAL_PREFIX):
             return signal_id.split(":")[1]
     return None
+
+
+def _anchors_valid(verdict: ChainVerdict | LedgerVerdict) -> int:
+    return sum(1 for a in verdict.anchors if a.valid) if isinstance(verdict, LedgerVerdict) else 0
+
+
+def _ledger_check(verdict: ChainVerdict | LedgerVerdict) -> StepCheck:
+    if not isinstance(verdict, LedgerVerdict):
+        return StepCheck(
+            step="ledger verified",
+            expected="an unbroken hash chain",
+            actual=f"{verdict.entries} entries, chain only (anchors not read)"
+            if verdict.valid
+            else f"broken at seq {verdict.first_bad_seq}: {verdict.problem or ''}",
+            status=_status(verdict.valid),
+        )
+    anchors = _anchors_valid(verdict)
+    actual = (
+        f"{verdict.entries} entries, {anchors} signed heads valid and anchored, "
+        f"{verdict.unanchored_tail} entries after the last anchor"
+        if verdict.valid
+        else f"broken at seq {verdict.first_bad_seq}: {verdict.problem or ''}"
+    )
+    return StepCheck(
+        step="ledger verified",
+        expected="an unbroken hash chain; every milestone head signed and anchored",
+        actual=actual,
+        status=_status(verdict.valid and anchors > 0),
+    )
 
 
 def _first(entries: Sequence[LedgerEntry], *types: EntryType) -> LedgerEntry | None:

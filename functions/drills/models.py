@@ -128,6 +128,9 @@ class Scorecard(Message):
     clocks: tuple[ClockCheck, ...]
     ledger_entries: int
     ledger_valid: bool
+    # The full verification: signed heads checked against the key and found in the anchor bucket.
+    anchors_verified: int = 0
+    ledger_fully_verified: bool = False
     passed: bool
     gaps: tuple[str, ...] = Field(default=(), description="what the drill could not exercise, and why")
 
@@ -143,6 +146,8 @@ class Scorecard(Message):
             "slas": {t.measure.value: t.sla_seconds for t in self.times},
             "clocks": {c.regime.value: c.status.value for c in self.clocks},
             "ledger_valid": self.ledger_valid,
+            "anchors_verified": self.anchors_verified,
+            "ledger_fully_verified": self.ledger_fully_verified,
             "gaps": list(self.gaps),
         }
 

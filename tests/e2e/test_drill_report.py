@@ -55,6 +55,11 @@ def test_the_report_renders_in_headless_chromium(fabric: LocalFabric, tmp_path: 
     assert 'id="ledger" data-valid="true"' in dom
     assert "drill.scored" in dom
     assert result.verdict is not None and f"{result.verdict.entries} entries" in dom
+    # ...and the full verification: each signed milestone head, checked against the key and its anchor
+    milestones = re.findall(r'<tr class="anchor"><td>([a-z]+)</td>', dom)
+    assert milestones == [a.milestone.value for a in result.verdict.anchors]
+    assert {"declared", "contained", "notified", "closed"} <= set(milestones)
+    assert "✘" not in dom.split('id="anchors"')[1].split("</table>")[0]
     # A real page was drawn: a PNG of the requested size with more than a blank background
     header = shot.read_bytes()
     assert header[:8] == b"\x89PNG\r\n\x1a\n"

@@ -21,7 +21,9 @@ from bulkhead.drills.aws import (
 from functions.common.config import parse_config
 from functions.common.errors import ConfigurationError
 from functions.drills.adapters.catalogue import find_scenario
+from functions.drills.adapters.ledger import StoredLedgerEvidence
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType
 
 CONFIG = parse_config((Path(__file__).parents[2] / "config" / "bulkhead.local.json").read_text())
@@ -52,6 +54,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             ],
             BillingMode="PAY_PER_REQUEST",
         )
+        s3, kms = boto3.client("s3", region_name=REGION), boto3.client("kms", region_name=REGION)
+        s3.create_bucket(Bucket="anchors", CreateBucketConfiguration={"LocationConstraint": REGION})
+        key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
+        evidence = StoredLedgerEvidence(dynamodb, "ledger", s3, "anchors", kms, key)
         # The stack's outputs, as CloudFormation answers describe_stacks (moto's CloudFormation needs extras).
         cloudformation = boto3.client("cloudformation", region_name=REGION)
         stubber = Stubber(cloudformation)
@@ -66,7 +72,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             )
         stubber.add_client_error("describe_stacks", "ValidationError", "Stack with id Elsewhere does not exist")
         stubber.activate()
-        yield {"sfn": sfn, "arn": arn, "cloudformation": cloudformation, "dynamodb": dynamodb}
+        yield {"sfn": sfn, "arn": arn, "cloudformation": cloudformation, "dynamodb": dynamodb, "evidence": evidence}
 
 
 def test_a_drill_starts_the_state_machine_found_in_the_stack_outputs_in_drill_mode(aws: dict[str, Any]) -> None:
@@ -108,11 +114,16 @@ def test_a_missing_stack_output_is_named(aws: dict[str, Any]) -> None:
 def test_waiting_scores_the_execution_from_the_ledger_and_records_the_scorecard(aws: dict[str, Any]) -> None:
     started = start_aws_drill(aws["sfn"], aws["arn"], find_scenario("credential-stuffing-login"), CONFIG)
 
-    card = wait_and_score(started, aws["sfn"], aws["dynamodb"], "ledger", CONFIG, timeout_seconds=30, poll_seconds=0.05)
+    ledger = ChainedLedger(DynamoLedgerStore(aws["dynamodb"], "ledger"))
+
+    card = wait_and_score(started, aws["sfn"], aws["evidence"], ledger, CONFIG, timeout_seconds=30, poll_seconds=0.05)
 
     # The stand-in state machine wrote nothing: every expected step is reported missing, by name
     assert not card.passed
     assert next(c for c in card.steps if c.step == "response planned").actual == "no response.planned"
+    # ...and a chain with no signed head is not a verified ledger
+    assert next(c for c in card.steps if c.step == "ledger verified").status == "failed"
+    assert card.ledger_fully_verified and card.anchors_verified == 0
     entries = list(DynamoLedgerStore(aws["dynamodb"], "ledger").entries(started.incident_id))
     assert [e.type for e in entries] == [EntryType.DRILL_SCORED]
     assert entries[0].data["passed"] is False

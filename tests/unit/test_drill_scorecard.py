@@ -203,3 +203,65 @@ def test_the_scorecard_is_recorded_as_drill_scored_with_counts_not_payloads() ->
 def test_a_drill_incident_names_its_scenario() -> None:
     assert scenario_of(("shopify:evt-1", "drill:macie-customer-exports:0a1b2c")) == "macie-customer-exports"
     assert scenario_of(("shopify:evt-1",)) is None
+
+
+class LocalSigner:
+    """An ECDSA P-256 key standing in for the KMS signing key."""
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self.key_id = "local-test-key"
+
+    def sign(self, message: bytes) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        return self._key.sign(message, ec.ECDSA(hashes.SHA256()))
+
+    def public_key_pem(self) -> str:
+        from cryptography.hazmat.primitives import serialization
+
+        return (
+            self._key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+
+
+def anchored(ledger: MemoryLedger, signer: LocalSigner) -> list[Any]:
+    from functions.ledger.domain import sign_head
+    from functions.ledger.models import MILESTONES
+
+    return [sign_head(e, MILESTONES[e.type], signer) for e in ledger.entries if e.type in MILESTONES]
+
+
+def test_the_full_verification_counts_the_signed_heads_and_a_rewritten_chain_fails_the_drill() -> None:
+    from functions.ledger.domain import verify_ledger
+
+    # Given a response whose milestone heads (declared, closed) were signed and anchored
+    signer, ledger = LocalSigner(), good_response()
+    anchors = anchored(ledger, signer)
+    sealed = [e.sealed() for e in ledger.entries]
+
+    # When it is scored with the full verification
+    verdict = verify_ledger("inc-20261127-abc", sealed, anchors, signer.public_key_pem())
+    card = score(inputs(), ledger.entries, verdict, T0 + timedelta(seconds=2))
+
+    # Then the ledger step says how many signed heads verified, and the summary keeps the count
+    check = next(c for c in card.steps if c.step == "ledger verified")
+    assert (check.status, card.anchors_verified, card.ledger_fully_verified) == (CheckStatus.PASSED, 2, True)
+    assert "2 signed heads valid and anchored" in check.actual
+    assert card.summary()["anchors_verified"] == 2 and card.passed
+
+    # Given the same chain rewritten and re-hashed after the fact (the anchors still name the old heads)
+    rewritten = chain(*[(e.type, (e.at - T0).total_seconds(), {**e.data, "x": 1}) for e in ledger.entries])
+    sealed = [e.sealed() for e in rewritten.entries]
+    verdict = verify_ledger("inc-20261127-abc", sealed, anchors, signer.public_key_pem())
+    card = score(inputs(), rewritten.entries, verdict, T0 + timedelta(seconds=2))
+
+    # Then the hash chain alone would pass, but the full verification fails the drill at the first signed head
+    assert verify_chain("inc-20261127-abc", rewritten.entries).valid
+    check = next(c for c in card.steps if c.step == "ledger verified")
+    assert check.status is CheckStatus.FAILED and "signed head" in check.actual and not card.passed
