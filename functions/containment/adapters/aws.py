@@ -10,20 +10,28 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.common.errors import PermanentActionFailure, TransientPlatformError
+from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
 from functions.containment.models import PlannedAction
 
+# The client's own retries (standard mode) have already run out when one of these reaches us: the
+# state machine's Retry (backoff, jitter) takes over, and the stored pre-state keeps it idempotent.
+_THROTTLED = {"ThrottlingException", "Throttling", "TooManyRequestsException", "SlowDown", "RequestLimitExceeded"}
 _RETRYABLE = {
-    "WAFOptimisticLockException",
+    "WAFOptimisticLockException",  # another writer changed the IP set between our read and write
     "WAFUnavailableEntityException",
-    "ThrottlingException",
+    "WAFInternalErrorException",
     "InternalServiceError",
+    "InternalError",
+    "ServiceUnavailable",
 }
 
 
 def _raise(exc: ClientError, what: str) -> None:
     code = exc.response.get("Error", {}).get("Code", "Unknown")
-    if code in _RETRYABLE:
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    if code in _THROTTLED or status == 429:
+        raise PlatformThrottled(f"{what}: {code}") from exc
+    if code in _RETRYABLE or status >= 500:
         raise TransientPlatformError(f"{what}: {code}") from exc
     raise PermanentActionFailure(f"{what}: {code}") from exc
 
