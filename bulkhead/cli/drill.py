@@ -18,7 +18,9 @@ _MARK = {"passed": "[green]✔ passed[/]", "failed": "[red]✘ failed[/]", "not_
 
 
 def drill(
-    scenario: str | None = typer.Option(None, "--scenario", "-s", help="Scenario name from scenarios/, or `all`."),
+    scenario: str | None = typer.Option(
+        None, "--scenario", "-s", help="Scenario name from functions/drills/scenarios/, or `all`."
+    ),
     list_scenarios: bool = typer.Option(False, "--list", help="List the scenario catalogue and exit."),
     target: str = typer.Option("local", "--target", help="`local` (the embedded fabric) or `aws` (deployed)."),
     config: Path = typer.Option(LOCAL_CONFIG, help="Firm configuration (local fabric; the store list for aws)."),
@@ -56,7 +58,7 @@ def drill(
 def _list(catalogue: "Mapping[str, Scenario]") -> None:
     from functions.drills.models import Declaration
 
-    table = Table(title="Drill scenarios (scenarios/*.json)")
+    table = Table(title="Drill scenarios (functions/drills/scenarios/*.json)")
     for column in ("name", "injects", "expected rule", "approval", "actions"):
         table.add_column(column)
     for name, item in catalogue.items():

@@ -3,6 +3,7 @@ the response run (approving where it waits, as the on-call engineer would), scor
 scorecard in the incident's ledger, and write the HTML report.
 """
 
+import base64
 import json
 import threading
 import time
@@ -21,10 +22,19 @@ from functions.approval.domain import decide
 from functions.approval.models import ApprovalDecision
 from functions.common import clients
 from functions.common.config import FirmConfig
+from functions.common.errors import ConfigurationError
 from functions.common.wiring import firm_config
 from functions.drills.adapters.ledger import StoredLedgerEvidence
 from functions.drills.domain import drill_declaration, score_execution
-from functions.drills.models import BusEvent, Declaration, Scenario, Scorecard, ScoreInputs, ShopifyWebhook
+from functions.drills.models import (
+    AdobeCommerceWebhook,
+    BusEvent,
+    Declaration,
+    Scenario,
+    Scorecard,
+    ScoreInputs,
+    ShopifyWebhook,
+)
 from functions.ingest.shopify import sign
 from functions.ledger.models import LedgerEntry, LedgerVerdict
 from functions.ledger.wiring import ledger as fabric_ledger
@@ -32,7 +42,15 @@ from infra import fabric as fabric_spec
 
 REPORTS = ROOT / "reports" / "drills"
 APPROVER = "drill-approver"
-INGEST_FUNCTIONS = {"bulkhead-ReceiveWebhook": "ReceiveWebhook", "bulkhead-DetectIncident": "DetectIncident"}
+INGEST_FUNCTIONS = {
+    "bulkhead-ReceiveWebhook": "ReceiveWebhook",
+    "bulkhead-ReceiveAdobeCommerceWebhook": "ReceiveAdobeCommerceWebhook",
+    "bulkhead-ReceivePlatformEvent": "ReceivePlatformEvent",
+    "bulkhead-DetectIncident": "DetectIncident",
+}
+# The sandbox Commerce instance's webhook signing key (its public half is the store's
+# `webhook_secret_id`). Sandbox-only: outside the bulkhead/ prefix no deployed role may read.
+COMMERCE_SIGNING_KEY = "sandbox/{store_id}/commerce-webhook-signing-key"
 
 
 @dataclass
@@ -72,7 +90,7 @@ def run_scenario(local: LocalFabric, scenario: Scenario, reports: Path | None = 
         local.settle()
         started = [a for a in local.executions if a not in known]
         if not started and scenario.fallback is not None:
-            gaps.append(f"{_source(scenario)}: no route declared an incident, so the drill declared it by hand")
+            gaps.append(f"{_source(scenario)}: no rule declared an incident, so the drill declared it by hand")
             _declare(local, scenario, scenario.fallback, config, drill_id)
             by_hand = True
             local.settle()
@@ -119,7 +137,10 @@ def local_evidence(local: LocalFabric) -> StoredLedgerEvidence:
 
 
 def _source(scenario: Scenario) -> str:
-    kinds = [s.source if isinstance(s, BusEvent) else s.via for s in scenario.signals]
+    kinds = [
+        s.source if isinstance(s, BusEvent) else s.event if isinstance(s, AdobeCommerceWebhook) else s.via
+        for s in scenario.signals
+    ]
     return ", ".join(kinds)
 
 
@@ -129,9 +150,15 @@ def _declare(local: LocalFabric, scenario: Scenario, declared: Declaration, conf
 
 
 def _inject(
-    local: LocalFabric, scenario: Scenario, signal: ShopifyWebhook | BusEvent, config: FirmConfig, drill_id: str
+    local: LocalFabric,
+    scenario: Scenario,
+    signal: ShopifyWebhook | AdobeCommerceWebhook | BusEvent,
+    config: FirmConfig,
+    drill_id: str,
 ) -> tuple[str, int]:
     fill = _filler(drill_id)
+    if isinstance(signal, AdobeCommerceWebhook):
+        return _commerce_deliveries(local, scenario, signal, fill)
     if isinstance(signal, BusEvent):
         response = clients.client("events").put_events(
             Entries=[
@@ -158,6 +185,43 @@ def _inject(
         "x-shopify-hmac-sha256": sign(body, secret),
     }
     return signal.topic, local.post("/webhooks/shopify", headers, body).status
+
+
+def _commerce_deliveries(
+    local: LocalFabric, scenario: Scenario, signal: AdobeCommerceWebhook, fill: Callable[[Any], Any]
+) -> tuple[str, int]:
+    """Sign each delivery with the sandbox instance's private key, as Commerce does (RSA-SHA256)."""
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415 - drills only
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: PLC0415
+
+    secret_id = COMMERCE_SIGNING_KEY.format(store_id=scenario.store_id)
+    pem = clients.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ConfigurationError(f"{secret_id} holds no RSA private key")
+    statuses = []
+    for n in range(1, signal.count + 1):
+        data = _numbered(fill(signal.data), n)
+        body = json.dumps({"eventName": signal.event, "data": data}).encode()
+        signature = base64.b64encode(key.sign(body, padding.PKCS1v15(), hashes.SHA256())).decode()
+        headers = {
+            "content-type": "application/json",
+            "x-bulkhead-store": scenario.store_id,
+            "x-adobe-commerce-webhook-signature": signature,
+        }
+        statuses.append(local.post("/webhooks/adobe-commerce", headers, body).status)
+    refused = [status for status in statuses if not 200 <= status < 300]
+    return f"{signal.event} x{signal.count}", (refused or statuses)[0]
+
+
+def _numbered(value: Any, n: int) -> Any:
+    if isinstance(value, dict):
+        return {k: _numbered(v, n) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbered(v, n) for v in value]
+    if value == "{n}":
+        return n
+    return value.replace("{n}", str(n)) if isinstance(value, str) else value
 
 
 def _filler(drill_id: str) -> Callable[[Any], Any]:

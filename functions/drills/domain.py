@@ -198,7 +198,12 @@ def _declared_check(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> Step
         return StepCheck(
             step="incident detected",
             expected=want,
-            actual="declared by hand: no ingest route for this source yet",
+            actual="declared by hand: "
+            + (
+                "the signals were accepted but no detection rule declared an incident"
+                if inputs.accepted
+                else "the drill started the response directly"
+            ),
             status=CheckStatus.NOT_COVERED,
         )
     if declared is None:

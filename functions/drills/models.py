@@ -25,6 +25,19 @@ class ShopifyWebhook(Message):
     payload: dict[str, Any]
 
 
+class AdobeCommerceWebhook(Message):
+    """Signed deliveries to `POST /webhooks/adobe-commerce`, as the Commerce instance sends them.
+
+    `count` deliveries of one event (a burst); `{n}` in `data` is filled with the delivery's number,
+    so each body, and so each delivery's identity (the body's hash), is its own.
+    """
+
+    via: Literal["adobe_commerce_webhook"]
+    event: str = Field(min_length=1, max_length=200, description="eventName, e.g. observer.customer_login")
+    data: dict[str, Any]
+    count: int = Field(default=1, ge=1, le=500)
+
+
 class BusEvent(Message):
     """An event put on the Bulkhead bus, as an AWS service or a partner source delivers it."""
 
@@ -47,7 +60,7 @@ class Declaration(Message):
     actor: str = Field(default="drill", min_length=1, max_length=256)
 
 
-Injection = Annotated[ShopifyWebhook | BusEvent | Declaration, Field(discriminator="via")]
+Injection = Annotated[ShopifyWebhook | AdobeCommerceWebhook | BusEvent | Declaration, Field(discriminator="via")]
 
 
 class ExpectedResponse(Message):

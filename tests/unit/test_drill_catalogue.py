@@ -9,7 +9,7 @@ from functions.common.errors import ConfigurationError
 from functions.containment.models import ActionKind
 from functions.detection import rules as rulebook
 from functions.drills.adapters.catalogue import DEFAULT_DIRECTORY, find_scenario, load_catalogue
-from functions.drills.models import Declaration, ShopifyWebhook
+from functions.drills.models import AdobeCommerceWebhook, Declaration, ShopifyWebhook
 
 REQUIRED = {
     "bulk-export-unknown-app",
@@ -39,6 +39,17 @@ def test_webhook_scenarios_expect_a_rule_that_detection_has() -> None:
             assert {s.topic for s in scenario.signals if isinstance(s, ShopifyWebhook)} <= set(rule.topics)
 
 
+def test_adobe_commerce_scenarios_sign_deliveries_of_events_ingest_accepts() -> None:
+    from functions.ingest.adobe import TOPIC_CATEGORIES
+
+    commerce = [s for s in load_catalogue().values() if any(isinstance(i, AdobeCommerceWebhook) for i in s.signals)]
+    assert {s.name for s in commerce} >= {"credential-stuffing-login", "insider-admin-export-magento"}
+    for scenario in commerce:
+        events = {i.event for i in scenario.signals if isinstance(i, AdobeCommerceWebhook)}
+        assert events <= set(TOPIC_CATEGORIES)
+        assert scenario.fallback is not None  # `--target aws` starts the state machine with it
+
+
 def test_hand_declared_scenarios_say_so_and_carry_their_rule() -> None:
     for scenario in load_catalogue().values():
         declared = [s for s in scenario.signals if isinstance(s, Declaration)]
@@ -62,7 +73,7 @@ def test_an_unknown_scenario_lists_the_ones_there_are() -> None:
 
 def test_a_declaration_must_declare_the_expected_rule(tmp_path: Path) -> None:
     source = json.loads((DEFAULT_DIRECTORY / "credential-stuffing-login.json").read_text())
-    source["signals"][0]["rule_id"] = "something-else"
+    source["fallback"]["rule_id"] = "something-else"
     (tmp_path / "credential-stuffing-login.json").write_text(json.dumps(source))
     with pytest.raises(ConfigurationError, match="is not the expected"):
         load_catalogue(tmp_path)

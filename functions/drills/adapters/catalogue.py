@@ -1,4 +1,4 @@
-"""The scenario catalogue: one JSON file per scenario in `scenarios/`, validated on load."""
+"""The scenario catalogue: one JSON file per scenario in `functions/drills/scenarios/`, validated on load."""
 
 import json
 from pathlib import Path
@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from functions.common.errors import ConfigurationError
 from functions.drills.models import Scenario
 
-DEFAULT_DIRECTORY = Path(__file__).resolve().parents[3] / "scenarios"
+DEFAULT_DIRECTORY = Path(__file__).resolve().parents[1] / "scenarios"  # packaged with the functions
 
 
 def load_scenario(path: Path) -> Scenario:
