@@ -2,8 +2,11 @@
 
 Requests go to the same ingest handlers as in AWS, as HTTP API (payload 2.0) events through the
 Lambda seam, so any HTTP client, or a development store through a tunnel, can send real webhooks.
-A background pump delivers routed bus events (detection, response) and reports each response.
-Calls into the fabric are serialised: moto is shared process state, and a laptop needs no more.
+A background pump delivers routed bus events (detection, response), reports each response, and
+prints every page sent to the on-call topic (an SQS queue subscribed to it, as on-call's own
+subscription would be). Signed approval links point back at this server: when the configuration
+names a link key but no base URL, the server's own URL becomes the base, so the link in a page opens
+the approval page here. Calls into the fabric are serialised: moto is shared process state.
 """
 
 import base64
@@ -17,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from bulkhead.local.runtime import LocalFabric, http_api_event
-from functions.common import clients
+from functions.common import clients, config
 from functions.detection.adapters.dynamodb import DynamoDispositionStore
 from infra import fabric as spec
 
@@ -65,6 +68,9 @@ class FabricServer:
         self._stop = threading.Event()
         self._seen: dict[str, str] = {}
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        with self.lock:
+            self.links = _point_approval_links_at(self.url)
+            self._pages = _subscribe_to_pages(local)
         self._threads = [
             threading.Thread(target=self.httpd.serve_forever, name="bulkhead-http", daemon=True),
             threading.Thread(target=self._pump, name="bulkhead-pump", daemon=True),
@@ -116,7 +122,16 @@ class FabricServer:
                 with contextlib.suppress(TimeoutError):  # responses still running: report, come back
                     self.local.settle(timeout_seconds=0.05)
                 self._report_executions()
+                self._report_pages()
             self._stop.wait(0.1)
+
+    def _report_pages(self) -> None:
+        sqs = clients.client("sqs")
+        for message in sqs.receive_message(QueueUrl=self._pages, MaxNumberOfMessages=10).get("Messages", []):
+            notification = json.loads(message["Body"])
+            stage = (notification.get("MessageAttributes") or {}).get("stage", {}).get("Value", "-")
+            self.report(f"page to {stage}: {notification.get('Subject', '')}\n  {notification.get('Message', '')}")
+            sqs.delete_message(QueueUrl=self._pages, ReceiptHandle=message["ReceiptHandle"])
 
     def _report_executions(self) -> None:
         for arn in list(self.local.executions):
@@ -130,6 +145,34 @@ class FabricServer:
                 f"response {status.lower()}: incident {incident['incident_id']} "
                 f"({incident['severity']}, rule {incident['rule_id']}, store {incident['store_id']})"
             )
+
+
+def _point_approval_links_at(url: str) -> bool:
+    """Give signed approval links this server as their base, unless the configuration names one.
+
+    Returns whether links are on: the configuration must name the link key's secret
+    (`policy.approval_link_secret_id`); a sandbox key ships in config/local-secrets.json.
+    """
+    ssm = clients.client("ssm")
+    text = ssm.get_parameter(Name=spec.CONFIG_PARAMETER_NAME)["Parameter"]["Value"]
+    firm = json.loads(text)
+    policy = firm.setdefault("policy", {})
+    if not policy.get("approval_link_secret_id"):
+        return False
+    if not policy.get("approval_link_base_url"):
+        policy["approval_link_base_url"] = url
+        ssm.put_parameter(Name=spec.CONFIG_PARAMETER_NAME, Value=json.dumps(firm), Type="String", Overwrite=True)
+        config.forget_config()
+    return True
+
+
+def _subscribe_to_pages(local: LocalFabric) -> str:
+    """A queue on the on-call topic: every page, whatever its stage, as on-call receives it."""
+    sqs = clients.client("sqs")
+    url = str(sqs.create_queue(QueueName="bulkhead-serve-oncall-pages")["QueueUrl"])
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    clients.client("sns").subscribe(TopicArn=local.topics["OnCall"], Protocol="sqs", Endpoint=arn)
+    return url
 
 
 def _handler_for(server: FabricServer) -> type[BaseHTTPRequestHandler]:

@@ -40,6 +40,8 @@ def fabric_with(tmp_path: Path, timeout_seconds: int, links: bool = False, **pol
     if links:
         firm["policy"] |= {"approval_link_base_url": BASE_URL, "approval_link_secret_id": LINK_SECRET_ID}
         secrets[LINK_SECRET_ID] = LINK_KEY
+    else:  # a firm without links (the sandbox configuration names a key for `bulkhead serve`)
+        firm["policy"].pop("approval_link_secret_id", None)
     (tmp_path / "firm.json").write_text(json.dumps(firm))
     (tmp_path / "secrets.json").write_text(json.dumps(secrets))
     waits = {"RetryIntervalSeconds": 1, "ApprovalTimeoutSeconds": timeout_seconds, "IsolationConcurrency": 10,
