@@ -1,13 +1,15 @@
 """`bulkhead restore` and `bulkhead action done`: undo an incident's containment; close manual tasks.
 
 In AWS, `restore INCIDENT --state-machine-arn ARN` starts the Restore state machine and waits for
-its outcome. Locally, sandbox stores and pre-state keys live only as long as one command, so
-`restore --drill` contains an incident on the sandbox stores and restores it in the same run.
+its outcome. Locally, `restore INCIDENT` runs the same state machine on the local fabric, whose state
+directory keeps the ledger, the sealed pre-states, their key and the sandbox stores between commands
+(`bulkhead drill`, then `bulkhead restore INC`); `restore --drill` contains and restores in one run.
 """
 
 import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -28,8 +30,8 @@ def _wait(sfn: Any, arn: str, timeout: float) -> dict[str, Any]:
     raise TimeoutError(f"restore {arn} still running after {timeout:.0f} s")
 
 
-def _start(sfn: Any, machine: str, incident: str, dry_run: bool) -> str:
-    body = {"incident_id": incident, "mode": "dry_run" if dry_run else "live"}
+def _start(sfn: Any, machine: str, incident: str, dry_run: bool, mode: str = "live") -> str:
+    body = {"incident_id": incident, "mode": "dry_run" if dry_run else mode}
     return str(
         sfn.start_execution(stateMachineArn=machine, input=json.dumps(body), name=str(uuid.uuid4()))["executionArn"]
     )
@@ -53,21 +55,47 @@ def restore(
     drill: bool = typer.Option(False, "--drill", help="Locally: contain a drill incident, then restore it."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Plan the restore; change nothing."),
     timeout: float = typer.Option(900.0, help="Seconds to wait for the outcome."),
+    state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
 ) -> None:
-    """Undo every containment action of an incident, newest first, from its stored pre-state."""
+    """Undo every containment action of an incident, newest first, from its stored pre-state.
+
+    Without --state-machine-arn it runs on the local fabric, against the sandbox stores.
+    """
     if drill:
         _restore_drill(dry_run)
         return
-    if not incident or not state_machine_arn:
-        console.print("[red]restore needs INCIDENT and --state-machine-arn (or --drill to try it locally)[/red]")
+    if not incident:
+        console.print("[red]restore needs INCIDENT (or --drill to try it locally)[/red]")
         raise typer.Exit(2)
     if not incident.startswith("inc-"):
         console.print(f"[red]INCIDENT must look like inc-YYYYMMDD-..., got {incident!r}[/red]")
         raise typer.Exit(2)
+    if not state_machine_arn:
+        _restore_local(incident, dry_run, state_dir)
+        return
     from functions.common.clients import client
 
     sfn = client("stepfunctions")
     _show(_wait(sfn, _start(sfn, state_machine_arn, incident, dry_run), timeout))
+
+
+def _restore_local(incident: str, dry_run: bool, state_dir: Path | None) -> None:
+    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from functions.common.clients import client
+
+    where = state_dir or DEFAULT_STATE_DIR
+    if not (where / "fabric.json").exists():
+        console.print(f"[red]no local state[/red] in {where}: run `bulkhead drill` first")
+        raise typer.Exit(1)
+    with local_fabric(log_level="ERROR", state_dir=where) as fabric:
+        before = {store_id: s.snapshot() for store_id, s in fabric.sandboxes.items()}
+        sfn = client("stepfunctions")
+        # Locally every store is a sandbox: the restore is a drill-mode run, like the response was.
+        execution = _wait(sfn, _start(sfn, fabric.state_machines["Restore"], incident, dry_run, mode="drill"), 120)
+        after = {store_id: s.snapshot() for store_id, s in fabric.sandboxes.items()}
+    changed = [store_id for store_id in before if before[store_id] != after[store_id]]
+    console.print(f"Sandbox stores changed by the restore: {', '.join(changed) or 'none'}")
+    _show(execution)
 
 
 def _restore_drill(dry_run: bool) -> None:

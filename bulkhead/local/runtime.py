@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from moto import mock_aws
 from moto.kms.models import kms_backends
 
+from bulkhead.local import containment_state
 from bulkhead.local.atomic_writes import atomic_conditional_writes
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
 from bulkhead.sandbox.local import start_sandboxes
@@ -178,6 +179,8 @@ def local_fabric(
         stack.callback(_forget_process_caches)
         if state_dir is not None:
             keep_local_signing_keys(local, state_dir)
+            containment_state.keep_prestate_key(state_dir, ACCOUNT, REGION)
+            containment_state.keep_sandboxes(local.sandboxes, state_dir, stack)
             load_state(state_dir)
             stack.callback(save_state, state_dir)
         yield local
@@ -335,8 +338,8 @@ def _settings(local: LocalFabric) -> dict[str, str]:
         Env.REMINDER_GROUP: "default",
         Env.REMINDER_ROLE_ARN: f"arn:aws:iam::{ACCOUNT}:role/bulkhead-reminders",
         Env.REGION: REGION,
-        # Seals containment pre-states; a new key per local fabric (pre-states live as long as it).
-        Env.PRESTATE_KEY_ID: clients.client("kms").create_key(Description="Bulkhead pre-states")["KeyMetadata"]["Arn"],
+        # Seals containment pre-states; with a state directory it is kept across runs (containment_state).
+        Env.PRESTATE_KEY_ID: containment_state.create_prestate_key(),
     }
     values |= {t.setting: local.tables[t.name] for t in fabric.TABLES if t.setting}
     values |= {b.setting: local.buckets[b.name] for b in fabric.BUCKETS}

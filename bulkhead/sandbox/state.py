@@ -47,6 +47,17 @@ class StoreState:
         with self.lock:
             return copy.deepcopy(self.collections)
 
+    def export(self) -> dict[str, Any]:
+        """Everything a later process needs to carry on as this store (the local state directory)."""
+        with self.lock:
+            return {"collections": copy.deepcopy(self.collections), "next_id": next(self._ids)}
+
+    def restore(self, exported: dict[str, Any]) -> None:
+        """Become the store `export` described: its records, and ids that do not collide with them."""
+        with self.lock:
+            self.collections = copy.deepcopy(exported["collections"])
+            self._ids = itertools.count(int(exported["next_id"]))
+
     def record_call(self, call: Call) -> None:
         with self.lock:
             self.calls.append(call)
