@@ -190,7 +190,7 @@ def _inject(
 def _commerce_deliveries(
     local: LocalFabric, scenario: Scenario, signal: AdobeCommerceWebhook, fill: Callable[[Any], Any]
 ) -> tuple[str, int]:
-    """Sign each delivery with the sandbox instance's private key, as Commerce does (RSA-SHA256)."""
+    """Sign each delivery with the sandbox instance's private key, as Commerce does (RSA-SHA256 of base64(body))."""
     from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415 - drills only
     from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: PLC0415
 
@@ -203,7 +203,8 @@ def _commerce_deliveries(
     for n in range(1, signal.count + 1):
         data = _numbered(fill(signal.data), n)
         body = json.dumps({"eventName": signal.event, "data": data}).encode()
-        signature = base64.b64encode(key.sign(body, padding.PKCS1v15(), hashes.SHA256())).decode()
+        signed = base64.b64encode(body)  # Commerce signs the base64 encoding of the body
+        signature = base64.b64encode(key.sign(signed, padding.PKCS1v15(), hashes.SHA256())).decode()
         headers = {
             "content-type": "application/json",
             "x-bulkhead-store": scenario.store_id,

@@ -1,9 +1,11 @@
-"""Adobe Commerce webhook signatures: RSA (PKCS#1 v1.5) with SHA-256 over the raw body.
+"""Adobe Commerce webhook signatures: RSA (PKCS#1 v1.5) with SHA-256 over the base64-encoded body.
 
 Commerce signs each webhook with the private key generated in the Admin (Stores > Settings >
 Configuration > Adobe Services > Webhooks) and sends the base64 signature in
-`x-adobe-commerce-webhook-signature`. Bulkhead keeps the public key (PEM) in Secrets Manager, under
-the store's `webhook_secret_id`; during a key rotation the previous key is accepted too.
+`x-adobe-commerce-webhook-signature`. The signed message is the base64 encoding of the request body,
+not the raw bytes (https://developer.adobe.com/commerce/extensibility/webhooks/signature-verification/).
+Bulkhead keeps the public key (PEM) in Secrets Manager, under the store's `webhook_secret_id`; during
+a key rotation the previous key is accepted too.
 """
 
 import base64
@@ -34,7 +36,7 @@ def verify_signature(body: bytes, signature: str | None, public_keys_pem: Iterab
         if key is None:
             continue
         try:
-            key.verify(raw, body, padding.PKCS1v15(), hashes.SHA256())
+            key.verify(raw, base64.b64encode(body), padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature:
             continue
         return
@@ -46,7 +48,7 @@ def sign(body: bytes, private_key_pem: str) -> str:
     key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError("Adobe Commerce webhook keys are RSA keys")
-    return base64.b64encode(key.sign(body, padding.PKCS1v15(), hashes.SHA256())).decode()
+    return base64.b64encode(key.sign(base64.b64encode(body), padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
 @lru_cache(maxsize=32)  # parsing a PEM costs more than verifying a signature

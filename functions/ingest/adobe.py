@@ -1,11 +1,16 @@
 """Adobe Commerce: synchronous webhooks and Adobe I/O Events deliveries. Verify, then normalise. Pure.
 
-Commerce webhooks carry `x-adobe-commerce-webhook-signature`: base64 of an RSA-SHA256 signature of
-the raw body by the key pair generated in the Commerce admin; the public key is the store's
-`webhook_secret_id`. A webhook names its store with the static header `x-bulkhead-store` set in
-webhooks.xml. Adobe I/O Events send two signatures (`x-adobe-digital-signature-1/2`) of the raw
-body; either one verifying with a pinned I/O Events public key is enough, and `recipient_client_id`
-must be the store's registration.
+Commerce webhooks carry `x-adobe-commerce-webhook-signature`: base64 of an RSA-SHA256 (PKCS#1 v1.5)
+signature, by the key pair generated in the Commerce admin, of the *base64 encoding* of the request
+body (not of the raw bytes), as Adobe's own verifiers do (https://developer.adobe.com/commerce/
+extensibility/webhooks/signature-verification/); the public key is the store's `webhook_secret_id`.
+A webhook names its store with the static header `x-bulkhead-store` set in webhooks.xml, and, since
+plugin-type hooks carry no `eventName`, its event with `x-bulkhead-topic`.
+
+Adobe I/O Events send two signatures (`x-adobe-digital-signature-1/2`), each RSA-SHA256 of the raw
+body by the key whose path is in `x-adobe-public-key1/2-path` (https://developer.adobe.com/events/
+docs/guides/sdk/sdk_signature_verification/); either one verifying with a pinned I/O Events public
+key is enough, and `recipient_client_id` must be the store's registration.
 """
 
 import base64
@@ -41,7 +46,7 @@ def accept_webhook(
     signature = headers.get("x-adobe-commerce-webhook-signature", "")
     if not signature:
         raise Rejected(401, "missing x-adobe-commerce-webhook-signature header")
-    if not verify_rsa(body, [signature], public_keys(secret(store.webhook_secret_id))):
+    if not verify_rsa(commerce_signed_bytes(body), [signature], public_keys(secret(store.webhook_secret_id))):
         raise Rejected(401, "signature does not verify with the configured public key")
     payload = json_object(body)
     topic = str(payload.get("eventName") or headers.get("x-bulkhead-topic", ""))
@@ -70,6 +75,11 @@ def accept_io_event(
     return _signal(SignalSource.ADOBE_IO_EVENTS, store, topic, event_id, value, observed, now, sha256(body))
 
 
+def commerce_signed_bytes(body: bytes) -> bytes:
+    """What Adobe Commerce signs: the base64 encoding of the body it sends."""
+    return base64.b64encode(body)
+
+
 def public_keys(secret_value: str) -> tuple[Any, ...]:
     """Every PEM public key in a secret (two during a rotation)."""
     from cryptography.hazmat.primitives.serialization import load_pem_public_key  # noqa: PLC0415 - cold start
@@ -87,7 +97,7 @@ def public_keys(secret_value: str) -> tuple[Any, ...]:
     return tuple(keys)
 
 
-def verify_rsa(body: bytes, signatures: Sequence[str], keys: Sequence[Any]) -> bool:
+def verify_rsa(message: bytes, signatures: Sequence[str], keys: Sequence[Any]) -> bool:
     from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 - cold start
     from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
     from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: PLC0415
@@ -101,7 +111,7 @@ def verify_rsa(body: bytes, signatures: Sequence[str], keys: Sequence[Any]) -> b
             if not isinstance(key, rsa.RSAPublicKey):
                 continue
             try:
-                key.verify(raw, body, padding.PKCS1v15(), hashes.SHA256())
+                key.verify(raw, message, padding.PKCS1v15(), hashes.SHA256())
             except InvalidSignature:
                 continue
             return True

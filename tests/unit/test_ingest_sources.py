@@ -38,6 +38,11 @@ def rsa_sign(key: rsa.RSAPrivateKey, body: bytes) -> str:
     return base64.b64encode(key.sign(body, padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
+def commerce_sign(key: rsa.RSAPrivateKey, body: bytes) -> str:
+    """As Adobe Commerce signs a webhook: RSA-SHA256 of the base64-encoded body."""
+    return rsa_sign(key, base64.b64encode(body))
+
+
 # --- Shopify HTTPS ------------------------------------------------------------------------------
 
 
@@ -59,6 +64,16 @@ def test_a_data_request_keeps_the_customer_id_and_drops_the_contact_details() ->
 
 
 # --- Shopify via EventBridge --------------------------------------------------------------------
+
+
+def test_admin_api_activity_arrives_through_the_partner_event_source_one_request_per_event() -> None:
+    # Shopify delivers audit_events/admin_api_activity only through EventBridge (or Pub/Sub), for
+    # each auditable Admin API request; no HMAC: trust is the configured partner event source
+    signal = events.accept_event(event("shopify_eventbridge/admin_api_activity.json"), CONFIG, NOW)
+    assert (signal.source, signal.topic) == (SignalSource.SHOPIFY_EVENTBRIDGE, "audit_events/admin_api_activity")
+    assert (signal.actor, signal.attributes["customer_reads"]) == ("app:9912345", "1")
+    assert signal.signal_id == "shopify:c41f9a70-2f5d-4d8c-8b0e-7a6b5c4d3e21"
+    assert "email" not in signal.model_dump_json()
 
 
 def test_a_partner_event_from_the_configured_source_becomes_a_signal() -> None:
@@ -175,21 +190,41 @@ def test_an_adobe_commerce_webhook_verifies_with_the_current_or_the_next_public_
     new, new_pem = rsa_pair()
     keys = {"bulkhead/acme-us/webhook-public-key": old_pem + new_pem}
     for key in (old, new):
-        headers = {"x-bulkhead-store": "acme-us", "x-adobe-commerce-webhook-signature": rsa_sign(key, body)}
+        headers = {"x-bulkhead-store": "acme-us", "x-adobe-commerce-webhook-signature": commerce_sign(key, body)}
         signal = adobe.accept_webhook(headers, body, CONFIG, keys.__getitem__, NOW)
         assert (signal.actor, signal.source) == ("integration:14", SignalSource.ADOBE_COMMERCE_WEBHOOK)
     attacker, _ = rsa_pair()
-    forged = {"x-bulkhead-store": "acme-us", "x-adobe-commerce-webhook-signature": rsa_sign(attacker, body)}
+    forged = {"x-bulkhead-store": "acme-us", "x-adobe-commerce-webhook-signature": commerce_sign(attacker, body)}
     with pytest.raises(Rejected, match="does not verify"):
         adobe.accept_webhook(forged, body, CONFIG, keys.__getitem__, NOW)
     with pytest.raises(Rejected, match="does not verify"):
         adobe.accept_webhook(
-            {**forged, "x-adobe-commerce-webhook-signature": rsa_sign(old, body)},
+            {**forged, "x-adobe-commerce-webhook-signature": commerce_sign(old, body)},
             body + b" ",
             CONFIG,
             keys.__getitem__,
             NOW,
         )
+
+
+def test_an_adobe_commerce_signature_covers_the_base64_body_as_adobe_documents_not_the_raw_bytes() -> None:
+    # Given a signature of the raw bytes (what a verifier written from memory would expect)
+    body = sample("adobe_commerce/customer_search.json")
+    key, pem = rsa_pair()
+    keys = {"bulkhead/acme-us/webhook-public-key": pem}
+    raw = {"x-bulkhead-store": "acme-us", "x-adobe-commerce-webhook-signature": rsa_sign(key, body)}
+    # Then it does not verify: Commerce signs base64(body)
+    with pytest.raises(Rejected, match="does not verify"):
+        adobe.accept_webhook(raw, body, CONFIG, keys.__getitem__, NOW)
+    # ...while the same key over base64(body) does, on a plugin hook named by x-bulkhead-topic
+    plugin = json.dumps({"searchCriteria": {"filter_groups": [], "page_size": 300}}).encode()
+    headers = {
+        "x-bulkhead-store": "acme-us",
+        "x-bulkhead-topic": "plugin.magento.customer.api.customer_repository.get_list",
+        "x-adobe-commerce-webhook-signature": commerce_sign(key, plugin),
+    }
+    signal = adobe.accept_webhook(headers, plugin, CONFIG, keys.__getitem__, NOW)
+    assert signal.topic == "plugin.magento.customer.api.customer_repository.get_list"
 
 
 def test_an_io_event_needs_one_valid_digital_signature_and_the_stores_client_id() -> None:
