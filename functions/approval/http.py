@@ -5,7 +5,6 @@ POST /approvals (form)    -> the decision; 400 names a missing or bad field, 403
                              link, 409 when nothing waits any more (decided or escalated past).
 """
 
-import base64
 import html
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from functions.approval.domain import NoPendingApproval, decide_by_link
 from functions.approval.links import InvalidApprovalLink, verify_link
 from functions.approval.models import LinkDecision
 from functions.approval.ports import ApprovalStore, Execution
+from functions.common.http import MalformedBody, raw_body
 from functions.ledger.ports import Ledger
 
 
@@ -36,6 +36,8 @@ def respond(
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors())
         return _page(400, "The decision is incomplete", problems)
+    except MalformedBody as exc:
+        return _page(400, "The decision is incomplete", str(exc))
     except InvalidApprovalLink as exc:
         return _page(403, "This approval link cannot be used", str(exc))
     except NoPendingApproval as exc:
@@ -45,8 +47,7 @@ def respond(
 
 
 def _body(event: dict[str, Any]) -> str:
-    raw = event.get("body") or ""
-    return base64.b64decode(raw).decode() if event.get("isBase64Encoded") else str(raw)
+    return raw_body(event).decode("utf-8", errors="replace")
 
 
 def _decision_page(token: str, incident_id: str, stage: int, expires_at: datetime) -> dict[str, Any]:

@@ -5,12 +5,12 @@ Commerce reads the answer from a 200 response: `{"op": "success"}` lets the acti
 store) are 4xx, which Commerce treats as a failed hook: its `required` setting decides.
 """
 
-import base64
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.common.http import MalformedBody, raw_body
 from functions.common.observability import logger, tracer
 from functions.common.wiring import firm_config, secret
 from functions.degradation.domain import answer_adobe_commerce
@@ -22,10 +22,17 @@ app = APIGatewayHttpResolver()
 PATHS = {hook: f"/gates/adobe-commerce/{hook.value.replace('_', '-')}" for hook in Hook}
 
 
+def _body(event: dict[str, Any]) -> bytes:
+    try:
+        return raw_body(event)
+    except MalformedBody as exc:
+        raise GateRejected(400, str(exc)) from exc
+
+
 def _answer(hook: Hook) -> Response[dict[str, str]]:
     event = app.current_event
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
-    decision = answer_adobe_commerce(hook, headers, _raw_body(event.raw_event), firm_config(), secret, read_controls)
+    decision = answer_adobe_commerce(hook, headers, _body(event.raw_event), firm_config(), secret, read_controls)
     logger.info("gate answered", hook=hook.value, op=decision.answer.op, basis=decision.basis)
     return Response(200, "application/json", decision.answer.wire())
 
@@ -49,11 +56,6 @@ def account_change() -> Response[dict[str, str]]:
 def rejected(exc: GateRejected) -> Response[dict[str, str]]:
     logger.warning("gate request rejected", status=exc.status, reason=exc.reason)
     return Response(exc.status, "application/json", {"error": exc.reason})
-
-
-def _raw_body(event: dict[str, Any]) -> bytes:
-    body = event.get("body") or ""
-    return base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode("utf-8")
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -4,8 +4,6 @@ Nothing a sender does produces a 5xx: refusals are 4xx with a reason and no payl
 outage of the bus or a store we depend on is a 503, so the platform retries the delivery.
 """
 
-import base64
-import binascii
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common.errors import ConfigurationError, TransientPlatformError
+from functions.common.http import MalformedBody, raw_body
 from functions.common.observability import logger
 from functions.ingest.errors import Rejected
 from functions.ingest.models import HttpRequest, as_text_map
@@ -24,16 +23,10 @@ def request_from(event: Any) -> HttpRequest:
     if not isinstance(event, Mapping):
         raise Rejected(400, "not an HTTP request")
     http = mapping(mapping(event.get("requestContext")).get("http"))
-    body = event.get("body") or ""
-    if not isinstance(body, str):
-        raise Rejected(400, "body is not text")
-    if event.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise Rejected(400, "body is not valid base64") from exc
-    else:
-        raw = body.encode("utf-8", errors="surrogateescape")
+    try:
+        raw = raw_body(event)
+    except MalformedBody as exc:
+        raise Rejected(400, str(exc)) from exc
     return HttpRequest(
         method=str(http.get("method", "POST")),
         path=str(event.get("rawPath", "")),
