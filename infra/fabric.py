@@ -40,6 +40,8 @@ class Access(StrEnum):
     LEDGER_SIGN = "ledger:sign"  # kms:Sign + GetPublicKey on the ledger signing key
     LEDGER_ANCHOR = "ledger:anchor"  # PutObject (write-once) under anchors/ in the Object Lock bucket
     HEALTH_READ = "health:read"  # SES GetSendQuota + GetIdentityVerificationAttributes; ListSubscriptionsByTopic
+    RESPONSE_START = "response:start"  # states:StartExecution on the Response state machine (scheduled drills)
+    LEDGER_ANCHORS_READ = "ledger:anchors-read"  # ListBucketVersions + GetObject(Version) under anchors/ (verify)
 
 
 @dataclass(frozen=True)
@@ -349,6 +351,25 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_seconds=120,
     ),
 )
+# Drills without a person: the monthly schedule starts one on the configured sandbox store; when a drill
+# execution of the Response machine ends (Step Functions event), ScoreDrill scores it against the ledger.
+FUNCTIONS += (
+    FunctionSpec(
+        "StartScheduledDrill",
+        "functions.drills.handlers.start_scheduled_drill.handler",
+        "Monthly drill: starts the Response state machine in drill mode with the configured scenario",
+        (Env.CONFIG_PARAMETER, Env.RESPONSE_STATE_MACHINE),
+        (Access.CONFIG_READ, Access.RESPONSE_START),
+    ),
+    FunctionSpec(
+        "ScoreDrill",
+        "functions.drills.handlers.score_drill.handler",
+        "Scores an ended drill execution against the fully verified ledger and records the scorecard",
+        (Env.CONFIG_PARAMETER, Env.RESPONSE_STATE_MACHINE, *_LEDGER),
+        (Access.CONFIG_READ, Access.LEDGER_ANCHORS_READ, *_STEP),
+        timeout_seconds=60,
+    ),
+)
 
 TABLES: tuple[TableSpec, ...] = (
     TableSpec("Ledger", "incident_id", ("seq", "N"), Env.LEDGER_TABLE),
@@ -379,12 +400,13 @@ SIGNING_KEYS: tuple[SigningKeySpec, ...] = (
 
 @dataclass(frozen=True)
 class ScheduleSpec:
-    """Invoke `function` with `input` every `rate_minutes` (EventBridge Scheduler)."""
+    """Invoke `function` with `input` every `rate_minutes`, or on `expression` (EventBridge Scheduler)."""
 
     name: str
     function: str
-    rate_minutes: int
+    rate_minutes: int = 0
     input: str = "{}"
+    expression: str | None = None  # e.g. cron(0 9 1 * ? *); takes precedence over rate_minutes
 
 
 @dataclass(frozen=True)
@@ -405,6 +427,8 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (ScheduleSpec("CheckModeExpiryEvery5Minute
 SCHEDULES += (ScheduleSpec("SweepClocksEvery5Minutes", "SweepClocks", 5),)
 # The control-health canary runs daily; a broken control raises ControlHealthDrift (ALARMS).
 SCHEDULES += (ScheduleSpec("CheckControlHealthDaily", "CheckControlHealth", 24 * 60),)
+# The monthly drill: 09:00 UTC on the 1st (StartScheduledDrill does nothing unless config `drills.enabled`).
+SCHEDULES += (ScheduleSpec("StartScheduledDrillMonthly", "StartScheduledDrill", expression="cron(0 9 1 * ? *)"),)
 
 ALARMS: tuple[AlarmSpec, ...] = (
     AlarmSpec(

@@ -16,7 +16,7 @@ from typing import Any
 
 from functions.common.config import FirmConfig
 from functions.common.errors import ConfigurationError
-from functions.drills.domain import drill_declaration, score_execution
+from functions.drills.domain import declaration_of, drill_declaration, score_execution
 from functions.drills.models import Declaration, Scenario, Scorecard, ScoreInputs
 from functions.drills.ports import LedgerEvidence
 from functions.ledger.ports import Ledger
@@ -37,12 +37,7 @@ class AwsDrill:
 
 
 def declaration_for_aws(scenario: Scenario) -> Declaration:
-    declared = [s for s in scenario.signals if isinstance(s, Declaration)]
-    if declared:
-        return declared[0]
-    if scenario.fallback is None:
-        raise ConfigurationError(f"scenario {scenario.name!r} has no declaration to start the state machine with")
-    return scenario.fallback
+    return declaration_of(scenario)
 
 
 def stack_output(cloudformation: Any, stack_name: str, key: str) -> str:

@@ -61,6 +61,19 @@ ROUTES: tuple[Route, ...] = (
         "ReceivePlatformEvent",
         source_bus="default",
     ),
+    # A drill execution (named drill-<scenario>-<id>) ended: score it without a person. Step Functions
+    # puts these on the default bus; ScoreDrill checks the machine and the drill mode itself.
+    Route(
+        "DrillExecutionsToScoring",
+        {
+            "source": ["aws.states"],
+            "detail-type": ["Step Functions Execution Status Change"],
+            "detail": {"status": ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"], "name": [{"prefix": "drill-"}]},
+        },
+        "function",
+        "ScoreDrill",
+        source_bus="default",
+    ),
 )
 
 

@@ -164,6 +164,20 @@ class ResponseSlas(Message):
     notify_seconds: float = Field(default=3600, gt=0, le=604_800)
 
 
+class DrillSchedule(Message):
+    """The monthly scheduled drill in AWS (StartScheduledDrill): which sandbox store, which scenario."""
+
+    enabled: bool = False
+    store_id: Slug | None = None
+    scenario: Slug | None = Field(default=None, description="a scenario name of functions/drills/scenarios/")
+
+    @model_validator(mode="after")
+    def _named_when_enabled(self) -> "DrillSchedule":
+        if self.enabled and (self.store_id is None or self.scenario is None):
+            raise ValueError("an enabled scheduled drill needs store_id and scenario")
+        return self
+
+
 class FirmConfig(Message):
     firm_name: str = Field(min_length=1)
     contact_point: str = Field(min_length=1, description="DPO or contact point named in notices")
@@ -179,6 +193,15 @@ class FirmConfig(Message):
     waf_ip_set: str | None = Field(
         default=None, pattern=r"^(REGIONAL|CLOUDFRONT)/bulkhead-[A-Za-z0-9_-]{1,119}/[0-9a-f-]{36}$"
     )
+    # The monthly scheduled drill (AWS); off unless configured.
+    drills: DrillSchedule = DrillSchedule()
+
+    @model_validator(mode="after")
+    def _drills_on_a_sandbox(self) -> "FirmConfig":
+        wanted = self.drills.store_id
+        if self.drills.enabled and not any(s.store_id == wanted and s.sandbox for s in self.stores):
+            raise ValueError(f"drills.store_id {wanted!r} must be a configured sandbox store")
+        return self
 
     @model_validator(mode="after")
     def _unique_stores(self) -> "FirmConfig":

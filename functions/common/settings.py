@@ -30,6 +30,7 @@ class Env(StrEnum):
     LEDGER_ANCHOR_BUCKET = "LEDGER_ANCHOR_BUCKET_NAME"
     IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE_NAME"
     DISPOSITIONS_TABLE = "DISPOSITIONS_TABLE_NAME"
+    RESPONSE_STATE_MACHINE = "RESPONSE_STATE_MACHINE_ARN"  # scheduled drills start it; ScoreDrill checks it
 
 
 def env(name: Env) -> str:

@@ -1,22 +1,28 @@
 """Score a drill: the expected response against the ledger and the execution. Pure, no I/O."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
+
 from functions.common.config import FirmConfig, Mode, Regime
+from functions.common.errors import ConfigurationError
 from functions.detection.models import AffectedScope, Incident, IncidentDeclared
 from functions.drills.models import (
     CheckStatus,
     ClockCheck,
     Declaration,
+    DrillScored,
+    ExecutionEnded,
     Measure,
     Scenario,
+    ScheduledDrill,
     Scorecard,
     ScoreInputs,
     StepCheck,
     TimeCheck,
 )
-from functions.drills.ports import LedgerEvidence
+from functions.drills.ports import LedgerEvidence, ResponseStarter
 from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry, LedgerVerdict
 from functions.ledger.ports import Ledger
 
@@ -66,6 +72,79 @@ def drill_declaration(
             signal_ids=(f"{DRILL_SIGNAL_PREFIX}{scenario.name}:{drill_id}",),
         ),
         mode=Mode.DRILL,
+    )
+
+
+def declaration_of(scenario: Scenario) -> Declaration:
+    """The declaration a drill starts the state machine with directly (scheduled and `--target aws`)."""
+    declared = [s for s in scenario.signals if isinstance(s, Declaration)]
+    if declared:
+        return declared[0]
+    if scenario.fallback is None:
+        raise ConfigurationError(f"scenario {scenario.name!r} has no declaration to start the state machine with")
+    return scenario.fallback
+
+
+def start_scheduled_drill(
+    config: FirmConfig, catalogue: Mapping[str, Scenario], starter: ResponseStarter, now: datetime
+) -> ScheduledDrill:
+    """The monthly drill: the configured scenario, on the configured sandbox store, mode `drill`.
+
+    The drill id is the hour it was started in, so a Scheduler retry of the same run starts nothing new.
+    """
+    schedule = config.drills
+    if not schedule.enabled or schedule.scenario is None or schedule.store_id is None:
+        return ScheduledDrill(started=False, reason="drills.enabled is false in the configuration")
+    if schedule.scenario not in catalogue:
+        raise ConfigurationError(
+            f"drills.scenario {schedule.scenario!r} is not in the catalogue; choose one of: {', '.join(catalogue)}"
+        )
+    scenario = catalogue[schedule.scenario].model_copy(update={"store_id": schedule.store_id})
+    drill_id = f"monthly-{now:%Y%m%d%H}"
+    declared = drill_declaration(scenario, declaration_of(scenario), config, drill_id, now)
+    arn = starter.start(declared, f"drill-{scenario.name}-{drill_id}"[:80])
+    facts = {"scenario": scenario.name, "store_id": scenario.store_id, "incident_id": declared.incident.incident_id}
+    if arn is None:
+        return ScheduledDrill(started=False, reason="this run was already started (a retried schedule)", **facts)
+    return ScheduledDrill(started=True, reason="started", execution_arn=arn, **facts)
+
+
+def score_ended_drill(
+    ended: ExecutionEnded,
+    response_machine: str,
+    catalogue: Mapping[str, Scenario],
+    config: FirmConfig,
+    evidence: LedgerEvidence,
+    ledger: Ledger,
+    now: datetime,
+) -> DrillScored:
+    """Score a drill execution of the Response machine that ended, once, without a person."""
+    if ended.state_machine_arn != response_machine:
+        return DrillScored(scored=False, reason="not an execution of the Response state machine")
+    try:
+        declared = IncidentDeclared.model_validate_json(ended.input or "")
+    except ValidationError:
+        return DrillScored(scored=False, reason="the execution input is not an IncidentDeclared")
+    incident = declared.incident
+    name = scenario_of(incident.signal_ids)
+    if declared.mode is not Mode.DRILL or name is None or name not in catalogue:
+        return DrillScored(
+            scored=False, reason="not a drill of a catalogued scenario", incident_id=incident.incident_id
+        )
+    if ledger.has_entry(incident.incident_id, EntryType.DRILL_SCORED):
+        return DrillScored(scored=False, reason="already scored", incident_id=incident.incident_id, scenario=name)
+    inputs = ScoreInputs(
+        scenario=catalogue[name].model_copy(update={"store_id": incident.store_id}),
+        incident_id=incident.incident_id,
+        injected_at=ended.started_at,
+        execution_status=ended.status,
+        declared_by_hand=True,
+        gaps=("detection: the drill started the state machine directly",),
+        slas=config.slas,
+    )
+    card = score_execution(inputs, evidence, ledger, now)
+    return DrillScored(
+        scored=True, reason="scored", incident_id=incident.incident_id, scenario=name, passed=card.passed
     )
 
 

@@ -4,11 +4,11 @@ A scenario names the signals it injects (through the real entry points) and the 
 expects; a scorecard compares that expectation with what the ledger and the execution recorded.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.common.config import Regime, ResponseSlas, Severity, Slug
 from functions.common.models import Message
@@ -178,8 +178,47 @@ class ScoreInputs(Message):
     slas: ResponseSlas = ResponseSlas()
 
 
-class ScoreRequest(Message):
-    """Input of the ScoreDrill function: score drill executions of a scenario started recently."""
+class ScheduledDrill(Message):
+    """Output of StartScheduledDrill: what was started, or why nothing was."""
 
-    scenario: Scenario
-    within_hours: int = Field(default=6, ge=1, le=24 * 31)
+    started: bool
+    reason: str
+    scenario: str | None = None
+    store_id: str | None = None
+    incident_id: str | None = None
+    execution_arn: str | None = None
+
+
+class ExecutionEnded(BaseModel):
+    """`detail` of Step Functions' "Execution Status Change" event (AWS's format: unknown fields ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    execution_arn: str = Field(alias="executionArn")
+    state_machine_arn: str = Field(alias="stateMachineArn")
+    name: str
+    status: str
+    start_date: int = Field(alias="startDate", description="epoch milliseconds")
+    input: str | None = None
+
+    @property
+    def started_at(self) -> datetime:
+        return datetime.fromtimestamp(self.start_date / 1000, UTC)
+
+
+class DrillScored(Message):
+    """Output of ScoreDrill: the verdict, or why the execution was not scored."""
+
+    scored: bool
+    reason: str
+    incident_id: str | None = None
+    scenario: str | None = None
+    passed: bool | None = None
+
+
+class ExecutionStatusChange(BaseModel):
+    """The EventBridge event around `ExecutionEnded` (only `detail` is read)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    detail: ExecutionEnded

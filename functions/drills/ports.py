@@ -15,6 +15,6 @@ class LedgerEvidence(Protocol):
 
 
 class ResponseStarter(Protocol):
-    def start(self, declared: IncidentDeclared, name: str) -> str:
-        """Start the Response state machine with this input; returns the execution ARN."""
+    def start(self, declared: IncidentDeclared, name: str) -> str | None:
+        """Start the Response state machine; the execution ARN, or None if `name` already ran."""
         ...

@@ -79,6 +79,8 @@ ROTATION_ACTIONS = (
 # S3's IAM actions for Get/Put/DeletePublicAccessBlock (Delete is authorised as Put).
 BUCKET_BLOCK_ACTIONS = ("s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock")
 SCHEDULE_ACTIONS = ("scheduler:CreateSchedule", "scheduler:DeleteSchedule")
+ANCHOR_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
+RESPONSE_STATE_MACHINE_NAME = "bulkhead-Response"  # infra/constructs/state_machines.py names it so
 # The pre-state vault binds every data key to its row: {"incident_id", "action_id"} is the whole context.
 PRESTATE_CONTEXT: dict[str, Mapping[str, Any]] = {
     "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["action_id", "incident_id"]},
@@ -175,6 +177,20 @@ def grants_by_access(stack: Stack, resources: FabricResources) -> dict[Access, l
     if "LedgerAnchors" in resources.buckets:
         anchors = resources.buckets["LedgerAnchors"].arn_for_objects("anchors/*")
         rules[Access.LEDGER_ANCHOR] = [Grant("WriteLedgerAnchors", (anchors,), ("s3:PutObject",), ENCRYPT_DECRYPT)]
+    if "LedgerAnchors" in resources.buckets:  # verifying reads every version of every anchor of an incident
+        bucket = resources.buckets["LedgerAnchors"]
+        rules[Access.LEDGER_ANCHORS_READ] = [
+            Grant("ListLedgerAnchors", (bucket.bucket_arn,), ("s3:ListBucketVersions",), DECRYPT),
+            Grant("ReadLedgerAnchors", (bucket.arn_for_objects("anchors/*"),), ANCHOR_READ_ACTIONS, DECRYPT),
+        ]
+    # Scheduled drills start the Response machine, named by its fixed name (no reference, no cycle).
+    response = stack.format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=RESPONSE_STATE_MACHINE_NAME,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    rules[Access.RESPONSE_START] = [Grant("StartDrillExecutions", (response,), ("states:StartExecution",))]
     if "Notifications" in resources.buckets:  # rosters and regulator drafts, encrypted with the fabric key
         notices = resources.buckets["Notifications"].arn_for_objects("*")
         rules[Access.NOTICES_WRITE] = [Grant("NotificationObjects", (notices,), ("s3:PutObject",), ENCRYPT_DECRYPT)]
@@ -259,6 +275,13 @@ def acknowledgements(access: Iterable[Access], resources: FabricResources) -> di
             "Each signed chain head is a new object named by incident and sequence number, so the grant is "
             "PutObject under the anchors/ prefix of the one Object Lock bucket; objects there can be neither "
             "deleted nor overwritten (compliance mode), and no read or delete is granted.",
+        )
+    if Access.LEDGER_ANCHORS_READ in held and "LedgerAnchors" in resources.buckets:
+        add(
+            objects_finding(resources.buckets["LedgerAnchors"], "anchors/*"),
+            "Scoring a drill verifies the incident's signed heads: it reads every anchor object (and version) "
+            "under anchors/<incident>/, named by milestone and sequence number as they are written, so reads "
+            "are granted on the anchors/ prefix of the one Object Lock bucket; no write or delete is granted.",
         )
     if held & {Access.NOTICES_WRITE, Access.NOTICES_READ} and "Notifications" in resources.buckets:
         add(

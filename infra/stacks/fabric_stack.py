@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import ArnFormat, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ses as ses
@@ -20,7 +20,13 @@ from constructs import Construct
 from functions.common.bus import ROUTES
 from functions.common.settings import Env
 from infra import fabric
-from infra.constructs.access import FabricResources, acknowledgements, objects_finding, statements
+from infra.constructs.access import (
+    RESPONSE_STATE_MACHINE_NAME,
+    FabricResources,
+    acknowledgements,
+    objects_finding,
+    statements,
+)
 from infra.constructs.config_parameter import ConfigParameter
 from infra.constructs.encryption import FabricKey
 from infra.constructs.event_bus import FabricBus
@@ -153,6 +159,13 @@ class BulkheadStack(Stack):
             {n: t.table_name for n, t in tables.tables.items()},
             config.parameter.parameter_name,
             config.config.notices.pseudonym_key_secret_id,
+        )
+        # Scheduled drills start the Response machine by its fixed name (the machines are built after the functions).
+        values[Env.RESPONSE_STATE_MACHINE] = self.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=RESPONSE_STATE_MACHINE_NAME,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
 
         factory = FunctionFactory(
