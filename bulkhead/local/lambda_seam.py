@@ -101,8 +101,49 @@ def in_process_lambda() -> Iterator[InvocationLog]:
         response_headers["Content-Length"] = str(len(payload))
         return payload
 
+    original_sns = LambdaSimpleBackend.send_sns_message
+
+    def send_sns_message(
+        self: LambdaSimpleBackend,
+        function_name: str,
+        message: str,
+        subject: str | None = None,
+        qualifier: str | None = None,
+    ) -> None:
+        """An SNS topic's Lambda subscription: the handler gets the SNS event, asynchronously in AWS."""
+        fn = self.get_function(function_name, qualifier)
+        invoke_in_process(fn, json.dumps(sns_event(message, subject)), {}, log)
+
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
+    LambdaSimpleBackend.send_sns_message = send_sns_message  # type: ignore[method-assign,assignment]
     try:
         yield log
     finally:
         LambdaSimpleBackend.invoke = original  # type: ignore[method-assign]
+        LambdaSimpleBackend.send_sns_message = original_sns  # type: ignore[method-assign]
+
+
+def sns_event(message: str, subject: str | None) -> dict[str, Any]:
+    """The event SNS gives a subscribed function (one record per message)."""
+    return {
+        "Records": [
+            {
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": "arn:aws:sns:local:subscription",
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "SignatureVersion": "1",
+                    "Timestamp": "1970-01-01T00:00:00.000Z",
+                    "Signature": "local",
+                    "SigningCertUrl": "https://sns.local/cert.pem",
+                    "MessageId": str(uuid.uuid4()),
+                    "Message": message,
+                    "MessageAttributes": {},
+                    "Type": "Notification",
+                    "UnsubscribeUrl": "https://sns.local/unsubscribe",
+                    "TopicArn": "arn:aws:sns:local:topic",
+                    "Subject": subject,
+                },
+            }
+        ]
+    }

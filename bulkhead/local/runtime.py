@@ -26,6 +26,7 @@ from moto.kms.models import kms_backends
 from bulkhead.local import containment_state
 from bulkhead.local.atomic_writes import atomic_conditional_writes
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
+from bulkhead.local.ses_events import provision_feedback, ses_event_publishing
 from bulkhead.sandbox.local import start_sandboxes
 from bulkhead.sandbox.stores import SandboxStore
 from functions.common import clients, config, wiring
@@ -170,6 +171,7 @@ def local_fabric(
         stack.enter_context(mock_aws(config=_MOTO))
         stack.enter_context(atomic_conditional_writes())
         stack.enter_context(ses_production_quota())
+        stack.enter_context(ses_event_publishing())  # bounces and complaints reach NotificationFeedback
         _forget_process_caches()
         local = LocalFabric(invocations=stack.enter_context(in_process_lambda()))
         secrets = json.loads(secrets_path.read_text())
@@ -314,6 +316,14 @@ def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str],
         )["stateMachineArn"]
     for route in ROUTES:
         local.route_queues[route.name] = _route_to_queue(route)
+    # As the stack does: SES feedback -> the NotificationFeedback topic -> RecordNotificationFeedback.
+    provision_feedback(
+        c("ses"),
+        c("sns"),
+        firm.notices.configuration_set,
+        local.topics["NotificationFeedback"],
+        local.functions["RecordNotificationFeedback"],
+    )
 
 
 def _create_table(table: fabric.TableSpec) -> str:
