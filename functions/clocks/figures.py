@@ -76,7 +76,9 @@ def incident_figures(incident_id: str, entries: Iterable[LedgerEntry], live_cloc
         actions_applied=counts[EntryType.ACTION_APPLIED],
         actions_failed=counts[EntryType.ACTION_FAILED],
         notifications_sent=sum(int(b.get("emailed", 0)) + int(b.get("texted", 0)) for b in batches),
-        notifications_bounced=counts[EntryType.NOTIFICATION_BOUNCED],
+        notifications_bounced=sum(
+            int(e.data.get("bounces", 0)) for e in ordered if e.type is EntryType.NOTIFICATION_FEEDBACK
+        ),
         notifications_failed=sum(int(b.get("failed", 0)) for b in batches),
         steps_failed=counts[EntryType.STEP_FAILED],
     )

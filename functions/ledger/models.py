@@ -36,7 +36,8 @@ class EntryType(StrEnum):
     DEGRADATION_CLEARED = "degradation.cleared"
     NOTIFICATION_PLANNED = "notification.planned"
     NOTIFICATION_BATCH_SENT = "notification.batch_sent"
-    NOTIFICATION_BOUNCED = "notification.bounced"
+    # SES feedback for an incident's notices, as counts: bounces, complaints and deliveries.
+    NOTIFICATION_FEEDBACK = "notification.feedback"
     NOTIFICATION_COMPLETED = "notification.completed"
     REGULATOR_NOTICE_DRAFTED = "regulator.notice_drafted"
     CLOCK_STARTED = "clock.started"

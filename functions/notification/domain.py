@@ -473,6 +473,6 @@ def record_feedback(events: Sequence[SesFeedback], ledger: Ledger, now: datetime
     for incident_id, tally in sorted(totals.items()):
         counts = FeedbackCounts(incident_id=incident_id, **tally)
         data = counts.model_dump(mode="json", exclude={"incident_id"})
-        ledger.append(incident_id, EntryDraft(type=EntryType.NOTIFICATION_BOUNCED, actor=ACTOR, at=now, data=data))
+        ledger.append(incident_id, EntryDraft(type=EntryType.NOTIFICATION_FEEDBACK, actor=ACTOR, at=now, data=data))
         recorded.append(counts)
     return recorded

@@ -182,7 +182,7 @@ class SesFeedback(Message):
 
 
 class FeedbackCounts(Message):
-    """SES feedback for one incident, as counts (recorded as `notification.bounced`)."""
+    """SES feedback for one incident, as counts (recorded as `notification.feedback`)."""
 
     incident_id: str
     bounces: int = 0

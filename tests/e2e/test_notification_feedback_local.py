@@ -26,7 +26,7 @@ def test_a_drill_sinking_into_the_bounce_simulator_records_bounce_counts(tmp_pat
         # Then SES's bounce events came back through the topic and were counted on the incident's chain
         assert result.scorecard is not None and result.verdict is not None and result.verdict.valid
         emailed = sum(e.data["emailed"] for e in result.entries if e.type is EntryType.NOTIFICATION_BATCH_SENT)
-        bounced = [e for e in result.entries if e.type is EntryType.NOTIFICATION_BOUNCED]
+        bounced = [e for e in result.entries if e.type is EntryType.NOTIFICATION_FEEDBACK]
         assert emailed > 0
         assert sum(e.data["bounces"] for e in bounced) == emailed
         assert sum(e.data["permanent_bounces"] for e in bounced) == emailed

@@ -60,6 +60,6 @@ def test_bounces_and_complaints_are_recorded_as_counts_without_addresses(fabric:
 
     # Then one ledger entry holds the counts, and no address
     entries = list(DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"]).entries(INCIDENT))
-    assert [e.type.value for e in entries] == ["notification.bounced"]
+    assert [e.type.value for e in entries] == ["notification.feedback"]
     assert entries[0].data == {"bounces": 3, "permanent_bounces": 2, "complaints": 1, "deliveries": 0}
     assert "customer.example" not in json.dumps(entries[0].model_dump(mode="json"))

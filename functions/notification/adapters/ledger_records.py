@@ -22,7 +22,7 @@ class LedgerBatchRecords:
     def feedback(self, incident_id: str) -> FeedbackCounts:
         totals = {"bounces": 0, "permanent_bounces": 0, "complaints": 0, "deliveries": 0}
         for entry in self._store.entries(incident_id):
-            if entry.type is EntryType.NOTIFICATION_BOUNCED:
+            if entry.type is EntryType.NOTIFICATION_FEEDBACK:
                 for key in totals:
                     totals[key] += int(entry.data.get(key, 0))
         return FeedbackCounts(incident_id=incident_id, **totals)
