@@ -124,7 +124,8 @@ def resolve_audience(
         by_jurisdiction=dict(by_jurisdiction),
         by_language=dict(by_language),
         channels=plan.channels,
-        email_rate_per_worker=max(email_rate / request.concurrency, 0.01),
+        # The quota is shared by the Map's children running at once: no more of them than batches.
+        email_rate_per_worker=max(email_rate / max(1, min(request.concurrency, len(manifest))), 0.01),
         scope_widened=widened,
     )
     ledger.append(

@@ -128,3 +128,20 @@ def test_bucket_subjects_parse_into_an_export_bucket_scope() -> None:
     ]
     widened, to_all, unmapped = readable(found, ["exports-a"])
     assert ([s.kind for s in widened], to_all, unmapped) == ([ScopeKind.ALL_CUSTOMERS], True, 0)
+
+
+def test_the_send_quota_is_shared_only_by_the_workers_that_can_run(config: FirmConfig) -> None:
+    # Given six customers: one batch, however many Map children the state machine allows
+    resolved = resolve_audience(
+        request("s3:acme-eu-customer-exports"),
+        config,
+        Directory(),
+        MemoryRosterStore(),
+        Pseudonyms(),
+        14.0,
+        MemoryLedger(),
+        NOW,
+    )
+    # Then that one batch may use the account's whole send rate
+    assert resolved.batches == 1
+    assert resolved.email_rate_per_worker == 14.0
