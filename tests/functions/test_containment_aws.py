@@ -33,32 +33,11 @@ from functions.containment.models import (
 )
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType, LedgerEntry
+from tests.fakes.ledger import MemoryLedgerStore
 
 REGION = "eu-west-1"
 INCIDENT = "inc-20261127-awslevers"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-
-
-class MemoryLedgerStore:
-    def __init__(self) -> None:
-        self.chains: dict[str, list[LedgerEntry]] = {}
-
-    def head(self, incident_id: str) -> LedgerEntry | None:
-        chain = self.chains.get(incident_id, [])
-        return chain[-1] if chain else None
-
-    def put_new(self, entry: LedgerEntry) -> bool:
-        chain = self.chains.setdefault(entry.incident_id, [])
-        if len(chain) != entry.seq:
-            return False
-        chain.append(entry)
-        return True
-
-    def entries(self, incident_id: str) -> Iterator[LedgerEntry]:
-        yield from self.chains.get(incident_id, [])
-
-    def entries_list(self, incident_id: str) -> list[LedgerEntry]:
-        return list(self.chains.get(incident_id, []))
 
 
 class Journal:

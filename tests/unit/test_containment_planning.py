@@ -6,7 +6,6 @@ object of its own kind, the blast-radius limits ask for approval, and an action 
 scope does not name becomes a recorded manual task rather than a guess.
 """
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,28 +19,10 @@ from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType, LedgerEntry
 from functions.response.domain import plan_response
 from functions.response.models import PlanRequest
+from tests.fakes.ledger import MemoryLedgerStore
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 IP_SET = "REGIONAL/bulkhead-blocklist/a1b2c3d4-0000-4000-8000-000000000001"
-
-
-class MemoryLedgerStore:
-    def __init__(self) -> None:
-        self.chains: dict[str, list[LedgerEntry]] = {}
-
-    def head(self, incident_id: str) -> LedgerEntry | None:
-        chain = self.chains.get(incident_id, [])
-        return chain[-1] if chain else None
-
-    def put_new(self, entry: LedgerEntry) -> bool:
-        chain = self.chains.setdefault(entry.incident_id, [])
-        if len(chain) != entry.seq:
-            return False
-        chain.append(entry)
-        return True
-
-    def entries(self, incident_id: str) -> Iterator[LedgerEntry]:
-        yield from self.chains.get(incident_id, [])
 
 
 def config(**policy: Any) -> FirmConfig:

@@ -19,29 +19,11 @@ from functions.degradation.models import (
 )
 from functions.degradation.shopify import function_input, modes_metafield
 from functions.ledger.domain import ChainedLedger
-from functions.ledger.models import EntryType, LedgerEntry
+from functions.ledger.models import EntryType
+from tests.fakes.ledger import MemoryLedgerStore
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 M = DegradationMode
-
-
-class MemoryLedgerStore:
-    def __init__(self) -> None:
-        self.chains: dict[str, list[LedgerEntry]] = {}
-
-    def head(self, incident_id: str) -> LedgerEntry | None:
-        chain = self.chains.get(incident_id, [])
-        return chain[-1] if chain else None
-
-    def put_new(self, entry: LedgerEntry) -> bool:
-        chain = self.chains.setdefault(entry.incident_id, [])
-        if len(chain) != entry.seq:
-            return False
-        chain.append(entry)
-        return True
-
-    def entries(self, incident_id: str):  # type: ignore[no-untyped-def]
-        yield from self.chains.get(incident_id, [])
 
 
 class MemoryControls:

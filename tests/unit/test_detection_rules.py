@@ -1,7 +1,6 @@
 """Detection: rules as data, correlation into one incident per window, classification, dispositions."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,29 +12,11 @@ from functions.detection.models import IncidentDeclared, RuleBook, StoreProfile,
 from functions.detection.rules import packaged_rulebook, parse_rulebook
 from functions.ingest.models import DataCategory, Signal, SignalSource
 from functions.ledger.domain import ChainedLedger
-from functions.ledger.models import EntryType, LedgerEntry
+from functions.ledger.models import EntryType
+from tests.fakes.ledger import MemoryLedgerStore
 
 CONFIG = FirmConfig.model_validate_json(Path("config/bulkhead.local.json").read_text())
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # a Friday night: outside every change window
-
-
-class MemoryLedgerStore:
-    def __init__(self) -> None:
-        self.chains: dict[str, list[LedgerEntry]] = {}
-
-    def head(self, incident_id: str) -> LedgerEntry | None:
-        chain = self.chains.get(incident_id, [])
-        return chain[-1] if chain else None
-
-    def put_new(self, entry: LedgerEntry) -> bool:
-        chain = self.chains.setdefault(entry.incident_id, [])
-        if len(chain) != entry.seq:
-            return False
-        chain.append(entry)
-        return True
-
-    def entries(self, incident_id: str) -> Iterator[LedgerEntry]:
-        yield from self.chains.get(incident_id, [])
 
 
 class MemoryDispositions:
