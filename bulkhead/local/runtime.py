@@ -294,6 +294,7 @@ def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str],
         local.topics[topic] = c("sns").create_topic(Name=f"bulkhead-{topic.lower()}")["TopicArn"]
     c("events").create_event_bus(Name=fabric.EVENT_BUS_NAME)
     _provision_ledger_evidence(local)
+    _provision_firm_buckets(firm)
     local.settings = _settings(local)
     role = c("iam").create_role(RoleName="bulkhead-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     for spec in fabric.FUNCTIONS:
@@ -360,6 +361,17 @@ def _settings(local: LocalFabric) -> dict[str, str]:
 
 
 # --- ledger evidence: signing keys and Object Lock buckets (fabric.SIGNING_KEYS, fabric.BUCKETS) ---
+
+
+def _provision_firm_buckets(firm: config.FirmConfig) -> None:
+    """The firm's own buckets of customer exports, which findings name and containment locks down.
+
+    In AWS they exist already; locally they stand in for them, open to the public as a leaking bucket
+    would be, so a drill's `aws.block_bucket_public_access` acts on something real.
+    """
+    s3 = clients.client("s3")
+    for bucket in sorted({b for store in firm.stores for b in store.customer_data_buckets}):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
 
 
 def _provision_ledger_evidence(local: LocalFabric) -> None:
