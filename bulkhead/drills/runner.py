@@ -5,6 +5,7 @@ scorecard in the incident's ledger, and write the HTML report.
 
 import base64
 import json
+import re
 import threading
 import time
 import uuid
@@ -222,7 +223,11 @@ def _numbered(value: Any, n: int) -> Any:
         return [_numbered(v, n) for v in value]
     if value == "{n}":
         return n
-    return value.replace("{n}", str(n)) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    # `{n%K}` cycles 1..K: many deliveries against the same few accounts (credential stuffing).
+    value = re.sub(r"\{n%(\d+)\}", lambda m: str((n - 1) % int(m.group(1)) + 1), value)
+    return value.replace("{n}", str(n))
 
 
 def _filler(drill_id: str) -> Callable[[Any], Any]:

@@ -33,6 +33,10 @@ ACTOR = "detection"
 CLAIM_LEASE_SECONDS = 30
 _ESCALATING = frozenset({DataCategory.CREDENTIALS, DataCategory.FINANCIAL_ACCOUNT})
 _MANY_CUSTOMERS = 500  # FTC Safeguards and California AG thresholds start here
+# A window remembers the affected records of its first signals, so an incident declared by the
+# threshold's last signal covers the whole burst; bounded so the window item stays small.
+SUBJECTS_PER_SIGNAL = 50
+SUBJECT_SIGNALS = 1_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ def detect(signal: Signal, deps: DetectDeps) -> Disposition:
     window = f"{signal.store_id}|{rule.rule_id}|{incident.incident_id}"
     facts = _facts(signal, rule, incident.incident_id, rule.title)
     tally = deps.dispositions.count(day, window, facts, signal.signal_id, deps.now, _weight(signal, rule))
+    if rule.threshold > 1 and tally.signals <= SUBJECT_SIGNALS:
+        deps.dispositions.remember_subjects(day, window, signal.subject_ids[:SUBJECTS_PER_SIGNAL])
     if tally.weight < rule.threshold:
         deps.dispositions.count_below_threshold(day, window)
         why = f"{rule.title}: {tally.weight} of {rule.threshold} within {rule.window_minutes} min"
@@ -72,6 +78,8 @@ def detect(signal: Signal, deps: DetectDeps) -> Disposition:
         )
         _checkpoint(deps, incident.incident_id, window, tally, disposition)
         return disposition
+    if rule.threshold > 1:
+        incident = _with_window_subjects(incident, deps.dispositions.subjects(day, window))
     declared = _disposition(signal, deps, "declared", rule.title, rule.rule_id, incident.incident_id)
     _declare(incident, declared, deps)
     deps.dispositions.mark_declared(day, window, deps.now)
@@ -141,6 +149,14 @@ def classify(signal: Signal, rule: DetectionRule, deps: DetectDeps) -> Incident:
         signal_ids=(signal.signal_id,),
         rulebook_version=deps.book.version,
     )
+
+
+def _with_window_subjects(incident: Incident, remembered: tuple[str, ...]) -> Incident:
+    """The scope of an incident a threshold declared: every record its window's signals named."""
+    subjects = tuple(dict.fromkeys((*incident.scope.subject_ids, *remembered)))
+    customers = max(incident.scope.customers, sum(1 for s in subjects if s.startswith("customer:")))
+    scope = incident.scope.model_copy(update={"subject_ids": subjects, "customers": customers})
+    return incident.model_copy(update={"scope": scope})
 
 
 def incident_id(signal: Signal, rule: DetectionRule) -> str:

@@ -149,10 +149,11 @@ def _signal(
         topic=topic,
         actor=actor,
         # Every principal the event names, typed, so containment can act on each (lock the admin user
-        # *and* disable the integration it used); never a customer's personal data.
+        # *and* disable the integration it used), and the customer account a login or change touched
+        # (a platform id: the incident's scope, never a customer's personal data).
         subject_ids=tuple(
             f"{key.removesuffix('_id')}:{data[key]}"
-            for key in ("integration_id", "admin_user_id")
+            for key in ("integration_id", "admin_user_id", "customer_id")
             if isinstance(data.get(key), str | int)
         ),
         data_categories=TOPIC_CATEGORIES[topic],

@@ -58,6 +58,12 @@ class Windows:
     def count_below_threshold(self, day: str, window: str) -> None:
         return None
 
+    def remember_subjects(self, day: str, window: str, subjects: tuple[str, ...]) -> None:
+        return None
+
+    def subjects(self, day: str, window: str) -> tuple[str, ...]:
+        return ()
+
     def claim(self, day: str, window: str, at: datetime, lease_seconds: int) -> bool:
         item = self.items[(day, window)]
         if item[2] or item[3]:

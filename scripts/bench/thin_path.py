@@ -1,8 +1,9 @@
 """Thin path on the local fabric: webhook receipt to state machine completion, and `make drill` wall time.
 
 Side by side in one run: the end-to-end time of each run (each on a fresh local fabric) against
-the time spent inside the handlers of that run (ratio = what the local engine adds around the real work), and the wall time
-of the whole `make drill` command, once set up (process start, moto, provisioning, the run, the report).
+the time spent inside the handlers of that run (ratio = what the local engine adds around the
+real work; below 1 where branches overlap), and the wall time of the whole `make drill` command,
+once set up (process start, moto, provisioning, the run, the report).
 
     .venv/bin/python scripts/bench/thin_path.py [--runs 20]
 """

@@ -36,6 +36,16 @@ class MemoryDispositions:
         item = self.items[(day, window)]
         item["below"] = int(str(item.get("below", 0))) + 1
 
+    def remember_subjects(self, day: str, window: str, subjects: tuple[str, ...]) -> None:
+        remembered = self.items[(day, window)].setdefault("subjects", set())
+        assert isinstance(remembered, set)
+        remembered.update(subjects)
+
+    def subjects(self, day: str, window: str) -> tuple[str, ...]:
+        remembered = self.items[(day, window)].get("subjects", set())
+        assert isinstance(remembered, set)
+        return tuple(sorted(remembered))
+
     def claim(self, day: str, window: str, at: datetime, lease_seconds: int) -> bool:
         item = self.items[(day, window)]
         claimed = item.get("claimed")
@@ -150,6 +160,35 @@ def test_a_threshold_rule_declares_only_when_the_weight_is_reached() -> None:
     [window] = d.dispositions.day("2026-11-27")
     assert window.outcomes == {"ignored": 3, "declared": 1, "merged": 0}
     assert bus.declared[0].incident.severity is Severity.HIGH
+
+
+def test_an_incident_a_threshold_declares_covers_every_account_its_window_touched() -> None:
+    # Given the credential-stuffing rule: 20 customer logins across one Adobe Commerce store in 10 minutes
+    bus = CountingBus()
+    d, _ = deps(bus=bus)
+    logins = [
+        signal(
+            "observer.customer_login",
+            n,
+            source=SignalSource.ADOBE_COMMERCE_WEBHOOK,
+            store_id="acme-us",
+            actor=None,
+            subject_ids=(f"customer:{7001 + n % 6}",),
+            data_categories=(DataCategory.CREDENTIALS,),
+        )
+        for n in range(24)
+    ]
+    # When 24 logins against six accounts arrive within the window
+    outcomes = [detect(login, d).outcome for login in logins]
+    # Then the 20th declares one incident, the rest merge
+    assert outcomes.count("declared") == 1 and outcomes.index("declared") == 19
+    assert outcomes[20:] == ["merged"] * 4
+    # And its scope is every account the window's logins named, not only the last login's
+    [declared] = bus.declared
+    assert declared.incident.rule_id == "adobe-commerce-credential-stuffing"
+    assert sorted(declared.incident.scope.subject_ids) == [f"customer:{n}" for n in range(7001, 7007)]
+    assert declared.incident.scope.customers == 6
+    assert declared.incident.scope.components == ("customer_sessions",)
 
 
 def test_an_allow_listed_app_exporting_customers_is_ignored_with_the_reason() -> None:

@@ -47,6 +47,28 @@ class DynamoDispositionStore:
             ExpressionAttributeValues={":one": {"N": "1"}},
         )
 
+    def remember_subjects(self, day: str, window: str, subjects: tuple[str, ...]) -> None:
+        if not subjects:
+            return  # DynamoDB refuses an empty set
+        self._db.update_item(
+            TableName=self._table,
+            Key=self._key(day, window),
+            UpdateExpression="ADD subjects :s",
+            ExpressionAttributeValues={":s": {"SS": sorted(set(subjects))}},
+        )
+
+    def subjects(self, day: str, window: str) -> tuple[str, ...]:
+        # A Query on the full key, so the read grant stays the one the auditor's day view needs.
+        items = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="#d = :d AND #w = :w",
+            ExpressionAttributeNames={"#d": "day", "#w": "window"},
+            ExpressionAttributeValues={":d": {"S": day}, ":w": {"S": window}},
+            ProjectionExpression="subjects",
+            ConsistentRead=True,
+        ).get("Items", [])
+        return tuple(sorted(items[0].get("subjects", {}).get("SS", []))) if items else ()
+
     def claim(self, day: str, window: str, at: datetime, lease_seconds: int) -> bool:
         try:
             self._db.update_item(
