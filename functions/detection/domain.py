@@ -34,9 +34,11 @@ CLAIM_LEASE_SECONDS = 30
 _ESCALATING = frozenset({DataCategory.CREDENTIALS, DataCategory.FINANCIAL_ACCOUNT})
 _MANY_CUSTOMERS = 500  # FTC Safeguards and California AG thresholds start here
 # A window remembers the affected records of its first signals, so an incident declared by the
-# threshold's last signal covers the whole burst; bounded so the window item stays small.
-SUBJECTS_PER_SIGNAL = 50
-SUBJECT_SIGNALS = 1_000
+# threshold's last signal covers the whole burst. Bounded twice: the window item stays far below
+# DynamoDB's 400 KB, and IncidentDeclared below EventBridge's and Step Functions' 256 KB.
+SUBJECTS_PER_SIGNAL = 10
+SUBJECT_SIGNALS = 100
+MAX_SCOPE_SUBJECTS = 1_000
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def classify(signal: Signal, rule: DetectionRule, deps: DetectDeps) -> Incident:
 
 def _with_window_subjects(incident: Incident, remembered: tuple[str, ...]) -> Incident:
     """The scope of an incident a threshold declared: every record its window's signals named."""
-    subjects = tuple(dict.fromkeys((*incident.scope.subject_ids, *remembered)))
+    subjects = tuple(dict.fromkeys((*incident.scope.subject_ids, *remembered)))[:MAX_SCOPE_SUBJECTS]
     customers = max(incident.scope.customers, sum(1 for s in subjects if s.startswith("customer:")))
     scope = incident.scope.model_copy(update={"subject_ids": subjects, "customers": customers})
     return incident.model_copy(update={"scope": scope})

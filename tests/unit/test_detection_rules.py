@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from functions.common.config import FirmConfig, Severity
-from functions.detection.domain import DetectDeps, detect, incident_id, match
+from functions.detection.domain import (
+    MAX_SCOPE_SUBJECTS,
+    SUBJECT_SIGNALS,
+    SUBJECTS_PER_SIGNAL,
+    DetectDeps,
+    detect,
+    incident_id,
+    match,
+)
 from functions.detection.models import IncidentDeclared, RuleBook, StoreProfile, Tally, WindowSummary
 from functions.detection.rules import packaged_rulebook, parse_rulebook
 from functions.ingest.models import DataCategory, Signal, SignalSource
@@ -189,6 +197,32 @@ def test_an_incident_a_threshold_declares_covers_every_account_its_window_touche
     assert sorted(declared.incident.scope.subject_ids) == [f"customer:{n}" for n in range(7001, 7007)]
     assert declared.incident.scope.customers == 6
     assert declared.incident.scope.components == ("customer_sessions",)
+
+
+def test_a_windows_remembered_scope_stays_bounded() -> None:
+    # Given a threshold rule and a long burst where every signal names many new accounts
+    bus = CountingBus()
+    d, _ = deps(bus=bus)
+    logins = [
+        signal(
+            "observer.customer_login",
+            n,
+            source=SignalSource.ADOBE_COMMERCE_WEBHOOK,
+            store_id="acme-us",
+            actor=None,
+            # the threshold's last signal alone names as many accounts as a scope may hold
+            subject_ids=tuple(f"customer:{n * 10_000 + k}" for k in range(1_000 if n == 19 else 60)),
+        )
+        for n in range(20)
+    ]
+    for login in logins:
+        detect(login, d)
+    # Then the declared scope is cut at the bound, keeping the declaring signal's own accounts
+    [declared] = bus.declared
+    assert len(declared.incident.scope.subject_ids) == MAX_SCOPE_SUBJECTS
+    assert declared.incident.scope.subject_ids == logins[-1].subject_ids
+    [(day, window)] = d.dispositions.items  # type: ignore[attr-defined]
+    assert 0 < len(d.dispositions.subjects(day, window)) <= SUBJECT_SIGNALS * SUBJECTS_PER_SIGNAL
 
 
 def test_an_allow_listed_app_exporting_customers_is_ignored_with_the_reason() -> None:
