@@ -527,3 +527,7 @@ CONFIG_PARAMETER_NAME = "/bulkhead/config"
 
 def function(name: str) -> FunctionSpec:
     return next(f for f in FUNCTIONS if f.name == name)
+
+
+def table(name: str) -> TableSpec:
+    return next(t for t in TABLES if t.name == name)

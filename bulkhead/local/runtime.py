@@ -289,7 +289,7 @@ def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str],
     for secret_id, value in secrets.items():
         c("secretsmanager").create_secret(Name=secret_id, SecretString=value)
     for table in fabric.TABLES:
-        local.tables[table.name] = _create_table(table)
+        local.tables[table.name] = create_table(c("dynamodb"), table)
     for topic in fabric.TOPICS:
         local.topics[topic] = c("sns").create_topic(Name=f"bulkhead-{topic.lower()}")["TopicArn"]
     c("events").create_event_bus(Name=fabric.EVENT_BUS_NAME)
@@ -327,14 +327,15 @@ def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str],
     )
 
 
-def _create_table(table: fabric.TableSpec) -> str:
-    name = f"bulkhead-{table.name.lower()}"
+def create_table(dynamodb: Any, table: fabric.TableSpec, name: str | None = None) -> str:
+    """A table with the key schema the fabric gives it: the one the stack deploys (tests use it too)."""
+    name = name or f"bulkhead-{table.name.lower()}"
     keys = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
     attributes = [{"AttributeName": table.partition_key, "AttributeType": "S"}]
     if table.sort_key:
         keys.append({"AttributeName": table.sort_key[0], "KeyType": "RANGE"})
         attributes.append({"AttributeName": table.sort_key[0], "AttributeType": table.sort_key[1]})
-    clients.client("dynamodb").create_table(
+    dynamodb.create_table(
         TableName=name, KeySchema=keys, AttributeDefinitions=attributes, BillingMode="PAY_PER_REQUEST"
     )
     return name

@@ -17,10 +17,12 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from moto import mock_aws
 
+from bulkhead.local.runtime import create_table
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.canonical import canonical
 from functions.ledger.domain import ChainedLedger, verify_chain
 from functions.ledger.models import GENESIS_HASH, EntryDraft, EntryType, SealedEntry
+from infra.fabric import table
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 INCIDENT = "inc-20261127-abcdef123456"
@@ -29,18 +31,7 @@ INCIDENT = "inc-20261127-abcdef123456"
 def append_throughput(appends: int) -> float:
     with mock_aws():
         db = boto3.client("dynamodb", region_name="eu-west-1")
-        db.create_table(
-            TableName="ledger",
-            KeySchema=[
-                {"AttributeName": "incident_id", "KeyType": "HASH"},
-                {"AttributeName": "seq", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "incident_id", "AttributeType": "S"},
-                {"AttributeName": "seq", "AttributeType": "N"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(db, table("Ledger"), "ledger")
         ledger = ChainedLedger(DynamoLedgerStore(db, "ledger"))
         drafts = [_draft(n) for n in range(appends)]
         started = time.perf_counter()

@@ -16,6 +16,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from bulkhead.local.runtime import create_table
 from functions.common.config import Mode
 from functions.common.errors import PlatformThrottled, TransientPlatformError
 from functions.containment.adapters import aws
@@ -33,6 +34,7 @@ from functions.containment.models import (
 )
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType, LedgerEntry
+from infra.fabric import table
 from tests.fakes.ledger import MemoryLedgerStore
 
 REGION = "eu-west-1"
@@ -53,18 +55,7 @@ class Containment:
 
     def __init__(self, wafv2: Any = None, secretsmanager: Any = None, s3: Any = None) -> None:
         dynamodb, kms = boto3.client("dynamodb", region_name=REGION), boto3.client("kms", region_name=REGION)
-        dynamodb.create_table(
-            TableName="prestates",
-            KeySchema=[
-                {"AttributeName": "incident_id", "KeyType": "HASH"},
-                {"AttributeName": "action_id", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "incident_id", "AttributeType": "S"},
-                {"AttributeName": "action_id", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(dynamodb, table("PreStates"), "prestates")
         key = kms.create_key(Description="pre-states")["KeyMetadata"]["Arn"]
         self.vault = DynamoPreStateVault(dynamodb, kms, "prestates", key)
         self.store = MemoryLedgerStore()

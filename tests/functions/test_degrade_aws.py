@@ -12,13 +12,14 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from bulkhead.cli.main import app
-from bulkhead.local.runtime import DEFAULT_CONFIG
+from bulkhead.local.runtime import DEFAULT_CONFIG, create_table
 from bulkhead.sandbox.stores import SandboxStore, running_sandbox
 from functions.common import clients, config, wiring
 from functions.degradation.adapters.dynamodb import DynamoControlsStore
 from functions.degradation.models import DegradationMode
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import EntryType
+from infra.fabric import table
 
 REGION = "eu-west-1"
 TOKEN = "shpat_deployed_acme_eu"
@@ -58,24 +59,8 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
         config.forget_config()
         wiring.forget_secrets()
         db = clients.client("dynamodb")
-        db.create_table(
-            TableName=CONTROLS,
-            KeySchema=[{"AttributeName": "store_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "store_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        db.create_table(
-            TableName=LEDGER,
-            KeySchema=[
-                {"AttributeName": "incident_id", "KeyType": "HASH"},
-                {"AttributeName": "seq", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "incident_id", "AttributeType": "S"},
-                {"AttributeName": "seq", "AttributeType": "N"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(db, table("Controls"), CONTROLS)
+        create_table(db, table("Ledger"), LEDGER)
         firm = json.loads(DEFAULT_CONFIG.read_text())
         eu = next(s for s in firm["stores"] if s["store_id"] == "acme-eu")
         eu["admin_api_url"] = shop.url  # the deployed store's Admin API

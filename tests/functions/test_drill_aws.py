@@ -18,6 +18,7 @@ from bulkhead.drills.aws import (
     start_aws_drill,
     wait_and_score,
 )
+from bulkhead.local.runtime import create_table
 from functions.common.config import parse_config
 from functions.common.errors import ConfigurationError
 from functions.drills.adapters.catalogue import find_scenario
@@ -25,6 +26,7 @@ from functions.drills.adapters.ledger import StoredLedgerEvidence
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType
+from infra.fabric import table
 
 CONFIG = parse_config((Path(__file__).parents[2] / "config" / "bulkhead.local.json").read_text())
 REGION = "eu-west-1"
@@ -42,18 +44,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             "stateMachineArn"
         ]
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName="ledger",
-            KeySchema=[
-                {"AttributeName": "incident_id", "KeyType": "HASH"},
-                {"AttributeName": "seq", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "incident_id", "AttributeType": "S"},
-                {"AttributeName": "seq", "AttributeType": "N"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(dynamodb, table("Ledger"), "ledger")
         s3, kms = boto3.client("s3", region_name=REGION), boto3.client("kms", region_name=REGION)
         s3.create_bucket(Bucket="anchors", CreateBucketConfiguration={"LocationConstraint": REGION})
         key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]

@@ -15,12 +15,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from moto import mock_aws
 
+from bulkhead.local.runtime import create_table
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.adapters.kms import KmsHeadSigner
 from functions.ledger.adapters.s3 import S3AnchorStore
 from functions.ledger.canonical import canonical
 from functions.ledger.domain import Anchoring, ChainedLedger, public_key_sha256, verify_ledger
 from functions.ledger.models import Anchor, AnchorStatement, EntryDraft, EntryType, LedgerVerdict, Milestone
+from infra.fabric import table
 
 REGION = "eu-west-1"
 INCIDENT = "inc-20261127-abcdef123456"
@@ -72,18 +74,7 @@ def aws() -> Iterator[Aws]:
         import boto3
 
         db, s3, kms = (boto3.client(s, region_name=REGION) for s in ("dynamodb", "s3", "kms"))
-        db.create_table(
-            TableName="ledger",
-            KeySchema=[
-                {"AttributeName": "incident_id", "KeyType": "HASH"},
-                {"AttributeName": "seq", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "incident_id", "AttributeType": "S"},
-                {"AttributeName": "seq", "AttributeType": "N"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(db, table("Ledger"), "ledger")
         s3.create_bucket(
             Bucket="bulkhead-anchors",
             CreateBucketConfiguration={"LocationConstraint": REGION},
