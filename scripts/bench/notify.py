@@ -96,7 +96,7 @@ def resolve(n: int, ledger: MemoryLedger, rosters: MemoryRosterStore, rate: floa
         notification=NotificationPlan(channels=("email",), subject_ids=("store:all",), required=True),
         concurrency=workers,
     )
-    pseudonyms = HmacPseudonyms(b"bench-pseudonym-key-0123456789")
+    pseudonyms = HmacPseudonyms(b"bench-pseudonym-key-0123456789-0123456789")
     resolved = resolve_audience(request, CONFIG, Directory(n), rosters, pseudonyms, rate, ledger, datetime.now(UTC))
     return [BatchRef.model_validate(item) for item in rosters.objects[resolved.manifest_key]]
 

@@ -96,3 +96,13 @@ def test_the_token_bucket_paces_to_its_rate_on_simulated_time() -> None:
     for _ in range(20):
         bucket.wait_for(50)  # 1,000 units at 100/s
     assert now[0] == pytest.approx(10.0)
+
+
+def test_notification_pseudonyms_are_the_ledgers_customer_pseudonyms() -> None:
+    from functions.ledger.pseudonym import pseudonym
+    from functions.notification.adapters.pseudonym import HmacPseudonyms
+
+    key = b"k" * 32
+    # The exactly-once guard and the ledger name a customer the same way, stable per store and customer
+    assert HmacPseudonyms(key).of("acme-eu", "7001") == pseudonym(key, "customer", "acme-eu/7001")
+    assert HmacPseudonyms(key).of("acme-eu", "7001") != HmacPseudonyms(key).of("acme-us", "7001")

@@ -1,19 +1,15 @@
-"""Keyed pseudonyms: HMAC-SHA256 under a secret key, so a customer id cannot be recovered or guessed.
+"""The notification context's view of the ledger's keyed pseudonyms (functions/ledger/pseudonym.py).
 
-The same (store, customer) always maps to the same pseudonym, which is what makes the
-exactly-once guard work across re-runs; without the key, nobody can link one back to a customer.
+The same (store, customer) always maps to the same pseudonym, which is what makes the exactly-once
+guard work across re-runs, and it is the pseudonym the ledger and evidence packs show.
 """
 
-import hashlib
-import hmac
+from functions.ledger.pseudonym import Pseudonymizer
 
 
 class HmacPseudonyms:
     def __init__(self, key: bytes) -> None:
-        if len(key) < 16:
-            raise ValueError("the pseudonym key must be at least 16 bytes")
-        self._key = key
+        self._pseudonymize = Pseudonymizer(key)
 
     def of(self, store_id: str, platform_id: str) -> str:
-        digest = hmac.new(self._key, f"{store_id}\x1f{platform_id}".encode(), hashlib.sha256).hexdigest()
-        return f"ps_{digest[:32]}"
+        return self._pseudonymize("customer", f"{store_id}/{platform_id}")
