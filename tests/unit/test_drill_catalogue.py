@@ -30,8 +30,7 @@ def test_the_catalogue_holds_every_required_scenario() -> None:
 
 
 def test_webhook_scenarios_expect_a_rule_that_detection_has() -> None:
-    book = rulebook.default_rules() if hasattr(rulebook, "default_rules") else rulebook.DEFAULT_RULES  # type: ignore[attr-defined]
-    rules = {r.rule_id: r for r in book}
+    rules = {r.rule_id: r for r in rulebook.default_rules()}
     for scenario in load_catalogue().values():
         if any(isinstance(s, ShopifyWebhook) for s in scenario.signals):
             rule = rules[scenario.expected.rule_id]
@@ -44,9 +43,12 @@ def test_adobe_commerce_scenarios_sign_deliveries_of_events_ingest_accepts() -> 
 
     commerce = [s for s in load_catalogue().values() if any(isinstance(i, AdobeCommerceWebhook) for i in s.signals)]
     assert {s.name for s in commerce} >= {"credential-stuffing-login", "insider-admin-export-magento"}
+    rules = {r.rule_id: r for r in rulebook.default_rules()}
     for scenario in commerce:
         events = {i.event for i in scenario.signals if isinstance(i, AdobeCommerceWebhook)}
         assert events <= set(TOPIC_CATEGORIES)
+        # and detection has the rule the scenario expects, reading those events
+        assert events <= set(rules[scenario.expected.rule_id].topics)
         assert scenario.fallback is not None  # `--target aws` starts the state machine with it
 
 
