@@ -43,7 +43,7 @@ class DrillRun:
 
 
 def bulk_export_webhook(
-    secret: str, event_id: str = "drill-bulk-export-1", app_id: int = 9912345
+    secret: str, event_id: str = "drill-bulk-export-1", app_id: int = 9912345, triggered_at: datetime | None = None
 ) -> tuple[dict[str, str], bytes]:
     """A `bulk_operations/finish` delivery for an export by an app that is not on the allow-list."""
     body = json.dumps(
@@ -64,7 +64,7 @@ def bulk_export_webhook(
         "x-shopify-shop-domain": SANDBOX_SHOP,
         "x-shopify-event-id": event_id,
         "x-shopify-webhook-id": f"wh-{event_id}",
-        "x-shopify-triggered-at": datetime.now(UTC).isoformat(),
+        "x-shopify-triggered-at": (triggered_at or datetime.now(UTC)).isoformat(),
         "x-shopify-api-version": "2026-10",
         "x-shopify-hmac-sha256": sign(body, secret),
     }
