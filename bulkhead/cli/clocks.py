@@ -42,7 +42,6 @@ def show_clocks(
 ) -> None:
     """Every open regulatory clock with the time left, soonest first (runs the missed-deadline sweep first)."""
     from functions.clocks.domain import sweep
-    from functions.clocks.models import ClockStatus
     from functions.clocks.wiring import clock_store
     from functions.ledger.wiring import ledger
     from functions.paging.wiring import oncall_pager
@@ -59,13 +58,20 @@ def show_clocks(
     if not clocks:
         console.print("No open clocks. (Clocks start when a response runs: try `bulkhead drill`.)")
         return
-    table = Table(
-        title="Regulatory clocks (not legal advice)",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
-    )
+    from functions.common.config import Mode
+
+    live = [c for c in clocks if c.mode is Mode.LIVE]
+    drills = [c for c in clocks if c.mode is not Mode.LIVE]
+    if live or not drills:
+        console.print(_table("Regulatory clocks (not legal advice)", live, now))
+    if drills:
+        console.print(_table("Drill clocks (scored by the drill, never paged)", drills, now))
+
+
+def _table(title: str, clocks: list[Any], now: datetime) -> Table:
+    from functions.clocks.models import ClockStatus
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     # Identifiers and times never wrap or shorten: they are what `bulkhead clock file` needs.
     for column in ("incident", "clock", "deadline (UTC)", "left"):
         table.add_column(column, no_wrap=True)
@@ -91,7 +97,7 @@ def show_clocks(
             status,
             *((clock.authority, clock.rule) if wide else ()),
         )
-    console.print(table)
+    return table
 
 
 @clock_app.command("file")

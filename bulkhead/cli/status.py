@@ -37,9 +37,24 @@ def status(
         f"Clocks: {figures.clocks_open} open, {figures.clocks_near} near (< 4 h), {figures.clocks_missed} missed; "
         f"soonest: {soonest}"
     )
+    console.print(
+        f"Waiting on people: {figures.pending_approvals} approvals, {figures.open_manual_tasks} manual tasks, "
+        f"{figures.notices_owed} notices owed ({figures.notices_sent} sent)"
+    )
+    last = figures.last_drill
+    last_text = (
+        f"{last.scenario} {'passed' if last.passed else 'FAILED'} {figures.last_drill_age_hours():.1f} h ago"
+        if last
+        else "none scored"
+    )
+    console.print(
+        f"Drills (apart from the live figures): {figures.drills_open} open, {figures.drill_clocks_open} clocks "
+        f"open (never paged); last drill: {last_text}"
+    )
     table = Table(title="Incidents")
     for column in (
         "incident",
+        "mode",
         "severity",
         "open",
         "detect",
@@ -55,7 +70,7 @@ def status(
         table.add_column(column)
     for i in figures.incidents:
         table.add_row(
-            i.incident_id, i.severity, "yes" if i.open else "no", _seconds(i.time_to_detect_seconds),
+            i.incident_id, i.mode, i.severity, "yes" if i.open else "no", _seconds(i.time_to_detect_seconds),
             _seconds(i.time_to_contain_seconds), _seconds(i.time_to_notify_seconds), str(i.actions_applied),
             str(i.actions_failed), str(i.notifications_sent), str(i.notifications_bounced),
             str(i.notifications_failed), str(i.steps_failed),

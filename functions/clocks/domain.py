@@ -217,7 +217,8 @@ def reminders_for(clock: Clock, now: datetime) -> list[Reminder]:
 
 
 def _schedule_reminders(clock: Clock, scheduler: ReminderScheduler, now: datetime) -> int:
-    if clock.mode is Mode.DRY_RUN:
+    # Only a live incident's deadlines are real: a drill's or a dry run's clocks never reach on-call.
+    if clock.mode is not Mode.LIVE:
         return 0
     reminders = reminders_for(clock, now)
     for reminder in reminders:
@@ -365,8 +366,13 @@ def record_start_event(
 
 
 def sweep(store: ClockStore, ledger: Ledger, pager: Pager, now: datetime) -> SweepResult:
-    """Mark every open clock past its deadline as missed, record it and page on-call."""
-    live = store.live()
+    """Mark every open clock of a live incident past its deadline as missed, record it and page on-call.
+
+    Drill and dry-run clocks are left alone: a drill scores its clocks itself (`drills.domain`), and
+    a drill's deadline passing is no one's emergency.
+    """
+    everything = store.live()
+    live = [c for c in everything if c.mode is Mode.LIVE]
     missed: list[str] = []
     for clock in live:
         if clock.status is not ClockStatus.OPEN or clock.deadline is None or clock.deadline > now:
@@ -404,4 +410,5 @@ def sweep(store: ClockStore, ledger: Ledger, pager: Pager, now: datetime) -> Swe
         missed=tuple(missed),
         near=sum(1 for s in left if s <= NEAR.total_seconds()),
         soonest_seconds_left=min(left, default=None),
+        drill_clocks=len(everything) - len(live),
     )

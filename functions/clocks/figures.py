@@ -2,6 +2,10 @@
 
 The sweep emits them as CloudWatch metrics (EMF) every few minutes; `bulkhead status` prints the
 same figures from the local run. Pure: callers pass in what they read.
+
+Live incidents and drills are counted apart: a drill never raises a live figure (open incidents,
+clocks, approvals, tasks, notices owed), so no alarm fires for one; drills have figures of their own
+(drills open, and the last drill's age and verdict, from the `drills-YYYY` index chain).
 """
 
 from collections import Counter
@@ -11,11 +15,13 @@ from datetime import datetime
 from pydantic import Field
 
 from functions.clocks.models import Clock, ClockStatus
+from functions.common.config import Mode
 from functions.common.models import Message
 from functions.degradation.models import DegradationMode, StoreControls
 from functions.ledger.models import EntryType, LedgerEntry
 
 _CONTAINED = {EntryType.ACTION_APPLIED, EntryType.DEGRADATION_SET}
+_DECIDED = {EntryType.APPROVAL_GRANTED, EntryType.APPROVAL_REJECTED, EntryType.APPROVAL_EXPIRED}
 
 
 class IncidentFigures(Message):
@@ -23,6 +29,10 @@ class IncidentFigures(Message):
     severity: str
     store_id: str
     open: bool
+    mode: str = Mode.LIVE.value
+    pending_approvals: int = 0  # requested, not yet granted, rejected or expired
+    open_manual_tasks: int = 0  # raised, not yet reported done
+    notices_owed: int = 0  # reachable customers planned, not yet reached
     time_to_detect_seconds: float | None = None  # awareness -> declared
     time_to_contain_seconds: float | None = None  # awareness -> first containment (action or mode)
     time_to_notify_seconds: float | None = None  # awareness -> first notification batch
@@ -41,7 +51,18 @@ class StoreMode(Message):
     past_expiry: bool = False
 
 
+class LastDrill(Message):
+    """The newest scored drill, from the drills index chain."""
+
+    incident_id: str
+    scenario: str
+    passed: bool
+    scored_at: datetime
+
+
 class Figures(Message):
+    """Live figures (what pages on-call) and drill figures, never mixed."""
+
     at: datetime
     incidents: tuple[IncidentFigures, ...]
     open_by_severity: dict[str, int] = Field(default_factory=dict)
@@ -49,8 +70,23 @@ class Figures(Message):
     clocks_near: int = 0
     clocks_missed: int = 0
     soonest_clock: str | None = None
+    soonest_incident: str | None = None
     soonest_seconds_left: float | None = None
+    pending_approvals: int = 0
+    open_manual_tasks: int = 0
+    notices_sent: int = 0
+    notices_owed: int = 0
     stores: tuple[StoreMode, ...] = ()
+    drills_open: int = 0
+    drill_clocks_open: int = 0
+    last_drill: LastDrill | None = None
+
+    @property
+    def live_incidents(self) -> tuple[IncidentFigures, ...]:
+        return tuple(i for i in self.incidents if i.mode == Mode.LIVE.value)
+
+    def last_drill_age_hours(self) -> float | None:
+        return None if self.last_drill is None else (self.at - self.last_drill.scored_at).total_seconds() / 3600
 
 
 def incident_figures(incident_id: str, entries: Iterable[LedgerEntry], live_clocks: int) -> IncidentFigures | None:
@@ -65,11 +101,17 @@ def incident_figures(incident_id: str, entries: Iterable[LedgerEntry], live_cloc
     counts = Counter(e.type for e in ordered)
     batches = [e.data for e in ordered if e.type is EntryType.NOTIFICATION_BATCH_SENT]
     closed = counts[EntryType.INCIDENT_CLOSED] > 0
+    planned = next((e.data for e in ordered if e.type is EntryType.NOTIFICATION_PLANNED), {})
+    reached = sum(int(b.get("customers_reached", 0)) for b in batches)
     return IncidentFigures(
         incident_id=incident_id,
         severity=str(data.get("severity", "unknown")),
         store_id=str(data.get("store_id", "unknown")),
         open=not closed or live_clocks > 0,
+        mode=str(data.get("mode", Mode.LIVE.value)),
+        pending_approvals=_pending_approvals(ordered),
+        open_manual_tasks=_open_manual_tasks(ordered),
+        notices_owed=max(0, int(planned.get("reachable", 0)) - reached),
         time_to_detect_seconds=(declared.at - aware).total_seconds() if aware else None,
         time_to_contain_seconds=_first(ordered, _CONTAINED, origin),
         time_to_notify_seconds=_first(ordered, {EntryType.NOTIFICATION_BATCH_SENT}, origin),
@@ -85,23 +127,66 @@ def incident_figures(incident_id: str, entries: Iterable[LedgerEntry], live_cloc
 
 
 def figures(
-    incidents: Iterable[IncidentFigures], clocks: Iterable[Clock], controls: Iterable[StoreControls], now: datetime
+    incidents: Iterable[IncidentFigures],
+    clocks: Iterable[Clock],
+    controls: Iterable[StoreControls],
+    now: datetime,
+    drills_scored: Iterable[LedgerEntry] = (),
 ) -> Figures:
     listed = tuple(incidents)
-    live = [c for c in clocks if c.status is ClockStatus.OPEN and c.deadline is not None]
+    every = list(clocks)
+    real = [c for c in every if c.mode is Mode.LIVE]
+    live = [c for c in real if c.status is ClockStatus.OPEN and c.deadline is not None]
     soonest = min(live, key=lambda c: c.deadline or now, default=None)
     near = 4 * 3600
+    open_live = [i for i in listed if i.open and i.mode == Mode.LIVE.value]
     return Figures(
         at=now,
         incidents=listed,
-        open_by_severity=dict(Counter(i.severity for i in listed if i.open)),
+        open_by_severity=dict(Counter(i.severity for i in open_live)),
         clocks_open=len(live),
         clocks_near=sum(1 for c in live if 0 < (c.seconds_left(now) or 0) <= near),
-        clocks_missed=sum(1 for c in clocks if c.status is ClockStatus.MISSED) + _overdue(live, now),
+        clocks_missed=sum(1 for c in real if c.status is ClockStatus.MISSED) + _overdue(live, now),
         soonest_clock=f"{soonest.incident_id}/{soonest.clock_id}" if soonest else None,
+        soonest_incident=soonest.incident_id if soonest else None,
         soonest_seconds_left=soonest.seconds_left(now) if soonest else None,
+        pending_approvals=sum(i.pending_approvals for i in open_live),
+        open_manual_tasks=sum(i.open_manual_tasks for i in open_live),
+        notices_sent=sum(i.notifications_sent for i in open_live),
+        notices_owed=sum(i.notices_owed for i in open_live),
         stores=tuple(_store_mode(c, now) for c in controls),
+        drills_open=sum(1 for i in listed if i.open and i.mode != Mode.LIVE.value),
+        drill_clocks_open=sum(1 for c in every if c.mode is not Mode.LIVE and c.status is ClockStatus.OPEN),
+        last_drill=last_drill(drills_scored),
     )
+
+
+def last_drill(index: Iterable[LedgerEntry]) -> LastDrill | None:
+    """The newest `drill.scored` of the drills index chain (entries name their incident)."""
+    newest = max((e for e in index if e.type is EntryType.DRILL_SCORED), key=lambda e: e.at, default=None)
+    if newest is None:
+        return None
+    return LastDrill(
+        incident_id=str(newest.data.get("incident_id", "")),
+        scenario=str(newest.data.get("scenario", "")),
+        passed=bool(newest.data.get("passed")),
+        scored_at=newest.at,
+    )
+
+
+def _pending_approvals(entries: list[LedgerEntry]) -> int:
+    """1 when the latest approval request has no decision after it (escalations keep it pending)."""
+    requested = [n for n, e in enumerate(entries) if e.type is EntryType.APPROVAL_REQUESTED]
+    if not requested:
+        return 0
+    return 0 if any(e.type in _DECIDED for e in entries[requested[-1] :]) else 1
+
+
+def _open_manual_tasks(entries: list[LedgerEntry]) -> int:
+    """Manual tasks raised whose action was not reported done (done records `action.applied`)."""
+    tasks = {e.data.get("action_id") for e in entries if e.type is EntryType.ACTION_MANUAL_TASK}
+    done = {e.data.get("action_id") for e in entries if e.type is EntryType.ACTION_APPLIED}
+    return len(tasks - done)
 
 
 def _overdue(live: list[Clock], now: datetime) -> int:
@@ -141,14 +226,22 @@ def _parse(value: object) -> datetime | None:
 
 
 def metric_values(figures_: Figures) -> Mapping[str, float]:
-    """The dimensionless gauges the dashboard and the alarms read."""
+    """The dimensionless gauges the dashboard and the alarms read (live incidents only, drills apart)."""
     values: dict[str, float] = {
         "ClocksOpen": figures_.clocks_open,
         "ClocksNear": figures_.clocks_near,
         "ClocksMissed": figures_.clocks_missed,
         "OpenIncidents": sum(figures_.open_by_severity.values()),
         "DegradationPastExpiry": sum(1 for s in figures_.stores if s.past_expiry),
+        "PendingApprovals": figures_.pending_approvals,
+        "OpenManualTasks": figures_.open_manual_tasks,
+        "NoticesOwed": figures_.notices_owed,
+        "DrillsOpen": figures_.drills_open,
     }
     if figures_.soonest_seconds_left is not None:
         values["SoonestClockSecondsLeft"] = figures_.soonest_seconds_left
+    age = figures_.last_drill_age_hours()
+    if age is not None and figures_.last_drill is not None:
+        values["LastDrillAgeHours"] = age
+        values["LastDrillPassed"] = int(figures_.last_drill.passed)
     return values

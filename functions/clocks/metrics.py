@@ -26,7 +26,7 @@ def emit(figures: Figures, make: Callable[[], EphemeralMetrics] | None = None) -
             {"StoreId": store.store_id},
             {"DegradedModes": degraded, "DegradationPastExpiry": int(store.past_expiry)},
         )
-    open_incidents = [i for i in figures.incidents if i.open]
+    open_incidents = [i for i in figures.live_incidents if i.open]
     totals = {
         "ActionsApplied": sum(i.actions_applied for i in open_incidents),
         "ActionsFailed": sum(i.actions_failed for i in open_incidents),

@@ -109,3 +109,4 @@ class SweepResult(Message):
     missed: tuple[str, ...]
     near: int
     soonest_seconds_left: float | None = None
+    drill_clocks: int = 0  # open clocks of drills and dry runs, left alone

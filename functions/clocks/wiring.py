@@ -11,6 +11,7 @@ from functions.common.clients import client
 from functions.common.settings import Env, env
 from functions.common.wiring import firm_config
 from functions.degradation.adapters.dynamodb import DynamoControlsStore
+from functions.drills.domain import drills_index
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
 
@@ -35,4 +36,6 @@ def oncall_figures(now: datetime, incident_ids: Iterable[str] = ()) -> Figures:
     views = [incident_figures(i, chain.entries(i), live_count[i]) for i in wanted]
     controls = DynamoControlsStore(client("dynamodb"), env(Env.CONTROLS_TABLE))
     stores = [controls.current(s.store_id) for s in firm_config().stores]
-    return figures([v for v in views if v is not None], clocks, stores, now)
+    # The last drill: this year's drills index, or last year's early in January.
+    scored = [e for year in (now.year, now.year - 1) for e in chain.entries(drills_index(year))]
+    return figures([v for v in views if v is not None], clocks, stores, now, scored)

@@ -288,7 +288,8 @@ def answer_adobe_commerce(
         raise GateRejected(400, "body is not JSON") from exc
     if not isinstance(payload, dict):
         raise GateRejected(400, "body must be a JSON object")
-    return adobe_commerce_decision(hook, payload, read(store.store_id))
+    decision = adobe_commerce_decision(hook, payload, read(store.store_id))
+    return decision.model_copy(update={"store_id": store.store_id})
 
 
 def read_modes(

@@ -229,6 +229,7 @@ class GateDecision(Message):
     answer: GateAnswer
     modes: tuple[DegradationMode, ...]
     basis: str  # "fresh", "cached", "stale", "unreachable"
+    store_id: str = ""  # the verified store the hook came from
 
 
 class ModesView(Message):

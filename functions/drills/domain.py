@@ -193,10 +193,12 @@ def score(
 
 
 def score_execution(inputs: ScoreInputs, evidence: LedgerEvidence, ledger: Ledger, now: datetime) -> Scorecard:
-    """Score an ended execution against its chain, fully verified, and record the scorecard on it."""
+    """Score an ended execution against its chain, fully verified, and record the scorecard on it
+    and in the year's drills index (what the on-call view reads for the last drill's age and verdict)."""
     entries = evidence.entries(inputs.incident_id)
     card = score(inputs, entries, evidence.verify(inputs.incident_id), now)
     record_scorecard(card, ledger, now)
+    index_scorecard(card, ledger, now)
     return card
 
 
@@ -204,6 +206,19 @@ def record_scorecard(card: Scorecard, ledger: Ledger, now: datetime) -> LedgerEn
     """The scorecard's summary joins the incident's chain as `drill.scored`."""
     return ledger.append(
         card.incident_id, EntryDraft(type=EntryType.DRILL_SCORED, actor=ACTOR, at=now, data=card.summary())
+    )
+
+
+def drills_index(year: int) -> str:
+    """The chain that lists every drill scored in a year, one `drill.scored` entry each."""
+    return f"drills-{year}"
+
+
+def index_scorecard(card: Scorecard, ledger: Ledger, now: datetime) -> LedgerEntry:
+    """One line per drill in the year's index: which incident, which scenario, the verdict."""
+    data = {"incident_id": card.incident_id, "scenario": card.scenario, "passed": card.passed}
+    return ledger.append(
+        drills_index(now.year), EntryDraft(type=EntryType.DRILL_SCORED, actor=ACTOR, at=now, data=data)
     )
 
 

@@ -16,7 +16,7 @@ import pytest
 from bulkhead.local.runtime import DEFAULT_CONFIG, LocalFabric, local_fabric
 from functions.clocks.domain import REMINDER_OFFSETS, ClockAlreadyStopped, UnknownClock, file_clock, reminder_name
 from functions.clocks.models import Clock, ClockStatus, FileRequest
-from functions.clocks.wiring import clock_store, reminders
+from functions.clocks.wiring import clock_store, oncall_figures, reminders
 from functions.common import clients
 from functions.common.settings import Env
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
@@ -37,7 +37,9 @@ def fabric(tmp_path: Path) -> Iterator[LocalFabric]:
         yield running
 
 
-def declared(incident_id: str, aware_at: datetime, store: str = "acme-eu", customers: int = 3) -> dict[str, Any]:
+def declared(
+    incident_id: str, aware_at: datetime, store: str = "acme-eu", customers: int = 3, mode: str = "live"
+) -> dict[str, Any]:
     return {
         "incident": {
             "incident_id": incident_id,
@@ -53,12 +55,14 @@ def declared(incident_id: str, aware_at: datetime, store: str = "acme-eu", custo
             "declared_at": aware_at.isoformat(),
             "signal_ids": ["sig-1"],
         },
-        "mode": "drill",
+        "mode": mode,
     }
 
 
-def start(fabric: LocalFabric, incident_id: str, aware_at: datetime, store: str = "acme-eu") -> dict[str, Any]:
-    return fabric.invoke("StartClocks", declared(incident_id, aware_at, store))
+def start(
+    fabric: LocalFabric, incident_id: str, aware_at: datetime, store: str = "acme-eu", mode: str = "live"
+) -> dict[str, Any]:
+    return fabric.invoke("StartClocks", declared(incident_id, aware_at, store, mode=mode))
 
 
 def clocks(incident_id: str) -> dict[str, Clock]:
@@ -251,6 +255,27 @@ def test_the_sweep_records_a_missed_deadline_once_and_pages_oncall(fabric: Local
     assert (late_filing.data["clock"], late_filing.data["late"]) == ("gdpr_art33", True)
     assert (stopped.status, stopped.reference) == (ClockStatus.MISSED, "BFDI-LATE")
     assert stopped.filed_at is not None
+
+
+def test_drill_clocks_never_page_never_remind_and_stay_out_of_the_live_figures(fabric: LocalFabric) -> None:
+    # Given a drill the firm "became aware of" 40 days ago, and a live incident 4 days ago
+    inbox = oncall_inbox(fabric)
+    start(fabric, "inc-clocks-drill-01", datetime.now(UTC) - timedelta(days=40), mode="drill")
+    assert schedules() == {}  # no reminder was scheduled for the drill's clocks
+    start(fabric, "inc-clocks-live-01", datetime.now(UTC) - timedelta(days=4))
+    # When the sweep runs far past every drill deadline
+    swept = fabric.invoke("SweepClocks", {})
+    # Then only the live incident's clocks are missed and paged; the drill's are left alone
+    assert swept["missed"] and all(m.startswith("inc-clocks-live-01/") for m in swept["missed"])
+    assert swept["drill_clocks"] == len(clocks("inc-clocks-drill-01")) > 0
+    assert of_type(fabric, "inc-clocks-drill-01", "clock.missed") == []
+    assert {c.status for c in clocks("inc-clocks-drill-01").values()} == {ClockStatus.OPEN}
+    assert all("inc-clocks-drill-01" not in p["Message"] for p in pages(inbox))
+    # ...and the on-call figures count the live incident's clocks only
+    figures = oncall_figures(datetime.now(UTC), ["inc-clocks-live-01", "inc-clocks-drill-01"])
+    assert figures.clocks_open == 0 and figures.clocks_missed == len(swept["missed"])
+    assert figures.drill_clocks_open == len(clocks("inc-clocks-drill-01"))
+    assert figures.soonest_clock is None
 
 
 def test_filing_past_the_deadline_before_the_sweep_records_the_miss(fabric: LocalFabric) -> None:

@@ -23,6 +23,7 @@ from functions.common.config import parse_config
 from functions.common.errors import ConfigurationError
 from functions.drills.adapters.catalogue import find_scenario
 from functions.drills.adapters.ledger import StoredLedgerEvidence
+from functions.drills.domain import drills_index
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType
@@ -118,3 +119,6 @@ def test_waiting_scores_the_execution_from_the_ledger_and_records_the_scorecard(
     entries = list(DynamoLedgerStore(aws["dynamodb"], "ledger").entries(started.incident_id))
     assert [e.type for e in entries] == [EntryType.DRILL_SCORED]
     assert entries[0].data["passed"] is False
+    # ...and the year's drills index lists it, which the on-call view reads for the last drill
+    index = list(DynamoLedgerStore(aws["dynamodb"], "ledger").entries(drills_index(card.scored_at.year)))
+    assert [(e.data["incident_id"], e.data["passed"]) for e in index] == [(started.incident_id, False)]

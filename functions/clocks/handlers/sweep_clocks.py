@@ -18,6 +18,16 @@ from functions.paging.wiring import oncall_pager
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = utc_now()
     result = sweep(clock_store(), ledger(), oncall_pager(), now)
-    written = metrics.emit(oncall_figures(now))
-    logger.info("clocks swept", open=result.open_clocks, missed=len(result.missed), near=result.near, metrics=written)
+    figures = oncall_figures(now)
+    written = metrics.emit(figures)
+    # The dashboard's "soonest clock" widget reads these two keys from this line (a Logs Insights query).
+    logger.info(
+        "clocks swept",
+        open=result.open_clocks,
+        missed=len(result.missed),
+        near=result.near,
+        metrics=written,
+        soonest_clock=figures.soonest_clock,
+        soonest_seconds_left=figures.soonest_seconds_left,
+    )
     return result.model_dump(mode="json")

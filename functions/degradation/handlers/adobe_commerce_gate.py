@@ -15,6 +15,7 @@ from functions.common.observability import logger, tracer
 from functions.common.wiring import firm_config, secret
 from functions.degradation.domain import answer_adobe_commerce
 from functions.degradation.errors import GateRejected
+from functions.degradation.metrics import emit_gate_answer
 from functions.degradation.models import Hook
 from functions.degradation.wiring import read_controls
 
@@ -34,6 +35,7 @@ def _answer(hook: Hook) -> Response[dict[str, str]]:
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     decision = answer_adobe_commerce(hook, headers, _body(event.raw_event), firm_config(), secret, read_controls)
     logger.info("gate answered", hook=hook.value, op=decision.answer.op, basis=decision.basis)
+    emit_gate_answer(hook, decision)
     return Response(200, "application/json", decision.answer.wire())
 
 
