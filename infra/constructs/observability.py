@@ -4,8 +4,13 @@ The figures are the ones the functions emit as Powertools EMF in the `Bulkhead` 
 one with the `service` dimension Powertools adds (SweepClocks: open incidents by severity, clock
 counts and the soonest clock's time left, actions and notifications, time to detect / contain /
 notify, degradation per store; CheckModeExpiry: modes overdue), beside AWS's own metrics for the
-state machines, the HTTP API and the dead-letter queue. Alarms notify on ALARM and on OK; missing
-data never breaches (the scheduled functions emit a value on every run, zero included).
+state machines, the HTTP API and the dead-letter queue. Alarms notify on ALARM and on OK.
+
+Silence is a failure too: every scheduled function has a heartbeat alarm on its own invocations for
+which missing data breaches, so a sweep or a canary that stops running pages on-call; the figure
+alarms may then treat missing data as not breaching (their function's heartbeat covers the gap).
+Every function's errors page, ingest's 5xx page, and the monthly drill is covered by the age of the
+last scored drill. Live incidents and drills are counted apart (`functions/clocks/figures.py`).
 """
 
 from collections.abc import Iterable, Mapping
@@ -15,6 +20,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -22,12 +28,24 @@ from constructs import Construct
 
 from functions.common.config import Severity
 from infra.constructs.functions import POWERTOOLS_ENVIRONMENT
-from infra.fabric import AlarmSpec
+from infra.fabric import AlarmSpec, ScheduleSpec
 
 NAMESPACE = POWERTOOLS_ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]
 SERVICE = {"service": POWERTOOLS_ENVIRONMENT["POWERTOOLS_SERVICE_NAME"]}
 PERIOD = Duration.minutes(5)
 DASHBOARD_NAME = "bulkhead-on-call"
+
+
+DRILL_OVERDUE_HOURS = 35 * 24  # the monthly drill, with a few days' grace
+GATE_HOOK = "order_placement"  # the Adobe Commerce hook that places orders: blocked = a checkout refused
+
+
+def heartbeat_period(schedule: ScheduleSpec) -> Duration | None:
+    """A window that holds two runs of a rate schedule (one missed run is tolerated); None for a cron
+    schedule, whose runs are too far apart for a CloudWatch alarm (at most seven days of periods)."""
+    if schedule.expression is not None or schedule.rate_minutes <= 0:
+        return None
+    return Duration.minutes(min(2 * schedule.rate_minutes, 7 * 24 * 60))
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,12 @@ FIGURE_ALARMS: tuple[Threshold, ...] = (
         "DegradationPastExpiry",
         1,
         "A store's degradation mode outlived its expiry: renew it or restore (bulkhead degrade / restore)",
+    ),
+    Threshold(
+        "DrillOverdue",
+        "LastDrillAgeHours",
+        DRILL_OVERDUE_HOURS,
+        "No drill was scored for 35 days: the monthly drill did not run or was not scored (bulkhead drill)",
     ),
 )
 
@@ -78,12 +102,24 @@ class OnCallView(Construct):
         dead_letters: sqs.IQueue,
         store_ids: Iterable[str],
         alarm_specs: tuple[AlarmSpec, ...],
+        functions: Mapping[str, lambda_.IFunction],
+        schedules: Iterable[ScheduleSpec],
+        gate_store_ids: Iterable[str],
+        figures_log_group: str,
     ) -> None:
         super().__init__(scope, construct_id)
         action = cw_actions.SnsAction(topic)
         self.alarms: dict[str, cw.Alarm] = {}
 
-        def alarm(name: str, metric: cw.IMetric, threshold: float, description: str, periods: int = 1) -> None:
+        def alarm(
+            name: str,
+            metric: cw.IMetric,
+            threshold: float,
+            description: str,
+            periods: int = 1,
+            *,
+            silence_breaches: bool = False,
+        ) -> None:
             created = cw.Alarm(
                 self,
                 name,
@@ -92,8 +128,14 @@ class OnCallView(Construct):
                 metric=metric,
                 threshold=threshold,
                 evaluation_periods=periods,
-                comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                comparison_operator=(
+                    cw.ComparisonOperator.LESS_THAN_THRESHOLD
+                    if silence_breaches
+                    else cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+                ),
+                treat_missing_data=(
+                    cw.TreatMissingData.BREACHING if silence_breaches else cw.TreatMissingData.NOT_BREACHING
+                ),
             )
             created.add_alarm_action(action)
             created.add_ok_action(action)
@@ -108,6 +150,31 @@ class OnCallView(Construct):
             )
         for threshold in FIGURE_ALARMS:
             alarm(threshold.name, bulkhead_metric(threshold.metric), threshold.threshold, threshold.description)
+        for schedule in schedules:
+            period = heartbeat_period(schedule)
+            if period is None:
+                continue
+            alarm(
+                f"{schedule.function}Heartbeat",
+                functions[schedule.function].metric_invocations(period=period, statistic="Sum"),
+                1,
+                f"{schedule.function} did not run on schedule ({schedule.name}): its figures and checks are "
+                "stale; check the EventBridge Scheduler schedule and the function",
+                silence_breaches=True,
+            )
+        for function_name, function in sorted(functions.items()):
+            alarm(
+                f"{function_name}Errors",
+                function.metric_errors(period=PERIOD, statistic="Sum"),
+                1,
+                f"{function_name} failed: read its log group; a failed response step is also in the ledger",
+            )
+        alarm(
+            "IngestServerErrors",
+            api.metric_server_error(period=PERIOD, statistic="Sum"),
+            1,
+            "The webhook API answered 5xx: platforms retry, but a dependency is down (bus, tables, secrets)",
+        )
         alarm(
             "DeadLettersWaiting",
             dead_letters.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
@@ -224,6 +291,51 @@ class OnCallView(Construct):
                 title="Dead letters waiting",
                 left=[dead_letters.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")],
                 width=8,
+                height=6,
+            ),
+        )
+        gated = sorted(gate_store_ids)
+        self.dashboard.add_widgets(
+            cw.SingleValueWidget(
+                title="Waiting on people (live incidents): approvals, manual tasks, notices owed",
+                metrics=[bulkhead_metric(n) for n in ("PendingApprovals", "OpenManualTasks", "NoticesOwed")],
+                width=8,
+                height=4,
+            ),
+            cw.LogQueryWidget(
+                title="Soonest clock and its incident",
+                log_group_names=[figures_log_group],
+                query_lines=[
+                    "fields @timestamp, soonest_clock, soonest_seconds_left / 3600 as hours_left",
+                    'filter message = "clocks swept" and ispresent(soonest_clock)',
+                    "sort @timestamp desc",
+                    "limit 1",
+                ],
+                width=8,
+                height=4,
+            ),
+            cw.SingleValueWidget(
+                title="Last drill: age (h), passed (1/0); drills open (apart from live figures)",
+                metrics=[bulkhead_metric(n) for n in ("LastDrillAgeHours", "LastDrillPassed", "DrillsOpen")],
+                width=8,
+                height=4,
+            ),
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Notices sent against owed (live incidents)",
+                left=[bulkhead_metric("NotificationsSent"), bulkhead_metric("NoticesOwed")],
+                width=12,
+                height=6,
+            ),
+            cw.GraphWidget(
+                title="Checkouts blocked / allowed by the Adobe Commerce gate per store",
+                left=[
+                    bulkhead_metric(name, {"StoreId": s, "Hook": GATE_HOOK}, statistic="Sum")
+                    for s in gated
+                    for name in ("GateBlocked", "GateAllowed")
+                ],
+                width=12,
                 height=6,
             ),
         )

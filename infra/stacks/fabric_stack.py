@@ -18,6 +18,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from functions.common.bus import ROUTES
+from functions.common.config import Platform
 from functions.common.settings import Env
 from infra import fabric
 from infra.constructs.access import (
@@ -242,6 +243,10 @@ class BulkheadStack(Stack):
             dead_letters=dead_letters.queue,
             store_ids=[store.store_id for store in config.config.stores],
             alarm_specs=fabric.ALARMS,
+            functions=factory.functions,
+            schedules=fabric.SCHEDULES,
+            gate_store_ids=[s.store_id for s in config.config.stores if s.platform is Platform.ADOBE_COMMERCE],
+            figures_log_group=factory.functions["SweepClocks"].log_group.log_group_name,
         )
 
         self._outputs(

@@ -8,9 +8,9 @@ import pytest
 
 from functions.common.config import Severity, parse_config
 from infra import fabric
-from infra.constructs.observability import DASHBOARD_NAME, FIGURE_ALARMS
+from infra.constructs.observability import DASHBOARD_NAME, DRILL_OVERDUE_HOURS, FIGURE_ALARMS, GATE_HOOK
 from tests.infra.conftest import ROOT, Synthesized
-from tests.infra.template_reading import logical_id, single_id, topic_id
+from tests.infra.template_reading import function_id, logical_id, single_id, topic_id
 
 SERVICE = ["service", "bulkhead"]
 
@@ -120,7 +120,7 @@ def test_failed_actions_clocks_and_expired_modes_page(synthesized: Synthesized, 
     alarm = alarms(synthesized)[f"bulkhead-{threshold.name}"]
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("Bulkhead", threshold.metric, "Maximum")
     assert alarm["Dimensions"] == [{"Name": "service", "Value": "bulkhead"}]
-    assert alarm["Threshold"] == threshold.threshold == 1
+    assert alarm["Threshold"] == threshold.threshold
     assert_pages_on_call(synthesized, alarm)
 
 
@@ -163,3 +163,81 @@ def test_alarms_can_reach_the_encrypted_on_call_topic(synthesized: Synthesized):
     ]
     sids = {s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]}
     assert "CloudWatchAlarmsPublishToTopics" in sids
+
+
+# --- silence pages too: heartbeats, errors of every function, ingest 5xx ---------------------------
+
+
+@pytest.mark.parametrize("schedule", [s for s in fabric.SCHEDULES if s.expression is None], ids=lambda s: s.name)
+def test_every_rate_schedule_has_a_heartbeat_that_pages_when_the_function_falls_silent(
+    synthesized: Synthesized, schedule: fabric.ScheduleSpec
+):
+    alarm = alarms(synthesized)[f"bulkhead-{schedule.function}Heartbeat"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/Lambda", "Invocations", "Sum")
+    (dimension,) = alarm["Dimensions"]
+    assert dimension["Name"] == "FunctionName"
+    assert logical_id(dimension["Value"]) == function_id(synthesized, fabric.function(schedule.function))
+    # Fewer than one run in a window of two scheduled runs; no data at all is a breach
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
+    assert alarm["TreatMissingData"] == "breaching"
+    assert alarm["Period"] == 2 * schedule.rate_minutes * 60
+    assert alarm["Period"] * alarm["EvaluationPeriods"] <= 7 * 86_400  # CloudWatch's limit
+    oncall = topic_id(synthesized, "OnCall")
+    assert [logical_id(a) for a in alarm["AlarmActions"]] == [oncall]
+
+
+def test_the_monthly_drill_is_covered_by_the_age_of_the_last_scored_drill(synthesized: Synthesized):
+    monthly = [s for s in fabric.SCHEDULES if s.expression is not None]
+    assert [s.function for s in monthly] == ["StartScheduledDrill"]
+    alarm = alarms(synthesized)["bulkhead-DrillOverdue"]
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("LastDrillAgeHours", DRILL_OVERDUE_HOURS)
+
+
+@pytest.mark.parametrize("spec", fabric.FUNCTIONS, ids=lambda f: f.name)
+def test_every_function_s_errors_page(synthesized: Synthesized, spec: fabric.FunctionSpec):
+    alarm = alarms(synthesized)[f"bulkhead-{spec.name}Errors"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/Lambda", "Errors", "Sum")
+    (dimension,) = alarm["Dimensions"]
+    assert logical_id(dimension["Value"]) == function_id(synthesized, spec)
+    assert alarm["Threshold"] == 1
+    assert_pages_on_call(synthesized, alarm)
+
+
+def test_ingest_5xx_pages(synthesized: Synthesized):
+    alarm = alarms(synthesized)["bulkhead-IngestServerErrors"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/ApiGateway", "5xx", "Sum")
+    assert alarm["Threshold"] == 1
+    assert_pages_on_call(synthesized, alarm)
+
+
+# --- the widgets on-call asked for -------------------------------------------------------------
+
+
+def test_what_waits_on_people_and_the_last_drill_are_on_the_dashboard(synthesized: Synthesized):
+    assert names(widget(synthesized, "Waiting on people")) == {
+        ("Bulkhead", m) for m in ("PendingApprovals", "OpenManualTasks", "NoticesOwed")
+    }
+    assert names(widget(synthesized, "Notices sent against owed")) == {
+        ("Bulkhead", "NotificationsSent"),
+        ("Bulkhead", "NoticesOwed"),
+    }
+    assert names(widget(synthesized, "Last drill")) == {
+        ("Bulkhead", m) for m in ("LastDrillAgeHours", "LastDrillPassed", "DrillsOpen")
+    }
+
+
+def test_the_soonest_clock_names_its_incident_from_the_sweep_s_log(synthesized: Synthesized):
+    found = [w for w in dashboard_body(synthesized)["widgets"] if w["type"] == "log"]
+    (props,) = [w["properties"] for w in found if w["properties"]["title"].startswith("Soonest clock")]
+    assert "soonest_clock" in props["query"] and '"clocks swept"' in props["query"]
+
+
+def test_checkouts_blocked_and_allowed_per_adobe_commerce_store(synthesized: Synthesized):
+    firm = parse_config((ROOT / "config" / "bulkhead.example.json").read_text())
+    adobe = sorted(s.store_id for s in firm.stores if s.platform.value == "adobe_commerce")
+    assert adobe, "the example configuration has an Adobe Commerce store"
+    rows = widget(synthesized, "Checkouts blocked / allowed")["metrics"]
+    dimensions = [dict(zip(r[2:-1:2], r[3::2], strict=False)) for r in rows]
+    assert {(r[1], d["StoreId"], d["Hook"]) for r, d in zip(rows, dimensions, strict=True)} == {
+        (m, s, GATE_HOOK) for s in adobe for m in ("GateBlocked", "GateAllowed")
+    }

@@ -1,13 +1,16 @@
 """Degradation, pure: modes per store and segment, every gate's answer, expiry, fail rules, the cache."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aws_lambda_powertools.metrics import EphemeralMetrics
 
 from functions.degradation.adapters.cache import CachedControls
 from functions.degradation.domain import change_modes, check_expiry, clear_modes, store_chain
 from functions.degradation.errors import ControlsConflict, ControlsUnavailable
 from functions.degradation.gates import adobe_commerce_decision, modes_view
+from functions.degradation.metrics import emit_gate_answer
 from functions.degradation.models import (
     ControlsReading,
     DegradationMode,
@@ -248,6 +251,24 @@ def test_payments_restricted_refuses_bank_methods_but_not_cards() -> None:
     assert bank.answer.wire() == {"op": "exception", "message": bank.answer.message}
     assert "payment method" in str(bank.answer.message)
     assert card.answer.wire() == {"op": "success"}
+
+
+def test_every_gate_answer_is_counted_as_blocked_or_allowed_per_store_and_hook(capsys) -> None:  # type: ignore[no-untyped-def]
+    # Given a store whose checkout is paused
+    controls = controls_with(M.CHECKOUT_PAUSED)
+    blocked = adobe_commerce_decision(Hook.ORDER_PLACEMENT, ORDER_BY_CARD, fresh(controls))
+    allowed = adobe_commerce_decision(Hook.LOGIN, LOGIN, fresh(controls))
+    # When each answer is emitted as a metric
+    make = lambda: EphemeralMetrics(namespace="Bulkhead", service="bulkhead")  # noqa: E731
+    emit_gate_answer(Hook.ORDER_PLACEMENT, blocked.model_copy(update={"store_id": "acme-us"}), make)
+    emit_gate_answer(Hook.LOGIN, allowed.model_copy(update={"store_id": "acme-us"}), make)
+    # Then the EMF lines count one blocked checkout and one allowed login for that store
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    counted = [
+        (next(m["Name"] for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]), line["StoreId"], line["Hook"])
+        for line in lines
+    ]
+    assert counted == [("GateBlocked", "acme-us", "order_placement"), ("GateAllowed", "acme-us", "login")]
 
 
 def test_a_rule_can_name_the_methods_it_restricts() -> None:
