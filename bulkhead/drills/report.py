@@ -8,9 +8,9 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bulkhead.local.timeline import Step
+from bulkhead.local.timeline import Step, grouped
 from functions.drills.models import CheckStatus, Scorecard
-from functions.ledger.models import ChainVerdict, LedgerEntry, LedgerVerdict
+from functions.ledger.models import ChainVerdict, EntryType, LedgerEntry, LedgerVerdict
 
 if TYPE_CHECKING:
     from bulkhead.drills.runner import DrillResult
@@ -23,7 +23,7 @@ _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1040px;color:#1b1b1b}
 h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .5rem}
 .meta{color:#555}.verdict{display:inline-block;padding:.35rem .9rem;border-radius:4px;font-weight:700;color:#fff}
-.pass{background:#2e7d32}.fail{background:#c62828}
+.pass{background:#2e7d32}.fail{background:#c62828}.neutral{background:#616161}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e4e4e4}
 th{background:#f5f5f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .passed{color:#2e7d32}.failed{color:#c62828;font-weight:600}.not_covered{color:#8a6d00}
@@ -57,10 +57,7 @@ def render(
     verdict: ChainVerdict | LedgerVerdict | None,
     entries: Sequence[LedgerEntry],
 ) -> str:
-    passed = card is not None and card.passed and verdict is not None and verdict.valid
-    verdict_html = (
-        f'<span id="verdict" class="verdict {"pass" if passed else "fail"}">{"PASSED" if passed else "FAILED"}</span>'
-    )
+    verdict_html = _verdict(card, verdict)
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         f"<title>Bulkhead drill: {escape(title)}</title><style>{_STYLE}</style></head><body>",
@@ -74,12 +71,58 @@ def render(
         )
         + f"</p>{verdict_html}",
         "<h2>Timeline</h2>",
-        timeline_svg(steps),
+        timeline_svg(grouped(list(steps))),
+        _manual_tasks(entries),
     ]
     if card is not None:
         parts += [_scorecard(card)]
     parts += [_ledger(verdict, entries), "</body></html>"]
     return "\n".join(parts)
+
+
+def _verdict(card: Scorecard | None, verdict: ChainVerdict | LedgerVerdict | None) -> str:
+    """PASSED or FAILED for a scored drill; a run that was not scored says so instead of failing."""
+    if card is None:
+        ran = verdict is not None and verdict.valid
+        note = "the response ran and its ledger verifies" if ran else "the ledger does not verify"
+        label = "NOT SCORED" if ran else "FAILED"
+        css = "neutral" if ran else "fail"
+        return (
+            f'<span id="verdict" class="verdict {css}">{label}</span>'
+            f' <span class=meta id="verdict-note">No scorecard: this run is not a catalogued scenario; {note}.</span>'
+        )
+    passed = card.passed and verdict is not None and verdict.valid
+    return (
+        f'<span id="verdict" class="verdict {"pass" if passed else "fail"}">{"PASSED" if passed else "FAILED"}</span>'
+    )
+
+
+def _manual_tasks(entries: Sequence[LedgerEntry]) -> str:
+    """Every manual task the response raised, with what a person must do, and whether it was done."""
+    tasks = [e for e in entries if e.type is EntryType.ACTION_MANUAL_TASK]
+    if not tasks:
+        return ""
+    done = {e.data.get("action_id") for e in entries if e.type is EntryType.ACTION_APPLIED}
+    rows = "".join(
+        f'<tr class="task"><td><code>{escape(str(t.data.get("action_id", "")))}</code></td>'
+        f"<td>{escape(str(t.data.get('kind', '')))}</td>"
+        f"<td>{escape(str(t.data.get('instructions') or _task_text(t)))}</td>"
+        f'<td class="{"passed" if t.data.get("action_id") in done else "failed"}">'
+        f"{'done' if t.data.get('action_id') in done else 'OPEN'}</td></tr>"
+        for t in tasks
+    )
+    return (
+        '<h2>Manual tasks</h2><table id="tasks"><tr><th>action</th><th>kind</th><th>what to do</th>'
+        f"<th>state</th></tr>{rows}</table>"
+    )
+
+
+def _task_text(task: LedgerEntry) -> str:
+    data = task.data
+    return (
+        f"Carry out {data.get('kind')} in store {data.get('store_id')}, then record it with "
+        f"`bulkhead action done {task.incident_id} {data.get('action_id')}`."
+    )
 
 
 def timeline_svg(steps: Sequence[Step]) -> str:
@@ -104,11 +147,13 @@ def timeline_svg(steps: Sequence[Step]) -> str:
         y = row * _ROW + 4
         width = max(step.seconds * 1000 * scale, 2.0)
         colour = _COLOURS.get(step.outcome, "#757575")
-        out.append(f'<text x="{_LABEL - 8}" y="{y + 13}" text-anchor="end">{escape(step.name)}</text>')
+        label = escape(step.name) + (f" &times;{step.count}" if step.count > 1 else "")
+        out.append(f'<text x="{_LABEL - 8}" y="{y + 13}" text-anchor="end">{label}</text>')
         out.append(
-            f'<rect class="bar" data-step="{escape(step.name)}" data-outcome="{escape(step.outcome)}" '
+            f'<rect class="bar" data-step="{escape(step.name)}" data-count="{step.count}" '
+            f'data-outcome="{escape(step.outcome)}" '
             f'x="{_LABEL + start * scale:.1f}" y="{y}" width="{width:.1f}" height="{_ROW - 8}" rx="2" fill="{colour}">'
-            f"<title>{escape(step.name)}: +{start:,.0f} ms, {step.seconds * 1000:,.0f} ms, "
+            f"<title>{label}: +{start:,.0f} ms, {step.seconds * 1000:,.0f} ms, "
             f"{escape(step.outcome)}</title></rect>"
         )
     out.append("</svg>")

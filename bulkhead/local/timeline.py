@@ -13,6 +13,26 @@ class Step:
     started: datetime
     seconds: float
     outcome: str  # ok | retried | failed | running
+    count: int = 1  # > 1: this many runs of the step in a row, shown as one (see `grouped`)
+
+
+# The worst outcome of a group is the group's outcome.
+_SEVERITY = {"ok": 0, "retried": 1, "running": 2, "failed": 3}
+
+
+def grouped(steps: list[Step]) -> list[Step]:
+    """Runs of the same step one after another become one row: from the first start to the last end,
+    with their count and worst outcome (50 webhook deliveries -> one ReceiveWebhook x50)."""
+    rows: list[Step] = []
+    for step in sorted(steps, key=lambda s: s.started):
+        last = rows[-1] if rows else None
+        if last is None or last.name != step.name:
+            rows.append(step)
+            continue
+        end = max(last.started.timestamp() + last.seconds, step.started.timestamp() + step.seconds)
+        worst = max(last.outcome, step.outcome, key=lambda o: _SEVERITY.get(o, 0))
+        rows[-1] = Step(last.name, last.started, end - last.started.timestamp(), worst, last.count + step.count)
+    return rows
 
 
 def steps_from_history(events: list[dict[str, Any]]) -> list[Step]:

@@ -9,6 +9,7 @@ import pytest
 
 from bulkhead.drills.runner import run_scenario
 from bulkhead.local.runtime import LocalFabric
+from bulkhead.local.timeline import grouped
 from functions.drills.adapters.catalogue import find_scenario
 
 FLAGS = (
@@ -45,7 +46,7 @@ def test_the_report_renders_in_headless_chromium(fabric: LocalFabric, tmp_path: 
 
     # Every step of the timeline is a bar on the time axis, in the order it ran
     bars = re.findall(r'<rect class="bar" data-step="([^"]+)"', dom)
-    assert bars == [s.name for s in result.steps]
+    assert bars == [s.name for s in grouped(result.steps)]
     assert bars[:3] == ["ReceiveWebhook", "DetectIncident", "PlanResponse"]
     assert re.search(r"<text[^>]*>0 ms</text>", dom)
     # The scorecard lists every check, and the verdict matches it
@@ -65,3 +66,20 @@ def test_the_report_renders_in_headless_chromium(fabric: LocalFabric, tmp_path: 
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(header[16:20], "big") == 1100
     assert len(header) > 30_000
+
+
+def test_fifty_deliveries_are_one_row_and_the_manual_task_is_named(fabric: LocalFabric, tmp_path: Path) -> None:
+    # Given the insider drill: 50 signed Adobe Commerce deliveries, then a response with a manual task
+    result = run_scenario(fabric, find_scenario("insider-admin-export-magento"), reports=tmp_path / "reports")
+    assert result.report is not None
+    deliveries = sum(1 for s in result.steps if s.name == "ReceiveAdobeCommerceWebhook")
+    assert deliveries >= 50
+    # When the report is opened in a browser
+    dom = browse(result.report, tmp_path / "profile", "--dump-dom").stdout
+    # Then the deliveries are one row with their count, not one row each
+    bars = re.findall(r'<rect class="bar" data-step="([^"]+)" data-count="(\d+)"', dom)
+    assert bars.count(("ReceiveAdobeCommerceWebhook", str(deliveries))) == 1
+    assert len(bars) < 20
+    # ...and the manual task (disable the integration) is named with what to do
+    tasks = re.findall(r'<tr class="task"><td><code>([^<]+)</code></td><td>([^<]+)</td>', dom)
+    assert [kind for _, kind in tasks] == ["magento.disable_integration"]
