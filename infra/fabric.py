@@ -260,6 +260,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         _STEP,
     ),
     FunctionSpec(
+        "ClearIncidentModes",
+        "functions.degradation.handlers.clear_incident_modes.handler",
+        "Returns the degradation modes an incident set to normal (restore)",
+        (Env.CONFIG_PARAMETER, Env.CONTROLS_TABLE, *_LEDGER),
+        # Secrets: the Shopify Admin token that projects the modes into the shop metafield.
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.CONTROLS_WRITE, Access.CONTROLS_READ, *_STEP),
+        timeout_seconds=60,
+    ),
+    FunctionSpec(
         "CloseRestore",
         "functions.containment.handlers.close_restore.handler",
         "Records the outcome of a restore",
@@ -506,6 +515,7 @@ STATE_MACHINES += (
             "PlanRestoreFunctionArn": "PlanRestore",
             "RevertContainmentActionFunctionArn": "RevertContainmentAction",
             "RecordRevertFailureFunctionArn": "RecordRevertFailure",
+            "ClearIncidentModesFunctionArn": "ClearIncidentModes",
             "CloseRestoreFunctionArn": "CloseRestore",
         },
         topics={"OnCallTopicArn": "OnCall"},

@@ -37,16 +37,32 @@ def _start(sfn: Any, machine: str, incident: str, dry_run: bool, mode: str = "li
     )
 
 
+# What the restore's outcome counts, as the ledger records it (containment.models.RestoreOutcome).
+_COLUMNS = (
+    ("reverted", "reverted (changed)"),
+    ("unchanged", "already as before"),
+    ("already_reverted", "reverted earlier"),
+    ("would_revert", "would revert"),
+    ("not_reversible", "not reversible"),
+    ("manual_tasks", "manual tasks"),
+    ("failed", "failed"),
+    ("modes_cleared", "modes cleared"),
+)
+
+
 def _show(execution: dict[str, Any]) -> None:
     if execution["status"] != "SUCCEEDED":
-        console.print(f"[red]restore {execution['status'].lower()}:[/red] {execution.get('error', '')}")
+        error, cause = execution.get("error", ""), execution.get("cause", "")
+        reason = json.loads(cause).get("errorMessage", cause) if cause.startswith("{") else cause
+        console.print(f"[red]restore {execution['status'].lower()}:[/red] {error}: {reason}")
         raise typer.Exit(1)
     outcome = json.loads(execution["output"])
-    table = Table("incident", "reverted", "not reversible", "manual tasks", "failed")
-    table.add_row(*(str(outcome[k]) for k in ("incident_id", "reverted", "not_reversible", "manual_tasks", "failed")))
-    console.print(table)
-    if outcome["failed"] or outcome["manual_tasks"]:
-        console.print("[yellow]Some steps need a human: see the incident's ledger (bulkhead ledger show).[/yellow]")
+    figures = ", ".join(f"{outcome.get(key, 0)} {label}" for key, label in _COLUMNS)
+    console.print(f"Restore of {outcome['incident_id']}: {figures}.", soft_wrap=True)
+    if not any(outcome.get(k) for k in ("reverted", "unchanged", "modes_cleared", "manual_tasks", "failed")):
+        console.print("Nothing left to restore: every action was reverted before (a restore is safe to repeat).")
+    if outcome["failed"] or outcome["manual_tasks"] or outcome.get("modes_failed"):
+        console.print("[yellow]Some steps need a human: see the incident's ledger (bulkhead ledger verify).[/yellow]")
 
 
 def restore(
@@ -67,9 +83,15 @@ def restore(
     if not incident:
         console.print("[red]restore needs INCIDENT (or --drill to try it locally)[/red]")
         raise typer.Exit(2)
-    if not incident.startswith("inc-"):
-        console.print(f"[red]INCIDENT must look like inc-YYYYMMDD-..., got {incident!r}[/red]")
-        raise typer.Exit(2)
+    from pydantic import ValidationError
+
+    from functions.containment.models import RestoreRequest
+
+    try:
+        RestoreRequest(incident_id=incident)
+    except ValidationError as exc:
+        console.print(f"[red]INCIDENT must look like inc-YYYYMMDD-... (lower case), got {incident!r}[/red]")
+        raise typer.Exit(2) from exc
     if not state_machine_arn:
         _restore_local(incident, dry_run, state_dir)
         return

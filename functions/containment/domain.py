@@ -45,6 +45,10 @@ class NothingToRestore(PermanentActionFailure):
     """The action has no stored pre-state (it was never applied, or only planned)."""
 
 
+class UnknownIncident(PermanentActionFailure):
+    """The ledger holds no chain for this incident: nothing was ever contained under that id."""
+
+
 def _facts(action: PlannedAction) -> dict[str, Any]:
     return {"action_id": action.action_id, "kind": action.kind.value, "store_id": action.store_id}
 
@@ -222,7 +226,9 @@ def record_action_failure(request: ActionFailureRequest, ledger: Ledger, now: da
 
 def plan_restore(request: RestoreRequest, journal: ActionJournal) -> RestorePlan:
     """Every applied, not yet reverted action of the incident, newest first."""
-    entries = journal.entries(request.incident_id)
+    entries = list(journal.entries(request.incident_id))
+    if not entries:
+        raise UnknownIncident(f"no incident {request.incident_id} in the ledger: check the id (bulkhead status)")
     reverted = {e.data.get("action_id") for e in entries if e.type is EntryType.ACTION_REVERTED}
     applied: list[RevertActionRequest] = []
     for entry in reversed(entries):
@@ -234,7 +240,12 @@ def plan_restore(request: RestoreRequest, journal: ActionJournal) -> RestorePlan
                     incident_id=request.incident_id, mode=request.mode, action_id=action_id, kind=entry.data["kind"]
                 )
             )
-    return RestorePlan(incident_id=request.incident_id, mode=request.mode, actions=tuple(applied))
+    return RestorePlan(
+        incident_id=request.incident_id,
+        mode=request.mode,
+        actions=tuple(applied),
+        already_reverted=len({a for a in reverted if a}),
+    )
 
 
 def stored_action(request: RevertActionRequest, vault: PreStateVault) -> PlannedAction:
@@ -296,10 +307,15 @@ def close_restore(request: RestoreCloseRequest, ledger: Ledger, now: datetime) -
     outcome = RestoreOutcome(
         incident_id=request.incident_id,
         mode=request.mode,
-        reverted=count(RevertStatus.REVERTED, RevertStatus.ALREADY_REVERTED, RevertStatus.WOULD_REVERT),
+        reverted=sum(1 for r in request.reverts if r.status is RevertStatus.REVERTED and r.changed > 0),
+        unchanged=sum(1 for r in request.reverts if r.status is RevertStatus.REVERTED and r.changed == 0),
+        already_reverted=count(RevertStatus.ALREADY_REVERTED) + request.already_reverted,
+        would_revert=count(RevertStatus.WOULD_REVERT),
         not_reversible=count(RevertStatus.NOT_REVERSIBLE),
         manual_tasks=count(RevertStatus.MANUAL_TASK),
         failed=count(RevertStatus.FAILED),
+        modes_cleared=request.modes_cleared,
+        modes_failed=request.modes_failed,
     )
     data = outcome.model_dump(mode="json", exclude={"incident_id"})
     ledger.append(request.incident_id, EntryDraft(type=EntryType.RESTORE_COMPLETED, actor=ACTOR, at=now, data=data))

@@ -105,6 +105,7 @@ class RestorePlan(Message):
     incident_id: str
     mode: Mode
     actions: tuple[RevertActionRequest, ...]  # newest first: undone in reverse order of application
+    already_reverted: int = Field(default=0, ge=0)  # actions a previous restore reverted: left alone
 
 
 class RevertOutcome(Message):
@@ -127,12 +128,23 @@ class RestoreCloseRequest(Message):
     incident_id: str
     mode: Mode
     reverts: tuple[RevertOutcome, ...]
+    already_reverted: int = Field(default=0, ge=0)  # from the plan: reverted by an earlier restore
+    modes_cleared: int = Field(default=0, ge=0)  # degradation rules of the incident returned to normal
+    modes_failed: bool = False  # clearing them failed: on-call was paged to clear them by hand
 
 
 class RestoreOutcome(Message):
+    """What a restore changed, counted as the ledger records it: `reverted` counts only actions this
+    run changed back; one a previous run had reverted is `already_reverted`; a dry run's `would_revert`."""
+
     incident_id: str
     mode: Mode
     reverted: int
+    unchanged: int = 0  # reverted, but the platform already matched the pre-state: nothing was changed
+    already_reverted: int = 0
+    would_revert: int = 0
     not_reversible: int
     manual_tasks: int
     failed: int
+    modes_cleared: int = 0
+    modes_failed: bool = False

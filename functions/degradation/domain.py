@@ -19,11 +19,14 @@ from functions.degradation.errors import ControlsConflict, ControlsUnavailable, 
 from functions.degradation.gates import adobe_commerce_decision, modes_view
 from functions.degradation.models import (
     ChangeResult,
+    ClearedRule,
     ControlsReading,
     DegradationOutcome,
     ExpiryReport,
     GateDecision,
     Hook,
+    IncidentModesCleared,
+    IncidentModesRequest,
     ModeChange,
     ModeClear,
     ModeRule,
@@ -34,7 +37,7 @@ from functions.degradation.models import (
     active_modes,
 )
 from functions.degradation.ports import ControlsStore, ModesProjector, OverdueAlarm
-from functions.ledger.models import EntryDraft, EntryType
+from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import Ledger
 
 ACTOR = "degradation"
@@ -141,6 +144,50 @@ def clear_modes(
     }
     projection = _project(projector, stored, ledger, EntryType.DEGRADATION_CLEARED, clear, now, data)
     return _result(stored, changed, projection)
+
+
+def clear_incident_modes(
+    request: IncidentModesRequest,
+    entries: Iterable[LedgerEntry],
+    controls: ControlsStore,
+    ledger: Ledger,
+    projectors: Callable[[str], ModesProjector],
+    now: datetime,
+) -> IncidentModesCleared:
+    """Restore's last step: every rule this incident set and that is still in force returns to normal.
+
+    Only the incident's own rules go: a rule that a person or another incident set for a segment
+    since (a different `incident_id` on the rule) stays. Repeating the step changes nothing.
+    """
+    stores = sorted(
+        {str(e.data["store_id"]) for e in entries if e.type is EntryType.DEGRADATION_SET and e.data.get("store_id")}
+    )
+    cleared: list[ClearedRule] = []
+    kept = 0
+    for store_id in stores:
+        mine = [r for r in controls.current(store_id).rules if r.incident_id == request.incident_id]
+        if not mine or request.mode is Mode.DRY_RUN:
+            continue
+
+        def apply(current: StoreControls) -> tuple[ModeRule, ...]:
+            return tuple(r for r in current.rules if r.incident_id != request.incident_id)
+
+        stored, changed = _write(store_id, apply, controls)
+        kept += len(stored.rules)
+        gone = [ClearedRule(store_id=store_id, segment=r.segment, modes=r.modes) for r in mine]
+        clear = ModeClear(store_id=store_id, incident_id=request.incident_id, actor=ACTOR, reason="restore")
+        data = {
+            "store_id": store_id,
+            "segments": [r.segment or "*" for r in mine],
+            "modes": sorted({m.value for r in mine for m in r.modes}),
+            "remaining_rules": len(stored.rules),
+            "version": stored.version,
+            "changed": changed,
+            "reason": clear.reason,
+        }
+        _project(projectors(store_id), stored, ledger, EntryType.DEGRADATION_CLEARED, clear, now, data)
+        cleared += gone if changed else []
+    return IncidentModesCleared(incident_id=request.incident_id, cleared=tuple(cleared), kept=kept)
 
 
 def check_expiry(store_ids: Iterable[str], controls: ControlsStore, alarm: OverdueAlarm, now: datetime) -> ExpiryReport:

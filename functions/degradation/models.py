@@ -124,6 +124,31 @@ class StoreControls(Message):
         return cls(store_id=data["store_id"], rules=(rule,), version=int(data.get("version", 0)))
 
 
+class IncidentModesRequest(Message):
+    """Input of the restore's ClearIncidentModes step: return what this incident degraded to normal."""
+
+    incident_id: str = Field(pattern=r"^inc-[0-9a-z-]{8,80}$")
+    mode: Mode = Mode.LIVE
+
+
+class ClearedRule(Message):
+    store_id: str
+    segment: str | None
+    modes: tuple[DegradationMode, ...]
+
+
+class IncidentModesCleared(Message):
+    """What the step returned to normal (rules this incident set and that were still in force)."""
+
+    incident_id: str
+    cleared: tuple[ClearedRule, ...] = ()
+    kept: int = 0  # rules of the same stores set by someone else, left in force
+
+    @property
+    def count(self) -> int:
+        return len(self.cleared)
+
+
 class DegradationOutcome(Message):
     store_id: str
     modes: tuple[DegradationMode, ...]

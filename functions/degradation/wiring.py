@@ -13,6 +13,13 @@ from functions.degradation.adapters.dynamodb import DynamoControlsStore
 from functions.degradation.adapters.shopify import NoProjection, ShopifyModesProjector
 from functions.degradation.models import ControlsReading
 from functions.degradation.ports import ModesProjector
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+from functions.ledger.models import LedgerEntry
+
+
+def incident_entries(incident_id: str) -> list[LedgerEntry]:
+    """The incident's chain, read to find which stores it degraded."""
+    return list(DynamoLedgerStore(client("dynamodb"), env(Env.LEDGER_TABLE)).entries(incident_id))
 
 
 def controls_store() -> DynamoControlsStore:

@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 from bulkhead.cli.main import app
 from bulkhead.local import runtime
+from functions.common import clients
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
 
 def sandbox(state_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
@@ -40,6 +42,12 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
 
     assert restored.exit_code == 0, restored.output
     assert "acme-eu" in restored.output
+    # The figures printed are the ones the ledger recorded, and the drill's mode is cleared
+    recorded = completed(tmp_path / "state", incident)
+    printed = " ".join(restored.output.split())
+    assert f"{recorded['reverted']} reverted (changed)" in printed and recorded["reverted"] == 3
+    assert f"{recorded['modes_cleared']} modes cleared" in printed and recorded["modes_cleared"] == 1
+    assert f"{recorded['unchanged']} already as before" in printed and recorded["unchanged"] == 0
     after = sandbox(tmp_path / "state")
     assert after["customers"] == before["customers"]
     assert sorted(t["title"] for t in after["storefront_tokens"].values()) == sorted(
@@ -52,6 +60,21 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
     again = runner.invoke(app, ["restore", incident])
     assert again.exit_code == 0, again.output
     assert sandbox(tmp_path / "state") == after
+    assert "0 reverted (changed), 0 already as before, 3 reverted earlier" in " ".join(again.output.split())
+    assert "safe to repeat" in " ".join(again.output.split())
+    # An unknown incident and a mistyped id are refused, saying why, and change nothing
+    unknown = runner.invoke(app, ["restore", "inc-20261127-deadbeef"])
+    assert unknown.exit_code == 1 and "UnknownIncident" in unknown.output and "check the id" in unknown.output
+    typo = runner.invoke(app, ["restore", "inc-2026_BAD"])
+    assert typo.exit_code == 2 and "INCIDENT must look like" in typo.output
+    assert sandbox(tmp_path / "state") == after
+
+
+def completed(state_dir: Path, incident: str) -> dict[str, Any]:
+    """The restore.completed entry the first restore left in the incident's ledger."""
+    with runtime.local_fabric(log_level="ERROR", state_dir=state_dir) as fabric:
+        entries = list(DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"]).entries(incident))
+    return next(e.data for e in entries if e.type.value == "restore.completed")
 
 
 def test_restore_without_local_state_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

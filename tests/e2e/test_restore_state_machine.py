@@ -13,8 +13,15 @@ import uuid
 from bulkhead.local.drill import run_thin_path
 from bulkhead.local.runtime import LocalFabric
 from functions.common import clients
+from functions.common.settings import Env, env
+from functions.degradation.adapters.dynamodb import DynamoControlsStore
+from functions.degradation.models import StoreControls
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.domain import verify_chain
+
+
+def controls_of(store_id: str) -> StoreControls:
+    return DynamoControlsStore(clients.client("dynamodb"), env(Env.CONTROLS_TABLE)).current(store_id)
 
 
 def run_restore(fabric: LocalFabric, incident_id: str) -> dict[str, object]:
@@ -48,10 +55,26 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
         "incident_id": run.incident_id,
         "mode": "drill",
         "reverted": 3,
+        "unchanged": 0,
+        "already_reverted": 0,
+        "would_revert": 0,
         "not_reversible": 0,
         "manual_tasks": 0,
         "failed": 0,
+        "modes_cleared": 1,
+        "modes_failed": False,
     }
+    # ...the degradation mode the response set is cleared, on the store's controls and on record
+    assert controls_of("acme-eu").rules == ()
+    store_entries = list(
+        DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"]).entries(run.incident_id)
+    )
+    [cleared] = [e for e in store_entries if e.type.value == "degradation.cleared"]
+    assert (cleared.data["modes"], cleared.data["changed"], cleared.data["reason"]) == (
+        ["account_read_only"],
+        True,
+        "restore",
+    )
     after = sandbox.snapshot()
     assert after["customers"] == before["customers"]
     assert sorted(t["title"] for t in after["storefront_tokens"].values()) == sorted(
@@ -69,5 +92,7 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
     assert verify_chain(run.incident_id, entries).valid
 
     again = run_restore(fabric, run.incident_id)
-    assert json.loads(again["output"])["reverted"] == 0  # nothing left to undo; the store is untouched
+    repeated = json.loads(again["output"])
+    # Nothing left to undo, and it says so: each action was reverted earlier, no mode is left to clear
+    assert (repeated["reverted"], repeated["already_reverted"], repeated["modes_cleared"]) == (0, 3, 0)
     assert sandbox.snapshot()["customers"] == before["customers"]
