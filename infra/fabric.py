@@ -494,6 +494,7 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
             "DraftRegulatorNoticesFunctionArn": "DraftRegulatorNotices",
             "RecordMilestoneFunctionArn": "RecordMilestone",
             "CloseResponseFunctionArn": "CloseResponse",
+            "ClearIncidentModesFunctionArn": "ClearIncidentModes",
             "RecordFailureFunctionArn": "RecordFailure",
             "StartClocksFunctionArn": "StartClocks",
         },

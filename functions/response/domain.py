@@ -69,6 +69,7 @@ def plan_response(request: PlanRequest, config: FirmConfig, ledger: Ledger, now:
         degradation=DegradationPlan(
             modes=tuple(dict.fromkeys(COMPONENT_MODES[c] for c in incident.scope.components if c in COMPONENT_MODES)),
             message="We are protecting your account while we investigate a security issue.",
+            segment=_drill_segment(request.mode, incident.store_id, config),
         ),
         notification=NotificationPlan(
             channels=(Channel.EMAIL, Channel.SMS),
@@ -95,6 +96,17 @@ def plan_response(request: PlanRequest, config: FirmConfig, ledger: Ledger, now:
         ),
     )
     return plan
+
+
+# A drill on a store that is not a sandbox degrades only this customer segment (test accounts the
+# firm tags for drills), never the whole store; on a sandbox the drill owns the store.
+DRILL_SEGMENT = "bulkhead-drill"
+
+
+def _drill_segment(mode: Mode, store_id: str, config: FirmConfig) -> str | None:
+    if mode is Mode.DRILL and not config.store(store_id).sandbox:
+        return DRILL_SEGMENT
+    return None
 
 
 def _actions(incident: Incident, config: FirmConfig) -> tuple[PlannedAction, ...]:

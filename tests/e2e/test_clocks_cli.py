@@ -117,7 +117,7 @@ def test_status_prints_the_oncall_figures_of_the_local_run(state: Path) -> None:
     # Then the drill's clocks are counted apart from the live figures, which page no one for a drill
     assert "Clocks: 0 open, 0 near (< 4 h), 0 missed; soonest: none" in output
     assert "Drills (apart from the live figures): 1 open, 3 clocks open (never paged)" in output
-    assert "Store acme-eu: account_read_only" in output
+    assert "Store acme-eu: normal" in output  # the drill's mode ended with the drill
 
 
 def test_approve_without_a_waiting_response_says_so_and_records_nothing(drilled: tuple[Path, str], state: Path) -> None:

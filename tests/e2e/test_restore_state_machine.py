@@ -9,15 +9,20 @@ re-created, the tags gone) and the ledger records each revert and the restore, a
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 
 from bulkhead.local.drill import run_thin_path
 from bulkhead.local.runtime import LocalFabric
 from functions.common import clients
 from functions.common.settings import Env, env
+from functions.common.wiring import firm_config
 from functions.degradation.adapters.dynamodb import DynamoControlsStore
-from functions.degradation.models import StoreControls
+from functions.degradation.domain import change_modes
+from functions.degradation.models import DegradationMode, ModeChange, StoreControls
+from functions.degradation.wiring import controls_store, projector
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.domain import verify_chain
+from functions.ledger.wiring import ledger
 
 
 def controls_of(store_id: str) -> StoreControls:
@@ -43,6 +48,17 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
     run = run_thin_path(fabric)
     assert run.incident_id is not None and run.outcome["actions_applied"] == 3
     contained = sandbox.snapshot()
+    # As a live incident would, it still holds a degradation mode (a drill ends its own: set it again)
+    assert controls_of("acme-eu").rules == ()
+    firm = firm_config()
+    change = ModeChange(
+        store_id="acme-eu",
+        modes=(DegradationMode.ACCOUNT_READ_ONLY,),
+        ttl_minutes=240,
+        incident_id=run.incident_id,
+        actor="response",
+    )
+    change_modes(change, controls_store(), ledger(), projector(firm, "acme-eu"), datetime.now(UTC))
     assert contained["storefront_tokens"] == {}
     assert all(
         "bulkhead-contained" in c["tags"] for g, c in contained["customers"].items() if g.endswith(("7001", "7004"))
@@ -69,7 +85,7 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
     store_entries = list(
         DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"]).entries(run.incident_id)
     )
-    [cleared] = [e for e in store_entries if e.type.value == "degradation.cleared"]
+    cleared = [e for e in store_entries if e.type.value == "degradation.cleared"][-1]
     assert (cleared.data["modes"], cleared.data["changed"], cleared.data["reason"]) == (
         ["account_read_only"],
         True,

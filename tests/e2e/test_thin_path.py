@@ -49,7 +49,11 @@ def test_a_signed_webhook_runs_the_response_and_leaves_a_verified_ledger(fabric:
     controls = clients.client("dynamodb").get_item(
         TableName=fabric.tables["Controls"], Key={"store_id": {"S": "acme-eu"}}
     )["Item"]
-    assert json.loads(controls["controls"]["S"])["modes"] == ["account_read_only"]
+    # The drill set its mode and, as every drill does, ended it before closing: nothing stays in force
+    assert types.index("degradation.set") < types.index("degradation.cleared") < types.index("incident.closed")
+    cleared = next(e for e in run.entries if e.type.value == "degradation.cleared")
+    assert (cleared.data["modes"], cleared.data["reason"]) == (["account_read_only"], "drill ended")
+    assert json.loads(controls["controls"]["S"])["modes"] == ["normal"]
     assert [s.name for s in run.steps][:3] == ["ReceiveWebhook", "DetectIncident", "PlanResponse"]
 
 

@@ -17,7 +17,7 @@ from functions.detection.models import AffectedScope, Incident
 from functions.ingest.models import DataCategory
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType, LedgerEntry
-from functions.response.domain import plan_response
+from functions.response.domain import DRILL_SEGMENT, plan_response
 from functions.response.models import PlanRequest
 from tests.fakes.ledger import MemoryLedgerStore
 
@@ -193,3 +193,21 @@ def test_an_action_whose_object_the_scope_does_not_name_becomes_a_recorded_manua
     assert f"bulkhead action done inc-20261127-planning {action.action_id}" in outcome.detail
     types = [e.type for e in store.chains["inc-20261127-planning"]]
     assert types == [EntryType.ACTION_PLANNED, EntryType.ACTION_MANUAL_TASK]
+
+
+def test_a_drill_on_a_live_store_degrades_only_the_drill_segment_and_on_a_sandbox_the_store() -> None:
+    # Given an incident whose scope calls for the account dashboards to be read-only
+    found = incident(Platform.SHOPIFY, ("customer_tags",), ("customer:7001",), None)
+    live_store = config()
+    firm = live_store.model_dump(mode="json")
+    firm["stores"][0]["sandbox"] = True  # the same firm, acme-eu as a sandbox
+    sandbox_store = FirmConfig.model_validate(firm)
+    ledger = ChainedLedger(MemoryLedgerStore())
+    # When a drill is planned on the live store, on the sandbox, and a live incident on the live store
+    drill_live = plan_response(PlanRequest(incident=found, mode=Mode.DRILL), live_store, ledger, NOW)
+    drill_sandbox = plan_response(PlanRequest(incident=found, mode=Mode.DRILL), sandbox_store, ledger, NOW)
+    live = plan_response(PlanRequest(incident=found, mode=Mode.LIVE), live_store, ledger, NOW)
+    # Then the drill on the live store touches only its test segment; nothing else is store-wide but real
+    assert drill_live.degradation.modes and drill_live.degradation.segment == DRILL_SEGMENT
+    assert drill_sandbox.degradation.segment is None
+    assert live.degradation.segment is None
