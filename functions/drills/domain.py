@@ -379,10 +379,20 @@ def _notification_check(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> 
             status=CheckStatus.FAILED,
         )
     required = bool(planned.data.get("required", planned.data.get("customers", 0)))
+    customers = int(planned.data.get("customers", 0))
+    actual = ("notice owed" if required else "no notice owed") + f" ({customers} customers)"
+    if want and required and customers == 0:
+        # A notice is owed but the scope named no one: nobody was told, and the drill must not pass it.
+        return StepCheck(
+            step="customers notified",
+            expected="notice owed to the affected customers",
+            actual=f"{actual}: the incident's scope resolved no customer, so no one was notified",
+            status=CheckStatus.NOT_COVERED,
+        )
     return StepCheck(
         step="customers notified",
         expected="notice owed" if want else "no notice owed",
-        actual=("notice owed" if required else "no notice owed") + f" ({planned.data.get('customers', 0)} customers)",
+        actual=actual,
         status=_status(required == want),
     )
 

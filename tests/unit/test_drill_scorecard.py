@@ -265,3 +265,19 @@ def test_the_full_verification_counts_the_signed_heads_and_a_rewritten_chain_fai
     assert verify_chain("inc-20261127-abc", rewritten.entries).valid
     check = next(c for c in card.steps if c.step == "ledger verified")
     assert check.status is CheckStatus.FAILED and "signed head" in check.actual and not card.passed
+
+
+def test_a_notice_owed_to_no_one_is_not_passed_but_named_as_a_gap() -> None:
+    # Given a response that owed a notice but whose scope resolved no customer
+    entries = [
+        (e.type, (e.at - T0).total_seconds(), {"customers": 0, "required": True})
+        if e.type is EntryType.NOTIFICATION_PLANNED
+        else (e.type, (e.at - T0).total_seconds(), e.data)
+        for e in good_response().entries
+    ]
+    card = scored(chain(*entries))
+    # Then "customers notified" is not covered, said plainly, and listed among the gaps
+    check = next(c for c in card.steps if c.step == "customers notified")
+    assert check.status is CheckStatus.NOT_COVERED
+    assert "no one was notified" in check.actual
+    assert any(g.startswith("customers notified") for g in card.gaps)
