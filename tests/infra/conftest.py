@@ -69,8 +69,12 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         error = str(exc)
     template_file = outdir / f"{stack.artifact_id}.template.json"
     report_file = outdir / "validation-report.json"
+    if not template_file.exists():
+        # No template: every test of this tier fails, instead of reading an empty one (where a test that
+        # looks for an absence, such as "no role may delete the ledger", would pass on nothing).
+        pytest.fail(f"cdk synth wrote no template: {error or 'no error was raised'}")
     return Synthesized(
-        template=json.loads(template_file.read_text()) if template_file.exists() else {"Resources": {}},
+        template=json.loads(template_file.read_text()),
         report=json.loads(report_file.read_text()) if report_file.exists() else None,
         error=error,
         outdir=outdir,

@@ -6,7 +6,9 @@ tunables (deployed and local) plus resource ARNs, JSONPath only (moto cannot run
 accepted by the npm `asl-validator` as rendered.
 """
 
+import importlib
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -143,3 +145,29 @@ def test_asl_validator_accepts_the_rendered_definition(file_name: str, tmp_path:
         [str(VALIDATOR), "--json-path", str(rendered)], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def lambda_tasks(machine: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every Task state that invokes one of the fabric's functions (`${<Name>FunctionArn}`), in every scope."""
+    for where, scope in scopes(machine):
+        for name, state in scope["States"].items():
+            if state["Type"] == "Task" and str(state.get("Resource", "")).endswith("FunctionArn}"):
+                yield f"{where}/{name}", state
+
+
+@pytest.mark.parametrize("file_name", FILES)
+def test_every_lambda_step_names_its_handler_and_domain_function_and_both_exist(file_name: str):
+    """A reader follows a step from the ASL file to the handler to the domain function: the comment
+    `functions.<context>.handlers.<module> -> <context>.domain.<function>` must name real code, and the
+    handler must be the one the fabric deploys for the step's function."""
+    spec = spec_for(file_name)
+    for where, state in lambda_tasks(asl.load(file_name)):
+        found = re.match(r"^(functions\.\w+\.handlers\.\w+) -> (\w+)\.(\w+)\.(\w+)", state.get("Comment", ""))
+        assert found, f"{where}: the comment must name its handler and domain function"
+        handler_module, context, module, function_name = found.groups()
+        assert callable(getattr(importlib.import_module(handler_module), "handler", None)), where
+        domain = importlib.import_module(f"functions.{context}.{module}")
+        assert callable(getattr(domain, function_name, None)), f"{where}: no {context}.{module}.{function_name}"
+        placeholder = state["Resource"].strip("${}")
+        deployed = fabric.function(spec.functions[placeholder]).handler
+        assert deployed == f"{handler_module}.handler", f"{where}: the fabric deploys {deployed}"
