@@ -57,6 +57,13 @@ def _show(execution: dict[str, Any]) -> None:
         console.print(f"[red]restore {execution['status'].lower()}:[/red] {error}: {reason}")
         raise typer.Exit(1)
     outcome = json.loads(execution["output"])
+    if outcome.get("actions"):
+        table = Table("action", "kind", "result", "objects changed", "detail")
+        for action in outcome["actions"]:
+            table.add_row(
+                action["action_id"], action["kind"], action["status"], str(action["changed"]), action["detail"]
+            )
+        console.print(table)
     figures = ", ".join(f"{outcome.get(key, 0)} {label}" for key, label in _COLUMNS)
     console.print(f"Restore of {outcome['incident_id']}: {figures}.", soft_wrap=True)
     if not any(outcome.get(k) for k in ("reverted", "unchanged", "modes_cleared", "manual_tasks", "failed")):

@@ -316,7 +316,8 @@ def close_restore(request: RestoreCloseRequest, ledger: Ledger, now: datetime) -
         failed=count(RevertStatus.FAILED),
         modes_cleared=request.modes_cleared,
         modes_failed=request.modes_failed,
+        actions=request.reverts,
     )
-    data = outcome.model_dump(mode="json", exclude={"incident_id"})
+    data = outcome.model_dump(mode="json", exclude={"incident_id", "actions"})
     ledger.append(request.incident_id, EntryDraft(type=EntryType.RESTORE_COMPLETED, actor=ACTOR, at=now, data=data))
     return outcome

@@ -148,3 +148,4 @@ class RestoreOutcome(Message):
     failed: int
     modes_cleared: int = 0
     modes_failed: bool = False
+    actions: tuple[RevertOutcome, ...] = ()  # each action: its result and how many objects it changed

@@ -67,7 +67,12 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
     execution = run_restore(fabric, run.incident_id)
 
     assert execution["status"] == "SUCCEEDED", execution.get("error")
-    assert json.loads(execution["output"]) == {
+    output = json.loads(execution["output"])
+    actions = output.pop("actions")
+    # Each action says what it changed, newest first
+    assert [a["status"] for a in actions] == ["reverted"] * 3
+    assert all(a["changed"] > 0 for a in actions)
+    assert output == {
         "incident_id": run.incident_id,
         "mode": "drill",
         "reverted": 3,
@@ -104,6 +109,9 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
     reverted = [e.data["action_id"] for e in entries if e.type.value == "action.reverted"]
     applied = [e.data["action_id"] for e in entries if e.type.value == "action.applied"]
     assert reverted == list(reversed(applied))
+    # ...and the ledger holds what each revert changed, as the output printed it
+    changed = [e.data["changed"] for e in entries if e.type.value == "action.reverted"]
+    assert changed == [a["changed"] for a in actions]
     assert entries[-1].type.value == "restore.completed"
     assert verify_chain(run.incident_id, entries).valid
 

@@ -20,7 +20,10 @@ def handler(event: IncidentModesRequest, context: LambdaContext) -> dict[str, An
     result = clear_incident_modes(
         event,
         incident_entries(event.incident_id),
-        controls_store(), ledger(), lambda store: projector(firm_config(), store), utc_now()
+        controls_store(),
+        ledger(),
+        lambda store: projector(firm_config(), store),
+        utc_now(),
     )
     logger.info("incident modes cleared", incident_id=event.incident_id, cleared=result.count, kept=result.kept)
     # `count` and `failed` are what CloseRestore reads (its Catch path sets failed: true).
