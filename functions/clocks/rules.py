@@ -69,6 +69,7 @@ class StageRule:
     notify: str
     after: str | None = None  # the stage whose filing starts this one
     statutory: bool = True
+    to_authority: bool = True  # False: the notice goes to the people affected, not to an authority
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,10 @@ def _other_state(code: str) -> bool:
     return code.upper().startswith("US-") and not _california(code)
 
 
-def _single(start: StartEvent, deadline: Deadline, rule: str, notify: str, statutory: bool = True) -> tuple[StageRule]:
-    return (StageRule("", start, deadline, rule, notify, statutory=statutory),)
+def _single(
+    start: StartEvent, deadline: Deadline, rule: str, notify: str, statutory: bool = True, to_authority: bool = True
+) -> tuple[StageRule]:
+    return (StageRule("", start, deadline, rule, notify, statutory=statutory, to_authority=to_authority),)
 
 
 A, D = StartEvent.AWARENESS, StartEvent.DISCOVERY
@@ -117,7 +120,7 @@ RULES: dict[Regime, RegimeRule] = {
             Regime.GDPR_ART34, "GDPR Art. 34", "data subjects", _eu,
             _single(
                 A, Deadline(hours=72), "without undue delay (target: 72 hours after awareness)",
-                "affected data subjects", statutory=False,
+                "affected data subjects", statutory=False, to_authority=False,
             ),
         ),
         RegimeRule(
@@ -155,7 +158,10 @@ RULES: dict[Regime, RegimeRule] = {
         ),
         RegimeRule(
             Regime.SEC_REG_SP, "SEC Reg S-P 248.30(a)(4)", "SEC", _us,
-            _single(A, Deadline(days=30), "30 days after awareness of unauthorised access", "affected individuals"),
+            _single(
+                A, Deadline(days=30), "30 days after awareness of unauthorised access", "affected individuals",
+                to_authority=False,
+            ),
         ),
         RegimeRule(
             Regime.NYDFS_500_17, "NYDFS 23 NYCRR 500.17", "NYDFS Superintendent", _us,
@@ -175,7 +181,10 @@ RULES: dict[Regime, RegimeRule] = {
         RegimeRule(
             Regime.CALIFORNIA_1798_82, "California Civ. Code 1798.82", "California Attorney General", _california,
             (
-                StageRule("residents", D, Deadline(days=30), "30 days after discovery", "California residents"),
+                StageRule(
+                    "residents", D, Deadline(days=30), "30 days after discovery", "California residents",
+                    to_authority=False,
+                ),
                 StageRule(
                     "attorney_general", StartEvent.FILING, Deadline(days=15),
                     "15 days after notifying residents (more than 500 residents)", "California Attorney General",
@@ -203,6 +212,18 @@ def state_stage(state: str) -> StageRule:
         )  # fmt: skip
     code = state.upper()
     return StageRule(code, D, Deadline(days=days), f"{days} days after discovery", f"residents of {code}")
+
+
+def informs_authority(clock: str) -> bool:
+    """Whether filing this clock means an authority was notified (not the affected people)."""
+    regime_name, _, stage = clock.partition("/")
+    rule = RULES.get(Regime(regime_name)) if regime_name in set(Regime) else None
+    if rule is None:
+        return False
+    if rule.regime is Regime.US_STATE_BREACH:
+        return stage.endswith(("/attorney_general", "/agency"))
+    found = next((s for s in rule.stages if s.stage == stage), None)
+    return found is not None and found.to_authority
 
 
 def clock_id(regime: Regime, stage: str) -> str:
