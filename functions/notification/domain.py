@@ -496,13 +496,20 @@ def _sum(outcomes: Iterable[BatchOutcome]) -> Counter[str]:
 
 
 def draft_regulator_notices(
-    request: RegulatorDraftRequest, config: FirmConfig, store: DraftStore, ledger: Ledger, now: datetime
+    request: RegulatorDraftRequest,
+    config: FirmConfig,
+    store: DraftStore,
+    ledger: Ledger,
+    now: datetime,
+    journal: IncidentJournal | None = None,
 ) -> RegulatorDrafts:
-    """Generate and record each regulator's draft; nothing is ever sent from here."""
+    """Generate and record each regulator's draft; nothing is ever sent from here. Measures and
+    filings in the drafts are what `journal` (the incident's ledger) records."""
     incident = request.incident
+    facts = notice_facts(journal.entries(incident.incident_id), now) if journal else NoticeFacts()
     drafts = []
     for regime, authority in regulators.applicable(incident, request.audience, config):
-        made = regulators.draft(regime, authority, incident, request.audience, config)
+        made = regulators.draft(regime, authority, incident, request.audience, config, facts, now)
         key = store.put_draft(incident.incident_id, made.name, made.text)
         digest = hashlib.sha256(made.text.encode()).hexdigest()
         drafts.append(

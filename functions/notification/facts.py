@@ -24,6 +24,7 @@ def notice_facts(entries: Iterable[LedgerEntry], now: datetime) -> NoticeFacts:
     authorities: dict[str, str] = {}
     filings: list[tuple[str, datetime]] = []
     dora_major = False
+    classified_at: datetime | None = None
     for entry in entries:
         data = entry.data
         if entry.type is EntryType.ACTION_VERIFIED:
@@ -43,6 +44,8 @@ def notice_facts(entries: Iterable[LedgerEntry], now: datetime) -> NoticeFacts:
             filings.append((str(data.get("clock")), datetime.fromisoformat(str(data.get("filed_at", entry.at)))))
         elif entry.type is EntryType.INCIDENT_CLASSIFIED and data.get("regime") == "dora":
             dora_major = bool(data.get("major"))
+            at = data.get("classified_at")
+            classified_at = datetime.fromisoformat(str(at)) if dora_major and at else None
     kept = [(kind, at) for action_id, (kind, at) in verified.items() if action_id not in reverted]
     informed = [(authorities[c], at) for c, at in filings if c in authorities and informs_authority(c)]
     return NoticeFacts(
@@ -52,6 +55,7 @@ def notice_facts(entries: Iterable[LedgerEntry], now: datetime) -> NoticeFacts:
         informed=tuple(dict.fromkeys(a for a, _ in informed)),
         informed_on=_last_day([at for _, at in informed]),
         dora_major=dora_major,
+        classified_at=classified_at,
     )
 
 

@@ -210,6 +210,7 @@ class NoticeFacts(Message):
     informed: tuple[str, ...] = Field(default=(), description="authorities a filing is recorded for")
     informed_on: date | None = None
     dora_major: bool = False  # classified as a major ICT-related incident (DORA Art. 19(3) notice)
+    classified_at: datetime | None = None  # when a person classified it as major
 
 
 class NoticeContext(Message):
