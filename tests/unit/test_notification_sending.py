@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from functions.common.config import FirmConfig, parse_config
+from functions.common.config import FirmConfig, RegulatorConfig, parse_config
 from functions.common.errors import PlatformThrottled
 from functions.detection.models import Incident
 from functions.ledger.models import EntryDraft, EntryType
@@ -271,3 +271,32 @@ def test_without_the_ledger_a_notice_claims_no_measure() -> None:
     ses = RecordingSes()
     send_batch(request(ref), parse_config(CONFIG), rosters, channels(MemoryDeliveryGuard(), ses), MemoryLedger(), now)
     assert all("revoked" not in n.text and "widerrufen" not in n.text for n in ses.templates.values())
+
+
+@pytest.mark.parametrize(
+    ("place", "regulators", "expected"),
+    [
+        ("DE", [], "gdpr"),
+        ("HU", [], "gdpr"),
+        ("GB", ["gdpr_art33"], "uk_gdpr"),
+        ("US-CA", ["gdpr_art33"], "california"),
+        ("US-MA", [], "massachusetts"),
+        ("US-NY", ["gdpr_art33"], "us"),
+        ("CA-ON", ["gdpr_art33"], "gdpr"),  # GDPR follows the EU establishment (Art. 3(1))
+        ("CA-ON", ["uk_gdpr"], "uk_gdpr"),
+        ("CA-ON", ["sec_reg_sp"], "us"),
+    ],
+)
+def test_the_notice_regime_follows_residence_then_the_firms_authorisations(
+    place: str, regulators: list[str], expected: str
+) -> None:
+    config = parse_config(CONFIG).model_copy(
+        update={"regulators": tuple(RegulatorConfig(regime=r, authority="x") for r in regulators)}
+    )
+    assert domain.notice_regime(place, config).value == expected
+
+
+def test_a_language_the_firm_does_not_write_in_falls_back_to_the_stores_default() -> None:
+    config = parse_config(CONFIG.replace('"notices"', '"languages": ["de", "fr"], "notices"'))
+    store = config.store("live-eu")  # default_language en, not a firm language: the firm's first
+    assert [domain.notice_language(lang, config, store) for lang in ("fr", "es", "en")] == ["fr", "de", "de"]
