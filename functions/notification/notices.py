@@ -161,7 +161,7 @@ def render(context: NoticeContext) -> RenderedNotice:
     }
     title = [block["title"]] if "title" in block else []
     paragraphs: list[tuple[str | None, str]] = [(None, _fill(block["intro"], values))]
-    paragraphs += [(s["heading"], _squash(_fill(s["body"], values))) for s in block["sections"]]
+    paragraphs += [(s["heading"], _sentence(_fill(s["body"], values))) for s in block["sections"]]
     closing = [_fill(block["closing"], values)]
     if context.help_url:
         closing.append(_fill(t["help_line"], values))
@@ -224,6 +224,12 @@ def _fill(text: str, values: dict[str, Any]) -> str:
 def _squash(text: str) -> str:
     """One space between sentences where an optional part rendered empty."""
     return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _sentence(text: str) -> str:
+    """A section that opens with a list (the data categories) still opens with a capital."""
+    squashed = _squash(text)
+    return squashed[:1].upper() + squashed[1:]
 
 
 def _clean(value: str) -> str:

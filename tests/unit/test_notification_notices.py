@@ -322,3 +322,10 @@ def test_the_greeting_uses_a_name_only_when_the_platform_has_one() -> None:
 def test_an_unknown_language_is_refused_by_name() -> None:
     with pytest.raises(ConfigurationError, match="no notice template for language 'it'"):
         notices.template("it")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_section_opening_with_the_data_categories_opens_with_a_capital(language: str) -> None:
+    text = notices.render(context(language, NoticeRegime.US)).text
+    first = notices.template(language)["categories"]["contact"]
+    assert (first[0].upper() + first[1:]) in text
