@@ -300,3 +300,23 @@ def test_a_language_the_firm_does_not_write_in_falls_back_to_the_stores_default(
     config = parse_config(CONFIG.replace('"notices"', '"languages": ["de", "fr"], "notices"'))
     store = config.store("live-eu")  # default_language en, not a firm language: the firm's first
     assert [domain.notice_language(lang, config, store) for lang in ("fr", "es", "en")] == ["fr", "de", "de"]
+
+
+def test_a_batch_sent_after_containment_failed_and_nothing_was_filed_claims_neither() -> None:
+    rosters, ref = roster(4)
+    ledger, ses = MemoryLedger(), RecordingSes()
+    at = datetime(2026, 11, 27, 1, tzinfo=UTC)
+    for entry_type, data in (
+        (EntryType.ACTION_FAILED, {"action_id": "act-1", "kind": "shopify.revoke_storefront_token"}),
+        (EntryType.CLOCK_STARTED, {"clock": "gdpr_art33", "authority": "HBDI"}),
+        (EntryType.REGULATOR_NOTICE_DRAFTED, {"regime": "gdpr_art33", "authority": "HBDI", "sent": False}),
+    ):
+        ledger.append("inc-unit-notify-0001", EntryDraft(type=entry_type, actor="t", at=at, data=data))
+
+    firm = parse_config(CONFIG)
+    send_batch(request(ref), firm, rosters, channels(MemoryDeliveryGuard(), ses), ledger, now, Journal(ledger))
+
+    assert len(ses.templates) == 2  # de and en, GDPR
+    for notice in ses.templates.values():
+        assert "HBDI" not in notice.text
+        assert not any(word in notice.text for word in ("revoked", "widerrufen", "notified", "benachrichtigt"))
