@@ -324,6 +324,10 @@ def file_clock(
         raise ClockNotWaiting(
             f"{clock.clock_id} has not started: its start event ({clock.start_event}) is not recorded"
         )
+    if clock.status is ClockStatus.NOT_REQUIRED:
+        raise ClockNotWaiting(
+            f"{clock.clock_id} is not required: {clock.filed_by} classified the incident as not major"
+        )
     filed_at = request.filed_at or now
     late = clock.deadline is not None and filed_at > clock.deadline
     status = ClockStatus.MISSED if late else ClockStatus.MET

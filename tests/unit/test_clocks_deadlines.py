@@ -16,10 +16,11 @@ from functions.clocks.domain import (
     ImpossibleTime,
     affected_count,
     classify,
+    file_clock,
     plan_clocks,
     reminders_for,
 )
-from functions.clocks.models import ClassifyRequest, Clock, ClockStatus, StartEvent
+from functions.clocks.models import ClassifyRequest, Clock, ClockStatus, FileRequest, StartEvent
 from functions.clocks.rules import RULES, Deadline, state_stage
 from functions.common.config import FirmConfig, Mode, Regime, RegulatorConfig
 from functions.detection.models import AffectedScope, Incident
@@ -207,6 +208,9 @@ def test_a_dora_classification_later_than_24_hours_gets_4_hours_not_a_deadline_a
 def test_not_major_closes_the_dora_clocks_and_a_later_major_classification_starts_them() -> None:
     store, ledger = classified(False, AWARE + timedelta(hours=3))
     assert {c.status for c in store.clocks.values()} == {ClockStatus.NOT_REQUIRED}
+    filing = FileRequest(incident_id="inc-20260302-abcdef12", clock="dora/initial", reference="R", filed_by="A")
+    with pytest.raises(ClockNotWaiting, match="not required"):
+        file_clock(filing, store, NoReminders(), ledger, AWARE + timedelta(hours=4))
     grew = ClassifyRequest(
         incident_id="inc-20260302-abcdef12",
         regime=Regime.DORA,
