@@ -197,7 +197,7 @@ def sms_text(context: NoticeContext) -> str:
         }
         text = prefix + _squash(_fill(sms["text"], values))
         if len(text) <= SMS_MAX_CHARS or len(advice) <= 1:
-            return text[:SMS_MAX_CHARS] if len(text) > SMS_MAX_CHARS else text
+            return text[:SMS_MAX_CHARS]
         advice.pop()  # shorten the advice, never the link
 
 
