@@ -172,3 +172,40 @@ def start(
         console.print(f"[red]not started:[/red] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"{clock.clock_id} started; due {clock.deadline:%Y-%m-%d %H:%M} UTC ({clock.rule})")
+
+
+@clock_app.command("classify")
+def classify_incident(
+    incident: str = typer.Argument(...),
+    regime: str = typer.Argument(..., help="The regime that asks for a classification, e.g. dora"),
+    major: bool = typer.Option(..., "--major/--not-major", help="Classified as a major incident, or not."),
+    at: datetime = typer.Option(..., "--at", help="When the classification was decided, UTC."),
+    by: str = typer.Option(..., "--by", help="Who classified it."),
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Record a person's classification (DORA Art. 18): major starts the clocks, not major closes them."""
+    from pydantic import ValidationError
+
+    from functions.clocks.domain import classify
+    from functions.clocks.models import ClassifyRequest
+    from functions.clocks.wiring import clock_store, reminders
+    from functions.common.errors import BulkheadError
+    from functions.ledger.wiring import ledger
+
+    when = at if at.tzinfo else at.replace(tzinfo=UTC)
+    try:
+        request = ClassifyRequest(incident_id=incident, regime=regime, major=major, at=when, classified_by=by)
+        with _fabric(state_dir):
+            changed = classify(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
+    except ValidationError as exc:
+        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
+        console.print(f"[red]invalid:[/red] {problems}")
+        raise typer.Exit(2) from exc
+    except BulkheadError as exc:
+        console.print(f"[red]not classified:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    for clock in changed:
+        if clock.deadline is not None:
+            console.print(f"{clock.clock_id} started; due {clock.deadline:%Y-%m-%d %H:%M} UTC ({clock.rule})")
+        else:
+            console.print(f"{clock.clock_id}: not required (classified not major by {by})")

@@ -16,6 +16,7 @@ PARTS = ("all", "subject", "text", "html", "sms")
 @notice_app.command("preview")
 def preview(
     lang: str = typer.Option("en", "--lang", help="en, de, fr or es"),
+    regime: str = typer.Option("gdpr", "--regime", help="gdpr, uk_gdpr, us, california or massachusetts"),
     store: str = typer.Option("", help="store_id whose branding to use (default: the first store)"),
     category: list[str] = typer.Option(["contact"], "--category", help=f"data at stake, repeatable: {CATEGORIES}"),
     name: str = typer.Option("", help="first name for the greeting (default: the unnamed greeting)"),
@@ -28,8 +29,11 @@ def preview(
     from functions.common.config import parse_config
     from functions.common.errors import ConfigurationError
     from functions.notification import notices
-    from functions.notification.models import NoticeContext
+    from functions.notification.models import NoticeContext, NoticeRegime
 
+    if regime not in {r.value for r in NoticeRegime}:
+        choices = ", ".join(r.value for r in NoticeRegime)
+        raise typer.BadParameter(f"{regime!r} is not one of {choices}", param_hint="--regime")
     if lang not in notices.LANGUAGES:
         raise typer.BadParameter(f"{lang!r} is not one of {', '.join(notices.LANGUAGES)}", param_hint="--lang")
     bad = [c for c in category if c not in CATEGORIES]
@@ -47,6 +51,9 @@ def preview(
     notice = notices.render(
         NoticeContext(
             language=lang,
+            regime=NoticeRegime(regime),
+            contact_phone=firm.contact_phone,
+            postal_address=firm.postal_address,
             brand_name=branding.display_name or firm.firm_name,
             accent_color=branding.accent_color,
             logo_url=str(branding.logo_url) if branding.logo_url else None,

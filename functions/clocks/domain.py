@@ -4,6 +4,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from functions.clocks.models import (
+    ClassifyRequest,
     Clock,
     ClocksStarted,
     ClockStatus,
@@ -18,17 +19,18 @@ from functions.clocks.models import (
 from functions.clocks.ports import ClockStore, ReminderScheduler
 from functions.clocks.rules import (
     CALIFORNIA_AG_MIN_RESIDENTS,
-    FTC_MIN_CONSUMERS,
-    HIGH_RISK,
     RULES,
     RegimeRule,
     StageRule,
     clock_id,
-    state_stage,
+    stage_rule,
+    state_covers,
+    state_stages,
 )
-from functions.common.config import FirmConfig, Mode, Regime
+from functions.common.config import FirmConfig, Mode, Regime, RegulatorConfig
 from functions.common.errors import BulkheadError
 from functions.detection.models import Incident
+from functions.ingest.models import DataCategory
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 from functions.paging.models import Page
@@ -51,64 +53,120 @@ class ClockNotWaiting(BulkheadError):
     """The clock's start event is not one a person records, or it already started."""
 
 
+class ImpossibleTime(BulkheadError):
+    """A recorded event time before the incident's awareness, or in the future."""
+
+
 # --- which clocks an incident gets -------------------------------------------------------------
 
 
 def plan_clocks(incident: Incident, mode: Mode, config: FirmConfig) -> tuple[list[Clock], list[SkippedRegime]]:
     """The clocks this incident starts, and every regime considered but not started (with why)."""
-    configured = {r.regime: r for r in config.regulators}
     clocks: list[Clock] = []
     skipped: list[SkippedRegime] = []
     for regime, rule in RULES.items():
-        regulator = configured.get(regime)
-        if regime is Regime.GDPR_ART34 and regulator is None and Regime.GDPR_ART33 in configured:
-            regulator = configured[Regime.GDPR_ART33]  # Art. 34 follows Art. 33's supervisory authority
+        regulator = _regulator(config, rule)
         if regulator is None and not rule.by_jurisdiction:
             continue
-        scope = regulator.jurisdictions if regulator and regulator.jurisdictions else None
-        touched = [j for j in incident.jurisdictions if (j.upper() in scope if scope else rule.in_scope(j))]
+        touched = _touched(rule, regulator, incident)
         if not touched:
             skipped.append(SkippedRegime(clock_id=regime.value, reason="no affected jurisdiction in its scope"))
             continue
-        reason = _not_applicable(regime, incident)
+        reason = _not_applicable(rule, incident)
         if reason:
             skipped.append(SkippedRegime(clock_id=regime.value, reason=reason))
             continue
-        authority = regulator.authority if regulator else rule.default_authority
+        authority = _authority(config, rule, incident.store_id)
         for stage in _stages(rule, touched):
             if stage.start_event is StartEvent.FILING:
                 continue  # starts when the stage before it is filed
-            if regime is Regime.US_STATE_BREACH:
-                authority = f"Attorney General ({stage.stage})"
-            clocks.append(_new_clock(incident, mode, regime, stage, authority))
+            why = _stage_not_applicable(rule, stage, incident)
+            if why:
+                skipped.append(SkippedRegime(clock_id=clock_id(regime, stage.stage), reason=why))
+                continue
+            notified = f"{stage.notify}" if regime is Regime.US_STATE_BREACH else authority
+            if regime is Regime.US_STATE_BREACH and stage.to_authority is False:
+                notified = f"Attorney General ({stage.stage})"
+            clocks.append(_new_clock(incident, mode, regime, stage, notified))
     return clocks, skipped
+
+
+def _regulator(config: FirmConfig, rule: RegimeRule) -> RegulatorConfig | None:
+    """The configured regulator of this regime, or of the regime it follows (Art. 34 follows Art. 33)."""
+    own = next((r for r in config.regulators if r.regime is rule.regime), None)
+    if own is None and rule.follows is not None:
+        return next((r for r in config.regulators if r.regime is rule.follows), None)
+    return own
+
+
+def _authority(config: FirmConfig, rule: RegimeRule, store_id: str) -> str:
+    own = config.authority(rule.regime, store_id)
+    followed = config.authority(rule.follows, store_id) if rule.follows else None
+    return own or followed or rule.default_authority
+
+
+def _touched(rule: RegimeRule, regulator: RegulatorConfig | None, incident: Incident) -> list[str]:
+    """The incident's jurisdictions this regime reaches; a firm-level regime reaches them all."""
+    if regulator is not None and regulator.jurisdictions:  # the firm narrowed it on purpose
+        wanted = {j.upper() for j in regulator.jurisdictions}
+        return [j for j in incident.jurisdictions if j.upper() in wanted]
+    if rule.firm_level:
+        return list(incident.jurisdictions) or ["*"]
+    return [j for j in incident.jurisdictions if rule.in_scope(j)]
 
 
 def _stages(rule: RegimeRule, touched: list[str]) -> tuple[StageRule, ...]:
     if rule.regime is Regime.US_STATE_BREACH:
-        return tuple(state_stage(code) for code in dict.fromkeys(j.upper() for j in touched))
+        return tuple(s for code in dict.fromkeys(j.upper() for j in touched) for s in state_stages(code))
     return rule.stages
 
 
-def _not_applicable(regime: Regime, incident: Incident) -> str | None:
-    if regime is Regime.GDPR_ART34 and not HIGH_RISK.intersection(incident.data_categories):
-        return "no high-risk data categories (Art. 34 needs a high risk to people)"
-    if regime is Regime.FTC_SAFEGUARDS and _customers(incident) < FTC_MIN_CONSUMERS:
-        return f"{_customers(incident)} consumers affected, fewer than {FTC_MIN_CONSUMERS}"
+def _not_applicable(rule: RegimeRule, incident: Incident) -> str | None:
+    categories = set(incident.data_categories)
+    if rule.covers is not None and rule.regime is not Regime.US_STATE_BREACH and not rule.covers & categories:
+        if rule.regime in (Regime.GDPR_ART34, Regime.UK_GDPR_ART34):
+            return "no high-risk data categories (Art. 34 needs a high risk to people)"
+        return f"{_names(categories)} only: not personal information under this law"
     return None
 
 
-def _customers(incident: Incident) -> int:
-    return sum(1 for s in incident.scope.subject_ids if s.startswith("customer:"))
+def _stage_not_applicable(rule: RegimeRule, stage: StageRule, incident: Incident) -> str | None:
+    if rule.regime is Regime.US_STATE_BREACH:
+        state = stage.stage.split("/", maxsplit=1)[0]
+        if not state_covers(state) & set(incident.data_categories):
+            return f"{_names(set(incident.data_categories))} only: not personal information under {state} law"
+    affected = affected_count(incident)
+    if stage.min_affected is not None and affected is not None and affected < stage.min_affected:
+        return f"{affected} people affected, fewer than {stage.min_affected}"
+    return None
+
+
+def _names(categories: set[DataCategory]) -> str:
+    return ", ".join(sorted(c.value.replace("_", " ") for c in categories)) or "no data categories"
+
+
+_GROUP_SCOPES = ("store:all", "s3:", "tag:", "segment:", "gid://shopify/BulkOperation/")
+
+
+def affected_count(incident: Incident) -> int | None:
+    """How many people the incident affects, for a threshold; None when only the resolved audience
+    can tell (a whole-store export, a bucket, a tag or segment): such an incident meets every
+    threshold until counted, since missing a clock is the worse error."""
+    subjects = incident.scope.subject_ids
+    named = sum(1 for s in subjects if s.startswith("customer:"))
+    known = max(named, incident.scope.customers)
+    if any(s == _GROUP_SCOPES[0] or s.startswith(_GROUP_SCOPES[1:]) for s in subjects):
+        return known if incident.scope.customers else None
+    return known
 
 
 def _start_time(event: StartEvent, incident: Incident) -> datetime | None:
     """When the start event happened, if detection knows it; None: a person records it."""
     if event in (StartEvent.AWARENESS, StartEvent.DISCOVERY):
         return incident.aware_at
-    if event in (StartEvent.CLASSIFICATION, StartEvent.DETERMINATION):
-        return incident.declared_at  # declaring is the classification and the determination
-    return None
+    if event is StartEvent.DETERMINATION:
+        return incident.declared_at  # declaring is determining that a reportable event occurred
+    return None  # classification, materiality, an extortion payment: a person's record
 
 
 def _new_clock(incident: Incident, mode: Mode, regime: Regime, stage: StageRule, authority: str) -> Clock:
@@ -122,6 +180,8 @@ def _new_clock(incident: Incident, mode: Mode, regime: Regime, stage: StageRule,
         notify=stage.notify,
         rule=stage.rule,
         statutory=stage.statutory,
+        source=stage.source,
+        aware_at=incident.aware_at,
         start_event=stage.start_event,
         started_at=started,
         deadline=stage.deadline.due(started, incident.aware_at) if started else None,
@@ -176,6 +236,7 @@ def _record_start(clock: Clock, ledger: Ledger, now: datetime, actor: str = ACTO
                 "started_at": clock.started_at.isoformat() if clock.started_at else None,
                 "deadline": clock.deadline.isoformat() if clock.deadline else None,
                 "rule": clock.rule,
+                "source": clock.source,
                 "statutory": clock.statutory,
                 "status": clock.status.value,
             },
@@ -264,6 +325,10 @@ def file_clock(
         raise ClockNotWaiting(
             f"{clock.clock_id} has not started: its start event ({clock.start_event}) is not recorded"
         )
+    if clock.status is ClockStatus.NOT_REQUIRED:
+        raise ClockNotWaiting(
+            f"{clock.clock_id} is not required: {clock.filed_by} classified the incident as not major"
+        )
     filed_at = request.filed_at or now
     late = clock.deadline is not None and filed_at > clock.deadline
     status = ClockStatus.MISSED if late else ClockStatus.MET
@@ -326,6 +391,8 @@ def _start_following(
             notify=stage.notify,
             rule=stage.rule,
             statutory=stage.statutory,
+            source=stage.source,
+            aware_at=filed.aware_at,
             start_event=stage.start_event,
             started_at=filed_at,
             deadline=stage.deadline.due(filed_at, filed_at),
@@ -342,24 +409,96 @@ def _start_following(
 def record_start_event(
     request: StartEventRequest, store: ClockStore, scheduler: ReminderScheduler, ledger: Ledger, now: datetime
 ) -> Clock:
-    """A person records a start event (SEC 8-K materiality determination): the clock starts then."""
+    """A person records a start event (SEC 8-K materiality, a NYDFS extortion payment): the clock starts then."""
     clocks = store.for_incident(request.incident_id)
     clock = resolve(clocks, request.incident_id, request.clock, (ClockStatus.WAITING,))
     if clock.status is not ClockStatus.WAITING:
         raise ClockNotWaiting(f"{clock.clock_id} already started at {clock.started_at:%Y-%m-%d %H:%M} UTC")
-    stage = next(s for s in _stages(RULES[clock.regime], [clock.stage]) if s.stage == clock.stage)
-    started = clock.model_copy(
-        update={
-            "started_at": request.at,
-            "deadline": stage.deadline.due(request.at, request.at),
-            "status": ClockStatus.OPEN,
-        }
-    )
+    if clock.start_event is StartEvent.CLASSIFICATION:
+        raise ClockNotWaiting(
+            f"{clock.clock_id} starts with a classification: bulkhead clock classify {clock.incident_id} "
+            f"{clock.regime.value} --major|--not-major --at TIME --by NAME"
+        )
+    _check_time(request.at, clock.aware_at, now, str(clock.start_event))
+    started = _started(clock, request.at)
     if not store.replace(started, ClockStatus.WAITING):
         raise ClockNotWaiting(f"{clock.clock_id} changed meanwhile; look again with `bulkhead clocks`")
     _record_start(started, ledger, now, actor=f"operator:{request.recorded_by}")
     _schedule_reminders(started, scheduler, now)
     return started
+
+
+def _check_time(at: datetime, aware_at: datetime | None, now: datetime, what: str) -> None:
+    if at > now:
+        raise ImpossibleTime(f"--at: the {what} time {at:%Y-%m-%d %H:%M} UTC is in the future")
+    if aware_at is not None and at < aware_at:
+        raise ImpossibleTime(
+            f"--at: the {what} time {at:%Y-%m-%d %H:%M} UTC is before the incident's awareness "
+            f"({aware_at:%Y-%m-%d %H:%M} UTC)"
+        )
+
+
+def _started(clock: Clock, at: datetime) -> Clock:
+    stage = stage_rule(clock.regime, clock.stage)
+    return clock.model_copy(
+        update={"started_at": at, "deadline": stage.deadline.due(at, clock.aware_at or at), "status": ClockStatus.OPEN}
+    )
+
+
+def classify(
+    request: ClassifyRequest, store: ClockStore, scheduler: ReminderScheduler, ledger: Ledger, now: datetime
+) -> list[Clock]:
+    """A person classifies the incident (DORA Art. 18: major or not), with the time it was decided.
+
+    Major starts the clocks that wait for it, each from the classification time (the initial
+    report: 4 hours, at most 24 hours after awareness unless classified later than that). Not major
+    closes them as not required; a later major classification (the incident grew) starts them.
+    """
+    clocks = store.for_incident(request.incident_id)
+    mine = [c for c in clocks if c.regime is request.regime and c.start_event is StartEvent.CLASSIFICATION]
+    if not mine:
+        known = ", ".join(sorted(c.clock_id for c in clocks)) or "none"
+        raise UnknownClock(
+            f"incident {request.incident_id} has no {request.regime.value} clock that waits for a classification "
+            f"(its clocks: {known})"
+        )
+    running = [c for c in mine if c.status not in (ClockStatus.WAITING, ClockStatus.NOT_REQUIRED)]
+    if running:
+        raise ClockNotWaiting(
+            f"{request.regime.value} was classified major at {running[0].started_at:%Y-%m-%d %H:%M} UTC; "
+            "its clocks run (file them with `bulkhead clock file`)"
+        )
+    _check_time(request.at, mine[0].aware_at, now, "classification")
+    actor = f"operator:{request.classified_by}"
+    ledger.append(
+        request.incident_id,
+        EntryDraft(
+            type=EntryType.INCIDENT_CLASSIFIED,
+            actor=actor,
+            at=now,
+            data={
+                "regime": request.regime.value,
+                "major": request.major,
+                "classified_at": request.at.isoformat(),
+                "classified_by": request.classified_by,
+            },
+        ),
+    )
+    changed: list[Clock] = []
+    for clock in mine:
+        if request.major:
+            moved = _started(clock, request.at)
+        elif clock.status is ClockStatus.WAITING:
+            moved = clock.model_copy(update={"status": ClockStatus.NOT_REQUIRED, "filed_by": request.classified_by})
+        else:
+            continue
+        if not store.replace(moved, clock.status):
+            raise ClockNotWaiting(f"{clock.clock_id} changed meanwhile; look again with `bulkhead clocks`")
+        if moved.status is ClockStatus.OPEN:
+            _record_start(moved, ledger, now, actor=actor)
+            _schedule_reminders(moved, scheduler, now)
+        changed.append(moved)
+    return changed
 
 
 # --- the sweep ----------------------------------------------------------------------------------

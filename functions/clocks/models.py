@@ -13,9 +13,10 @@ from functions.detection.models import Incident
 class StartEvent(StrEnum):
     AWARENESS = "awareness"  # the firm became aware of the breach
     DISCOVERY = "discovery"  # the breach was discovered (state laws, FTC)
-    CLASSIFICATION = "classification"  # classified as major (DORA)
+    CLASSIFICATION = "classification"  # classified as major (DORA): recorded by a person
     DETERMINATION = "determination"  # determined that a reportable event occurred (NYDFS)
     MATERIALITY = "materiality"  # determined to be material (SEC 8-K): recorded by a person
+    EXTORTION_PAYMENT = "extortion_payment"  # an extortion payment was made (NYDFS 500.17(c)): recorded by a person
     FILING = "filing"  # the preceding stage was filed
 
 
@@ -24,6 +25,7 @@ class ClockStatus(StrEnum):
     OPEN = "open"
     MET = "met"  # filed before the deadline
     MISSED = "missed"  # the deadline passed unfiled (a late filing still stops it)
+    NOT_REQUIRED = "not_required"  # a person classified the incident as not reportable (DORA: not major)
 
 
 class Clock(Message):
@@ -37,6 +39,8 @@ class Clock(Message):
     notify: str = Field(description="who must be notified")
     rule: str = Field(description="the deadline rule in words")
     statutory: bool = True  # False: no fixed statutory period, Bulkhead's own target
+    source: str = ""  # the primary text that sets the deadline
+    aware_at: datetime | None = None  # the incident's awareness (DORA's cap counts from it)
     start_event: StartEvent
     started_at: datetime | None = None
     deadline: datetime | None = None
@@ -93,6 +97,16 @@ class StartEventRequest(Message):
     clock: str = Field(min_length=1)
     at: datetime
     recorded_by: str = Field(min_length=1, max_length=128)
+
+
+class ClassifyRequest(Message):
+    """A person classifies the incident under a regime that asks for it (DORA: major or not)."""
+
+    incident_id: str
+    regime: Regime
+    major: bool
+    at: datetime = Field(description="when the classification was made")
+    classified_by: str = Field(min_length=1, max_length=128)
 
 
 class Reminder(Message):

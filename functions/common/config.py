@@ -46,6 +46,27 @@ class Regime(StrEnum):
     SEC_8K_105 = "sec_8k_1_05"
     CALIFORNIA_1798_82 = "california_1798_82"
     US_STATE_BREACH = "us_state_breach"  # other states' breach-notice laws, one clock per state
+    UK_GDPR_ART34 = "uk_gdpr_art34"  # UK GDPR Art. 34: data subjects, high risk
+    NYDFS_500_17C = "nydfs_500_17c"  # 23 NYCRR 500.17(c): an extortion payment
+    FCA_PRINCIPLE_11 = "fca_principle_11"  # FCA Principle 11 and SUP 15.3
+
+
+# Regimes that bind the firm because of what it is authorised as (an EU financial entity, a NYDFS
+# licensee, an SEC registrant, an FCA-authorised firm), wherever its affected customers live. The
+# others bind it because of where the affected customers live (GDPR, UK GDPR, US state laws).
+FIRM_LEVEL = frozenset(
+    {
+        Regime.DORA,
+        Regime.NIS2,
+        Regime.SEC_REG_SP,
+        Regime.NYDFS_500_17,
+        Regime.NYDFS_500_17C,
+        Regime.FTC_SAFEGUARDS,
+        Regime.SEC_8K_105,
+        Regime.FCA_PRINCIPLE_11,
+    }
+)
+LANGUAGES = ("en", "de", "fr", "es")
 
 
 class Branding(Message):
@@ -86,6 +107,10 @@ class StoreConfig(Message):
     aws_account_ids: tuple[str, ...] = ()
     customer_data_buckets: tuple[str, ...] = ()
     branding: Branding = Branding()
+    # The competent authority for this store's incidents, per regime, where it is not the one the
+    # firm-wide `regulators` entry names: e.g. GDPR's supervisory authority of the establishment
+    # that runs the store (for a German private firm, the data protection authority of its Land).
+    authorities: dict[Regime, str] = Field(default_factory=dict)
 
     @field_validator("shop_domain")
     @classmethod
@@ -181,6 +206,14 @@ class DrillSchedule(Message):
 class FirmConfig(Message):
     firm_name: str = Field(min_length=1)
     contact_point: str = Field(min_length=1, description="DPO or contact point named in notices")
+    # US notices (Reg S-P 248.30(a)(4)(iv)(F)) name a telephone number and a postal address.
+    contact_phone: str | None = Field(default=None, min_length=5, max_length=40)
+    postal_address: str | None = Field(default=None, min_length=5, max_length=300)
+    # The Legal Entity Identifier the DORA initial notification asks for.
+    lei: str | None = Field(default=None, pattern=r"^[A-Z0-9]{18}[0-9]{2}$")
+    # Languages the firm writes notices in; a customer whose language is not one of these gets the
+    # store's default language.
+    languages: tuple[str, ...] = Field(default=LANGUAGES, min_length=1)
     stores: tuple[StoreConfig, ...] = Field(min_length=1)
     regulators: tuple[RegulatorConfig, ...] = ()
     policy: ResponsePolicy = ResponsePolicy()
@@ -202,6 +235,25 @@ class FirmConfig(Message):
         if self.drills.enabled and not any(s.store_id == wanted and s.sandbox for s in self.stores):
             raise ValueError(f"drills.store_id {wanted!r} must be a configured sandbox store")
         return self
+
+    @model_validator(mode="after")
+    def _known_languages(self) -> "FirmConfig":
+        unknown = [lang for lang in self.languages if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"languages: {unknown[0]!r} is not one of {', '.join(LANGUAGES)}")
+        return self
+
+    def authority(self, regime: Regime, store_id: str | None = None) -> str | None:
+        """The competent authority for `regime`: the store's own, else the firm-wide regulator's."""
+        if store_id is not None:
+            own = next((s.authorities.get(regime) for s in self.stores if s.store_id == store_id), None)
+            if own:
+                return own
+        return next((r.authority for r in self.regulators if r.regime is regime), None)
+
+    def authorised(self, regime: Regime) -> bool:
+        """The firm answers to this regime (a `regulators` entry names it)."""
+        return any(r.regime is regime for r in self.regulators)
 
     @model_validator(mode="after")
     def _unique_stores(self) -> "FirmConfig":

@@ -15,15 +15,16 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
-from functions.common.config import FirmConfig, Mode, StoreConfig
+from functions.common.config import FirmConfig, Mode, Regime, StoreConfig
 from functions.common.errors import PermanentActionFailure, PlatformThrottled
 from functions.detection.models import Incident
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 from functions.notification import notices, regulators, roster
+from functions.notification.facts import notice_facts
 from functions.notification.models import (
     MAX_BATCH,
     AudienceResolved,
@@ -35,6 +36,8 @@ from functions.notification.models import (
     FeedbackCounts,
     FeedbackKind,
     NoticeContext,
+    NoticeFacts,
+    NoticeRegime,
     NotificationOutcome,
     Recipient,
     RegulatorDraft,
@@ -53,6 +56,7 @@ from functions.notification.ports import (
     DeliveryGuard,
     DraftStore,
     EmailSender,
+    IncidentJournal,
     Pacer,
     Pseudonyms,
     RosterStore,
@@ -180,25 +184,76 @@ def _recipient(
 # --- the notice -----------------------------------------------------------------------------
 
 
-def notice_context(incident: Incident, config: FirmConfig, language: str, drill: bool) -> NoticeContext:
+def notice_context(
+    incident: Incident,
+    config: FirmConfig,
+    language: str,
+    drill: bool,
+    regime: NoticeRegime = NoticeRegime.GDPR,
+    facts: NoticeFacts | None = None,
+    notice_on: date | None = None,
+) -> NoticeContext:
+    """What one (regime, language) notice of this incident says; `facts` from its ledger."""
     store = config.store(incident.store_id)
     branding = store.branding
+    complaint = config.authority(Regime.GDPR_ART33, store.store_id) if regime is NoticeRegime.GDPR else None
     return NoticeContext(
         language=language,
+        regime=regime,
+        facts=facts or NoticeFacts(),
         brand_name=branding.display_name or config.firm_name,
         accent_color=branding.accent_color,
         logo_url=str(branding.logo_url) if branding.logo_url else None,
         help_url=str(branding.help_url) if branding.help_url else None,
         contact_point=config.contact_point,
+        contact_phone=config.contact_phone,
+        postal_address=config.postal_address,
+        complaint_authority=complaint,
         incident_reference=incident.incident_id,
         aware_on=notices.local_date(incident.aware_at.date(), language),
+        notice_on=notices.local_date(notice_on, language) if notice_on else None,
         data_categories=tuple(c.value for c in incident.data_categories),
         drill=drill,
     )
 
 
-def template_name(incident_id: str, language: str, drill: bool) -> str:
-    return f"bulkhead-{incident_id}-{language}{'-drill' if drill else ''}"
+def notice_regime(place: str, config: FirmConfig) -> NoticeRegime:
+    """The law a customer's notice is written to: where they live, else what the firm answers to."""
+    code = place.upper()
+    country = code.split("-", maxsplit=1)[0]
+    if code == "US-CA":
+        return NoticeRegime.CALIFORNIA
+    if code == "US-MA":
+        return NoticeRegime.MASSACHUSETTS
+    if country == "US":
+        return NoticeRegime.US
+    if country in roster.EEA or code == "EU":
+        return NoticeRegime.GDPR
+    if country in ("GB", "UK"):
+        return NoticeRegime.UK_GDPR
+    # Elsewhere: GDPR follows an EU establishment wherever the customer lives (Art. 3(1)).
+    if config.authorised(Regime.GDPR_ART33):
+        return NoticeRegime.GDPR
+    if config.authorised(Regime.UK_GDPR):
+        return NoticeRegime.UK_GDPR
+    if any(config.authorised(r) for r in (Regime.SEC_REG_SP, Regime.NYDFS_500_17, Regime.FTC_SAFEGUARDS)):
+        return NoticeRegime.US
+    return NoticeRegime.GDPR
+
+
+def notice_language(language: str, config: FirmConfig, store: StoreConfig) -> str:
+    """The customer's language if the firm writes in it, else the store's default, else the firm's first."""
+    if language in config.languages:
+        return language
+    default = store.branding.default_language
+    return default if default in config.languages else config.languages[0]
+
+
+def template_name(incident_id: str, regime: NoticeRegime, language: str, notice: RenderedNotice, drill: bool) -> str:
+    """Named by content (at most 64 characters): a notice whose facts changed gets a new template,
+    so concurrent batches never overwrite what another is sending."""
+    digest = hashlib.sha256(f"{incident_id}|{notice.subject}|{notice.text}|{notice.html}".encode()).hexdigest()
+    return f"bulkhead-{digest[:24]}-{regime.value}-{language}{'-drill' if drill else ''}"
 
 
 # --- SendNotices (one Map item) -------------------------------------------------------------
@@ -223,7 +278,10 @@ def send_batch(
     channels: Channels,
     ledger: Ledger,
     now: Callable[[], datetime],
+    journal: IncidentJournal | None = None,
 ) -> BatchOutcome:
+    """Send one batch. The notice states what `journal` (the incident's ledger) records at this
+    moment; without a journal it states no measure and no filing."""
     incident = request.incident
     store = config.store(incident.store_id)
     # A sandbox store can never reach a customer, whatever mode the run was started in.
@@ -231,12 +289,15 @@ def send_batch(
     if request.mode is Mode.DRY_RUN:
         raise PermanentActionFailure("a dry run writes no roster and sends nothing")
     recipients = rosters.batch(request.batch.key)
+    started = now()
+    recorded = notice_facts(journal.entries(incident.incident_id), started) if journal else NoticeFacts()
+    notice = _Notice(incident, config, drill, recorded, started.date())
     tally: Counter[str] = Counter()
     reached: set[str] = set()
     if Channel.EMAIL in request.channels:
-        reached |= _email(request, incident, config, recipients, channels, drill, tally)
+        reached |= _email(request, notice, recipients, channels, tally)
     if Channel.SMS in request.channels:
-        reached |= _sms(request, incident, config, recipients, channels, drill, tally)
+        reached |= _sms(request, notice, recipients, channels, tally)
     outcome = BatchOutcome(batch=request.batch.batch, customers_reached=len(reached), **tally)
     ledger.append(
         incident.incident_id,
@@ -250,30 +311,51 @@ def send_batch(
     return outcome
 
 
+@dataclass(frozen=True)
+class _Notice:
+    """One batch's notices: the incident, the recorded facts and the day, per (regime, language)."""
+
+    incident: Incident
+    config: FirmConfig
+    drill: bool
+    facts: NoticeFacts
+    today: date
+
+    def for_recipient(self, recipient: Recipient) -> tuple[NoticeRegime, str]:
+        store = self.config.store(self.incident.store_id)
+        regime = notice_regime(recipient.jurisdiction, self.config)
+        return regime, notice_language(recipient.language, self.config, store)
+
+    def rendered(self, regime: NoticeRegime, language: str) -> RenderedNotice:
+        context = notice_context(self.incident, self.config, language, self.drill, regime, self.facts, self.today)
+        return _rendered(context)
+
+
 def _email(
     request: SendBatchRequest,
-    incident: Incident,
-    config: FirmConfig,
+    notice: _Notice,
     recipients: Sequence[Recipient],
     channels: Channels,
-    drill: bool,
     tally: Counter[str],
 ) -> set[str]:
     reached: set[str] = set()
     with_email = [r for r in recipients if r.email]
     tally["no_address"] += len(recipients) - len(with_email)
-    for language in sorted({r.language for r in with_email}):
-        group = [r for r in with_email if r.language == language]
+    groups: dict[tuple[NoticeRegime, str], list[Recipient]] = {}
+    for recipient in with_email:
+        groups.setdefault(notice.for_recipient(recipient), []).append(recipient)
+    for (regime, language), group in sorted(groups.items()):
         won = channels.guard.claim(request.incident.incident_id, Channel.EMAIL, [r.pseudonym for r in group])
         tally["duplicates"] += len(group) - len(won)
-        todo = [r for r in group if r.pseudonym in won]
+        todo = [r.model_copy(update={"language": language}) for r in group if r.pseudonym in won]
         if not todo:
             continue
-        name = template_name(request.incident.incident_id, language, drill)
-        channels.email.ensure_template(name, _render(incident, config, language, drill))
-        if drill:
+        rendered = notice.rendered(regime, language)
+        name = template_name(request.incident.incident_id, regime, language, rendered, notice.drill)
+        channels.email.ensure_template(name, rendered)
+        if notice.drill:
             tally["drill_redirected"] += len(todo)
-            todo = [r.model_copy(update={"email": config.notices.drill_sink_email}) for r in todo]
+            todo = [r.model_copy(update={"email": notice.config.notices.drill_sink_email}) for r in todo]
         reached |= _send_email(request.incident.incident_id, name, todo, channels, tally)
     return reached
 
@@ -315,11 +397,9 @@ def _send_email(
 
 def _sms(
     request: SendBatchRequest,
-    incident: Incident,
-    config: FirmConfig,
+    notice: _Notice,
     recipients: Sequence[Recipient],
     channels: Channels,
-    drill: bool,
     tally: Counter[str],
 ) -> set[str]:
     reached: set[str] = set()
@@ -329,11 +409,11 @@ def _sms(
         return reached
     won = guard.claim(request.incident.incident_id, Channel.SMS, [r.pseudonym for r in with_phone])
     tally["duplicates"] += len(with_phone) - len(won)
-    sink = config.notices.drill_sink_phone
+    sink = notice.config.notices.drill_sink_phone
     for recipient in (r for r in with_phone if r.pseudonym in won):
-        text = _render(incident, config, recipient.language, drill).sms
+        text = notice.rendered(*notice.for_recipient(recipient)).sms
         number = recipient.phone or ""
-        if drill:
+        if notice.drill:
             tally["drill_redirected"] += 1
             if sink is None:  # no verified test number: record the drill, send nothing
                 guard.confirm(request.incident.incident_id, Channel.SMS, [recipient.pseudonym])
@@ -365,10 +445,6 @@ def _send_sms(number: str, text: str, channels: Channels) -> bool:
             return False
         return True
     raise PlatformThrottled(f"SNS throttled an SMS {SEND_ATTEMPTS} times")
-
-
-def _render(incident: Incident, config: FirmConfig, language: str, drill: bool) -> RenderedNotice:
-    return _rendered(notice_context(incident, config, language, drill))
 
 
 @lru_cache(maxsize=64)
@@ -420,13 +496,20 @@ def _sum(outcomes: Iterable[BatchOutcome]) -> Counter[str]:
 
 
 def draft_regulator_notices(
-    request: RegulatorDraftRequest, config: FirmConfig, store: DraftStore, ledger: Ledger, now: datetime
+    request: RegulatorDraftRequest,
+    config: FirmConfig,
+    store: DraftStore,
+    ledger: Ledger,
+    now: datetime,
+    journal: IncidentJournal | None = None,
 ) -> RegulatorDrafts:
-    """Generate and record each regulator's draft; nothing is ever sent from here."""
+    """Generate and record each regulator's draft; nothing is ever sent from here. Measures and
+    filings in the drafts are what `journal` (the incident's ledger) records."""
     incident = request.incident
+    facts = notice_facts(journal.entries(incident.incident_id), now) if journal else NoticeFacts()
     drafts = []
     for regime, authority in regulators.applicable(incident, request.audience, config):
-        made = regulators.draft(regime, authority, incident, request.audience, config)
+        made = regulators.draft(regime, authority, incident, request.audience, config, facts, now)
         key = store.put_draft(incident.incident_id, made.name, made.text)
         digest = hashlib.sha256(made.text.encode()).hexdigest()
         drafts.append(

@@ -5,7 +5,7 @@ encrypted roster objects and in the send step's memory. Every model that reaches
 machine, the ledger or a log carries counts and keyed pseudonyms instead.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -191,10 +191,37 @@ class FeedbackCounts(Message):
     deliveries: int = 0
 
 
+class NoticeRegime(StrEnum):
+    """The law a customer notice is written to: chosen by residence and the firm's authorisations."""
+
+    GDPR = "gdpr"  # GDPR Art. 34 (EU/EEA residents, or any customer of a firm established there)
+    UK_GDPR = "uk_gdpr"  # UK GDPR Art. 34
+    US = "us"  # SEC Reg S-P 248.30(a)(4)(iv) content, which also meets most state laws
+    CALIFORNIA = "california"  # Cal. Civ. Code 1798.82(d): "Notice of Data Breach", fixed headings
+    MASSACHUSETTS = "massachusetts"  # M.G.L. c. 93H s. 3(b): no nature, no count; police report, freeze
+
+
+class NoticeFacts(Message):
+    """What the incident's ledger shows at sending time; a notice states these and nothing more."""
+
+    measures: tuple[str, ...] = Field(default=(), description="containment action kinds applied and verified")
+    measures_on: date | None = None  # when the last of them was verified
+    modes: tuple[str, ...] = Field(default=(), description="degradation modes in force")
+    informed: tuple[str, ...] = Field(default=(), description="authorities a filing is recorded for")
+    informed_on: date | None = None
+    dora_major: bool = False  # classified as a major ICT-related incident (DORA Art. 19(3) notice)
+    classified_at: datetime | None = None  # when a person classified it as major
+
+
 class NoticeContext(Message):
-    """What a customer notice says: Art. 34 elements plus branding. No personal data."""
+    """What a customer notice says: the regime's elements, the recorded facts, branding. No personal data."""
 
     language: Language
+    regime: NoticeRegime = NoticeRegime.GDPR
+    facts: NoticeFacts = NoticeFacts()
+    contact_phone: str | None = None
+    postal_address: str | None = None
+    complaint_authority: str | None = None  # the competent supervisory authority, when configured
     brand_name: str
     accent_color: str
     logo_url: str | None = None
@@ -202,6 +229,7 @@ class NoticeContext(Message):
     contact_point: str
     incident_reference: str
     aware_on: str  # date, in the notice's language
+    notice_on: str | None = None  # the notice's own date (California), in the notice's language
     data_categories: tuple[str, ...]
     drill: bool = False
 

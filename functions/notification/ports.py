@@ -1,8 +1,9 @@
 """What notification needs from platforms, storage and providers."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
+from functions.ledger.models import LedgerEntry
 from functions.notification.models import (
     AudienceScope,
     BatchOutcome,
@@ -100,3 +101,9 @@ class BatchRecords(Protocol):
 
 class DraftStore(Protocol):
     def put_draft(self, incident_id: str, name: str, text: str) -> str: ...
+
+
+class IncidentJournal(Protocol):
+    """The incident's ledger, read: what a notice may state is what it records."""
+
+    def entries(self, incident_id: str) -> Iterable[LedgerEntry]: ...

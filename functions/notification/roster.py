@@ -155,8 +155,15 @@ def batched(customers: Iterable[Customer], size: int = MAX_BATCH) -> Iterator[li
         yield chunk
 
 
+# The GSM 03.38 basic character set: a text of only these goes as GSM-7 (160 characters a part).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
 def sms_parts(text: str) -> int:
     """SMS parts the text needs: GSM-7 160/153, otherwise UCS-2 70/67 characters per part."""
-    gsm = all(ord(c) < 128 for c in text)
+    gsm = all(c in GSM7_BASIC for c in text)
     single, multi = (160, 153) if gsm else (70, 67)
     return 1 if len(text) <= single else -(-len(text) // multi)

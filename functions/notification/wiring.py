@@ -10,6 +10,7 @@ from functions.common.config import FirmConfig, Platform, StoreConfig
 from functions.common.errors import ConfigurationError
 from functions.common.settings import Env, env
 from functions.common.wiring import secret
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.notification.adapters.dynamodb import DynamoDeliveryGuard, DynamoSmsBudget
 from functions.notification.adapters.ledger_records import LedgerBatchRecords
 from functions.notification.adapters.magento import MagentoCustomerDirectory
@@ -47,6 +48,10 @@ def email(config: FirmConfig, incident_id: str) -> SesBulkSender:
 
 def sms() -> SnsSmsSender:
     return SnsSmsSender(client("sns"))
+
+
+def journal() -> DynamoLedgerStore:
+    return DynamoLedgerStore(client("dynamodb"), env(Env.LEDGER_TABLE))
 
 
 def records() -> LedgerBatchRecords:

@@ -7,6 +7,7 @@ the same clocks and ledger, and bad input is refused naming the field.
 
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,14 @@ def state(drilled: tuple[Path, str], tmp_path: Path) -> Path:
     return Path(shutil.copytree(drilled[0], tmp_path / "state"))
 
 
+@pytest.fixture(autouse=True)
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 120-column terminal: the narrow layout (incident, clock, deadline, left, status) fits unfolded."""
+    from bulkhead.cli import clocks as clocks_cli
+
+    monkeypatch.setattr(clocks_cli.console, "width", 120)
+
+
 def bulkhead(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
     return result.exit_code, result.output
@@ -49,20 +58,62 @@ def open_clocks(output: str, incident: str) -> list[str]:
     return re.findall(rf"^{incident}\s+(\S+)", output, flags=re.MULTILINE)
 
 
-def test_clocks_lists_the_drills_open_clocks_soonest_first(drilled: tuple[Path, str], state: Path) -> None:
+EVERY_CLOCK = [
+    "gdpr_art33",
+    "gdpr_art34",
+    "nydfs_500_17",
+    "sec_reg_sp",
+    "dora/clients",
+    "dora/initial",
+    "nydfs_500_17c/explanation",
+    "nydfs_500_17c/payment",
+]
+
+
+def classify(state: Path, incident: str, *flags: str) -> tuple[int, str]:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return bulkhead("clock", "classify", incident, "dora", *flags, "--at", now, "--state-dir", str(state))
+
+
+def test_clocks_lists_the_drills_clocks_soonest_first_and_dora_waits_for_a_classification(
+    drilled: tuple[Path, str], state: Path
+) -> None:
     _, incident = drilled
     code, output = bulkhead("clocks", "--state-dir", str(state))
     assert code == 0, output
-    # Then DORA's 4-hour initial report comes before GDPR's 72 hours, with the time left on each
-    assert open_clocks(output, incident) == ["dora/initial", "gdpr_art33", "gdpr_art34"]
-    assert re.search(rf"^{incident}\s+dora/initial\s+\S+ \S+\s+3h \d\dm\s+open", output, flags=re.MULTILINE)
+    # Then GDPR's 72 hours come first; the firm-level NYDFS and Reg S-P clocks run although every
+    # customer is in the EU; DORA waits for a person's classification
+    assert open_clocks(output, incident) == EVERY_CLOCK
     assert re.search(rf"^{incident}\s+gdpr_art33\s+\S+ \S+\s+2d 23h \d\dm\s+open", output, flags=re.MULTILINE)
+    assert re.search(rf"^{incident}\s+dora/initial\s+-\s+-\s+waiting", output, flags=re.MULTILINE)
+    # When a person classifies it as major, Then DORA's initial report is due in 4 hours, first in the list
+    code, said = classify(state, incident, "--major", "--by", "A. Jones")
+    assert code == 0 and "dora/initial started" in said, said
+    _, listed = bulkhead("clocks", "--state-dir", str(state))
+    assert open_clocks(listed, incident)[:2] == ["dora/initial", "dora/clients"]
+    assert re.search(rf"^{incident}\s+dora/initial\s+\S+ \S+\s+3h \d\dm\s+open", listed, flags=re.MULTILINE)
+
+
+def test_a_not_major_classification_closes_dora_and_bad_input_is_refused_naming_it(
+    drilled: tuple[Path, str], state: Path
+) -> None:
+    _, incident = drilled
+    code, output = bulkhead("clock", "classify", incident, "dora", "--major", "--at", "2020-01-01T00:00:00",
+                            "--by", "A. Jones", "--state-dir", str(state))  # fmt: skip
+    assert code == 1 and "--at" in output and "before the incident's awareness" in " ".join(output.split())
+    code, output = classify(state, incident, "--major")
+    assert code == 2 and "--by" in output
+    code, output = classify(state, incident, "--not-major", "--by", "A. Jones")
+    assert code == 0 and "dora/initial: not required" in output, output
+    _, listed = bulkhead("clocks", "--state-dir", str(state))
+    assert "dora/initial" not in open_clocks(listed, incident)
 
 
 def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiable(
     drilled: tuple[Path, str], state: Path
 ) -> None:
     _, incident = drilled
+    classify(state, incident, "--major", "--by", "A. Jones")
     # When the DORA initial report is recorded as filed
     code, output = bulkhead(
         "clock",
@@ -80,7 +131,8 @@ def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiab
     assert "dora/initial: met (reference BAFIN-2026-0042)" in output
     # Then `bulkhead clocks` no longer shows it, and shows the intermediate report's 72 h
     _, listed = bulkhead("clocks", "--state-dir", str(state))
-    assert open_clocks(listed, incident) == ["gdpr_art33", "gdpr_art34", "dora/intermediate"]
+    shown = open_clocks(listed, incident)
+    assert "dora/initial" not in shown and "dora/intermediate" in shown
     # ...filing it again is refused, naming the first filing
     code, again = bulkhead("clock", "file", incident, "dora/initial", "-r", "X", "--state-dir", str(state))
     assert code == 1 and "BAFIN-2026-0042" in again
@@ -107,7 +159,7 @@ def test_filing_refuses_unknown_clocks_and_empty_references_naming_them(drilled:
     assert code == 1 and "its clocks: none" in output
     # ...and nothing changed
     _, listed = bulkhead("clocks", "--state-dir", str(state))
-    assert open_clocks(listed, incident) == ["dora/initial", "gdpr_art33", "gdpr_art34"]
+    assert open_clocks(listed, incident) == EVERY_CLOCK
 
 
 def test_status_prints_the_oncall_figures_of_the_local_run(state: Path) -> None:
@@ -116,7 +168,8 @@ def test_status_prints_the_oncall_figures_of_the_local_run(state: Path) -> None:
     output = " ".join(printed.split())  # as read, whatever the terminal's width
     # Then the drill's clocks are counted apart from the live figures, which page no one for a drill
     assert "Clocks: 0 open, 0 near (< 4 h), 0 missed; soonest: none" in output
-    assert "Drills (apart from the live figures): 1 open, 3 clocks open (never paged)" in output
+    # (DORA waits for its classification: 4 of the drill's clocks are open)
+    assert "Drills (apart from the live figures): 1 open, 4 clocks open (never paged)" in output
     assert "Store acme-eu: normal" in output  # the drill's mode ended with the drill
 
 

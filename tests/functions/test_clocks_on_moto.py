@@ -14,10 +14,18 @@ from typing import Any
 import pytest
 
 from bulkhead.local.runtime import DEFAULT_CONFIG, LocalFabric, local_fabric
-from functions.clocks.domain import REMINDER_OFFSETS, ClockAlreadyStopped, UnknownClock, file_clock, reminder_name
-from functions.clocks.models import Clock, ClockStatus, FileRequest
+from functions.clocks.domain import (
+    REMINDER_OFFSETS,
+    ClockAlreadyStopped,
+    UnknownClock,
+    classify,
+    file_clock,
+    reminder_name,
+)
+from functions.clocks.models import ClassifyRequest, Clock, ClockStatus, FileRequest
 from functions.clocks.wiring import clock_store, oncall_figures, reminders
 from functions.common import clients
+from functions.common.config import Regime
 from functions.common.settings import Env
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import LedgerEntry
@@ -38,7 +46,12 @@ def fabric(tmp_path: Path) -> Iterator[LocalFabric]:
 
 
 def declared(
-    incident_id: str, aware_at: datetime, store: str = "acme-eu", customers: int = 3, mode: str = "live"
+    incident_id: str,
+    aware_at: datetime,
+    store: str = "acme-eu",
+    customers: int = 3,
+    categories: tuple[str, ...] = ("contact",),
+    mode: str = "live",
 ) -> dict[str, Any]:
     return {
         "incident": {
@@ -48,7 +61,7 @@ def declared(
             "rule_id": "bulk-export",
             "title": "Bulk export by an unknown app",
             "severity": "high",
-            "data_categories": ["contact"],
+            "data_categories": list(categories),
             "scope": {"subject_ids": [f"customer:{n}" for n in range(customers)], "components": []},
             "jurisdictions": JURISDICTIONS[store],
             "aware_at": aware_at.isoformat(),
@@ -60,9 +73,19 @@ def declared(
 
 
 def start(
-    fabric: LocalFabric, incident_id: str, aware_at: datetime, store: str = "acme-eu", mode: str = "live"
+    fabric: LocalFabric,
+    incident_id: str,
+    aware_at: datetime,
+    store: str = "acme-eu",
+    categories: tuple[str, ...] = ("contact",),
+    mode: str = "live",
 ) -> dict[str, Any]:
-    return fabric.invoke("StartClocks", declared(incident_id, aware_at, store, mode=mode))
+    return fabric.invoke("StartClocks", declared(incident_id, aware_at, store, categories=categories, mode=mode))
+
+
+def classify_major(incident_id: str, at: datetime) -> list[Clock]:
+    request = ClassifyRequest(incident_id=incident_id, regime=Regime.DORA, major=True, at=at, classified_by="a.jones")
+    return classify(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
 
 
 def clocks(incident_id: str) -> dict[str, Clock]:
@@ -112,13 +135,16 @@ def test_starting_clocks_schedules_reminders_at_t24_t4_and_t1_to_the_oncall_topi
     aware = datetime.now(UTC)
     # When the StartClocks step runs
     result = start(fabric, "inc-clocks-remind-01", aware)
-    # Then the EU regimes the firm reports to started from awareness or classification
+    # Then the regimes the firm reports to started from awareness or determination; NYDFS and Reg S-P
+    # bind the firm though every affected customer lives in the EU
     opened = clocks("inc-clocks-remind-01")
-    assert (
-        set(result["started"])
-        == set(opened)
-        == {"gdpr_art33", "dora/initial", "nis2/early_warning", "nis2/notification"}
-    )
+    assert set(result["started"]) == {
+        "gdpr_art33", "nis2/early_warning", "nis2/notification", "nydfs_500_17", "sec_reg_sp"
+    }  # fmt: skip
+    # ...and DORA's clocks wait for a person's classification, 500.17(c)'s for an extortion payment
+    assert set(result["waiting"]) == set(opened) - set(result["started"]) == {
+        "dora/initial", "dora/clients", "nydfs_500_17c/payment", "nydfs_500_17c/explanation"
+    }  # fmt: skip
     scheduled = schedules()
     # ...GDPR Art. 33 (72 h) got all three reminders, each at its offset, each to the on-call topic
     gdpr = opened["gdpr_art33"]
@@ -132,12 +158,17 @@ def test_starting_clocks_schedules_reminders_at_t24_t4_and_t1_to_the_oncall_topi
         assert schedule["Target"]["Arn"] == fabric.topics["OnCall"]
         assert schedule["Target"]["RoleArn"] == fabric.settings[Env.REMINDER_ROLE_ARN.value]
         assert "bulkhead clock file inc-clocks-remind-01 gdpr_art33" in schedule["Target"]["Input"]
-    # ...DORA's initial report is due 4 h after classification: only its T-1h reminder is ahead
-    dora = opened["dora/initial"]
-    assert [o for o in REMINDER_OFFSETS if reminder_name(dora, o) in scheduled] == [timedelta(hours=1)]
-    # ...every reminder counted, and each clock's start is on record
-    assert result["reminders"] == len(scheduled) == 3 + 1 + 2 + 3
-    assert len(of_type(fabric, "inc-clocks-remind-01", "clock.started")) == 4
+    # ...every reminder counted (NIS2's 24 h has no T-24h), and each clock's start is on record
+    assert result["reminders"] == len(scheduled) == 3 + 2 + 3 + 3 + 3
+    assert len(of_type(fabric, "inc-clocks-remind-01", "clock.started")) == 5 + 4  # the waiting ones too
+    # When a person classifies the incident as major, Then DORA's initial report is due 4 h later:
+    # only its T-1h reminder is ahead
+    classify_major("inc-clocks-remind-01", aware)
+    dora = clocks("inc-clocks-remind-01")["dora/initial"]
+    assert dora.deadline == aware + timedelta(hours=4)
+    assert [o for o in REMINDER_OFFSETS if reminder_name(dora, o) in schedules()] == [timedelta(hours=1)]
+    [classified] = of_type(fabric, "inc-clocks-remind-01", "incident.classified")
+    assert (classified.data["regime"], classified.data["major"], classified.actor) == ("dora", True, "operator:a.jones")
 
 
 def test_a_redelivered_start_step_starts_nothing_twice(fabric: LocalFabric) -> None:
@@ -170,6 +201,7 @@ def test_filing_a_clock_deletes_its_reminders_and_only_its_own(fabric: LocalFabr
 def test_filing_on_time_is_met_and_opens_doras_intermediate_then_final_stage(fabric: LocalFabric) -> None:
     aware = datetime.now(UTC)
     start(fabric, "inc-clocks-dora-01", aware)
+    classify_major("inc-clocks-dora-01", aware)
     # When the initial DORA report is filed within its 4 h
     filed_at = datetime.now(UTC)
     stopped = file("inc-clocks-dora-01", "dora", filed_at, ref="BAFIN-2026-0042")
@@ -186,7 +218,7 @@ def test_filing_on_time_is_met_and_opens_doras_intermediate_then_final_stage(fab
     started = of_type(fabric, "inc-clocks-dora-01", "clock.started")[-1]
     assert (started.data["clock"], started.actor) == ("dora/intermediate", "operator:a.jones")
     # When the intermediate report is filed, Then the final report's month starts
-    file("inc-clocks-dora-01", "dora", filed_at, ref="BAFIN-2026-0042-2")
+    file("inc-clocks-dora-01", "dora/intermediate", filed_at, ref="BAFIN-2026-0042-2")
     final = clocks("inc-clocks-dora-01")["dora/final"]
     assert final.deadline is not None and 28 <= (final.deadline - filed_at).days <= 31
 
@@ -206,7 +238,7 @@ def test_filing_the_nis2_notification_opens_the_final_report_and_the_early_warni
 def test_california_attorney_general_clock_opens_only_above_500_residents(fabric: LocalFabric) -> None:
     aware = datetime.now(UTC)
     for incident_id in ("inc-clocks-ca-many", "inc-clocks-ca-few"):
-        start(fabric, incident_id, aware, store="acme-us")
+        start(fabric, incident_id, aware, store="acme-us", categories=("identity",))
     now = datetime.now(UTC)
     # When the residents' notice went to 501 residents in one incident and 420 in the other
     file("inc-clocks-ca-many", "california_1798_82", now, recipients=501)
@@ -233,14 +265,14 @@ def test_a_clock_is_filed_once_and_an_unknown_clock_names_the_ones_there_are(fab
 
 
 def test_the_sweep_records_a_missed_deadline_once_and_pages_oncall(fabric: LocalFabric) -> None:
-    # Given an incident the firm became aware of 4 days ago: GDPR's 72 h and NIS2's 24 h and 72 h passed
+    # Given an incident the firm became aware of 4 days ago: GDPR's, NIS2's and NYDFS's hours passed
     inbox = oncall_inbox(fabric)
     start(fabric, "inc-clocks-late-01", datetime.now(UTC) - timedelta(days=4))
     # When the scheduled sweep runs, twice
     first = fabric.invoke("SweepClocks", {})
     second = fabric.invoke("SweepClocks", {})
     # Then each passed clock is missed once, on record and paged
-    late = {"gdpr_art33", "dora/initial", "nis2/early_warning", "nis2/notification"}
+    late = {"gdpr_art33", "nydfs_500_17", "nis2/early_warning", "nis2/notification"}
     assert set(first["missed"]) == {f"inc-clocks-late-01/{c}" for c in late}
     assert second["missed"] == []
     assert {e.data["clock"] for e in of_type(fabric, "inc-clocks-late-01", "clock.missed")} == late
@@ -248,7 +280,8 @@ def test_the_sweep_records_a_missed_deadline_once_and_pages_oncall(fabric: Local
     paged = pages(inbox)
     assert sorted(p["Subject"] for p in paged) == sorted(f"Bulkhead: {c} deadline MISSED" for c in late)
     assert all(p["MessageAttributes"]["severity"]["Value"] == "critical" for p in paged)
-    assert {c.status for c in clocks("inc-clocks-late-01").values()} == {ClockStatus.MISSED}
+    assert {c.status for c in clocks("inc-clocks-late-01").values() if c.clock_id in late} == {ClockStatus.MISSED}
+    assert clocks("inc-clocks-late-01")["dora/initial"].status is ClockStatus.WAITING  # never classified
     # When the GDPR notice is filed after all, Then the filing is recorded as late and the clock stops
     stopped = file("inc-clocks-late-01", "gdpr_art33", datetime.now(UTC), ref="BFDI-LATE")
     [late_filing] = of_type(fabric, "inc-clocks-late-01", "clock.filed_late")
@@ -267,15 +300,18 @@ def test_drill_clocks_never_page_never_remind_and_stay_out_of_the_live_figures(f
     swept = fabric.invoke("SweepClocks", {})
     # Then only the live incident's clocks are missed and paged; the drill's are left alone
     assert swept["missed"] and all(m.startswith("inc-clocks-live-01/") for m in swept["missed"])
-    assert swept["drill_clocks"] == len(clocks("inc-clocks-drill-01")) > 0
+    drill = clocks("inc-clocks-drill-01").values()
+    live_statuses = (ClockStatus.OPEN, ClockStatus.WAITING)
+    assert swept["drill_clocks"] == sum(1 for c in drill if c.status in live_statuses) > 0
     assert of_type(fabric, "inc-clocks-drill-01", "clock.missed") == []
-    assert {c.status for c in clocks("inc-clocks-drill-01").values()} == {ClockStatus.OPEN}
+    assert ClockStatus.MISSED not in {c.status for c in drill}
     assert all("inc-clocks-drill-01" not in p["Message"] for p in pages(inbox))
     # ...and the on-call figures count the live incident's clocks only
     figures = oncall_figures(datetime.now(UTC), ["inc-clocks-live-01", "inc-clocks-drill-01"])
-    assert figures.clocks_open == 0 and figures.clocks_missed == len(swept["missed"])
-    assert figures.drill_clocks_open == len(clocks("inc-clocks-drill-01"))
-    assert figures.soonest_clock is None
+    live_open = [c for c in clocks("inc-clocks-live-01").values() if c.status is ClockStatus.OPEN and c.deadline]
+    assert figures.clocks_open == len(live_open) and figures.clocks_missed == len(swept["missed"])
+    assert figures.drill_clocks_open == sum(1 for c in drill if c.status is ClockStatus.OPEN)
+    assert figures.soonest_incident in (None, "inc-clocks-live-01")
 
 
 def test_filing_past_the_deadline_before_the_sweep_records_the_miss(fabric: LocalFabric) -> None:

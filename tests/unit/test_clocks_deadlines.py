@@ -6,16 +6,27 @@ its rule says.
 """
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from functions.clocks.calendar import add_business_days, is_business_day, us_federal_holidays
-from functions.clocks.domain import plan_clocks, reminders_for
-from functions.clocks.models import Clock, ClockStatus, StartEvent
+from functions.clocks.domain import (
+    ClockNotWaiting,
+    ImpossibleTime,
+    affected_count,
+    classify,
+    file_clock,
+    plan_clocks,
+    reminders_for,
+)
+from functions.clocks.models import ClassifyRequest, Clock, ClockStatus, FileRequest, StartEvent
 from functions.clocks.rules import RULES, Deadline, state_stage
 from functions.common.config import FirmConfig, Mode, Regime, RegulatorConfig
 from functions.detection.models import AffectedScope, Incident
 from functions.ingest.models import DataCategory
+from functions.ledger.models import EntryType
+from functions.notification.adapters.memory import MemoryLedger
 
 AWARE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 DECLARED = AWARE + timedelta(hours=1)
@@ -122,26 +133,123 @@ def test_gdpr_art34_starts_only_for_high_risk_data_and_is_a_target_not_a_statuto
     assert (high.deadline, high.statutory) == (AWARE + timedelta(hours=72), False)
 
 
-def test_dora_initial_is_4_hours_after_classification_when_that_is_within_24_hours_of_awareness() -> None:
-    clocks = clocks_of(incident(declared_at=AWARE + timedelta(hours=2)), firm(Regime.DORA))
-    initial = clocks["dora/initial"]
-    assert initial.start_event is StartEvent.CLASSIFICATION
+class MemoryClocks:
+    """A clock store with the conditional semantics of the DynamoDB one."""
+
+    def __init__(self, clocks: list[Clock]) -> None:
+        self.clocks = {c.clock_id: c for c in clocks}
+
+    def put_new(self, clock: Clock) -> bool:
+        return self.clocks.setdefault(clock.clock_id, clock) is clock
+
+    def replace(self, clock: Clock, expected: ClockStatus) -> bool:
+        if self.clocks[clock.clock_id].status is not expected:
+            return False
+        self.clocks[clock.clock_id] = clock
+        return True
+
+    def for_incident(self, incident_id: str) -> list[Clock]:
+        return list(self.clocks.values())
+
+    def live(self) -> list[Clock]:
+        return [c for c in self.clocks.values() if c.status in (ClockStatus.OPEN, ClockStatus.WAITING)]
+
+
+class NoReminders:
+    def __init__(self) -> None:
+        self.scheduled: list[str] = []
+
+    def schedule(self, reminder: Any) -> None:
+        self.scheduled.append(reminder.name)
+
+    def cancel(self, name: str) -> None:
+        return None
+
+
+def classified(major: bool, at: datetime, inc: Incident | None = None) -> tuple[MemoryClocks, MemoryLedger]:
+    clocks, _ = plan_clocks(inc or incident(), Mode.LIVE, firm(Regime.DORA))
+    store, ledger = MemoryClocks(clocks), MemoryLedger()
+    request = ClassifyRequest(
+        incident_id="inc-20260302-abcdef12", regime=Regime.DORA, major=major, at=at, classified_by="A. Jones"
+    )
+    classify(request, store, NoReminders(), ledger, at + timedelta(minutes=5))
+    return store, ledger
+
+
+def test_declaring_is_not_classifying_dora_waits_for_a_person() -> None:
+    clocks = clocks_of(incident(), firm(Regime.DORA))
+    assert {c: clocks[c].status for c in clocks} == {
+        "dora/initial": ClockStatus.WAITING,
+        "dora/clients": ClockStatus.WAITING,
+    }
+    assert clocks["dora/initial"].source == "Delegated Regulation (EU) 2025/301 Art. 5(1)(a)"
+
+
+def test_dora_initial_is_4_hours_after_a_major_classification_within_24_hours_of_awareness() -> None:
+    store, ledger = classified(True, AWARE + timedelta(hours=2))
+    initial = store.clocks["dora/initial"]
+    assert (initial.status, initial.started_at) == (ClockStatus.OPEN, AWARE + timedelta(hours=2))
     assert initial.deadline == AWARE + timedelta(hours=6)
+    [entry] = [e for e in ledger.entries["inc-20260302-abcdef12"] if e.type is EntryType.INCIDENT_CLASSIFIED]
+    assert (entry.data["major"], entry.data["classified_by"], entry.actor) == (True, "A. Jones", "operator:A. Jones")
 
 
 def test_dora_initial_never_ends_later_than_24_hours_after_awareness() -> None:
-    clocks = clocks_of(incident(declared_at=AWARE + timedelta(hours=22)), firm(Regime.DORA))
-    assert clocks["dora/initial"].deadline == AWARE + timedelta(hours=24)  # not 26 h
+    store, _ = classified(True, AWARE + timedelta(hours=22))
+    assert store.clocks["dora/initial"].deadline == AWARE + timedelta(hours=24)  # not 26 h
+
+
+def test_a_dora_classification_later_than_24_hours_gets_4_hours_not_a_deadline_already_past() -> None:
+    at = AWARE + timedelta(hours=30)
+    store, _ = classified(True, at)
+    assert store.clocks["dora/initial"].deadline == at + timedelta(hours=4)
+
+
+def test_not_major_closes_the_dora_clocks_and_a_later_major_classification_starts_them() -> None:
+    store, ledger = classified(False, AWARE + timedelta(hours=3))
+    assert {c.status for c in store.clocks.values()} == {ClockStatus.NOT_REQUIRED}
+    filing = FileRequest(incident_id="inc-20260302-abcdef12", clock="dora/initial", reference="R", filed_by="A")
+    with pytest.raises(ClockNotWaiting, match="not required"):
+        file_clock(filing, store, NoReminders(), ledger, AWARE + timedelta(hours=4))
+    grew = ClassifyRequest(
+        incident_id="inc-20260302-abcdef12",
+        regime=Regime.DORA,
+        major=True,
+        at=AWARE + timedelta(hours=8),
+        classified_by="B",
+    )
+    classify(grew, store, NoReminders(), ledger, AWARE + timedelta(hours=8))
+    assert store.clocks["dora/initial"].deadline == AWARE + timedelta(hours=12)
+    with pytest.raises(ClockNotWaiting, match="classified major"):
+        classify(grew, store, NoReminders(), ledger, AWARE + timedelta(hours=9))
+
+
+def test_a_classification_before_awareness_or_in_the_future_is_refused_and_nothing_recorded() -> None:
+    clocks, _ = plan_clocks(incident(), Mode.LIVE, firm(Regime.DORA))
+    store, ledger = MemoryClocks(clocks), MemoryLedger()
+    for at, says in (
+        (AWARE - timedelta(hours=1), "before the incident's awareness"),
+        (AWARE + timedelta(days=9), "future"),
+    ):
+        request = ClassifyRequest(
+            incident_id=clocks[0].incident_id, regime=Regime.DORA, major=True, at=at, classified_by="A"
+        )
+        with pytest.raises(ImpossibleTime, match=says):
+            classify(request, store, NoReminders(), ledger, AWARE + timedelta(days=1))
+    assert ledger.entries == {} and {c.status for c in store.clocks.values()} == {ClockStatus.WAITING}
 
 
 def test_dora_intermediate_and_final_wait_for_the_filing_before_them() -> None:
-    clocks = clocks_of(incident(), firm(Regime.DORA))
-    assert set(clocks) == {"dora/initial"}
     stages = {s.stage: s for s in RULES[Regime.DORA].stages}
     filed = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
-    assert stages["intermediate"].after == "initial"
+    assert stages["intermediate"].after == "initial" and stages["final"].after == "intermediate"
     assert stages["intermediate"].deadline.due(filed, filed) == filed + timedelta(hours=72)
     assert stages["final"].deadline.due(filed, filed) == datetime(2026, 2, 28, 12, 0, tzinfo=UTC)  # clamped month
+
+
+def test_dora_binds_the_firm_whatever_the_customers_residence() -> None:
+    us_only = clocks_of(incident(("US-NY",)), firm(Regime.DORA))
+    assert {"dora/initial", "dora/clients"} <= set(us_only)  # a BaFin-authorised firm, US customers
 
 
 def test_nis2_early_warning_24h_and_notification_72h_from_awareness() -> None:
@@ -178,22 +286,47 @@ def test_sec_8k_waits_for_the_materiality_determination_then_counts_4_business_d
 
 
 def test_california_applies_by_jurisdiction_alone_and_other_states_by_their_own_statute() -> None:
-    clocks = clocks_of(incident(("US-CA", "US-TX", "US-KS")), firm())
+    clocks = clocks_of(incident(("US-CA", "US-TX", "US-KS"), (DataCategory.IDENTITY,), customers=300), firm())
     assert clocks["california_1798_82/residents"].deadline == AWARE + timedelta(days=30)
     assert "california_1798_82/attorney_general" not in clocks  # 15 days after residents are notified
     assert clocks["us_state_breach/US-TX"].deadline == AWARE + timedelta(days=60)
+    assert clocks["us_state_breach/US-TX/attorney_general"].deadline == AWARE + timedelta(days=30)
     kansas = clocks["us_state_breach/US-KS"]
     assert (kansas.deadline, kansas.statutory) == (AWARE + timedelta(days=30), False)
     assert state_stage("us-co").deadline == Deadline(days=30)
 
 
+def test_state_clocks_start_only_for_the_data_their_law_covers() -> None:
+    contact = incident(("US-CA", "US-TX", "US-NY"), (DataCategory.CONTACT,))
+    clocks, skipped = plan_clocks(contact, Mode.LIVE, firm())
+    assert clocks == []  # contact details alone are nobody's "personal information"
+    assert any(s.clock_id == "california_1798_82" and "contact only" in s.reason for s in skipped)
+    logins = clocks_of(incident(("US-NY", "US-TX"), (DataCategory.CREDENTIALS,)), firm())
+    assert set(logins) == {"us_state_breach/US-NY"}  # New York covers user name and password; Texas does not
+
+
+def test_the_texas_agency_notice_needs_250_residents_and_a_whole_store_export_counts_everyone() -> None:
+    few = clocks_of(incident(("US-TX",), (DataCategory.IDENTITY,), customers=10), firm())
+    assert "us_state_breach/US-TX/attorney_general" not in few
+    export = incident(("US-TX",), (DataCategory.IDENTITY,), customers=0)
+    export = export.model_copy(update={"scope": AffectedScope(subject_ids=("store:all",))})
+    assert "us_state_breach/US-TX/attorney_general" in clocks_of(export, firm())
+    assert affected_count(export) is None  # only the resolved audience can count it
+
+
 def test_regimes_follow_the_incidents_jurisdictions_and_the_regulators_configured() -> None:
     config = firm(Regime.GDPR_ART33, Regime.DORA, Regime.NYDFS_500_17, scoped={Regime.DORA: ("DE",)})
     eu = clocks_of(incident(("FR",)), config)
-    assert set(eu) == {"gdpr_art33"}  # DORA is scoped to DE, NYDFS to the US
-    us = clocks_of(incident(("US-NY",)), config)
-    assert set(us) == {"nydfs_500_17", "us_state_breach/US-NY"}
+    # DORA is narrowed to DE on purpose; NYDFS binds the licensee wherever customers live.
+    assert set(eu) == {"gdpr_art33", "nydfs_500_17", "nydfs_500_17c/payment", "nydfs_500_17c/explanation"}
+    us = clocks_of(incident(("US-NY",), (DataCategory.IDENTITY,)), config)
+    assert set(us) == {"nydfs_500_17", "nydfs_500_17c/payment", "nydfs_500_17c/explanation", "us_state_breach/US-NY"}
     assert clocks_of(incident(("DE",)), firm()) == {}  # nothing configured, no state law
+
+
+def test_hungary_is_in_the_eea() -> None:
+    clocks = clocks_of(incident(("HU",), (DataCategory.IDENTITY,)), firm(Regime.GDPR_ART33))
+    assert set(clocks) == {"gdpr_art33", "gdpr_art34"}
 
 
 # --- reminders ----------------------------------------------------------------------------------

@@ -83,7 +83,9 @@ def test_batches_never_exceed_fifty() -> None:
 
 def test_sms_parts_count_gsm7_and_unicode() -> None:
     assert sms_parts("x" * 160) == 1 and sms_parts("x" * 161) == 2
-    assert sms_parts("ü" * 70) == 1 and sms_parts("ü" * 71) == 2
+    assert sms_parts("ê" * 70) == 1 and sms_parts("ê" * 71) == 2  # not in GSM 03.38: UCS-2
+    # ü, é, ñ are in the GSM 03.38 basic set: a German, French or Spanish text stays GSM-7.
+    assert sms_parts("ü" * 160) == 1 and sms_parts("é" * 161) == 2
 
 
 def test_the_token_bucket_paces_to_its_rate_on_simulated_time() -> None:

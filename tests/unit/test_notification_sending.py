@@ -3,12 +3,14 @@
 import logging
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from functions.common.config import FirmConfig, parse_config
+from functions.common.config import FirmConfig, RegulatorConfig, parse_config
 from functions.common.errors import PlatformThrottled
 from functions.detection.models import Incident
+from functions.ledger.models import EntryDraft, EntryType
 from functions.notification import domain
 from functions.notification.adapters.memory import (
     MemoryDeliveryGuard,
@@ -211,3 +213,110 @@ def test_sms_over_the_spend_limit_is_not_sent_and_is_counted(config: FirmConfig)
     outcome = send_batch(request(ref, channels=("sms",)), config, rosters, lanes, MemoryLedger(), now)
     assert (outcome.texted, outcome.sms_over_budget, len(sms.sent)) == (3, 2, 3)
     assert Counter(guard.status.values()) == Counter({"sent": 3})  # the two over budget were released
+
+
+class RecordingSes(SimulatedSes):
+    """Keeps each template SES is given, and which template each recipient was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(quota=None)
+        self.templates: dict[str, Any] = {}
+        self.sent_with: dict[str, str] = {}
+
+    def ensure_template(self, name, notice):  # type: ignore[no-untyped-def]
+        self.templates[name] = notice
+
+    def send_bulk(self, template, recipients):  # type: ignore[no-untyped-def]
+        for r in recipients:
+            self.sent_with[r.pseudonym] = template
+        return super().send_bulk(template, recipients)
+
+
+class Journal:
+    def __init__(self, ledger: MemoryLedger) -> None:
+        self.ledger = ledger
+
+    def entries(self, incident_id: str) -> list[Any]:
+        return self.ledger.entries.get(incident_id, [])
+
+
+def test_each_customer_gets_the_notice_of_their_regime_stating_what_the_ledger_records() -> None:
+    config = parse_config(CONFIG.replace('"notices"', '"languages": ["en", "de"], "notices"'))
+    places = {"DE": "de", "GB": "en", "US-CA": "en", "US-MA": "en", "US-TX": "fr"}
+    store = MemoryRosterStore()
+    recipients = [
+        Recipient(pseudonym=f"ps_{i:032x}", jurisdiction=place, language=lang, email=f"p{i}@customer.example")
+        for i, (place, lang) in enumerate(places.items())
+    ]
+    ref = BatchRef(batch=0, key=store.put_batch("inc-unit-notify-0001", 0, recipients), size=len(recipients))
+    ledger, ses = MemoryLedger(), RecordingSes()
+    at = datetime(2026, 11, 27, 1, tzinfo=UTC)
+    verified = {"action_id": "act-1", "kind": "shopify.revoke_storefront_token"}
+    ledger.append("inc-unit-notify-0001", EntryDraft(type=EntryType.ACTION_VERIFIED, actor="c", at=at, data=verified))
+
+    send_batch(request(ref), config, store, channels(MemoryDeliveryGuard(), ses), ledger, now, Journal(ledger))
+
+    def sent(i: int) -> Any:
+        return ses.templates[ses.sent_with[recipients[i].pseudonym]]
+
+    assert "DSGVO" in sent(0).text and "UK GDPR" in sent(1).text
+    assert sent(2).subject.startswith("Notice of Data Breach") and "security freeze" in sent(3).text
+    assert sent(4).language == "en" and "www.identitytheft.gov" in sent(4).text  # fr is not a firm language
+    assert all("storefront access token that was used has been revoked" in sent(i).text for i in (1, 2, 4))
+    assert all(name.startswith("bulkhead-") and len(name) <= 64 for name in ses.templates)
+
+
+def test_without_the_ledger_a_notice_claims_no_measure() -> None:
+    rosters, ref = roster(2)
+    ses = RecordingSes()
+    send_batch(request(ref), parse_config(CONFIG), rosters, channels(MemoryDeliveryGuard(), ses), MemoryLedger(), now)
+    assert all("revoked" not in n.text and "widerrufen" not in n.text for n in ses.templates.values())
+
+
+@pytest.mark.parametrize(
+    ("place", "regulators", "expected"),
+    [
+        ("DE", [], "gdpr"),
+        ("HU", [], "gdpr"),
+        ("GB", ["gdpr_art33"], "uk_gdpr"),
+        ("US-CA", ["gdpr_art33"], "california"),
+        ("US-MA", [], "massachusetts"),
+        ("US-NY", ["gdpr_art33"], "us"),
+        ("CA-ON", ["gdpr_art33"], "gdpr"),  # GDPR follows the EU establishment (Art. 3(1))
+        ("CA-ON", ["uk_gdpr"], "uk_gdpr"),
+        ("CA-ON", ["sec_reg_sp"], "us"),
+    ],
+)
+def test_the_notice_regime_follows_residence_then_the_firms_authorisations(
+    place: str, regulators: list[str], expected: str
+) -> None:
+    config = parse_config(CONFIG).model_copy(
+        update={"regulators": tuple(RegulatorConfig(regime=r, authority="x") for r in regulators)}
+    )
+    assert domain.notice_regime(place, config).value == expected
+
+
+def test_a_language_the_firm_does_not_write_in_falls_back_to_the_stores_default() -> None:
+    config = parse_config(CONFIG.replace('"notices"', '"languages": ["de", "fr"], "notices"'))
+    store = config.store("live-eu")  # default_language en, not a firm language: the firm's first
+    assert [domain.notice_language(lang, config, store) for lang in ("fr", "es", "en")] == ["fr", "de", "de"]
+
+
+def test_a_batch_sent_after_containment_failed_and_nothing_was_filed_claims_neither() -> None:
+    rosters, ref = roster(4)
+    ledger, ses = MemoryLedger(), RecordingSes()
+    at = datetime(2026, 11, 27, 1, tzinfo=UTC)
+    for entry_type, data in (
+        (EntryType.ACTION_FAILED, {"action_id": "act-1", "kind": "shopify.revoke_storefront_token"}),
+        (EntryType.CLOCK_STARTED, {"clock": "gdpr_art33", "authority": "HBDI"}),
+        (EntryType.REGULATOR_NOTICE_DRAFTED, {"regime": "gdpr_art33", "authority": "HBDI", "sent": False}),
+    ):
+        ledger.append("inc-unit-notify-0001", EntryDraft(type=entry_type, actor="t", at=at, data=data))
+
+    firm = parse_config(CONFIG)
+    send_batch(request(ref), firm, rosters, channels(MemoryDeliveryGuard(), ses), ledger, now, Journal(ledger))
+
+    assert len(ses.templates) == 2  # de and en, GDPR
+    for notice in ses.templates.values():
+        assert "HBDI" not in notice.text
+        assert not any(word in notice.text for word in ("revoked", "widerrufen", "notified", "benachrichtigt"))

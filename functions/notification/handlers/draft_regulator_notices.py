@@ -17,6 +17,6 @@ from functions.notification.models import RegulatorDraftRequest
 @tracer.capture_lambda_handler
 @event_parser(model=RegulatorDraftRequest)
 def handler(event: RegulatorDraftRequest, context: LambdaContext) -> dict[str, Any]:
-    result = draft_regulator_notices(event, firm_config(), wiring.rosters(), ledger(), utc_now())
+    result = draft_regulator_notices(event, firm_config(), wiring.rosters(), ledger(), utc_now(), wiring.journal())
     logger.info("regulator notices drafted", incident_id=result.incident_id, drafts=len(result.drafts))
     return result.model_dump(mode="json")

@@ -29,6 +29,6 @@ def handler(event: SendBatchRequest, context: LambdaContext) -> dict[str, Any]:
         sms_pacer=TokenBucket(config.notices.sms_max_rate, time.monotonic, time.sleep),
         sms_budget=wiring.sms_budget(config, sms),
     )
-    outcome = send_batch(event, config, wiring.rosters(), channels, ledger(), utc_now)
+    outcome = send_batch(event, config, wiring.rosters(), channels, ledger(), utc_now, wiring.journal())
     logger.info("batch sent", incident_id=event.incident.incident_id, batch=outcome.batch, emailed=outcome.emailed)
     return outcome.model_dump(mode="json")
