@@ -15,6 +15,7 @@ _SECRET_SECONDS = 300.0
 # requests must not turn into a stream of Secrets Manager reads: at most one per secret this often.
 _REREAD_FLOOR_SECONDS = 2.0
 _secrets: dict[str, tuple[float, str]] = {}
+_rereads: dict[str, float] = {}
 
 
 def firm_config() -> FirmConfig:
@@ -38,12 +39,17 @@ def secret(secret_id: str, max_age: float = _SECRET_SECONDS) -> str:
 
 
 def reread_secret(secret_id: str) -> str:
-    """The secret read again now, unless it was read in the last two seconds (bounded)."""
-    return secret(secret_id, max_age=_REREAD_FLOOR_SECONDS)
+    """The secret read again now, unless it was already re-read in the last two seconds (bounded)."""
+    now = time.monotonic()
+    if now - _rereads.get(secret_id, float("-inf")) < _REREAD_FLOOR_SECONDS:
+        return secret(secret_id)
+    _rereads[secret_id] = now
+    return secret(secret_id, max_age=0.0)
 
 
 def forget_secrets() -> None:
     _secrets.clear()
+    _rereads.clear()
 
 
 def utc_now() -> datetime:

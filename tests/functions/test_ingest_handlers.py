@@ -164,3 +164,23 @@ def test_partner_events_and_findings_are_accepted_and_foreign_ones_rejected_with
     foreign = partner | {"source": "aws.partner/shopify.com/666/other"}
     assert fabric.invoke("ReceivePlatformEvent", foreign)["status"] == "rejected"
     assert [s["source"] for s in emitted(fabric)] == ["shopify.eventbridge", "aws.macie"]
+
+
+def test_a_rotated_app_secret_is_accepted_at_once_and_the_old_one_refused(fabric: LocalFabric) -> None:
+    # Given a delivery verified with the current secret (now cached by the ingest function)
+    headers, body = bulk_export_webhook(SHOPIFY_SECRET, event_id="before-rotation")
+    assert fabric.post("/webhooks/shopify", headers, body).status == 202
+    # When the secret is rotated in Secrets Manager (no previous secret configured for the store)
+    rotated = "rotated-shopify-app-secret-acme-eu"
+    clients.client("secretsmanager").put_secret_value(SecretId="bulkhead/acme-eu/webhook-secret", SecretString=rotated)
+    # Then a delivery signed with the new secret is accepted at once, not after the cache expires
+    headers, body = bulk_export_webhook(rotated, event_id="after-rotation")
+    assert fabric.post("/webhooks/shopify", headers, body).status == 202
+    # ...and one signed with the old secret is refused: it is no longer configured
+    headers, body = bulk_export_webhook(SHOPIFY_SECRET, event_id="old-secret")
+    answer = fabric.post("/webhooks/shopify", headers, body)
+    assert (answer.status, answer.body["error"]) == (401, "signature does not match")
+    assert [s["signal_id"] for s in emitted(fabric)] == [
+        "shopify:audit_events/admin_api_activity:before-rotation",
+        "shopify:audit_events/admin_api_activity:after-rotation",
+    ]
