@@ -113,6 +113,8 @@ def from_payload(
     shop_domain: str = "",
 ) -> Signal:
     webhook_id = text(webhook_id, "X-Shopify-Webhook-Id", WEBHOOK_ID_MAX)
+    if not webhook_id.isascii():
+        raise Rejected(400, "X-Shopify-Webhook-Id is not ASCII")
     if topic in COMPLIANCE_TOPICS:
         _same_shop(payload, shop_domain or store.shop_domain or "")
     audit = _audit(payload) if topic == "audit_events/admin_api_activity" else None

@@ -83,6 +83,7 @@ def test_a_replay_with_a_fresh_event_id_is_the_same_delivery() -> None:
         ({"x-shopify-triggered-at": ""}, BODY, 400, "missing X-Shopify-Triggered-At header"),
         ({"x-shopify-triggered-at": "2026-11-27T08:59:58"}, BODY, 400, "X-Shopify-Triggered-At has no time zone"),
         ({"x-shopify-webhook-id": "w" * 201}, BODY, 400, "X-Shopify-Webhook-Id is longer than 200 characters"),
+        ({"x-shopify-webhook-id": "caf\u00e9"}, BODY, 400, "X-Shopify-Webhook-Id is not ASCII"),
         ({}, b"{not json", 400, "body is not valid JSON"),
         ({}, b"[1, 2]", 400, "body must be a JSON object"),
         ({}, b'{"a": 1, "a": 2}', 400, "body repeats a key in one object"),
