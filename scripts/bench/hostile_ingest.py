@@ -335,6 +335,8 @@ def report(
     )
     for name, answer in probes:
         print(f"http-layer probe '{name}': {answer.status if answer.status is not None else 'no answer'}")
+    # The counter must see the valid deliveries, or a zero below would prove nothing.
+    print(f"signals counted for the valid deliveries: {after_valid - before_valid} of {len(accepted_first)} accepted")
     print(f"requests: {len(answers)}")
     print(f"answers_5xx: {sum(1 for a in answers if a.status is not None and a.status >= 500)}")
     print(f"no_answer: {sum(1 for a in answers if a.status is None)}")
