@@ -4,13 +4,15 @@ Commerce webhooks carry `x-adobe-commerce-webhook-signature`: base64 of an RSA-S
 signature, by the key pair generated in the Commerce admin, of the *base64 encoding* of the request
 body (not of the raw bytes), as Adobe's own verifiers do (https://developer.adobe.com/commerce/
 extensibility/webhooks/signature-verification/); the public key is the store's `webhook_secret_id`.
-A webhook names its store with the static header `x-bulkhead-store` set in webhooks.xml, and, since
-plugin-type hooks carry no `eventName`, its event with `x-bulkhead-topic`.
+A webhook names its store with the static header `x-bulkhead-store` set in webhooks.xml. Observer
+hooks name their event in `eventName` without the `observer.` prefix (Adobe's default payloads);
+plugin hooks carry none, so `x-bulkhead-topic` (also static in webhooks.xml) names it.
 
 Adobe I/O Events send two signatures (`x-adobe-digital-signature-1/2`), each RSA-SHA256 of the raw
 body by the key whose path is in `x-adobe-public-key1/2-path` (https://developer.adobe.com/events/
 docs/guides/sdk/sdk_signature_verification/); either one verifying with a pinned I/O Events public
-key is enough, and `recipient_client_id` must be the store's registration.
+key of a registered store is enough, checked before the body is parsed; then `recipient_client_id`
+must be that store's registration.
 """
 
 import base64
