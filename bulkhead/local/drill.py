@@ -42,28 +42,60 @@ class DrillRun:
     webhook_to_done_seconds: float
 
 
+BULK_QUERY_MUTATION = (
+    "mutation bulkOperationRunQuery($query: String!) {\n  bulkOperationRunQuery(query: $query) {\n"
+    "    bulkOperation {\n      id\n      status\n    }\n    userErrors {\n      field\n      message\n    }\n  }\n}"
+)
+CUSTOMER_EXPORT_QUERY = (
+    "{ customers { edges { node { id defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } } } } }"
+)
+
+
+def audit_event(app_id: int, query: str, variables: dict[str, object], mutations: list[str]) -> dict[str, object]:
+    """One entry of `audit_events/admin_api_activity` in the shape of Shopify's documented sample
+    (tests/events/shopify/audit_events_admin_api_activity.json): the app under `actor`, the request
+    under `additional_metadata`."""
+    return {
+        "time": 1796104800,
+        "event": {
+            "context": {"context_type": "network_request", "context_metadata": {"response_code": 200}},
+            "action": "api_request",
+            "actor": {
+                "actor_type": "app",
+                "actor_identifier": app_id,
+                "actor_metadata": {"app_name": "Drill exporter", "ecosystem_category": "custom"},
+            },
+            "subject": {"subject_type": "shop", "subject_identifier": SANDBOX_SHOP, "subject_metadata": {}},
+            "timestamp": "2026-11-27T08:10:02Z",
+            "additional_metadata": {
+                "request_type": "GraphQL",
+                "mutation_names": mutations,
+                "query": query,
+                "variables": variables,
+                "error_codes": [],
+            },
+        },
+    }
+
+
 def bulk_export_webhook(
     secret: str, event_id: str = "drill-bulk-export-1", app_id: int = 9912345, triggered_at: datetime | None = None
 ) -> tuple[dict[str, str], bytes]:
-    """A `bulk_operations/finish` delivery for an export by an app that is not on the allow-list."""
-    body = json.dumps(
-        {
-            "admin_graphql_api_id": "gid://shopify/BulkOperation/720575940379",
-            "completed_at": "2026-11-27T03:14:15-05:00",
-            "created_at": "2026-11-27T03:10:02-05:00",
-            "error_code": None,
-            "status": "completed",
-            "type": "query",
-            "app_id": app_id,
-            "customer_ids": [7001, 7002, 7003, 7004],
-        }
-    ).encode()
+    """The audit trail's record of a bulk export of every customer by an app that is not on the
+    allow-list (`bulkOperationRunQuery` over `customers`), delivered as an HTTPS webhook.
+
+    Only the audit trail names the app: `bulk_operations/finish` reaches only the app that started
+    the operation and names none. Shopify delivers this topic through EventBridge; the HTTPS route
+    accepts it so the drill needs no partner event source.
+    """
+    export = audit_event(app_id, BULK_QUERY_MUTATION, {"query": CUSTOMER_EXPORT_QUERY}, ["bulkOperationRunQuery"])
+    body = json.dumps({"events": [export]}).encode()
     headers = {
         "content-type": "application/json",
-        "x-shopify-topic": "bulk_operations/finish",
+        "x-shopify-topic": "audit_events/admin_api_activity",
         "x-shopify-shop-domain": SANDBOX_SHOP,
-        "x-shopify-event-id": event_id,
-        "x-shopify-webhook-id": f"wh-{event_id}",
+        "x-shopify-event-id": f"evt-{event_id}",
+        "x-shopify-webhook-id": event_id,
         "x-shopify-triggered-at": (triggered_at or datetime.now(UTC)).isoformat(),
         "x-shopify-api-version": "2026-10",
         "x-shopify-hmac-sha256": sign(body, secret),

@@ -94,6 +94,10 @@ def match(signal: Signal, rules: Sequence[DetectionRule], profile: StoreProfile)
     for rule in rules:
         if not _topic_matches(signal.topic, rule.topics) or (rule.sources and signal.source not in rule.sources):
             continue
+        if rule.correlate_by == "actor" and signal.actor is None:
+            # A rule about one actor cannot hold for a signal that names none: never a guess.
+            why = f"{rule.rule_id}: the signal names no actor"
+            continue
         failed = next((c for c in rule.conditions if not holds(c, signal, profile)), None)
         if failed is None:
             return rule, rule.title
@@ -111,7 +115,8 @@ def holds(condition: Condition, signal: Signal, profile: StoreProfile) -> bool:
         case "at_least":
             return value.isdigit() and bool(condition.values) and int(value) >= int(condition.values[0])
         case "actor_not_allowed":
-            return signal.actor not in profile.app_allow_list
+            # Unknown is not "not allowed": a signal that names no actor never satisfies this.
+            return signal.actor is not None and signal.actor not in profile.app_allow_list
         case "outside_change_window":
             at = signal.observed_at
             return not any(

@@ -17,7 +17,7 @@ class Condition(Message):
         "equals_any",  # attributes[attribute] is one of values
         "contains_any",  # attributes[attribute] (comma-separated) holds one of values
         "at_least",  # int(attributes[attribute]) >= int(values[0])
-        "actor_not_allowed",  # the actor is not on the store's app allow-list
+        "actor_not_allowed",  # the signal names an actor, and it is not on the store's app allow-list
         "outside_change_window",  # observed outside every change window of the store
         "severity_at_least",  # the sender's own severity rating >= values[0]
     ]

@@ -4,13 +4,15 @@ Commerce webhooks carry `x-adobe-commerce-webhook-signature`: base64 of an RSA-S
 signature, by the key pair generated in the Commerce admin, of the *base64 encoding* of the request
 body (not of the raw bytes), as Adobe's own verifiers do (https://developer.adobe.com/commerce/
 extensibility/webhooks/signature-verification/); the public key is the store's `webhook_secret_id`.
-A webhook names its store with the static header `x-bulkhead-store` set in webhooks.xml, and, since
-plugin-type hooks carry no `eventName`, its event with `x-bulkhead-topic`.
+A webhook names its store with the static header `x-bulkhead-store` set in webhooks.xml. Observer
+hooks name their event in `eventName` without the `observer.` prefix (Adobe's default payloads);
+plugin hooks carry none, so `x-bulkhead-topic` (also static in webhooks.xml) names it.
 
 Adobe I/O Events send two signatures (`x-adobe-digital-signature-1/2`), each RSA-SHA256 of the raw
 body by the key whose path is in `x-adobe-public-key1/2-path` (https://developer.adobe.com/events/
 docs/guides/sdk/sdk_signature_verification/); either one verifying with a pinned I/O Events public
-key is enough, and `recipient_client_id` must be the store's registration.
+key of a registered store is enough, checked before the body is parsed; then `recipient_client_id`
+must be that store's registration.
 """
 
 import base64
@@ -22,7 +24,7 @@ from typing import Any
 from functions.common.config import FirmConfig, Platform, StoreConfig
 from functions.ingest.errors import Rejected
 from functions.ingest.models import DataCategory, Signal, SignalSource
-from functions.ingest.normal import json_object, mapping, parse_time, sha256, text
+from functions.ingest.normal import identifier, json_object, mapping, parse_time, sha256, text
 
 # Commerce events Bulkhead subscribes to (webhooks and I/O Events), and the data they put at stake.
 TOPIC_CATEGORIES: Mapping[str, tuple[DataCategory, ...]] = {
@@ -36,6 +38,8 @@ TOPIC_CATEGORIES: Mapping[str, tuple[DataCategory, ...]] = {
     "observer.theme_save_after": (DataCategory.FINANCIAL_ACCOUNT, DataCategory.CREDENTIALS),
 }
 _IO_PREFIX = "com.adobe.commerce."
+_PRINCIPALS = ("integration_id", "admin_user_id", "user_id", "customer_id")
+_ACTORS = ("integration_id", "admin_user_id", "user_id")
 _PEM_END = "-----END PUBLIC KEY-----"
 
 
@@ -49,23 +53,45 @@ def accept_webhook(
     if not verify_rsa(commerce_signed_bytes(body), [signature], public_keys(secret(store.webhook_secret_id))):
         raise Rejected(401, "signature does not verify with the configured public key")
     payload = json_object(body)
-    topic = str(payload.get("eventName") or headers.get("x-bulkhead-topic", ""))
+    topic = hook_topic(payload.get("eventName"), headers.get("x-bulkhead-topic", ""))
     data = mapping(payload.get("data"))
     # Synchronous hooks carry no event id: the body's hash is the delivery's identity.
     return _signal(SignalSource.ADOBE_COMMERCE_WEBHOOK, store, topic, sha256(body), data, now, now, sha256(body))
 
 
+def hook_topic(event_name: object, header: str) -> str:
+    """The hook's event: observer hooks send `eventName` without the `observer.` prefix (Adobe's
+    default payloads: `"eventName": "sales_order_place_before"`), plugin hooks send none, so the
+    static `x-bulkhead-topic` header set in webhooks.xml names it. When both are there, they agree."""
+    if event_name is None or event_name == "":
+        return header
+    if not isinstance(event_name, str) or len(event_name) > 200:
+        raise Rejected(422, "eventName is not an event name")
+    named = event_name if event_name.startswith(("observer.", "plugin.")) else f"observer.{event_name}"
+    if header and header != named:
+        raise Rejected(422, "eventName and x-bulkhead-topic name different events")
+    return named
+
+
 def accept_io_event(
     headers: Mapping[str, str], body: bytes, config: FirmConfig, secret: Callable[[str], str], now: datetime
 ) -> Signal:
+    """Verified before it is parsed: the raw body must carry a signature by the pinned key of a
+    registered store; only then is it read, and its `recipient_client_id` must be that store's."""
     signatures = [headers.get(f"x-adobe-digital-signature-{n}", "") for n in (1, 2)]
     if not any(signatures):
         raise Rejected(401, "missing x-adobe-digital-signature headers")
+    registered = [s for s in config.stores if s.platform is Platform.ADOBE_COMMERCE and s.io_events_client_id]
+    if not registered:
+        raise Rejected(403, "no Adobe Commerce store is registered for I/O Events")
+    signed_for = [s for s in registered if verify_rsa(body, signatures, _io_keys(s, secret))]
+    if not signed_for:
+        raise Rejected(401, "no digital signature verifies with the pinned I/O Events public keys")
     payload = json_object(body)
     client_id = payload.get("recipient_client_id")
-    store = _commerce_store(config, lambda s: s.io_events_client_id is not None and s.io_events_client_id == client_id)
-    if not verify_rsa(body, signatures, public_keys(secret(store.io_events_public_keys_secret_id or ""))):
-        raise Rejected(401, "no digital signature verifies with the pinned I/O Events public keys")
+    store = next((s for s in signed_for if s.io_events_client_id == client_id), None)
+    if store is None:
+        raise Rejected(403, "recipient_client_id is not the registration of the store whose key signed it")
     event_type = text(payload.get("type"), "type", 200)
     topic = event_type.removeprefix(_IO_PREFIX)
     event_id = text(payload.get("event_id") or payload.get("id"), "event_id", 200)
@@ -73,6 +99,10 @@ def accept_io_event(
     data = mapping(payload.get("data"))
     value = mapping(data.get("value")) or data
     return _signal(SignalSource.ADOBE_IO_EVENTS, store, topic, event_id, value, observed, now, sha256(body))
+
+
+def _io_keys(store: StoreConfig, secret: Callable[[str], str]) -> tuple[Any, ...]:
+    return public_keys(secret(store.io_events_public_keys_secret_id or ""))
 
 
 def commerce_signed_bytes(body: bytes) -> bytes:
@@ -137,24 +167,21 @@ def _signal(
 ) -> Signal:
     if topic not in TOPIC_CATEGORIES:
         raise Rejected(422, f"event {topic[:64]!r} is not one Bulkhead subscribes to")
-    actor = None
-    for key in ("integration_id", "admin_user_id", "user_id"):
-        if isinstance(data.get(key), str | int):
-            actor = f"{key.removesuffix('_id')}:{data[key]}"
-            break
+    # Every principal the event names, typed, so containment can act on each (lock the admin user
+    # *and* disable the integration it used), and the customer account a login or change touched
+    # (a platform id: the incident's scope, never a customer's personal data).
+    named = {key: identifier(data.get(key), f"data.{key}") for key in _PRINCIPALS}
+    actor = next((f"{k.removesuffix('_id')}:{named[k]}" for k in _ACTORS if named[k]), None)
     return Signal(
         signal_id=f"adobe:{store.store_id}:{event_id}",
         source=source,
         store_id=store.store_id,
         topic=topic,
         actor=actor,
-        # Every principal the event names, typed, so containment can act on each (lock the admin user
-        # *and* disable the integration it used), and the customer account a login or change touched
-        # (a platform id: the incident's scope, never a customer's personal data).
         subject_ids=tuple(
-            f"{key.removesuffix('_id')}:{data[key]}"
+            f"{key.removesuffix('_id')}:{named[key]}"
             for key in ("integration_id", "admin_user_id", "customer_id")
-            if isinstance(data.get(key), str | int)
+            if named[key]
         ),
         data_categories=TOPIC_CATEGORIES[topic],
         observed_at=observed_at,

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
 from functions.common.config import FirmConfig, Platform
 from functions.ingest import adobe, events, flow, shopify
 from functions.ingest.errors import Rejected
@@ -26,6 +28,8 @@ class IngestDeps:
     bus: SignalBus
     dedupe: Deduplicator
     now: datetime
+    # Reads a secret again, bypassing the cache (bounded by the adapter): a rotation takes effect at once.
+    reread: Callable[[str], str] | None = None
 
 
 def receive_shopify_webhook(request: HttpRequest, deps: IngestDeps) -> Receipt:
@@ -54,7 +58,11 @@ def receive_platform_event(event: Mapping[str, Any], deps: IngestDeps) -> EventR
     """A Shopify partner event or an AWS finding from EventBridge. A refusal is returned, not raised:
     redelivering a malformed event would not make it valid."""
     try:
-        signal = events.accept_event(event, deps.config, deps.now)
+        try:
+            signal = events.accept_event(event, deps.config, deps.now)
+        except ValidationError as exc:
+            where = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:3])
+            raise Rejected(422, f"invalid field: {where}") from exc
         first = _admit(signal, deps)
     except Rejected as refused:
         return EventReceipt(status="rejected", reason=refused.reason)
@@ -67,9 +75,25 @@ def _receive(request: HttpRequest, deps: IngestDeps, verify: Verifier) -> Receip
         raise Rejected(413, f"body exceeds {policy.max_body_bytes} bytes")
     if not request.header("content-type").lower().startswith("application/json"):
         raise Rejected(415, "content type must be application/json")
-    signal = verify(request.headers, request.body, deps.config, deps.secret, deps.now)
+    signal = _verified(request, deps, verify)
     first = _admit(signal, deps)
     return Receipt(signal_id=signal.signal_id, store_id=signal.store_id, topic=signal.topic, duplicate=not first)
+
+
+def _verified(request: HttpRequest, deps: IngestDeps, verify: Verifier) -> Signal:
+    """Verify with the cached secrets; on a signature refusal, once more with the secrets read again,
+    so a secret rotated a moment ago is accepted at once instead of after the cache expires."""
+    try:
+        try:
+            return verify(request.headers, request.body, deps.config, deps.secret, deps.now)
+        except Rejected as refused:
+            if refused.status != 401 or deps.reread is None:
+                raise
+            return verify(request.headers, request.body, deps.config, deps.reread, deps.now)
+    except ValidationError as exc:
+        # A field the parsers passed but the Signal model bounds: the sender's fault, named, no content.
+        where = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:3])
+        raise Rejected(422, f"invalid field: {where}") from exc
 
 
 def _admit(signal: Signal, deps: IngestDeps) -> bool:

@@ -41,12 +41,15 @@ def accept_event(event: Mapping[str, Any], config: FirmConfig, now: datetime) ->
 
 
 def shopify_event(event: Mapping[str, Any], config: FirmConfig, now: datetime) -> Signal:
+    """A Shopify delivery through the partner event source: `detail.payload` is the topic's payload,
+    `detail.metadata` its delivery headers. Deduplicated by the webhook id, as HTTPS deliveries."""
     detail = event["detail"]
     metadata = {str(k).lower(): str(v) for k, v in mapping(detail.get("metadata")).items()}
     payload = detail.get("payload")
     if not isinstance(payload, dict):
         raise Rejected(400, "detail.payload is not an object")
-    store = config.store_for_domain(metadata.get("x-shopify-shop-domain", ""))
+    domain = metadata.get("x-shopify-shop-domain", "")
+    store = config.store_for_domain(domain)
     if store is None or not store.partner_event_source_arn:
         raise Rejected(403, "unknown shop domain, or no partner event source configured for it")
     if not store.partner_event_source_arn.endswith(f":event-source/{event['source']}"):
@@ -54,18 +57,21 @@ def shopify_event(event: Mapping[str, Any], config: FirmConfig, now: datetime) -
     topic = metadata.get("x-shopify-topic", "")
     if topic not in shopify.TOPIC_CATEGORIES:
         raise Rejected(422, f"topic {topic[:64]!r} is not one Bulkhead subscribes to")
-    event_id = metadata.get("x-shopify-event-id") or metadata.get("x-shopify-webhook-id") or str(event.get("id", ""))
+    webhook_id = metadata.get("x-shopify-webhook-id")
+    if not webhook_id:
+        raise Rejected(400, "detail.metadata has no X-Shopify-Webhook-Id")
     triggered = metadata.get("x-shopify-triggered-at")
     observed = parse_time(triggered, "X-Shopify-Triggered-At") if triggered else _event_time(event, now)
     return shopify.from_payload(
         SignalSource.SHOPIFY_EVENTBRIDGE,
         topic,
-        text(event_id, "event id"),
+        webhook_id,
         payload,
         store,
         observed,
         now,
         canonical_sha256(detail),
+        shop_domain=domain,
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import AwareDatetime, Field, ValidationError
 
 from functions.common.config import FirmConfig, Severity, StoreConfig
 from functions.common.models import Message
@@ -29,7 +29,7 @@ class FlowRequest(Message):
     event_id: Reference
     shop_domain: str = Field(min_length=3, max_length=255)
     topic: Literal["flow/declare", "flow/alert"]
-    occurred_at: datetime
+    occurred_at: AwareDatetime
     reason: Reference = "unspecified"
     severity: Severity | None = None
     data_categories: tuple[DataCategory, ...] = ()
@@ -45,25 +45,29 @@ class Declaration(Message):
     data_categories: tuple[DataCategory, ...] = Field(min_length=1)
     reason: Reference = "operator-declared"
     subject_count: int = Field(default=0, ge=0, le=100_000_000)
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
 
 
 def accept_flow(
     headers: Mapping[str, str], body: bytes, config: FirmConfig, secret: Callable[[str], str], now: datetime
 ) -> Signal:
-    request = _parse(FlowRequest, body)
-    store = config.store_for_domain(request.shop_domain)
-    if store is None or not store.operator_secret_id:
-        raise Rejected(403, "unknown shop domain, or no operator secret configured for it")
+    """The token is checked before the body is read: a signed token names its store; the shared
+    secret is matched against every store's operator secret. Then the body must name that store."""
     given = headers.get("x-bulkhead-token", "")
     if not given:
         raise Rejected(401, "missing X-Bulkhead-Token header")
-    secrets = [secret(store.operator_secret_id)]
     if given.startswith(f"{tokens.PREFIX}."):
-        if tokens.verify(given, secrets, "flow", now) != store.store_id:
-            raise Rejected(401, "token was issued for another store")
-    elif not tokens.matches_shared_secret(given, secrets):
-        raise Rejected(401, "X-Bulkhead-Token does not match")
+        store = _store(config, tokens.store_of(given))
+        tokens.verify(given, [secret(store.operator_secret_id or "")], "flow", now)
+    else:
+        holders = [s for s in config.stores if s.operator_secret_id]
+        matched = [s for s in holders if tokens.matches_shared_secret(given, [secret(s.operator_secret_id or "")])]
+        if not matched:
+            raise Rejected(401, "X-Bulkhead-Token does not match")
+        store = matched[0]
+    request = _parse(FlowRequest, body)
+    if config.store_for_domain(request.shop_domain) is not store:
+        raise Rejected(403, "token was issued for another store")
     return Signal(
         signal_id=f"flow:{store.store_id}:{request.event_id}",
         source=SignalSource.SHOPIFY_FLOW,

@@ -26,6 +26,8 @@ def issue(secret: str, store_id: str, purpose: str, expires_at: datetime) -> str
 
 def store_of(token: str) -> str:
     """The store a token claims (unverified): used only to find which secret to verify it with."""
+    if not token.isascii() or len(token) > 512:
+        raise Rejected(401, "token is not a Bulkhead token")
     parts = token.split(".")
     if len(parts) != 5 or parts[0] != PREFIX:
         raise Rejected(401, "token is not a Bulkhead token")
@@ -50,9 +52,10 @@ def verify(token: str, secrets: Sequence[str], purpose: str, now: datetime) -> s
 
 
 def matches_shared_secret(given: str, secrets: Sequence[str]) -> bool:
+    """Constant-time, on bytes: `compare_digest` refuses str holding non-ASCII characters."""
     matched = False
     for secret in secrets:
-        matched |= hmac.compare_digest(given.encode(), secret.encode())
+        matched |= hmac.compare_digest(given.encode("utf-8", "surrogatepass"), secret.encode())
     return matched
 
 

@@ -24,6 +24,9 @@ from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import LedgerEntry
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+# What ingest reads from the audit trail (functions/ingest/shopify.py): an app's bulk export, its reads.
+BULK_EXPORT = {"actor_type": "app", "bulk_customer_exports": "1", "customer_reads": "0"}
+READS = {"actor_type": "app", "bulk_customer_exports": "0", "customer_reads": "1"}
 
 
 class Entries:
@@ -87,8 +90,8 @@ def signals(kind: str, count: int) -> list[Signal]:
     made = []
     for n in range(count):
         topic, attributes, source = {
-            "burst": ("bulk_operations/finish", {}, SignalSource.SHOPIFY_WEBHOOK),
-            "threshold": ("audit_events/admin_api_activity", {"customer_reads": "1"}, SignalSource.SHOPIFY_EVENTBRIDGE),
+            "burst": ("audit_events/admin_api_activity", BULK_EXPORT, SignalSource.SHOPIFY_EVENTBRIDGE),
+            "threshold": ("audit_events/admin_api_activity", READS, SignalSource.SHOPIFY_EVENTBRIDGE),
             "noise": ("app/uninstalled", {}, SignalSource.SHOPIFY_WEBHOOK),
         }[kind]
         made.append(

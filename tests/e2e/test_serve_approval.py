@@ -50,8 +50,10 @@ def send(url: str, data: bytes | None = None, headers: dict[str, str] | None = N
 
 
 def scopes_webhook() -> tuple[dict[str, str], bytes]:
-    """`app/scopes_update` adding read_customers: the high-severity (not critical) rule."""
-    body = SCOPES_UPDATE.read_bytes()
+    """`app/scopes_update` adding read_customers: the high-severity (not critical) rule. Shopify's
+    documented sample adds write_products; this one is the same shape with read_customers added."""
+    sample = json.loads(SCOPES_UPDATE.read_text())
+    body = json.dumps(sample | {"current": [*sample["current"], "read_customers"]}).encode()
     return {
         "content-type": "application/json",
         "x-shopify-topic": "app/scopes_update",

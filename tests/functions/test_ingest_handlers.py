@@ -32,13 +32,15 @@ def emitted(fabric: LocalFabric) -> list[dict[str, Any]]:
     return found
 
 
-def shopify_delivery(topic: str, sample: str, event_id: str, **headers: str) -> tuple[dict[str, str], bytes]:
-    body = (EVENTS / "shopify" / sample).read_bytes()
+def shopify_delivery(topic: str, sample: str, webhook_id: str, **headers: str) -> tuple[dict[str, str], bytes]:
+    """Shopify's documented sample for the topic, delivered as Shopify does (`{shop}` filled in)."""
+    body = (EVENTS / "shopify" / sample).read_bytes().replace(b"{shop}", b"acme-wealth-eu")
     base = {
         "content-type": "application/json",
         "x-shopify-topic": topic,
         "x-shopify-shop-domain": "acme-wealth-eu.myshopify.com",
-        "x-shopify-event-id": event_id,
+        "x-shopify-webhook-id": webhook_id,
+        "x-shopify-event-id": "one-merchant-action",
         "x-shopify-triggered-at": datetime.now(UTC).isoformat(),
         "x-shopify-hmac-sha256": sign(body, SHOPIFY_SECRET),
     }
@@ -52,7 +54,7 @@ def test_each_shopify_topic_is_accepted_once_and_becomes_one_signal(fabric: Loca
             ("app/scopes_update", "app_scopes_update.json"),
             ("themes/publish", "themes_publish.json"),
             ("customers/data_request", "customers_data_request.json"),
-            ("audit_events/admin_api_activity", "admin_api_activity.json"),
+            ("audit_events/admin_api_activity", "audit_events_admin_api_activity.json"),
         ]
     ):
         headers, body = shopify_delivery(topic, sample, f"evt-{n}")
@@ -77,10 +79,11 @@ def test_a_retried_delivery_is_processed_once_and_a_reused_id_with_another_body_
     assert (first.status, again.status, again.body["duplicate"]) == (202, 202, True)
     assert len(emitted(fabric)) == 1
     changed = body.replace(b"9912345", b"9912346")
+    assert changed != body
     reused = fabric.post(
         "/webhooks/shopify", {**headers, "x-shopify-hmac-sha256": sign(changed, SHOPIFY_SECRET)}, changed
     )
-    assert (reused.status, reused.body["error"]) == (409, "event id was already delivered with a different payload")
+    assert (reused.status, reused.body["error"]) == (409, "delivery id was already received with a different payload")
     assert emitted(fabric) == []
 
 
@@ -161,3 +164,23 @@ def test_partner_events_and_findings_are_accepted_and_foreign_ones_rejected_with
     foreign = partner | {"source": "aws.partner/shopify.com/666/other"}
     assert fabric.invoke("ReceivePlatformEvent", foreign)["status"] == "rejected"
     assert [s["source"] for s in emitted(fabric)] == ["shopify.eventbridge", "aws.macie"]
+
+
+def test_a_rotated_app_secret_is_accepted_at_once_and_the_old_one_refused(fabric: LocalFabric) -> None:
+    # Given a delivery verified with the current secret (now cached by the ingest function)
+    headers, body = bulk_export_webhook(SHOPIFY_SECRET, event_id="before-rotation")
+    assert fabric.post("/webhooks/shopify", headers, body).status == 202
+    # When the secret is rotated in Secrets Manager (no previous secret configured for the store)
+    rotated = "rotated-shopify-app-secret-acme-eu"
+    clients.client("secretsmanager").put_secret_value(SecretId="bulkhead/acme-eu/webhook-secret", SecretString=rotated)
+    # Then a delivery signed with the new secret is accepted at once, not after the cache expires
+    headers, body = bulk_export_webhook(rotated, event_id="after-rotation")
+    assert fabric.post("/webhooks/shopify", headers, body).status == 202
+    # ...and one signed with the old secret is refused: it is no longer configured
+    headers, body = bulk_export_webhook(SHOPIFY_SECRET, event_id="old-secret")
+    answer = fabric.post("/webhooks/shopify", headers, body)
+    assert (answer.status, answer.body["error"]) == (401, "signature does not match")
+    assert [s["signal_id"] for s in emitted(fabric)] == [
+        "shopify:audit_events/admin_api_activity:before-rotation",
+        "shopify:audit_events/admin_api_activity:after-rotation",
+    ]

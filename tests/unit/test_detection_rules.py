@@ -115,7 +115,12 @@ def deps(book: RuleBook | None = None, bus: CountingBus | None = None) -> tuple[
     )
 
 
-def signal(topic: str = "bulk_operations/finish", n: int = 0, **changes: object) -> Signal:
+# What the audit trail says of a bulk export by an app (functions/ingest/shopify.py reads it from
+# the documented `audit_events/admin_api_activity` payload: actor, mutation_names, query).
+BULK_EXPORT = {"actor_type": "app", "bulk_customer_exports": "1", "customer_reads": "0", "requests": "1"}
+
+
+def signal(topic: str = "audit_events/admin_api_activity", n: int = 0, **changes: object) -> Signal:
     base: dict[str, object] = {
         "signal_id": f"shopify:evt-{n}",
         "source": SignalSource.SHOPIFY_WEBHOOK,
@@ -127,6 +132,7 @@ def signal(topic: str = "bulk_operations/finish", n: int = 0, **changes: object)
         "observed_at": NOW - timedelta(seconds=5),
         "received_at": NOW,
         "raw_sha256": "a" * 64,
+        "attributes": BULK_EXPORT if topic == "audit_events/admin_api_activity" else {},
     }
     return Signal.model_validate(base | changes)
 
@@ -152,6 +158,9 @@ def test_a_burst_of_ten_thousand_signals_opens_one_incident_and_few_ledger_entri
     assert window.incident_id == incident
 
 
+READS_300 = {"actor_type": "app", "customer_reads": "300"}
+
+
 def test_a_threshold_rule_declares_only_when_the_weight_is_reached() -> None:
     # Given the customer-reads rule: 1000 customer reads by one app token within 10 minutes
     bus = CountingBus()
@@ -159,8 +168,7 @@ def test_a_threshold_rule_declares_only_when_the_weight_is_reached() -> None:
     topic = "audit_events/admin_api_activity"
     # When four deliveries of 300 reads each arrive
     outcomes = [
-        detect(signal(topic, n, source=SignalSource.SHOPIFY_EVENTBRIDGE, attributes={"customer_reads": "300"}), d)
-        for n in range(4)
+        detect(signal(topic, n, source=SignalSource.SHOPIFY_EVENTBRIDGE, attributes=READS_300), d) for n in range(4)
     ]
     # Then the first three are counted but ignored, the fourth declares
     assert [o.outcome for o in outcomes] == ["ignored", "ignored", "ignored", "declared"]
@@ -229,7 +237,12 @@ def test_an_allow_listed_app_exporting_customers_is_ignored_with_the_reason() ->
     d, ledger = deps()
     disposition = detect(signal(actor="app:580111"), d)
     assert disposition.outcome == "ignored"
-    assert disposition.reason == "shopify-bulk-customer-export: actor_not_allowed not met"
+    # the nearest miss is the last rule that reads the topic; the export rule's own miss is the allow-list
+    assert disposition.reason == "shopify-admin-api-customer-reads: at_least(customer_reads) not met"
+    book = packaged_rulebook()
+    export = [r for r in book.rules if r.rule_id == "shopify-bulk-customer-export"]
+    _, why = match(signal(actor="app:580111"), export, book.profile("acme-eu"))
+    assert why == "shopify-bulk-customer-export: actor_not_allowed not met"
     assert [e.type for e in ledger.chains["dispositions-2026-11-27"]] == [EntryType.SIGNAL_DISPOSITIONS_COUNTED]
 
 
@@ -319,3 +332,26 @@ def test_the_packaged_rule_book_is_valid_and_versioned_and_a_bad_one_names_the_f
     bad["rules"][0]["threshold"] = 0
     with pytest.raises(Exception, match=r"rules\.0\.threshold"):
         parse_rulebook(json.dumps(bad))
+
+
+@pytest.mark.parametrize(
+    "topic",
+    ["audit_events/admin_api_activity", "plugin.magento.customer.api.customer_repository.get_list"],
+)
+def test_no_rule_fires_on_a_signal_that_names_no_actor(topic: str) -> None:
+    # Given signals that would declare if an actor were named (a bulk export; a burst of searches)
+    d, _ = deps()
+    unnamed = [signal(topic, n, actor=None, store_id="acme-eu") for n in range(60)]
+    # When detection disposes of them
+    outcomes = {detect(s, d).outcome for s in unnamed}
+    # Then nothing is declared: a missing actor is unknown, not "not on the allow-list"
+    assert outcomes == {"ignored"}
+    assert d.bus.declared == []  # type: ignore[attr-defined]
+
+
+def test_a_bulk_operation_finishing_declares_nothing_it_reaches_only_the_app_that_started_it() -> None:
+    # Shopify: an app receives bulk_operations/finish only for operations it started; the payload names no app
+    d, _ = deps()
+    finished = signal("bulk_operations/finish", actor=None, attributes={"status": "completed", "type": "query"})
+    disposition = detect(finished, d)
+    assert (disposition.outcome, disposition.reason) == ("ignored", "no rule reads topic bulk_operations/finish")

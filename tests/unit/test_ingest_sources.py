@@ -46,41 +46,76 @@ def commerce_sign(key: rsa.RSAPrivateKey, body: bytes) -> str:
 # --- Shopify HTTPS ------------------------------------------------------------------------------
 
 
-def test_scopes_update_names_the_scopes_added_and_admin_activity_counts_customer_reads() -> None:
+def documented(path: str, shop: str = "acme-wealth-eu") -> bytes:
+    """A documented Shopify sample, with Shopify's `{shop}` placeholder filled in."""
+    return sample(path).replace(b"{shop}", shop.encode())
+
+
+def delivery(topic: str, webhook_id: str = "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043") -> dict[str, str]:
+    return {
+        "x-shopify-topic": topic,
+        "x-shopify-shop-domain": "acme-wealth-eu.myshopify.com",
+        "x-shopify-webhook-id": webhook_id,
+        "x-shopify-triggered-at": "2026-11-27T08:59:58Z",
+    }
+
+
+def test_scopes_update_names_the_scopes_added_and_the_audit_trail_names_the_app() -> None:
     store = CONFIG.store("acme-eu")
-    headers = {"x-shopify-topic": "app/scopes_update", "x-shopify-event-id": "e-1"}
-    scopes = shopify.normalise(headers, sample("shopify/app_scopes_update.json"), store, NOW)
-    assert scopes.attributes["scopes_added"] == "read_customers"
-    headers = {"x-shopify-topic": "audit_events/admin_api_activity", "x-shopify-event-id": "e-2"}
-    activity = shopify.normalise(headers, sample("shopify/admin_api_activity.json"), store, NOW)
-    assert (activity.actor, activity.attributes["customer_reads"]) == ("app:9912345", "2")
+    scopes = shopify.normalise(delivery("app/scopes_update"), sample("shopify/app_scopes_update.json"), store, NOW)
+    assert (scopes.attributes["scopes_added"], scopes.actor) == ("write_products", None)
+    activity = shopify.normalise(
+        delivery("audit_events/admin_api_activity"), sample("shopify/audit_events_admin_api_activity.json"), store, NOW
+    )
+    # the documented sample: app 4 ("Private app") ran `query orders`: a request, but no customer read
+    assert activity.actor == "app:4"
+    assert activity.attributes == {
+        "actor_type": "app",
+        "app_name": "Private app",
+        "customer_reads": "0",
+        "bulk_customer_exports": "0",
+        "requests": "1",
+        "other_actors": "0",
+    }
+    assert "dev@example.com" not in activity.model_dump_json()
 
 
 def test_a_data_request_keeps_the_customer_id_and_drops_the_contact_details() -> None:
-    headers = {"x-shopify-topic": "customers/data_request", "x-shopify-event-id": "e-3"}
-    signal = shopify.normalise(headers, sample("shopify/customers_data_request.json"), CONFIG.store("acme-eu"), NOW)
+    body = documented("shopify/customers_data_request.json")
+    signal = shopify.normalise(delivery("customers/data_request"), body, CONFIG.store("acme-eu"), NOW)
     assert signal.subject_ids == ("customer:191167",)
     assert "john@example.com" not in signal.model_dump_json()
+
+
+@pytest.mark.parametrize("topic", ["customers/data_request", "customers/redact", "shop/redact"])
+def test_a_compliance_topic_naming_another_shop_than_its_header_is_refused(topic: str) -> None:
+    body = documented(f"shopify/{topic.replace('/', '_')}.json", shop="someone-else")
+    with pytest.raises(Rejected) as refused:
+        shopify.normalise(delivery(topic), body, CONFIG.store("acme-eu"), NOW)
+    assert (refused.value.status, refused.value.reason) == (
+        422,
+        "shop_domain in the body is not the shop the delivery comes from",
+    )
 
 
 # --- Shopify via EventBridge --------------------------------------------------------------------
 
 
-def test_admin_api_activity_arrives_through_the_partner_event_source_one_request_per_event() -> None:
+def test_admin_api_activity_arrives_through_the_partner_event_source() -> None:
     # Shopify delivers audit_events/admin_api_activity only through EventBridge (or Pub/Sub), for
     # each auditable Admin API request; no HMAC: trust is the configured partner event source
     signal = events.accept_event(event("shopify_eventbridge/admin_api_activity.json"), CONFIG, NOW)
     assert (signal.source, signal.topic) == (SignalSource.SHOPIFY_EVENTBRIDGE, "audit_events/admin_api_activity")
-    assert (signal.actor, signal.attributes["customer_reads"]) == ("app:9912345", "1")
-    assert signal.signal_id == "shopify:c41f9a70-2f5d-4d8c-8b0e-7a6b5c4d3e21"
-    assert "email" not in signal.model_dump_json()
+    assert (signal.actor, signal.attributes["customer_reads"]) == ("app:4", "0")
+    assert signal.signal_id == "shopify:audit_events/admin_api_activity:0e3c1d54-7a0b-4f8e-9a66-5b1c2d3e4f50"
+    assert "dev@example.com" not in signal.model_dump_json()
 
 
 def test_a_partner_event_from_the_configured_source_becomes_a_signal() -> None:
     signal = events.accept_event(event("shopify_eventbridge/customers_data_request.json"), CONFIG, NOW)
     assert signal.source is SignalSource.SHOPIFY_EVENTBRIDGE
     assert (signal.store_id, signal.topic) == ("acme-eu", "customers/data_request")
-    assert signal.signal_id == "shopify:98880550-7158-44d4-b7cd-2c97c8a091b5"
+    assert signal.signal_id == "shopify:customers/data_request:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"
 
 
 @pytest.mark.parametrize(
@@ -156,15 +191,47 @@ def test_flow_accepts_a_signed_unexpired_token_or_the_shared_secret() -> None:
         ("guess", "does not match"),
         (tokens.issue("sandbox-operator-secret-acme-eu", "acme-eu", "flow", NOW - timedelta(seconds=1)), "expired"),
         (tokens.issue("sandbox-operator-secret-acme-eu", "acme-eu", "declare", NOW + timedelta(days=1)), "not 'flow'"),
-        (tokens.issue("sandbox-operator-secret-acme-us", "acme-us", "flow", NOW + timedelta(days=1)), "does not match"),
         (tokens.issue("forged", "acme-eu", "flow", NOW + timedelta(days=1)), "does not match"),
+        ("bh1.acme-eu.flow.1795856400.\u00e9t\u00e9", "not a Bulkhead token"),
+        ("s\u00e9cret-\u2603", "does not match"),
     ],
 )
 def test_flow_refuses_a_missing_wrong_expired_or_misused_token(token: str | None, reason: str) -> None:
     headers = {"x-bulkhead-token": token} if token else {}
     with pytest.raises(Rejected) as refused:
         flow.accept_flow(headers, sample("shopify_flow/declare.json"), CONFIG, secret_of, NOW)
-    assert (refused.value.status, reason in refused.value.reason) == (401, True)
+    assert (refused.value.status, reason in refused.value.reason) == (401, True), refused.value.reason
+
+
+def test_a_valid_flow_token_of_another_store_is_refused_before_the_body_counts() -> None:
+    token = tokens.issue("sandbox-operator-secret-acme-us", "acme-us", "flow", NOW + timedelta(days=1))
+    with pytest.raises(Rejected) as refused:
+        flow.accept_flow({"x-bulkhead-token": token}, sample("shopify_flow/declare.json"), CONFIG, secret_of, NOW)
+    assert (refused.value.status, refused.value.reason) == (403, "token was issued for another store")
+
+
+@pytest.mark.parametrize("accept", [flow.accept_flow, flow.accept_declaration])
+def test_a_time_without_a_zone_is_a_422_naming_the_field(accept: object) -> None:
+    body = json.loads(sample("shopify_flow/declare.json"))
+    if accept is flow.accept_declaration:
+        body = {"store_id": "acme-eu", "reference": "CASE-7", "severity": "high", "data_categories": ["contact"]}
+        token = tokens.issue(flow_secret(), "acme-eu", "declare", NOW + timedelta(hours=1))
+        headers = {"authorization": f"Bearer {token}"}
+    else:
+        headers = {"x-bulkhead-token": flow_secret()}
+    body["occurred_at"] = "2026-11-27T08:59:58"
+    with pytest.raises(Rejected) as refused:
+        accept(headers, json.dumps(body).encode(), CONFIG, secret_of, NOW)  # type: ignore[operator]
+    assert refused.value.status == 422
+    assert "occurred_at" in refused.value.reason and "timezone" in refused.value.reason
+    assert "2026-11-27T08:59:58" not in refused.value.reason  # never the sender's content
+
+
+def test_a_non_ascii_bearer_token_is_a_401() -> None:
+    body = b'{"store_id": "acme-eu"}'
+    with pytest.raises(Rejected) as refused:
+        flow.accept_declaration({"authorization": "Bearer caf\u00e9"}, body, CONFIG, secret_of, NOW)
+    assert refused.value.status == 401
 
 
 def test_a_declaration_needs_a_declare_token_for_its_store_and_names_a_bad_field() -> None:
@@ -227,19 +294,81 @@ def test_an_adobe_commerce_signature_covers_the_base64_body_as_adobe_documents_n
     assert signal.topic == "plugin.magento.customer.api.customer_repository.get_list"
 
 
+IO_CLIENT = "531f2f763b2f4c34b03001d8bf2bd4df"  # the documented sample's recipient_client_id
+IO_CONFIG = CONFIG.model_copy(
+    update={
+        "stores": tuple(
+            s.model_copy(update={"io_events_client_id": IO_CLIENT}) if s.store_id == "acme-us" else s
+            for s in CONFIG.stores
+        )
+    }
+)
+
+
 def test_an_io_event_needs_one_valid_digital_signature_and_the_stores_client_id() -> None:
-    body = sample("adobe_io/customer_save_after.json")
+    body = sample("adobe_io/customer_login.json")  # Adobe's own sample, verbatim
     key, pem = rsa_pair()
     keys = {"bulkhead/acme-us/io-events-public-keys": pem}
     headers = {
         "x-adobe-digital-signature-1": "bm90LWEtc2lnbmF0dXJl",
         "x-adobe-digital-signature-2": rsa_sign(key, body),
     }
-    signal = adobe.accept_io_event(headers, body, CONFIG, keys.__getitem__, NOW)
-    assert (signal.topic, signal.actor) == ("observer.customer_save_after", "admin_user:3")
-    assert "jane@example.com" not in signal.model_dump_json()
-    other = body.replace(b"bulkhead-acme-us-io", b"someone-else")
-    with pytest.raises(Rejected, match="unknown Adobe Commerce store"):
+    signal = adobe.accept_io_event(headers, body, IO_CONFIG, keys.__getitem__, NOW)
+    assert (signal.topic, signal.actor, signal.store_id) == ("observer.customer_login", None, "acme-us")
+    assert signal.signal_id == "adobe:acme-us:dafb64a8-7823-4be0-8291-cf46baf66ede"
+    other = body.replace(IO_CLIENT.encode(), b"someone-else")
+    with pytest.raises(Rejected, match="recipient_client_id is not the registration"):
         adobe.accept_io_event(
-            {"x-adobe-digital-signature-1": rsa_sign(key, other)}, other, CONFIG, keys.__getitem__, NOW
+            {"x-adobe-digital-signature-1": rsa_sign(key, other)}, other, IO_CONFIG, keys.__getitem__, NOW
         )
+
+
+def test_an_io_event_is_verified_before_its_body_is_parsed() -> None:
+    # Given a body no JSON parser should be asked to read (an integer past Python's digit limit)
+    body = b'{"recipient_client_id": "bulkhead-acme-us-io", "n": ' + b"7" * 5000 + b"}"
+    _, pem = rsa_pair()
+    keys = {"bulkhead/acme-us/io-events-public-keys": pem}
+    # When it arrives unsigned, then the answer is 401, not a parser error
+    with pytest.raises(Rejected) as refused:
+        adobe.accept_io_event({"x-adobe-digital-signature-1": "bm90"}, body, CONFIG, keys.__getitem__, NOW)
+    assert refused.value.status == 401
+    # and signed, it is a 400 with the reason
+    key, pem = rsa_pair()
+    keys = {"bulkhead/acme-us/io-events-public-keys": pem}
+    with pytest.raises(Rejected) as refused:
+        adobe.accept_io_event({"x-adobe-digital-signature-1": rsa_sign(key, body)}, body, CONFIG, keys.__getitem__, NOW)
+    assert (refused.value.status, refused.value.reason) == (400, "body is not valid JSON")
+
+
+def test_an_observer_hook_with_the_default_payload_is_named_by_its_event_name_without_prefix() -> None:
+    # Adobe's default observer payload: "eventName": "sales_order_place_before" (no "observer.")
+    body = sample("adobe_commerce/observer_sales_order_place_before.json")
+    key, pem = rsa_pair()
+    keys = {"bulkhead/acme-us/webhook-public-key": pem}
+    headers = {"x-bulkhead-store": "acme-us", "x-adobe-commerce-webhook-signature": commerce_sign(key, body)}
+    signal = adobe.accept_webhook(headers, body, CONFIG, keys.__getitem__, NOW)
+    assert (signal.topic, signal.actor) == ("observer.sales_order_place_before", None)
+    assert adobe.hook_topic("customer_login", "") == "observer.customer_login"
+    assert adobe.hook_topic("customer_login", "observer.customer_login") == "observer.customer_login"
+    with pytest.raises(Rejected, match="name different events"):
+        adobe.hook_topic("customer_login", "observer.theme_save_after")
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ({"integration_id": "9" * 257}, "data.integration_id is longer than 128 characters"),
+        ({"integration_id": 10**400}, "data.integration_id is longer than 128 characters"),
+        ({"admin_user_id": "ops\x00"}, "data.admin_user_id holds control characters"),
+    ],
+)
+def test_an_adobe_commerce_id_too_long_to_be_one_is_refused_with_its_field(
+    data: dict[str, object], reason: str
+) -> None:
+    body = json.dumps({"eventName": "customer_login", "data": data}).encode()
+    key, pem = rsa_pair()
+    keys = {"bulkhead/acme-us/webhook-public-key": pem}
+    headers = {"x-bulkhead-store": "acme-us", "x-adobe-commerce-webhook-signature": commerce_sign(key, body)}
+    with pytest.raises(Rejected) as refused:
+        adobe.accept_webhook(headers, body, CONFIG, keys.__getitem__, NOW)
+    assert (refused.value.status, refused.value.reason) == (400, reason)

@@ -51,7 +51,7 @@ class PowertoolsDeduplicator:
         try:
             result = first_delivery(record=record)
         except IdempotencyValidationError as exc:
-            raise Rejected(409, "event id was already delivered with a different payload") from exc
+            raise Rejected(409, "delivery id was already received with a different payload") from exc
         except (IdempotencyAlreadyInProgressError, IdempotencyItemAlreadyExistsError) as exc:
             raise Rejected(409, "the same event is being processed; retry later") from exc
         except IdempotencyPersistenceLayerError as exc:
