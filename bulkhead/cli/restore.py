@@ -102,6 +102,7 @@ def _restore_drill(dry_run: bool) -> None:
     from bulkhead.local.drill import run_thin_path
     from bulkhead.local.runtime import local_fabric
     from functions.common.clients import client
+    from functions.containment.adapters.shopify import CONTAINMENT_TAG
 
     with local_fabric(log_level="ERROR") as fabric:
         sandbox = fabric.sandboxes["acme-eu"]
@@ -115,12 +116,10 @@ def _restore_drill(dry_run: bool) -> None:
         execution = _wait(sfn, _start(sfn, fabric.state_machines["Restore"], run.incident_id, dry_run), 120)
         after = sandbox.snapshot()
     table = Table("sandbox acme-eu", "before", "contained", "restored")
-    tagged = [
-        sum("bulkhead-contained" in c["tags"] for c in s["customers"].values()) for s in (before, contained, after)
-    ]
+    tagged = [sum(CONTAINMENT_TAG in c["tags"] for c in s["customers"].values()) for s in (before, contained, after)]
     table.add_row("storefront tokens", *(str(len(s["storefront_tokens"])) for s in (before, contained, after)))
     table.add_row("webhook subscriptions", *(str(len(s["webhooks"])) for s in (before, contained, after)))
-    table.add_row("customers tagged bulkhead-contained", *(str(n) for n in tagged))
+    table.add_row(f"customers tagged {CONTAINMENT_TAG}", *(str(n) for n in tagged))
     console.print(table)
     _show(execution)
 

@@ -47,7 +47,9 @@ def plan_targets(kind: ActionKind, incident: Incident, waf_ip_set: str | None = 
     if kind in _CUSTOMER_KINDS:
         return (Target("customers", tuple(s for s in incident.scope.subject_ids if s.startswith(CUSTOMER))),)
     if kind is ActionKind.SHOPIFY_REVOKE_STOREFRONT_TOKEN:
-        return (Target("all"),)
+        return (Target("all"),)  # every token Bulkhead's own app issued: the only ones it can see
+    if kind is ActionKind.SHOPIFY_ROTATE_CHANNEL_TOKENS:
+        return (Target("storefront channels"),)
     if kind is ActionKind.SHOPIFY_REMOVE_WEBHOOK:
         return (Target("untrusted"),)
     if kind is ActionKind.AWS_BLOCK_IPS:

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from bulkhead.cli.main import app
 from bulkhead.local import runtime
+from bulkhead.sandbox.fixtures import HEADLESS_APP
 
 
 def sandbox(state_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
@@ -33,8 +34,9 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
     assert drilled.exit_code == 0, drilled.output
     incident = next(p.stem for p in (tmp_path / "reports").glob("inc-*.html"))
     contained = sandbox(tmp_path / "state")
-    assert contained["storefront_tokens"] == {}
-    assert contained["customers"] != before["customers"]  # tagged bulkhead-contained
+    # Bulkhead's own token is revoked; the headless channel's are the merchant's to rotate
+    assert [t["_app"] for t in contained["storefront_tokens"].values()] == [HEADLESS_APP, HEADLESS_APP]
+    assert contained["customers"] != before["customers"]  # tagged bulkhead-affected
 
     restored = runner.invoke(app, ["restore", incident])
 

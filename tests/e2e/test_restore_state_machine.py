@@ -12,7 +12,9 @@ import uuid
 
 from bulkhead.local.drill import run_thin_path
 from bulkhead.local.runtime import LocalFabric
+from bulkhead.sandbox.fixtures import HEADLESS_APP
 from functions.common import clients
+from functions.containment.adapters.shopify import CONTAINMENT_TAG
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.domain import verify_chain
 
@@ -36,10 +38,9 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
     run = run_thin_path(fabric)
     assert run.incident_id is not None and run.outcome["actions_applied"] == 3
     contained = sandbox.snapshot()
-    assert contained["storefront_tokens"] == {}
-    assert all(
-        "bulkhead-contained" in c["tags"] for g, c in contained["customers"].items() if g.endswith(("7001", "7004"))
-    )
+    # Bulkhead's own token is revoked; the headless channel's are the merchant's to rotate
+    assert [t["_app"] for t in contained["storefront_tokens"].values()] == [HEADLESS_APP, HEADLESS_APP]
+    assert all(CONTAINMENT_TAG in c["tags"] for g, c in contained["customers"].items() if g.endswith(("7001", "7004")))
 
     execution = run_restore(fabric, run.incident_id)
 

@@ -6,8 +6,11 @@ import pytest
 
 from bulkhead.local.drill import bulk_export_webhook, run_thin_path
 from bulkhead.local.runtime import LocalFabric
+from bulkhead.sandbox.fixtures import BULKHEAD_SUBSCRIPTIONS, COMPROMISED_APP
+from bulkhead.sandbox.shopify.apps_model import BULKHEAD_APP
 from functions.common import clients
 from functions.common.errors import PermanentActionFailure, TransientPlatformError
+from functions.containment.adapters.shopify import CONTAINMENT_TAG
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.domain import verify_chain
 
@@ -42,7 +45,12 @@ def test_a_signed_webhook_runs_the_response_and_leaves_a_verified_ledger(fabric:
     assert run.verdict is not None and run.verdict.valid
     types = [e.type.value for e in run.entries]
     assert types[:3] == ["signal.disposition", "incident.declared", "response.planned"]
-    assert types.count("action.planned") == 3
+    # Three levers Bulkhead's own app can pull (its tokens, its subscriptions, customer tags), applied
+    # and verified; two only the merchant can (uninstall the app, rotate the channel's tokens): tasks
+    assert types.count("action.planned") == 5
+    assert types.count("action.verified") == 3
+    manual = sorted(e.data["kind"] for e in run.entries if e.type.value == "action.manual_task")
+    assert manual == ["shopify.revoke_app_access", "shopify.rotate_channel_tokens"]
     assert {"degradation.set", "notification.planned"} <= set(types)
     assert types[-1] == "incident.closed"
     assert run.outcome["mode"] == "drill"  # sandbox stores only ever drill
@@ -51,6 +59,24 @@ def test_a_signed_webhook_runs_the_response_and_leaves_a_verified_ledger(fabric:
     )["Item"]
     assert json.loads(controls["controls"]["S"])["modes"] == ["account_read_only"]
     assert [s.name for s in run.steps][:3] == ["ReceiveWebhook", "DetectIncident", "PlanResponse"]
+
+
+def test_the_exfiltration_drill_leaves_bulkheads_own_delivery_paths_untouched(fabric: LocalFabric) -> None:
+    # Given Bulkhead's delivery paths, none of whose hosts the store lists as trusted: trusted by construction
+    sandbox = fabric.sandboxes["acme-eu"]
+    own_before = {g: h for g, h in sandbox.table("webhooks").items() if h["_app"] == BULKHEAD_APP}
+    assert {h["uri"] for h in own_before.values()} == set(BULKHEAD_SUBSCRIPTIONS.values())
+
+    run = run_thin_path(fabric)
+
+    # Then every subscription of Bulkhead's app is still there, unchanged, the compromised app's
+    # subscription is left to the merchant's task, and the affected customers carry the checkout tag
+    assert run.execution_status == "SUCCEEDED"
+    hooks = sandbox.table("webhooks")
+    assert {g: hooks.get(g) for g in own_before} == own_before
+    assert any(h["_app"] == COMPROMISED_APP for h in hooks.values())
+    tagged = {g for g, c in sandbox.table("customers").items() if CONTAINMENT_TAG in c["tags"]}
+    assert tagged == {f"gid://shopify/Customer/{n}" for n in (7001, 7002, 7003, 7004)}
 
 
 def test_the_ledger_holds_no_customer_identifiers(fabric: LocalFabric) -> None:

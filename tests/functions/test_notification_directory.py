@@ -13,6 +13,11 @@ from functions.notification.adapters.shopify import ShopifyCustomerDirectory
 from functions.notification.models import AudienceScope, ScopeKind
 
 TOKEN = "shpat_test"
+# An Adobe Commerce integration's OAuth 1.0a values: calls are signed (no bare Bearer by default).
+INTEGRATION = (
+    '{"consumer_key": "ck-test", "consumer_secret": "cs-test", "access_token": "at-test", '
+    '"access_token_secret": "as-test"}'
+)
 
 
 @pytest.fixture
@@ -23,7 +28,7 @@ def shopify() -> Iterator[SandboxStore]:
 
 @pytest.fixture
 def magento() -> Iterator[SandboxStore]:
-    with running_sandbox("acme-us", "adobe_commerce", TOKEN) as store:
+    with running_sandbox("acme-us", "adobe_commerce", INTEGRATION) as store:
         yield store
 
 
@@ -103,7 +108,7 @@ def test_our_own_readable_export_names_exactly_its_customers(shopify: SandboxSto
 def test_magento_search_pages_at_300(magento: SandboxStore) -> None:
     # Given 700 customers in group 4 and a few in group 1
     add_customers(magento.state, contacts(700, group_id=4, country="US", province="NY", phone="+12125550100"))
-    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, TOKEN, sleep=lambda _: None)
+    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, INTEGRATION, sleep=lambda _: None)
 
     # When group 4 (the segment scope) is resolved
     found = list(d.customers(AudienceScope(kind=ScopeKind.SEGMENT, values=("4",))))
@@ -115,6 +120,6 @@ def test_magento_search_pages_at_300(magento: SandboxStore) -> None:
 
 
 def test_magento_explicit_ids_skip_missing_customers(magento: SandboxStore) -> None:
-    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, TOKEN, sleep=lambda _: None)
+    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, INTEGRATION, sleep=lambda _: None)
     found = list(d.customers(AudienceScope(kind=ScopeKind.CUSTOMER_IDS, values=("7001", "999999"))))
     assert [c.platform_id for c in found] == ["7001"]

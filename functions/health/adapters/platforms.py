@@ -7,6 +7,7 @@ import httpx
 
 from functions.common.config import StoreConfig
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
+from functions.common.magento_auth import BEARER_SETTING, MagentoAuth
 from functions.health.models import CheckoutFunction, Webhook
 
 API_VERSION = "2026-10"
@@ -92,9 +93,15 @@ class AdobeCommerceControls:
         response = self._http.get(
             f"{base}/rest/all{path}",
             params=params,
-            headers={"Authorization": f"Bearer {self._token(store)}"},
+            auth=MagentoAuth(self._token(store)),
             timeout=_TIMEOUT,
         )
+        if response.status_code == 401:
+            raise PermanentActionFailure(
+                f"Adobe Commerce GET {path}: HTTP 401: the integration is not authorised. Give Bulkhead the "
+                "integration's OAuth values (consumer key and secret, access token and secret) as JSON, or "
+                f"enable {BEARER_SETTING} for a bare access token"
+            )
         return _answer(response, f"Adobe Commerce GET {path}")
 
     def granted_scopes(self, store: StoreConfig) -> set[str]:  # noqa: ARG002 - ACLs are not readable by REST
