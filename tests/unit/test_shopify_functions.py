@@ -19,3 +19,16 @@ def test_the_shopify_functions_pass_their_node_tests() -> None:
     assert "# fail 0" in result.stdout
     assert "payment customization" in result.stdout
     assert "checkout validation" in result.stdout
+
+
+def test_the_functions_samples_ask_about_the_tag_containment_sets() -> None:
+    # The functions read tags only through the function-input metafield Bulkhead writes; their
+    # samples must speak of the same tag containment puts on affected customers.
+    import json
+
+    from functions.containment.adapters.shopify import CONTAINMENT_TAG
+
+    sample = json.loads((FUNCTIONS / "samples" / "degradation_metafield.json").read_text())
+    inputs = (FUNCTIONS / "samples" / "inputs.js").read_text()
+    assert [r["segmentTag"] for r in sample["rules"] if r["segmentTag"]] == [CONTAINMENT_TAG]
+    assert f'const asked = ["{CONTAINMENT_TAG}"]' in inputs
