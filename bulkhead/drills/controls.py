@@ -19,6 +19,7 @@ from bulkhead.sandbox.fixtures import BULKHEAD_PARTNER_SOURCE, BULKHEAD_WEBHOOK_
 from bulkhead.sandbox.http import Request, Response
 from bulkhead.sandbox.magento import registry as magento_registry
 from bulkhead.sandbox.shopify import registry as shopify_registry
+from bulkhead.sandbox.shopify.apps_model import bulkhead_installation
 from bulkhead.sandbox.shopify.operations.webhooks import subscription
 from bulkhead.sandbox.state import StoreState
 from bulkhead.sandbox.stores import SandboxStore
@@ -51,12 +52,9 @@ def _install_on_store(sandbox: SandboxStore) -> None:
     state = sandbox.state
     with state.lock:
         if sandbox.platform == "shopify":
-            state.table("current_app")["installation"] = {
-                "__typename": "AppInstallation",
-                "id": "gid://shopify/AppInstallation/580111",
-                "app": {"id": "gid://shopify/App/580111", "title": "Bulkhead", "handle": "bulkhead"},
-                "accessScopes": [{"handle": s} for s in SHOPIFY_SCOPES],
-            }
+            installation = bulkhead_installation()
+            installation["accessScopes"] = [{"handle": s} for s in SHOPIFY_SCOPES]
+            state.table("current_app")["installation"] = installation
             for n, (topic, kind) in enumerate(SHOPIFY_WEBHOOKS.items(), start=6001):
                 gid = f"gid://shopify/WebhookSubscription/{n}"
                 endpoint = {"uri": LOCAL_WEBHOOK_URL} if kind == "http" else {"uri": LOCAL_PARTNER_SOURCE}
@@ -121,7 +119,7 @@ def break_control(local: LocalFabric, config: FirmConfig, control: str) -> str:
     if control == "adobe-webhook" and adobe is not None:
         adobe_state = local.sandboxes[adobe.store_id].state
         with adobe_state.lock:
-            adobe_state.table("adobe_webhooks").pop("observer.sales_order_place_before", None)
+            adobe_state.table("adobe_webhooks").pop("plugin.magento.sales.api.order_management.place", None)
         return f"removed the checkout gate webhook of {adobe.store_id}"
     if control == "oncall":
         sns = clients.client("sns")

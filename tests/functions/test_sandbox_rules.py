@@ -201,3 +201,40 @@ def test_errors_carry_parameters_as_a_dict_or_a_list_and_both_read_as_text() -> 
         error_message(positional.json())
         == 'The "ten" value\'s type is invalid. The "int" type was expected. Verify and try again.'
     )
+
+
+# --- The canary reads what the platforms answer ---------------------------------------------------
+
+
+def test_the_canary_names_the_bearer_setting_when_a_bare_token_is_refused() -> None:
+    from functions.common.config import StoreConfig
+    from functions.common.errors import PermanentActionFailure
+    from functions.health.adapters.platforms import AdobeCommerceControls
+
+    with running_sandbox("acme-us", "adobe_commerce", "bare-token") as store:
+        config = StoreConfig.model_validate(
+            {
+                "store_id": "acme-us",
+                "platform": "adobe_commerce",
+                "shop_domain": "shop.acme-wealth.example",
+                "webhook_secret_id": "w",
+                "admin_token_secret_id": "a",
+                "admin_api_url": store.url,
+                "jurisdictions": ["US-NY"],
+            }
+        )
+        with httpx.Client() as http, pytest.raises(PermanentActionFailure, match="enable_integration_as_bearer"):
+            AdobeCommerceControls(http, lambda _: "bare-token").customer_count(config)
+
+
+def test_contact_fields_are_refused_without_level_2_protected_customer_data(shopify: SandboxStore) -> None:
+    # https://shopify.dev/docs/apps/launch/protected-customer-data: Level 2 covers name, address, phone, e-mail
+    query = "{ customers(first: 1) { nodes { id defaultEmailAddress { emailAddress } } } }"
+    approved = graphql(shopify, query)
+    with shopify.state.lock:
+        shopify.state.table("current_app")["installation"] = bulkhead_installation(protected_customer_data=1)
+    refused = graphql(shopify, query)
+    ids_only = graphql(shopify, "{ customers(first: 1) { nodes { id } } }")
+    assert approved["data"]["customers"]["nodes"][0]["defaultEmailAddress"]["emailAddress"].endswith(".invalid")
+    assert refused["data"]["customers"] is None and refused["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+    assert ids_only["data"]["customers"]["nodes"]

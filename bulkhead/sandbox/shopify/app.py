@@ -11,8 +11,18 @@ from typing import Any
 
 from bulkhead.sandbox.faults import Fault, FaultInjector
 from bulkhead.sandbox.http import Request, Response
-from bulkhead.sandbox.shopify.apps_model import ACCESS_SCOPES_PAGE, AccessDenied
-from bulkhead.sandbox.shopify.graphql import Field, GraphQLSyntaxError, Operation, parse, project, resolve
+from bulkhead.sandbox.shopify.apps_model import AccessDenied, require_level_2
+from bulkhead.sandbox.shopify.graphql import (
+    Field,
+    FragmentSpread,
+    GraphQLSyntaxError,
+    InlineFragment,
+    Operation,
+    Selection,
+    parse,
+    project,
+    resolve,
+)
 from bulkhead.sandbox.shopify.registry import RegisteredOperation, load_operations
 from bulkhead.sandbox.shopify.throttle import LeakyBucket
 from bulkhead.sandbox.state import Call, StoreState
@@ -75,6 +85,8 @@ class ShopifyAdminApp:
             before = self.state.snapshot() if op.kind == "mutation" else None
             for key, registered, arguments, field in roots:
                 try:
+                    if registered.kind == "query":
+                        require_level_2(self.state, field.name, _field_names(field.selections, op))
                     data[key] = project(registered.handler(self.state, arguments), field.selections, op, variables)
                 except AccessDenied as denied:
                     data[key] = None
@@ -95,7 +107,7 @@ class ShopifyAdminApp:
             "message": str(denied),
             "extensions": {
                 "code": "ACCESS_DENIED",
-                "documentation": ACCESS_SCOPES_PAGE,
+                "documentation": denied.page,
                 "requiredAccess": f"`{denied.scope}` access scope.",
             },
             "path": [key],
@@ -117,3 +129,16 @@ class ShopifyAdminApp:
                 "cost": {"requestedQueryCost": cost, "actualQueryCost": None, "throttleStatus": throttle_status}
             },
         }
+
+
+def _field_names(selections: tuple[Selection, ...], op: Operation) -> set[str]:
+    """Every field name a selection set reads, through fragments, at any depth."""
+    names: set[str] = set()
+    for item in selections:
+        selection = op.fragments[item.name] if isinstance(item, FragmentSpread) else item
+        if isinstance(selection, Field):
+            names.add(selection.name)
+            names |= _field_names(selection.selections, op)
+        elif isinstance(selection, InlineFragment):
+            names |= _field_names(selection.selections, op)
+    return names

@@ -37,15 +37,41 @@ BULKHEAD_SCOPES = (
     "unauthenticated_read_product_listings",
 )
 ACCESS_SCOPES_PAGE = "https://shopify.dev/api/usage/access-scopes"
+PROTECTED_DATA_PAGE = "https://shopify.dev/docs/apps/launch/protected-customer-data"
+# Level 2 protected customer data: a customer's name, address, phone and e-mail fields. An app
+# without Level 2 approval is refused them (the page defines the levels; the exact error text
+# is not documented, the sandbox answers ACCESS_DENIED naming the field).
+LEVEL_2_FIELDS = frozenset(
+    {"email", "phone", "defaultEmailAddress", "defaultPhoneNumber", "firstName", "lastName", "displayName"}
+    | {"defaultAddress", "addresses"}
+)
+PROTECTED_LEVEL = "_protected_customer_data_level"
 
 
 class AccessDenied(Exception):
     """A top-level GraphQL error `ACCESS_DENIED`, as Shopify answers a field the app's scopes do not cover."""
 
-    def __init__(self, field: str, scope: str) -> None:
-        super().__init__(f"Access denied for {field} field. Required access: `{scope}` access scope.")
+    def __init__(self, field: str, scope: str, message: str | None = None, page: str = ACCESS_SCOPES_PAGE) -> None:
+        super().__init__(message or f"Access denied for {field} field. Required access: `{scope}` access scope.")
         self.field = field
         self.scope = scope
+        self.page = page
+
+
+def protected_level(state: StoreState) -> int:
+    installation = state.table("current_app").get("installation") or {}
+    return int(installation.get(PROTECTED_LEVEL, 0))
+
+
+def require_level_2(state: StoreState, root: str, fields: set[str]) -> None:
+    """Refuse a query that reads Level 2 customer fields unless the app was approved for them."""
+    asked = sorted(fields & LEVEL_2_FIELDS)
+    if asked and protected_level(state) < 2:
+        message = (
+            f"This app is not approved to access the {asked[0]} field of the Customer object. "
+            f"Request protected customer data (Level 2): {PROTECTED_DATA_PAGE}"
+        )
+        raise AccessDenied(root, "protected customer data (Level 2)", message, PROTECTED_DATA_PAGE)
 
 
 def caller(state: StoreState) -> str:
@@ -72,10 +98,15 @@ def require_scope(state: StoreState, field: str, scope: str) -> None:
         raise AccessDenied(field, scope)
 
 
-def bulkhead_installation(distribution: str = "public") -> dict[str, Any]:
-    """Bulkhead's own installation; a custom-distributed build may also hold `read_apps`."""
+def bulkhead_installation(distribution: str = "public", protected_customer_data: int = 2) -> dict[str, Any]:
+    """Bulkhead's own installation; a custom-distributed build may also hold `read_apps`.
+
+    Bulkhead is approved for Level 2 protected customer data (docs/deploy.md): the roster needs e-mail
+    and phone. A store where the approval is missing is `protected_customer_data=0` or 1.
+    """
     scopes = (*BULKHEAD_SCOPES, "read_apps") if distribution == "custom" else BULKHEAD_SCOPES
     return {
+        PROTECTED_LEVEL: protected_customer_data,
         "__typename": "AppInstallation",
         "id": BULKHEAD_INSTALLATION,
         "app": {"id": BULKHEAD_APP, "title": "Bulkhead", "handle": "bulkhead", "isPrivate": distribution == "custom"},

@@ -23,7 +23,7 @@ import re
 from typing import Any
 
 from bulkhead.sandbox.bulk_files import publish
-from bulkhead.sandbox.shopify.apps_model import OWNER, caller, owned, visible
+from bulkhead.sandbox.shopify.apps_model import LEVEL_2_FIELDS, OWNER, caller, owned, protected_level, visible
 from bulkhead.sandbox.shopify.graphql import Field, GraphQLSyntaxError, parse, project
 from bulkhead.sandbox.shopify.registry import connection, connection_cost, operation, user_error
 from bulkhead.sandbox.state import Record, StoreState
@@ -67,13 +67,16 @@ def bulk_operation_run_query(state: StoreState, args: dict[str, Any]) -> Any:
     except (GraphQLSyntaxError, ValueError) as exc:
         return {"bulkOperation": None, "userErrors": [user_error(["query"], f"Invalid bulk query: {exc}")]}
     gid = f"gid://shopify/BulkOperation/{state.next_id()}"
+    # Without Level 2 protected customer data, an export of contact fields fails with ACCESS_DENIED.
+    query_text = str(args.get("query") or "")
+    denied = protected_level(state) < 2 and any(re.search(rf"\b{name}\b", query_text) for name in LEVEL_2_FIELDS)
     operations[gid] = {
         OWNER: caller(state),
         "__typename": "BulkOperation",
         "id": gid,
-        "status": "CREATED",
+        "status": "FAILED" if denied else "CREATED",
         "type": "QUERY",
-        "errorCode": None,
+        "errorCode": "ACCESS_DENIED" if denied else None,
         "objectCount": str(len(lines)),
         "url": None,
         "_lines": lines,
