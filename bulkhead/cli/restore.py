@@ -146,7 +146,7 @@ def action_done(
         stored = vault.get(incident, action_id)
         catalogue = wiring.catalogue_for(stored[0].action.store_id) if stored else wiring.catalogue_for_none()
         outcome = complete_manual_task(
-            incident, action_id, operator, catalogue, ledger(), wiring.journal(), vault, utc_now()
+            incident, action_id, operator, catalogue, ledger(), wiring.journal(), vault, utc_now(), wiring.audit_trail()
         )
     except BulkheadError as exc:
         console.print(f"[red]not recorded:[/red] {exc}")

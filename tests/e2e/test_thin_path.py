@@ -1,10 +1,11 @@
 """The thin path, end to end on the local fabric: webhook bytes in, verified ledger out."""
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
-from bulkhead.local.drill import bulk_export_webhook, run_thin_path
+from bulkhead.local.drill import DrillRun, bulk_export_webhook, run_thin_path
 from bulkhead.local.runtime import LocalFabric
 from bulkhead.sandbox.fixtures import BULKHEAD_SUBSCRIPTIONS, COMPROMISED_APP
 from bulkhead.sandbox.shopify.apps_model import BULKHEAD_APP
@@ -187,3 +188,70 @@ def test_a_transient_failure_is_retried_not_recorded_as_failed(
     assert execution["status"] == "SUCCEEDED"
     assert len(attempts) == 2
     assert "step.failed" not in ledger_types(fabric, json.loads(execution["output"])["incident_id"])
+
+
+def complete(incident_id: str, action_id: str, now: datetime) -> str:
+    from functions.containment import wiring
+    from functions.containment.domain import complete_manual_task
+    from functions.ledger.wiring import ledger
+
+    outcome = complete_manual_task(
+        incident_id,
+        action_id,
+        "on-call",
+        wiring.catalogue_for("acme-eu"),
+        ledger(),
+        wiring.journal(),
+        wiring.vault(),
+        now,
+        wiring.audit_trail(),
+    )
+    return outcome.status.value
+
+
+def merchant_task(run: DrillRun) -> tuple[str, datetime, str]:
+    """The app-uninstall task of a contained drill: its action id, when it was raised, and the rule watched."""
+    task = next(
+        e for e in run.entries if e.type.value == "action.manual_task" and e.data["kind"] == "shopify.revoke_app_access"
+    )
+    rule = next(e for e in run.entries if e.type.value == "incident.declared").data["rule_id"]
+    return task.data["action_id"], task.at, rule
+
+
+def test_a_merchant_task_is_recorded_done_once_the_audit_trail_is_quiet(fabric: LocalFabric) -> None:
+    # Given the exfiltration drill contained, the app's uninstall handed to the merchant
+    run = run_thin_path(fabric)
+    assert run.incident_id is not None
+    action_id, raised_at, _ = merchant_task(run)
+
+    # When the operator reports it done and no signal of the rule arrived since the task was raised
+    status = complete(run.incident_id, action_id, raised_at + timedelta(minutes=1))
+
+    # Then it is recorded as verified, on the operator's word checked against the audit trail
+    assert status == "applied"
+    store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
+    applied = [e.data for e in store.entries(run.incident_id) if e.type.value == "action.applied"]
+    assert any(d["action_id"] == action_id and d["by"] == "operator:on-call" for d in applied)
+
+
+def test_a_merchant_task_is_not_done_while_the_audit_trail_still_shows_the_activity(fabric: LocalFabric) -> None:
+    from functions.common.settings import Env, env
+    from functions.detection.adapters.dynamodb import DynamoDispositionStore
+
+    run = run_thin_path(fabric)
+    assert run.incident_id is not None
+    action_id, raised_at, rule = merchant_task(run)
+
+    # When detection counts another signal of the same rule on the store after the task was raised
+    later = raised_at + timedelta(minutes=5)
+    windows = DynamoDispositionStore(clients.client("dynamodb"), env(Env.DISPOSITIONS_TABLE))
+    facts = {"store_id": "acme-eu", "reason": "test", "topic": "bulk_operations/finish", "rule_id": rule}
+    windows.count(f"{later:%Y-%m-%d}", f"acme-eu|{rule}|inc-later", facts, "sig-later", later, 1)
+
+    # Then reporting the task done is refused: the calls have not stopped, and nothing is recorded
+    with pytest.raises(PermanentActionFailure, match="calls have not stopped"):
+        complete(run.incident_id, action_id, later + timedelta(minutes=1))
+    store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
+    assert not any(
+        e.data.get("action_id") == action_id for e in store.entries(run.incident_id) if e.type.value == "action.applied"
+    )

@@ -314,7 +314,8 @@ class AppAccess:
     Bulkhead's app cannot list other apps (`appInstallations` needs `read_apps`, granted to custom
     apps only) nor remove them, and uninstalling also removes that app's webhook subscriptions and
     storefront tokens. So this is a guided manual task: the deep link, the exact steps, and what to
-    watch to know it worked. Completion is recorded on the operator's word (no API can read it back).
+    watch to know it worked. No API reads it back: completion is the operator's report, refused while
+    the audit trail still shows the incident's activity (containment.domain.complete_manual_task).
     """
 
     def __init__(self, admin: ShopifyAdmin, shop_domain: str) -> None:
@@ -334,8 +335,9 @@ class AppAccess:
             "Uninstalling removes its access token, its webhook subscriptions and its storefront tokens. "
             "2. A webhook made in Settings > Notifications > Webhooks is not an app's: delete it there. "
             "3. Verify: the store's Admin API audit stream (audit_events/admin_api_activity) shows no further "
-            f"call by app {app}, and no new signal from it joins the incident. Then record it with "
-            f"`bulkhead action done {pre.get('incident_id', '<incident>')} {action.action_id}`."
+            f"call by app {app}. Then record it with "
+            f"`bulkhead action done {pre.get('incident_id', '<incident>')} {action.action_id}`; Bulkhead refuses "
+            "it while its audit-trail record still shows the incident's activity after this task was raised."
         )
 
     def apply(self, action: PlannedAction, pre: dict[str, Any]) -> int:
