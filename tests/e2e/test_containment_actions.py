@@ -239,3 +239,16 @@ def test_app_access_is_a_guided_merchant_task_recorded_on_the_operators_word(fab
     assert done.status.value == "applied"
     applied = [d for t, d in ledger(fabric) if t == "action.applied"]
     assert applied[0]["by"] == "operator:on-call"
+
+
+def test_a_recalled_integration_is_already_off_and_left_as_it_is(fabric: LocalFabric) -> None:
+    # Given an integration the merchant recalled (core status 2, Magento\Integration\Model\Integration)
+    sandbox = fabric.sandboxes["acme-us"]
+    with sandbox.state.lock:
+        sandbox.state.table("integrations")["14"]["status"] = 2
+
+    outcome = apply(fabric, "magento.disable_integration", "acme-us", "14")
+
+    # Then containment verifies it off without writing over the recall
+    assert outcome["status"] == "applied" and outcome["changed"] == 0
+    assert sandbox.table("integrations")["14"]["status"] == 2
