@@ -189,7 +189,7 @@ def test_dry_run_changes_nothing_and_calls_no_api(fabric: LocalFabric) -> None:
     assert [t for t, _ in ledger(fabric)] == ["action.planned"]
 
 
-def test_removing_webhooks_never_touches_bulkheads_delivery_paths_even_with_no_trusted_host(
+def test_removing_untrusted_webhooks_never_touches_bulkheads_delivery_paths(
     fabric: LocalFabric,
 ) -> None:
     # Given a rogue subscription made with Bulkhead's credentials, and `untrusted` as the target
