@@ -50,7 +50,7 @@ def catalogue_for(store_id: str) -> PlatformCatalogue:
                 admin, store.trusted_webhook_hosts
             ),
             ActionKind.SHOPIFY_TAG_CUSTOMERS: lambda _: shopify.CustomerTags(admin),
-            ActionKind.SHOPIFY_REVOKE_APP_ACCESS: lambda _: shopify.AppAccess(admin, store.shop_domain),
+            ActionKind.SHOPIFY_REVOKE_APP_ACCESS: lambda _: shopify.AppAccess(store.shop_domain),
             ActionKind.SHOPIFY_ROTATE_CHANNEL_TOKENS: lambda _: shopify.ChannelTokens(store.shop_domain),
         }
     else:

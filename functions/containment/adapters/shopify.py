@@ -318,8 +318,7 @@ class AppAccess:
     the audit trail still shows the incident's activity (containment.domain.complete_manual_task).
     """
 
-    def __init__(self, admin: ShopifyAdmin, shop_domain: str) -> None:
-        self._admin = admin
+    def __init__(self, shop_domain: str) -> None:
         self._shop = shop_domain
 
     def snapshot(self, action: PlannedAction) -> dict[str, Any]:
