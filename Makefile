@@ -15,8 +15,9 @@ $(PY_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-$(NODE_STAMP): package.json package-lock.json
+$(NODE_STAMP): package.json package-lock.json shopify-functions/package.json shopify-functions/package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --prefix shopify-functions --no-audit --no-fund --loglevel=error  # @shopify/shopify_function, esbuild
 	touch $@
 
 ## drill: run the whole fabric locally (the embedded default) and print what it did

@@ -131,6 +131,7 @@ def _restore_drill(dry_run: bool) -> None:
     from bulkhead.local.drill import run_thin_path
     from bulkhead.local.runtime import local_fabric
     from functions.common.clients import client
+    from functions.containment.adapters.shopify import CONTAINMENT_TAG
 
     with local_fabric(log_level="ERROR") as fabric:
         sandbox = fabric.sandboxes["acme-eu"]
@@ -144,12 +145,10 @@ def _restore_drill(dry_run: bool) -> None:
         execution = _wait(sfn, _start(sfn, fabric.state_machines["Restore"], run.incident_id, dry_run), 120)
         after = sandbox.snapshot()
     table = Table("sandbox acme-eu", "before", "contained", "restored")
-    tagged = [
-        sum("bulkhead-contained" in c["tags"] for c in s["customers"].values()) for s in (before, contained, after)
-    ]
+    tagged = [sum(CONTAINMENT_TAG in c["tags"] for c in s["customers"].values()) for s in (before, contained, after)]
     table.add_row("storefront tokens", *(str(len(s["storefront_tokens"])) for s in (before, contained, after)))
     table.add_row("webhook subscriptions", *(str(len(s["webhooks"])) for s in (before, contained, after)))
-    table.add_row("customers tagged bulkhead-contained", *(str(n) for n in tagged))
+    table.add_row(f"customers tagged {CONTAINMENT_TAG}", *(str(n) for n in tagged))
     console.print(table)
     _show(execution)
 
@@ -176,7 +175,7 @@ def action_done(
         stored = vault.get(incident, action_id)
         catalogue = wiring.catalogue_for(stored[0].action.store_id) if stored else wiring.catalogue_for_none()
         outcome = complete_manual_task(
-            incident, action_id, operator, catalogue, ledger(), wiring.journal(), vault, utc_now()
+            incident, action_id, operator, catalogue, ledger(), wiring.journal(), vault, utc_now(), wiring.audit_trail()
         )
     except BulkheadError as exc:
         console.print(f"[red]not recorded:[/red] {exc}")

@@ -4,7 +4,7 @@ On AWS the controls are installed once per store (the app's scopes, webhook subs
 checkout functions, the Adobe Commerce gate webhooks, a verified SES sender, an on-call
 subscription). Locally this module installs the same on the sandbox stores and the moto account,
 and serves the few read-only sandbox queries the canary needs that the sandbox does not yet
-answer (`currentAppInstallation`, `customersCount`, Adobe Commerce `GET /V1/webhooks/list`); it
+answer (`customersCount`, Adobe Commerce `GET /V1/webhooks/list`); it
 registers them only when the sandbox has none of its own. SES quota comes from the local runtime,
 which gives the moto account production access.
 """
@@ -15,9 +15,11 @@ from typing import Any
 import httpx
 
 from bulkhead.local.runtime import LocalFabric
+from bulkhead.sandbox.fixtures import BULKHEAD_PARTNER_SOURCE, BULKHEAD_WEBHOOK_URL
 from bulkhead.sandbox.http import Request, Response
 from bulkhead.sandbox.magento import registry as magento_registry
 from bulkhead.sandbox.shopify import registry as shopify_registry
+from bulkhead.sandbox.shopify.apps_model import bulkhead_installation
 from bulkhead.sandbox.shopify.operations.webhooks import subscription
 from bulkhead.sandbox.state import StoreState
 from bulkhead.sandbox.stores import SandboxStore
@@ -26,11 +28,11 @@ from functions.common.config import FirmConfig, Platform
 from functions.health.adapters.aws import CloudWatchDriftAlarm, SesControls, SnsOnCall
 from functions.health.adapters.platforms import AdobeCommerceControls, ShopifyControls
 from functions.health.domain import check_controls, record_health
-from functions.health.models import ADOBE_WEBHOOKS, HTTP_WEBHOOK_PATH, SHOPIFY_SCOPES, SHOPIFY_WEBHOOKS, HealthReport
+from functions.health.models import ADOBE_WEBHOOKS, SHOPIFY_SCOPES, SHOPIFY_WEBHOOKS, HealthReport
 from functions.ledger.wiring import ledger
 
-LOCAL_WEBHOOK_URL = f"https://bulkhead.local{HTTP_WEBHOOK_PATH}"
-LOCAL_PARTNER_SOURCE = "arn:aws:events:eu-west-1::event-source/aws.partner/shopify.com/bulkhead/acme"
+LOCAL_WEBHOOK_URL = BULKHEAD_WEBHOOK_URL
+LOCAL_PARTNER_SOURCE = BULKHEAD_PARTNER_SOURCE
 
 
 def install_controls(local: LocalFabric, config: FirmConfig) -> None:
@@ -50,19 +52,13 @@ def _install_on_store(sandbox: SandboxStore) -> None:
     state = sandbox.state
     with state.lock:
         if sandbox.platform == "shopify":
-            state.table("current_app")["installation"] = {
-                "__typename": "AppInstallation",
-                "id": "gid://shopify/AppInstallation/580111",
-                "app": {"id": "gid://shopify/App/580111", "title": "Bulkhead", "handle": "bulkhead"},
-                "accessScopes": [{"handle": s} for s in SHOPIFY_SCOPES],
-            }
+            installation = bulkhead_installation()
+            installation["accessScopes"] = [{"handle": s} for s in SHOPIFY_SCOPES]
+            state.table("current_app")["installation"] = installation
             for n, (topic, kind) in enumerate(SHOPIFY_WEBHOOKS.items(), start=6001):
                 gid = f"gid://shopify/WebhookSubscription/{n}"
                 endpoint = {"uri": LOCAL_WEBHOOK_URL} if kind == "http" else {"uri": LOCAL_PARTNER_SOURCE}
-                record = subscription(gid, topic, endpoint)
-                if kind == "eventbridge":
-                    record["endpoint"] = {"__typename": "WebhookEventBridgeEndpoint", "arn": LOCAL_PARTNER_SOURCE}
-                state.table("webhooks")[gid] = record
+                state.table("webhooks")[gid] = subscription(gid, topic, endpoint)
         else:
             state.table("adobe_webhooks").update(
                 {
@@ -80,16 +76,10 @@ def _install_on_store(sandbox: SandboxStore) -> None:
 
 
 def _register_sandbox_reads() -> None:
-    if "currentAppInstallation" not in shopify_registry.OPERATIONS:
-        shopify_registry.operation("currentAppInstallation", kind="query", cost=1)(_current_app_installation)
     if "customersCount" not in shopify_registry.OPERATIONS:
         shopify_registry.operation("customersCount", kind="query", cost=1)(_customers_count)
     if magento_registry.match("GET", "/V1/webhooks/list") is None:
         magento_registry.route("GET", "/V1/webhooks/list")(_webhooks_list)
-
-
-def _current_app_installation(state: StoreState, args: dict[str, Any]) -> Any:  # noqa: ARG001
-    return state.table("current_app").get("installation")
 
 
 def _customers_count(state: StoreState, args: dict[str, Any]) -> Any:  # noqa: ARG001
@@ -129,7 +119,7 @@ def break_control(local: LocalFabric, config: FirmConfig, control: str) -> str:
     if control == "adobe-webhook" and adobe is not None:
         adobe_state = local.sandboxes[adobe.store_id].state
         with adobe_state.lock:
-            adobe_state.table("adobe_webhooks").pop("observer.sales_order_place_before", None)
+            adobe_state.table("adobe_webhooks").pop("plugin.magento.sales.api.order_management.place", None)
         return f"removed the checkout gate webhook of {adobe.store_id}"
     if control == "oncall":
         sns = clients.client("sns")

@@ -36,8 +36,10 @@ def add_customers(state: StoreState, contacts: Iterable[Contact]) -> None:
                     "id": gid,
                     "displayName": f"{c.first_name} Sandbox",
                     "firstName": c.first_name,
-                    "email": c.email,
-                    "phone": c.phone,
+                    "email": c.email,  # deprecated on Shopify for defaultEmailAddress
+                    "phone": c.phone,  # deprecated on Shopify for defaultPhoneNumber
+                    "defaultEmailAddress": {"emailAddress": c.email} if c.email else None,
+                    "defaultPhoneNumber": {"phoneNumber": c.phone} if c.phone else None,
                     "locale": c.locale,
                     "defaultAddress": {"countryCodeV2": c.country, "provinceCode": c.province},
                     "tags": list(c.tags),

@@ -16,6 +16,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-cased names
     body: bytes
+    raw_query: str = ""  # as sent: OAuth 1.0a signatures cover the query string
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -44,6 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=parse_qs(parts.query),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
+            raw_query=parts.query,
         )
         try:
             response = self.server.app(request)

@@ -29,6 +29,7 @@ class SandboxStore:
         seed: bool = True,
         bucket: LeakyBucket | None = None,
         requests_per_second: float | None = None,
+        integration_as_bearer: bool = False,
     ) -> None:
         if platform not in (SHOPIFY, ADOBE_COMMERCE):
             raise ValueError(f"no sandbox for platform {platform!r}")
@@ -36,7 +37,7 @@ class SandboxStore:
         self.platform = platform
         self.state = StoreState(store_id, platform)
         self.injector = FaultInjector(faults or Faults())
-        self.bucket = bucket or LeakyBucket()
+        self.bucket = bucket or LeakyBucket.for_plan("plus")
         self.limiter = RateLimiter(requests_per_second)
         if platform == SHOPIFY:
             if seed:
@@ -45,7 +46,7 @@ class SandboxStore:
         else:
             if seed:
                 seed_magento(self.state)
-            self.app = MagentoRestApp(self.state, token, self.injector, self.limiter)
+            self.app = MagentoRestApp(self.state, token, self.injector, self.limiter, integration_as_bearer)
         self._server = LoopbackServer(self.app)
 
     @property

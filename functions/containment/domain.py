@@ -29,7 +29,7 @@ from functions.containment.models import (
     RevertOutcome,
     RevertStatus,
 )
-from functions.containment.ports import ActionCatalogue, ActionExecutor, ActionJournal, PreStateVault
+from functions.containment.ports import ActionCatalogue, ActionExecutor, ActionJournal, AuditTrail, PreStateVault
 from functions.containment.targets import UNIDENTIFIED
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import Ledger
@@ -178,8 +178,14 @@ def complete_manual_task(
     journal: ActionJournal,
     vault: PreStateVault,
     now: datetime,
+    audit: AuditTrail | None = None,
 ) -> ActionOutcome:
-    """A human reports a manual task done; where an API can read the result back, it must show it."""
+    """A human reports a manual task done; where an API can read the result back, it must show it.
+
+    A merchant-only lever no API can read back is checked on the audit trail instead: while signals
+    of the incident's rule keep arriving on the store after the task was raised, the calls have not
+    stopped and the task is not done. Without an audit trail it rests on the operator's word.
+    """
     entries = journal.entries(incident_id)
     recorded = _recorded(entries, action_id)
     if EntryType.ACTION_MANUAL_TASK not in recorded:
@@ -189,10 +195,14 @@ def complete_manual_task(
     if stored is not None:
         pre, digest = stored
         executor = catalogue.executor(pre.action)
-        if executor is not None and not executor.verify(pre.action, pre.state):
+        # A merchant-only lever that no API can read back is recorded on the operator's word.
+        readable = pre.state.get("verify") != "operator"
+        if executor is not None and readable and not executor.verify(pre.action, pre.state):
             raise PermanentActionFailure(
                 f"{action_id}: the platform still shows the pre-incident state; the task is not done yet"
             )
+        if not readable and audit is not None:
+            _audit_quiet(pre.action, entries, task.at, audit, now)
         action = pre.action
     else:
         digest = ""
@@ -206,6 +216,25 @@ def complete_manual_task(
     if EntryType.ACTION_VERIFIED in recorded:
         return ActionOutcome(action_id=action_id, kind=action.kind, status=ActionStatus.ALREADY_APPLIED)
     return _record_applied(incident_id, action, 0, digest, ledger, recorded, now, by=f"operator:{operator}")
+
+
+def _audit_quiet(
+    action: PlannedAction,
+    entries: list[LedgerEntry],
+    raised_at: datetime,
+    audit: AuditTrail,
+    now: datetime,
+) -> None:
+    declared = next((e for e in entries if e.type is EntryType.INCIDENT_DECLARED), None)
+    rule_id = declared.data.get("rule_id") if declared is not None else None
+    if not rule_id:
+        return  # a declared-by-hand incident has no rule to watch: the operator's word stands
+    windows, last = audit.activity_since(action.store_id, str(rule_id), raised_at, now)
+    if windows:
+        raise PermanentActionFailure(
+            f"{action.action_id}: the audit trail still shows {rule_id} activity on {action.store_id} after the "
+            f"task was raised (last signal {last}): the calls have not stopped; the task is not done yet"
+        )
 
 
 def record_action_failure(request: ActionFailureRequest, ledger: Ledger, now: datetime) -> ActionOutcome:

@@ -13,7 +13,8 @@ class ActionKind(StrEnum):
     SHOPIFY_REVOKE_STOREFRONT_TOKEN = "shopify.revoke_storefront_token"
     SHOPIFY_REMOVE_WEBHOOK = "shopify.remove_webhook_subscription"
     SHOPIFY_TAG_CUSTOMERS = "shopify.tag_customers"
-    SHOPIFY_REVOKE_APP_ACCESS = "shopify.revoke_app_access"
+    SHOPIFY_REVOKE_APP_ACCESS = "shopify.revoke_app_access"  # merchant-only: a guided manual task
+    SHOPIFY_ROTATE_CHANNEL_TOKENS = "shopify.rotate_channel_tokens"  # merchant-only: a guided manual task
     MAGENTO_REVOKE_CUSTOMER_TOKENS = "magento.revoke_customer_tokens"
     MAGENTO_LOCK_ADMIN_USER = "magento.lock_admin_user"
     MAGENTO_DISABLE_INTEGRATION = "magento.disable_integration"

@@ -1,5 +1,6 @@
 """What containment needs from platform adapters, the pre-state vault and the ledger."""
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from functions.containment.models import PlannedAction, PreState
@@ -49,4 +50,10 @@ class PreStateVault(Protocol):
 class ActionJournal(Protocol):
     def entries(self, incident_id: str) -> list[LedgerEntry]:
         """The incident's ledger entries in order (read-only)."""
+        ...
+
+
+class AuditTrail(Protocol):
+    def activity_since(self, store_id: str, rule_id: str, since: datetime, now: datetime) -> tuple[int, str | None]:
+        """Correlation windows of `rule_id` on the store that saw a signal after `since`, and the last one's time."""
         ...

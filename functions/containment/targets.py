@@ -43,11 +43,19 @@ def references(incident: Incident, prefixes: tuple[str, ...]) -> tuple[str, ...]
 
 
 def plan_targets(kind: ActionKind, incident: Incident, waf_ip_set: str | None = None) -> tuple[Target, ...]:
-    """One target per object the action acts on (docs/containment.md); at least one."""
+    """One target per object the action acts on (docs/containment.md).
+
+    At least one, except for the per-customer kinds: a scope that names no customer one by one (a
+    whole-store export, `store:all`) gets no tagging or token revocation of nobody; the store-wide
+    degradation and the notice to every customer cover it.
+    """
     if kind in _CUSTOMER_KINDS:
-        return (Target("customers", tuple(s for s in incident.scope.subject_ids if s.startswith(CUSTOMER))),)
+        customers = tuple(s for s in incident.scope.subject_ids if s.startswith(CUSTOMER))
+        return (Target("customers", customers),) if customers else ()
     if kind is ActionKind.SHOPIFY_REVOKE_STOREFRONT_TOKEN:
-        return (Target("all"),)
+        return (Target("all"),)  # every token Bulkhead's own app issued: the only ones it can see
+    if kind is ActionKind.SHOPIFY_ROTATE_CHANNEL_TOKENS:
+        return (Target("storefront channels"),)
     if kind is ActionKind.SHOPIFY_REMOVE_WEBHOOK:
         return (Target("untrusted"),)
     if kind is ActionKind.AWS_BLOCK_IPS:

@@ -10,13 +10,16 @@ import httpx
 
 from functions.common.clients import client
 from functions.common.config import Platform, StoreConfig
+from functions.common.errors import ConfigurationError
 from functions.common.settings import Env, env
 from functions.common.wiring import firm_config, secret
 from functions.containment.adapters import aws, magento, shopify
+from functions.containment.adapters.audit import DispositionAuditTrail
 from functions.containment.adapters.catalogue import ExecutorFactory, PlatformCatalogue
 from functions.containment.adapters.journal import LedgerJournal
 from functions.containment.adapters.vault import DynamoPreStateVault
 from functions.containment.models import ActionKind
+from functions.detection.adapters.dynamodb import DynamoDispositionStore
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
 _TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -47,7 +50,8 @@ def catalogue_for(store_id: str) -> PlatformCatalogue:
                 admin, store.trusted_webhook_hosts
             ),
             ActionKind.SHOPIFY_TAG_CUSTOMERS: lambda _: shopify.CustomerTags(admin),
-            ActionKind.SHOPIFY_REVOKE_APP_ACCESS: lambda _: shopify.AppAccess(admin, store.shop_domain),
+            ActionKind.SHOPIFY_REVOKE_APP_ACCESS: lambda _: shopify.AppAccess(store.shop_domain),
+            ActionKind.SHOPIFY_ROTATE_CHANNEL_TOKENS: lambda _: shopify.ChannelTokens(store.shop_domain),
         }
     else:
         rest = magento.MagentoRest(_http(), base, token)
@@ -66,6 +70,14 @@ def vault() -> DynamoPreStateVault:
 
 def journal() -> LedgerJournal:
     return LedgerJournal(DynamoLedgerStore(client("dynamodb"), env(Env.LEDGER_TABLE)))
+
+
+def audit_trail() -> DispositionAuditTrail | None:
+    """The detection windows, where this process can read them; else None (the operator's word stands)."""
+    try:
+        return DispositionAuditTrail(DynamoDispositionStore(client("dynamodb"), env(Env.DISPOSITIONS_TABLE)))
+    except ConfigurationError:
+        return None
 
 
 def catalogue_for_none() -> PlatformCatalogue:

@@ -23,6 +23,12 @@ def segment_tag(segment: str) -> str:
     return f"{SEGMENT_TAG_PREFIX}{segment}"
 
 
+# The customers an incident affects: containment tags them with this tag, and a degradation rule
+# for this segment is what the checkout functions apply to them. One name, read by both sides.
+AFFECTED_SEGMENT = "affected"
+AFFECTED_TAG = segment_tag(AFFECTED_SEGMENT)
+
+
 def modes_metafield(controls: StoreControls) -> str:
     rules = [
         {

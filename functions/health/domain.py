@@ -8,6 +8,7 @@ from functions.drills.domain import FIRST_DEADLINE_HOURS
 from functions.health.models import (
     ADOBE_WEBHOOKS,
     HTTP_WEBHOOK_PATH,
+    PROTECTED_CUSTOMER_DATA,
     SES_SANDBOX_DAILY_QUOTA,
     SHOPIFY_FUNCTIONS,
     SHOPIFY_SCOPES,
@@ -103,6 +104,16 @@ def _shopify(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
                     control=f"shopify.webhook.{topic}", store_id=store.store_id, healthy=healthy, message=message
                 )
             )
+    contacts = _attempt(checks, "shopify.protected_customer_data", store, lambda: controls.reads_contacts(store))
+    if contacts is True:
+        checks.append(
+            ControlCheck(
+                control="shopify.protected_customer_data",
+                store_id=store.store_id,
+                healthy=True,
+                message=f"{PROTECTED_CUSTOMER_DATA} granted: the roster can read contacts",
+            )
+        )
     functions = _attempt(checks, "shopify.functions", store, lambda: controls.checkout_functions(store))
     if isinstance(functions, list):
         by_id = {f.function_id: f for f in functions}

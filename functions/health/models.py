@@ -27,17 +27,24 @@ SHOPIFY_WEBHOOKS: dict[str, str] = {
     "AUDIT_EVENTS_ADMIN_API_ACTIVITY": "eventbridge",
 }
 HTTP_WEBHOOK_PATH = "/webhooks/shopify"
-# functionId -> (kind, must be enabled at rest). The payment customization is switched on during an
-# incident; the validation is always on and reads the degradation metafield.
+# The function's title (the extension `name` in its shopify.extension.toml, which Shopify reports as
+# `shopifyFunction { title }`) -> (kind, must be enabled at rest). `Validation` has no `functionId`
+# field: both customizations are read through `shopifyFunction`
+# (https://shopify.dev/docs/api/admin-graphql/latest/objects/Validation). The payment customization
+# is switched on during an incident; the validation is always on and reads the degradation metafield.
 SHOPIFY_FUNCTIONS: dict[str, tuple[str, bool]] = {
-    "bulkhead-payment-restrictions": ("payment customization", False),
-    "bulkhead-checkout-pause": ("cart and checkout validation", True),
+    "Bulkhead payment restrictions": ("payment customization", False),
+    "Bulkhead checkout pause": ("cart and checkout validation", True),
 }
-# Adobe Commerce synchronous webhooks that serve Bulkhead's gates: webhook_method -> purpose.
+# Adobe Commerce synchronous webhooks that serve Bulkhead's gates, as docs/degradation.md installs
+# them (plugin hooks): webhook_method -> purpose.
 ADOBE_WEBHOOKS: dict[str, str] = {
-    "observer.sales_order_place_before": "checkout gate",
+    "plugin.magento.sales.api.order_management.place": "checkout gate",
     "plugin.magento.customer.api.account_management.authenticate": "login gate",
 }
+# Reading customers' e-mail and phone (the roster) needs protected customer data, Level 2
+# (https://shopify.dev/docs/apps/launch/protected-customer-data): the canary reads one customer's.
+PROTECTED_CUSTOMER_DATA = "protected customer data (Level 2: email, phone)"
 SES_SANDBOX_DAILY_QUOTA = 200.0
 
 
@@ -48,7 +55,7 @@ class Webhook(Message):
 
 
 class CheckoutFunction(Message):
-    function_id: str
+    function_id: str  # the function's title, as `shopifyFunction { title }` reports it
     enabled: bool
 
 

@@ -17,6 +17,10 @@ class StoreControls(Protocol):
 
     def customer_count(self, store: StoreConfig) -> int: ...
 
+    def reads_contacts(self, store: StoreConfig) -> bool:
+        """Whether the app may read customers' e-mail and phone (Shopify: protected customer data, Level 2)."""
+        ...
+
 
 class EmailControls(Protocol):
     def identity_verified(self, sender: str) -> bool: ...

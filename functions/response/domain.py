@@ -25,10 +25,19 @@ from functions.response.models import (
     ResponsePlan,
 )
 
-# Which actions contain which storefront component, per platform.
+# Which actions contain which storefront component, per platform. On Shopify each component has
+# the lever Bulkhead's own app can pull (its tokens, its subscriptions) and the one only the
+# merchant can (a channel's tokens, another app's subscriptions: uninstalling that app), planned
+# together (docs/containment.md, "Who can pull each lever").
 COMPONENT_ACTIONS: dict[tuple[Platform, str], tuple[ActionKind, ...]] = {
-    (Platform.SHOPIFY, "storefront_tokens"): (ActionKind.SHOPIFY_REVOKE_STOREFRONT_TOKEN,),
-    (Platform.SHOPIFY, "webhook_subscriptions"): (ActionKind.SHOPIFY_REMOVE_WEBHOOK,),
+    (Platform.SHOPIFY, "storefront_tokens"): (
+        ActionKind.SHOPIFY_REVOKE_STOREFRONT_TOKEN,
+        ActionKind.SHOPIFY_ROTATE_CHANNEL_TOKENS,
+    ),
+    (Platform.SHOPIFY, "webhook_subscriptions"): (
+        ActionKind.SHOPIFY_REMOVE_WEBHOOK,
+        ActionKind.SHOPIFY_REVOKE_APP_ACCESS,
+    ),
     (Platform.SHOPIFY, "customer_tags"): (ActionKind.SHOPIFY_TAG_CUSTOMERS,),
     (Platform.SHOPIFY, "app_access"): (ActionKind.SHOPIFY_REVOKE_APP_ACCESS,),
     (Platform.ADOBE_COMMERCE, "customer_sessions"): (ActionKind.MAGENTO_REVOKE_CUSTOMER_TOKENS,),

@@ -70,7 +70,7 @@ class FunctionFactory(Construct):
             code=lambda_.Code.from_asset(str(layer_path)),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
-            description="Bulkhead runtime dependencies (pydantic, httpx, rfc8785, cryptography)",
+            description="Bulkhead runtime dependencies (pydantic, httpx, rfc8785, cryptography, oauthlib)",
         )
         powertools = lambda_.LayerVersion.from_layer_version_arn(
             self, "Powertools", powertools_layer_arn(powertools_layer_version)

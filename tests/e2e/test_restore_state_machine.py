@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from bulkhead.local.drill import run_thin_path
 from bulkhead.local.runtime import LocalFabric
+from bulkhead.sandbox.fixtures import HEADLESS_APP
 from functions.common import clients
 from functions.common.settings import Env, env
 from functions.common.wiring import firm_config
@@ -46,7 +47,7 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
     sandbox = fabric.sandboxes["acme-eu"]
     before = sandbox.snapshot()
     run = run_thin_path(fabric)
-    assert run.incident_id is not None and run.outcome["actions_applied"] == 3
+    assert run.incident_id is not None and run.outcome["actions_applied"] == 2
     contained = sandbox.snapshot()
     # As a live incident would, it still holds a degradation mode (a drill ends its own: set it again)
     assert controls_of("acme-eu").rules == ()
@@ -59,23 +60,24 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
         actor="response",
     )
     change_modes(change, controls_store(), ledger(), projector(firm, "acme-eu"), datetime.now(UTC))
-    assert contained["storefront_tokens"] == {}
+    # Bulkhead's own token is revoked; the headless channel's are the merchant's to rotate
+    assert [t["_app"] for t in contained["storefront_tokens"].values()] == [HEADLESS_APP, HEADLESS_APP]
 
     execution = run_restore(fabric, run.incident_id)
 
     assert execution["status"] == "SUCCEEDED", execution.get("error")
     output = json.loads(execution["output"])
     actions = output.pop("actions")
-    # Each action says what it changed: the whole-store export named no customer to tag
+    # Each action says what it changed: Bulkhead's own subscriptions were all trusted, so removing
+    # subscriptions changed nothing, and restoring it changes nothing either
     assert sorted((a["kind"], a["status"], a["changed"] > 0) for a in actions) == [
-        ("shopify.remove_webhook_subscription", "reverted", True),
+        ("shopify.remove_webhook_subscription", "reverted", False),
         ("shopify.revoke_storefront_token", "reverted", True),
-        ("shopify.tag_customers", "reverted", False),
     ]
     assert output == {
         "incident_id": run.incident_id,
         "mode": "drill",
-        "reverted": 2,
+        "reverted": 1,
         "unchanged": 1,
         "already_reverted": 0,
         "would_revert": 0,
@@ -118,5 +120,5 @@ def test_restore_undoes_a_contained_incident_in_reverse_order(fabric: LocalFabri
     again = run_restore(fabric, run.incident_id)
     repeated = json.loads(again["output"])
     # Nothing left to undo, and it says so: each action was reverted earlier, no mode is left to clear
-    assert (repeated["reverted"], repeated["already_reverted"], repeated["modes_cleared"]) == (0, 3, 0)
+    assert (repeated["reverted"], repeated["already_reverted"], repeated["modes_cleared"]) == (0, 2, 0)
     assert sandbox.snapshot()["customers"] == before["customers"]

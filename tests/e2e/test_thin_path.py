@@ -1,13 +1,17 @@
 """The thin path, end to end on the local fabric: webhook bytes in, verified ledger out."""
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
-from bulkhead.local.drill import bulk_export_webhook, run_thin_path
+from bulkhead.local.drill import DrillRun, bulk_export_webhook, run_thin_path
 from bulkhead.local.runtime import LocalFabric
+from bulkhead.sandbox.fixtures import BULKHEAD_SUBSCRIPTIONS, COMPROMISED_APP
+from bulkhead.sandbox.shopify.apps_model import BULKHEAD_APP
 from functions.common import clients
 from functions.common.errors import PermanentActionFailure, TransientPlatformError
+from functions.containment.adapters.shopify import CONTAINMENT_TAG
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.domain import verify_chain
 
@@ -42,7 +46,13 @@ def test_a_signed_webhook_runs_the_response_and_leaves_a_verified_ledger(fabric:
     assert run.verdict is not None and run.verdict.valid
     types = [e.type.value for e in run.entries]
     assert types[:3] == ["signal.disposition", "incident.declared", "response.planned"]
-    assert types.count("action.planned") == 3
+    # Two levers Bulkhead's own app can pull (its tokens, its subscriptions), applied and verified; two
+    # only the merchant can (uninstall the app, rotate the channel's tokens): tasks. A whole-store
+    # export names no customer to tag: the store-wide mode and the notice cover every customer.
+    assert types.count("action.planned") == 4
+    assert types.count("action.verified") == 2
+    manual = sorted(e.data["kind"] for e in run.entries if e.type.value == "action.manual_task")
+    assert manual == ["shopify.revoke_app_access", "shopify.rotate_channel_tokens"]
     assert {"degradation.set", "notification.planned"} <= set(types)
     assert types[-1] == "incident.closed"
     assert run.outcome["mode"] == "drill"  # sandbox stores only ever drill
@@ -55,6 +65,24 @@ def test_a_signed_webhook_runs_the_response_and_leaves_a_verified_ledger(fabric:
     assert (cleared.data["modes"], cleared.data["reason"]) == (["account_read_only"], "drill ended")
     assert json.loads(controls["controls"]["S"])["modes"] == ["normal"]
     assert [s.name for s in run.steps][:3] == ["ReceiveWebhook", "DetectIncident", "PlanResponse"]
+
+
+def test_the_exfiltration_drill_leaves_bulkheads_own_delivery_paths_untouched(fabric: LocalFabric) -> None:
+    # Given Bulkhead's delivery paths, none of whose hosts the store lists as trusted: trusted by construction
+    sandbox = fabric.sandboxes["acme-eu"]
+    own_before = {g: h for g, h in sandbox.table("webhooks").items() if h["_app"] == BULKHEAD_APP}
+    assert {h["uri"] for h in own_before.values()} == set(BULKHEAD_SUBSCRIPTIONS.values())
+
+    run = run_thin_path(fabric)
+
+    # Then every subscription of Bulkhead's app is still there, unchanged, the compromised app's
+    # subscription is left to the merchant's task, and no customer is tagged (the export named none)
+    assert run.execution_status == "SUCCEEDED"
+    hooks = sandbox.table("webhooks")
+    assert {g: hooks.get(g) for g in own_before} == own_before
+    assert any(h["_app"] == COMPROMISED_APP for h in hooks.values())
+    tagged = {g for g, c in sandbox.table("customers").items() if CONTAINMENT_TAG in c["tags"]}
+    assert tagged == set()
 
 
 def test_the_ledger_holds_no_customer_identifiers(fabric: LocalFabric) -> None:
@@ -138,7 +166,7 @@ def test_a_failed_action_is_recorded_paged_and_the_rest_carry_on(
     assert execution["status"] == "SUCCEEDED"
     outcome = json.loads(execution["output"])
     assert outcome["actions_failed"] == 1
-    assert outcome["actions_applied"] == 2  # the other two actions of the plan went ahead
+    assert outcome["actions_applied"] == 1  # the other automatic action of the plan went ahead
     assert "action.failed" in ledger_types(fabric, outcome["incident_id"])
     assert any("token endpoint refused" not in p and "PermanentActionFailure" in p for p in pages(inbox))
 
@@ -165,3 +193,70 @@ def test_a_transient_failure_is_retried_not_recorded_as_failed(
     assert execution["status"] == "SUCCEEDED"
     assert len(attempts) == 2
     assert "step.failed" not in ledger_types(fabric, json.loads(execution["output"])["incident_id"])
+
+
+def complete(incident_id: str, action_id: str, now: datetime) -> str:
+    from functions.containment import wiring
+    from functions.containment.domain import complete_manual_task
+    from functions.ledger.wiring import ledger
+
+    outcome = complete_manual_task(
+        incident_id,
+        action_id,
+        "on-call",
+        wiring.catalogue_for("acme-eu"),
+        ledger(),
+        wiring.journal(),
+        wiring.vault(),
+        now,
+        wiring.audit_trail(),
+    )
+    return outcome.status.value
+
+
+def merchant_task(run: DrillRun) -> tuple[str, datetime, str]:
+    """The app-uninstall task of a contained drill: its action id, when it was raised, and the rule watched."""
+    task = next(
+        e for e in run.entries if e.type.value == "action.manual_task" and e.data["kind"] == "shopify.revoke_app_access"
+    )
+    rule = next(e for e in run.entries if e.type.value == "incident.declared").data["rule_id"]
+    return task.data["action_id"], task.at, rule
+
+
+def test_a_merchant_task_is_recorded_done_once_the_audit_trail_is_quiet(fabric: LocalFabric) -> None:
+    # Given the exfiltration drill contained, the app's uninstall handed to the merchant
+    run = run_thin_path(fabric)
+    assert run.incident_id is not None
+    action_id, raised_at, _ = merchant_task(run)
+
+    # When the operator reports it done and no signal of the rule arrived since the task was raised
+    status = complete(run.incident_id, action_id, raised_at + timedelta(minutes=1))
+
+    # Then it is recorded as verified, on the operator's word checked against the audit trail
+    assert status == "applied"
+    store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
+    applied = [e.data for e in store.entries(run.incident_id) if e.type.value == "action.applied"]
+    assert any(d["action_id"] == action_id and d["by"] == "operator:on-call" for d in applied)
+
+
+def test_a_merchant_task_is_not_done_while_the_audit_trail_still_shows_the_activity(fabric: LocalFabric) -> None:
+    from functions.common.settings import Env, env
+    from functions.detection.adapters.dynamodb import DynamoDispositionStore
+
+    run = run_thin_path(fabric)
+    assert run.incident_id is not None
+    action_id, raised_at, rule = merchant_task(run)
+
+    # When detection counts another signal of the same rule on the store after the task was raised
+    later = raised_at + timedelta(minutes=5)
+    windows = DynamoDispositionStore(clients.client("dynamodb"), env(Env.DISPOSITIONS_TABLE))
+    facts = {"store_id": "acme-eu", "reason": "test", "topic": "bulk_operations/finish", "rule_id": rule}
+    windows.count(f"{later:%Y-%m-%d}", f"acme-eu|{rule}|inc-later", facts, "sig-later", later, 1)
+
+    # Then reporting the task done is refused: the calls have not stopped, and nothing is recorded
+    with pytest.raises(PermanentActionFailure, match="calls have not stopped"):
+        complete(run.incident_id, action_id, later + timedelta(minutes=1))
+    store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
+    assert not any(
+        e.data.get("action_id") == action_id for e in store.entries(run.incident_id) if e.type.value == "action.applied"
+    )

@@ -13,6 +13,11 @@ from functions.notification.adapters.shopify import ShopifyCustomerDirectory
 from functions.notification.models import AudienceScope, ScopeKind
 
 TOKEN = "shpat_test"
+# An Adobe Commerce integration's OAuth 1.0a values: calls are signed (no bare Bearer by default).
+INTEGRATION = (
+    '{"consumer_key": "ck-test", "consumer_secret": "cs-test", "access_token": "at-test", '
+    '"access_token_secret": "as-test"}'
+)
 
 
 @pytest.fixture
@@ -23,7 +28,7 @@ def shopify() -> Iterator[SandboxStore]:
 
 @pytest.fixture
 def magento() -> Iterator[SandboxStore]:
-    with running_sandbox("acme-us", "adobe_commerce", TOKEN) as store:
+    with running_sandbox("acme-us", "adobe_commerce", INTEGRATION) as store:
         yield store
 
 
@@ -63,7 +68,8 @@ def test_a_small_tag_is_one_page_and_a_large_one_becomes_a_bulk_operation(shopif
     assert len(vip) == 5
     assert len(news) == 260 and {c.email for c in news} == {f"c{30_000 + i}@example.test" for i in range(260)}
     assert len(shopify.state.calls_to("bulkOperationRunQuery")) == 1
-    assert len(shopify.state.calls_to("currentBulkOperation")) >= 2  # polled until COMPLETED
+    assert len(shopify.state.calls_to("bulkOperation")) >= 2  # its own operation, polled by id until COMPLETED
+    assert shopify.state.calls_to("currentBulkOperation") == []
 
 
 def test_all_customers_come_from_a_bulk_export(shopify: SandboxStore) -> None:
@@ -100,10 +106,71 @@ def test_our_own_readable_export_names_exactly_its_customers(shopify: SandboxSto
     assert d.exact(scope) is True
 
 
+def running_export(store: SandboxStore) -> str:
+    """Another export of the same app, still running (a second incident's roster, say)."""
+    with store.state.lock:
+        gid = f"gid://shopify/BulkOperation/{store.state.next_id()}"
+        store.state.table("bulk_operations")[gid] = {
+            "_app": "gid://shopify/App/580111",
+            "__typename": "BulkOperation",
+            "id": gid,
+            "status": "RUNNING",
+            "type": "QUERY",
+            "errorCode": None,
+            "objectCount": "0",
+            "url": None,
+            "_lines": [],
+        }
+    return gid
+
+
+def test_a_busy_store_answers_limit_reached_and_the_export_is_retried(shopify: SandboxStore) -> None:
+    # Given the app already runs five bulk queries (the limit from API 2026-01)
+    others = [running_export(shopify) for _ in range(5)]
+
+    def one_finishes(_: float) -> None:  # while the directory waits, one of the others completes
+        with shopify.state.lock:
+            shopify.state.table("bulk_operations")[others[0]]["status"] = "COMPLETED"
+
+    d = ShopifyCustomerDirectory(httpx.Client(timeout=5), shopify.url, TOKEN, sleep=one_finishes, poll_seconds=0)
+
+    # When all customers are resolved
+    found = list(d.customers(AudienceScope(kind=ScopeKind.ALL_CUSTOMERS)))
+
+    # Then the first start was refused with LIMIT_REACHED, retried, and the export read in full
+    assert len(found) == 6 and all(c.email for c in found)
+    assert len(shopify.state.calls_to("bulkOperationRunQuery")) == 2
+
+
+def test_the_directory_follows_its_own_export_when_another_starts_after_it(shopify: SandboxStore) -> None:
+    started: list[str] = []
+
+    def another_starts(_: float) -> None:  # the app's most recent export is now someone else's
+        if not started:
+            started.append(running_export(shopify))
+
+    d = ShopifyCustomerDirectory(httpx.Client(timeout=5), shopify.url, TOKEN, sleep=another_starts, poll_seconds=0)
+    found = list(d.customers(AudienceScope(kind=ScopeKind.ALL_CUSTOMERS)))
+    assert len(found) == 6 and started
+    assert shopify.state.table("bulk_operations")[started[0]]["status"] == "RUNNING"  # never mistaken for ours
+
+
+def test_a_large_segment_is_paged_by_cursor_without_an_undocumented_search_term(shopify: SandboxStore) -> None:
+    # Given 300 members of segment 42 (more than one page of 250)
+    add_customers(shopify.state, contacts(300, start=60_000, segments=("42",)))
+
+    found = list(directory(shopify).customers(AudienceScope(kind=ScopeKind.SEGMENT, values=("42",))))
+
+    # Then all of them, over two cursor pages of members, and no bulk export by `segment_id:`
+    assert len({c.platform_id for c in found}) == 300
+    assert len(shopify.state.calls_to("customerSegmentMembers")) == 2
+    assert shopify.state.calls_to("bulkOperationRunQuery") == []
+
+
 def test_magento_search_pages_at_300(magento: SandboxStore) -> None:
     # Given 700 customers in group 4 and a few in group 1
     add_customers(magento.state, contacts(700, group_id=4, country="US", province="NY", phone="+12125550100"))
-    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, TOKEN, sleep=lambda _: None)
+    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, INTEGRATION, sleep=lambda _: None)
 
     # When group 4 (the segment scope) is resolved
     found = list(d.customers(AudienceScope(kind=ScopeKind.SEGMENT, values=("4",))))
@@ -115,6 +182,6 @@ def test_magento_search_pages_at_300(magento: SandboxStore) -> None:
 
 
 def test_magento_explicit_ids_skip_missing_customers(magento: SandboxStore) -> None:
-    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, TOKEN, sleep=lambda _: None)
+    d = MagentoCustomerDirectory(httpx.Client(timeout=5), magento.url, INTEGRATION, sleep=lambda _: None)
     found = list(d.customers(AudienceScope(kind=ScopeKind.CUSTOMER_IDS, values=("7001", "999999"))))
     assert [c.platform_id for c in found] == ["7001"]

@@ -54,6 +54,7 @@ class FakeStore:
         else:
             self.hooks = [Webhook(topic=m, kind="adobe_commerce") for m in ADOBE_WEBHOOKS]
         self.functions = [CheckoutFunction(function_id=f, enabled=True) for f in SHOPIFY_FUNCTIONS]
+        self.contacts = True
         self.customers = customers
         self.down = False
 
@@ -65,6 +66,11 @@ class FakeStore:
 
     def checkout_functions(self, store: StoreConfig) -> list[CheckoutFunction]:
         return self.functions
+
+    def reads_contacts(self, store: StoreConfig) -> bool:
+        if not self.contacts:
+            raise PermissionError("ACCESS_DENIED: This app is not approved to access the Customer object")
+        return True
 
     def customer_count(self, store: StoreConfig) -> int:
         if self.down:
@@ -141,18 +147,27 @@ def test_a_revoked_scope_is_named() -> None:
 
 def test_a_disabled_or_missing_function_is_named() -> None:
     shopify = FakeStore(Platform.SHOPIFY)
-    shopify.functions = [CheckoutFunction(function_id="bulkhead-checkout-pause", enabled=False)]
+    shopify.functions = [CheckoutFunction(function_id="Bulkhead checkout pause", enabled=False)]
     assert broken(canary(shopify=shopify)) == [
-        "Shopify Function bulkhead-payment-restrictions (payment customization) is not installed",
-        "Shopify Function bulkhead-checkout-pause (cart and checkout validation) is disabled: the gate cannot act",
+        "Shopify Function Bulkhead payment restrictions (payment customization) is not installed",
+        "Shopify Function Bulkhead checkout pause (cart and checkout validation) is disabled: the gate cannot act",
     ]
+
+
+def test_a_store_without_protected_customer_data_approval_is_named() -> None:
+    # Given an app not approved for Level 2 protected customer data: the roster cannot read contacts
+    shopify = FakeStore(Platform.SHOPIFY)
+    shopify.contacts = False
+    report = canary(shopify=shopify)
+    assert [c.control for c in report.broken()] == ["shopify.protected_customer_data"]
+    assert "not approved to access the Customer object" in report.broken()[0].message
 
 
 def test_a_missing_adobe_commerce_gate_webhook_is_named() -> None:
     adobe = FakeStore(Platform.ADOBE_COMMERCE)
     adobe.hooks = adobe.hooks[1:]
     assert broken(canary(adobe=adobe)) == [
-        "Adobe Commerce webhook observer.sales_order_place_before (checkout gate) is not installed"
+        "Adobe Commerce webhook plugin.magento.sales.api.order_management.place (checkout gate) is not installed"
     ]
 
 

@@ -1,20 +1,31 @@
 """The Magento / Adobe Commerce REST API of a sandbox store: core routes plus the companion module.
 
-`/rest[/<store code>]/V1/...` with `Authorization: Bearer <integration token>`. Errors use
-Magento's `{"message", "parameters"}` shape. A request rate above `requests_per_second` (or an
-injected fault) answers 429 with `Retry-After`. Mutating companion calls honour
-`Idempotency-Key`: a repeated key replays the first answer without acting again.
+`/rest[/<store code>]/V1/...`, authenticated as Adobe Commerce authenticates an integration: an
+OAuth 1.0a signature (HMAC-SHA256) over the method, URL and query with the integration's consumer
+and access token secrets. A bare `Authorization: Bearer <access token>` is refused (401) unless the
+store enabled `oauth/consumer/enable_integration_as_bearer` (`integration_as_bearer=True`), which
+Adobe Commerce leaves off by default
+(https://developer.adobe.com/commerce/webapi/get-started/authentication/gs-authentication-token/).
+Errors use Magento's `{"message", "parameters"}` shape, with `parameters` a dict for named
+placeholders (`%fieldName`) or a list for positional ones (`%1`). A request rate above
+`requests_per_second` (or an injected fault) answers 429 with `Retry-After`. Mutating companion
+calls honour `Idempotency-Key`: a repeated key replays the first answer without acting again.
 """
 
+import hmac
 import math
 import re
 import threading
 import time
 
+from oauthlib.common import Request as OAuthRequest
+from oauthlib.oauth1.rfc5849 import signature
+
 from bulkhead.sandbox.faults import Fault, FaultInjector
 from bulkhead.sandbox.http import Request, Response
 from bulkhead.sandbox.magento.registry import MagentoError, load_routes, match
 from bulkhead.sandbox.state import Call, StoreState
+from functions.common.magento_auth import IntegrationCredentials, parse_credentials
 
 REST_PATH = re.compile(r"^/rest(?:/(?:default|all|[a-z][a-z0-9_]*))?(?P<path>/V1/.+)$")
 
@@ -43,9 +54,17 @@ class RateLimiter:
 
 
 class MagentoRestApp:
-    def __init__(self, state: StoreState, token: str, injector: FaultInjector, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        state: StoreState,
+        token: str,
+        injector: FaultInjector,
+        limiter: RateLimiter,
+        integration_as_bearer: bool = False,
+    ) -> None:
         self.state = state
-        self.token = token
+        self.credentials = parse_credentials(token)
+        self.integration_as_bearer = integration_as_bearer
         self.injector = injector
         self.limiter = limiter
         self.routes = load_routes()
@@ -58,7 +77,7 @@ class MagentoRestApp:
             return Response(404, {"message": "Request does not match any route."})
         registered, params = found
         name = f"{registered.method} {registered.template}"
-        if request.headers.get("authorization") != f"Bearer {self.token}":
+        if not self.authenticated(request):
             self.state.record_call(Call(name, 401, "none", mutated=False))
             return Response(
                 401,
@@ -95,3 +114,31 @@ class MagentoRestApp:
             return Response(504, {"message": "Gateway Timeout"})
         self.state.record_call(Call(name, response.status, fault.value, mutated=mutated))
         return response
+
+    def authenticated(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        credentials = self.credentials
+        access_token = credentials.access_token if isinstance(credentials, IntegrationCredentials) else credentials
+        if header.startswith("Bearer "):
+            return self.integration_as_bearer and hmac.compare_digest(header.removeprefix("Bearer "), access_token)
+        if not header.startswith("OAuth ") or not isinstance(credentials, IntegrationCredentials):
+            return False
+        uri = f"http://{request.headers.get('host', '')}{request.path}"
+        uri += f"?{request.raw_query}" if request.raw_query else ""
+        signed = OAuthRequest(uri, http_method=request.method, headers={"Authorization": header})
+        params = dict(signature.collect_parameters(headers={"Authorization": header}, exclude_oauth_signature=False))
+        if params.get("oauth_consumer_key") != credentials.consumer_key or params.get("oauth_token") != access_token:
+            return False
+        if params.get("oauth_signature_method") != "HMAC-SHA256":
+            return False
+        signed.params = signature.collect_parameters(
+            uri_query=request.raw_query, headers={"Authorization": header}, exclude_oauth_signature=True
+        )
+        signed.signature = params.get("oauth_signature", "")
+        return bool(
+            signature.verify_hmac_sha256(
+                signed,
+                client_secret=credentials.consumer_secret,
+                resource_owner_secret=credentials.access_token_secret,
+            )
+        )

@@ -24,7 +24,7 @@ Handler = Callable[[StoreState, Request, dict[str, str]], Response]
 class MagentoError(Exception):
     status = 400
 
-    def __init__(self, message: str, parameters: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, parameters: dict[str, Any] | list[Any] | None = None) -> None:
         super().__init__(message)
         self.body: dict[str, Any] = {"message": message, **({"parameters": parameters} if parameters else {})}
 

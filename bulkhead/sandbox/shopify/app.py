@@ -11,7 +11,18 @@ from typing import Any
 
 from bulkhead.sandbox.faults import Fault, FaultInjector
 from bulkhead.sandbox.http import Request, Response
-from bulkhead.sandbox.shopify.graphql import Field, GraphQLSyntaxError, Operation, parse, project, resolve
+from bulkhead.sandbox.shopify.apps_model import AccessDenied, require_level_2
+from bulkhead.sandbox.shopify.graphql import (
+    Field,
+    FragmentSpread,
+    GraphQLSyntaxError,
+    InlineFragment,
+    Operation,
+    Selection,
+    parse,
+    project,
+    resolve,
+)
 from bulkhead.sandbox.shopify.registry import RegisteredOperation, load_operations
 from bulkhead.sandbox.shopify.throttle import LeakyBucket
 from bulkhead.sandbox.state import Call, StoreState
@@ -69,10 +80,17 @@ class ShopifyAdminApp:
             self.state.record_call(Call(name, 200, Fault.THROTTLE.value, mutated=False))
             return Response(200, self._throttled(cost, status.as_graphql()))
         data: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
         with self.state.lock:
             before = self.state.snapshot() if op.kind == "mutation" else None
             for key, registered, arguments, field in roots:
-                data[key] = project(registered.handler(self.state, arguments), field.selections, op, variables)
+                try:
+                    if registered.kind == "query":
+                        require_level_2(self.state, field.name, _field_names(field.selections, op))
+                    data[key] = project(registered.handler(self.state, arguments), field.selections, op, variables)
+                except AccessDenied as denied:
+                    data[key] = None
+                    errors.append(self._access_denied(denied, key))
             mutated = before is not None and before != self.state.collections
         if fault is Fault.LOST_RESPONSE:
             self.state.record_call(Call(name, 504, fault.value, mutated=mutated))
@@ -81,7 +99,19 @@ class ShopifyAdminApp:
         extensions = {
             "cost": {"requestedQueryCost": cost, "actualQueryCost": cost, "throttleStatus": status.as_graphql()}
         }
-        return Response(200, {"data": data, "extensions": extensions})
+        return Response(200, {"data": data, **({"errors": errors} if errors else {}), "extensions": extensions})
+
+    @staticmethod
+    def _access_denied(denied: AccessDenied, key: str) -> dict[str, Any]:
+        return {
+            "message": str(denied),
+            "extensions": {
+                "code": "ACCESS_DENIED",
+                "documentation": denied.page,
+                "requiredAccess": f"`{denied.scope}` access scope.",
+            },
+            "path": [key],
+        }
 
     @staticmethod
     def _throttled(cost: int, throttle_status: dict[str, float]) -> dict[str, Any]:
@@ -99,3 +129,16 @@ class ShopifyAdminApp:
                 "cost": {"requestedQueryCost": cost, "actualQueryCost": None, "throttleStatus": throttle_status}
             },
         }
+
+
+def _field_names(selections: tuple[Selection, ...], op: Operation) -> set[str]:
+    """Every field name a selection set reads, through fragments, at any depth."""
+    names: set[str] = set()
+    for item in selections:
+        selection = op.fragments[item.name] if isinstance(item, FragmentSpread) else item
+        if isinstance(selection, Field):
+            names.add(selection.name)
+            names |= _field_names(selection.selections, op)
+        elif isinstance(selection, InlineFragment):
+            names |= _field_names(selection.selections, op)
+    return names

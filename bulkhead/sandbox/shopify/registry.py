@@ -57,15 +57,19 @@ def user_error(field: list[str] | None, message: str, code: str | None = None) -
 
 
 def connection(nodes: list[dict[str, Any]], arguments: dict[str, Any]) -> dict[str, Any]:
-    """A Relay connection over `nodes`, honouring `first` (cursors are the node ids)."""
+    """A Relay connection over `nodes`, honouring `first` and `after` (cursors are the node ids)."""
+    after = arguments.get("after")
+    ids = [n["id"] for n in nodes]
+    start = ids.index(after) + 1 if after in ids else 0
+    rest = nodes[start:]
     first = arguments.get("first")
-    page = nodes[: int(first)] if first is not None else nodes
+    page = rest[: int(first)] if first is not None else rest
     return {
         "edges": [{"cursor": n["id"], "node": n} for n in page],
         "nodes": page,
         "pageInfo": {
-            "hasNextPage": len(page) < len(nodes),
-            "hasPreviousPage": False,
+            "hasNextPage": len(page) < len(rest),
+            "hasPreviousPage": start > 0,
             "startCursor": page[0]["id"] if page else None,
             "endCursor": page[-1]["id"] if page else None,
         },

@@ -1,4 +1,11 @@
-"""Shopify's cost-based leaky bucket, per app and store."""
+"""Shopify's cost-based leaky bucket, per app and store.
+
+Restore rates per plan are the documented ones (Standard 100, Advanced 200, Plus 1,000 points per
+second: https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits). The page does not
+state the bucket size; Shopify's own answers report `maximumAvailable` as 20 seconds of restore
+(20,000 points on Plus, with `restoreRate` 1,000), which the sandbox uses. Clients must read
+`extensions.cost.throttleStatus` rather than assume either figure.
+"""
 
 import threading
 import time
@@ -19,10 +26,23 @@ class ThrottleStatus:
         }
 
 
+# plan -> (maximumAvailable, restoreRate)
+PLANS: dict[str, tuple[float, float]] = {
+    "standard": (2_000.0, 100.0),
+    "advanced": (4_000.0, 200.0),
+    "plus": (20_000.0, 1_000.0),
+}
+
+
 class LeakyBucket:
     """`maximum` points that refill at `restore_rate` per second; a query needs its cost up front."""
 
-    def __init__(self, maximum: float = 1000.0, restore_rate: float = 50.0) -> None:
+    @classmethod
+    def for_plan(cls, plan: str) -> "LeakyBucket":
+        maximum, restore_rate = PLANS[plan]
+        return cls(maximum, restore_rate)
+
+    def __init__(self, maximum: float = PLANS["plus"][0], restore_rate: float = PLANS["plus"][1]) -> None:
         self.maximum = maximum
         self.restore_rate = restore_rate
         self._available = maximum

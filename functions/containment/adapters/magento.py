@@ -1,4 +1,4 @@
-"""Magento / Adobe Commerce REST over httpx (integration bearer token), and the executors on it.
+"""Magento / Adobe Commerce REST over httpx (OAuth 1.0a-signed integration calls), and the executors on it.
 
 Core REST has no endpoints for these levers; they go through the Bulkhead companion module's
 contract (docs/adobe-commerce-companion.md). Mutations carry an `Idempotency-Key` derived from the
@@ -11,17 +11,20 @@ from urllib.parse import quote
 import httpx
 
 from functions.common.errors import PermanentActionFailure
+from functions.common.magento_auth import MagentoAuth
 from functions.containment.adapters.retry import RetryAfter, RetryPolicy
 from functions.containment.models import PlannedAction
 
 LOCKED_UNTIL = "2100-01-01 00:00:00"  # Magento's admin lock is a lock_expires datetime
+RECALLED = 2  # core integration status STATUS_RECALLED
 
 
 class MagentoRest:
     def __init__(self, http: httpx.Client, base_url: str, token: str, retry: RetryPolicy | None = None) -> None:
         self._http = http
         self._base = f"{base_url.rstrip('/')}/rest/V1"
-        self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self._auth = MagentoAuth(token)
+        self._headers = {"Content-Type": "application/json"}
         self._retry = retry or RetryPolicy()
 
     def call(self, method: str, path: str, body: Any = None, idempotency_key: str | None = None) -> Any:
@@ -30,7 +33,7 @@ class MagentoRest:
 
     def _once(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
         try:
-            response = self._http.request(method, f"{self._base}{path}", headers=headers, json=body)
+            response = self._http.request(method, f"{self._base}{path}", headers=headers, json=body, auth=self._auth)
         except httpx.TransportError as exc:
             raise RetryAfter(0.0, f"Magento unreachable: {type(exc).__name__}", throttled=False) from exc
         if response.status_code == 429:
@@ -50,8 +53,27 @@ def _message(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return ""
-    text = str(body.get("message", "")) if isinstance(body, dict) else ""
-    for name, value in (body.get("parameters") or {}).items() if isinstance(body, dict) else []:
+    return error_message(body)
+
+
+def error_message(body: Any) -> str:
+    """Magento's `{"message", "parameters"}` with the placeholders filled in.
+
+    `parameters` is a dict for named placeholders (`%fieldName`) and a list for positional ones
+    (`%1`, `%2`): Magento's web API error renderer sends either.
+    """
+    if not isinstance(body, dict):
+        return ""
+    text = str(body.get("message", ""))
+    parameters = body.get("parameters")
+    if isinstance(parameters, dict):
+        pairs = [(str(name), value) for name, value in parameters.items()]
+    elif isinstance(parameters, list):
+        pairs = [(str(n), value) for n, value in enumerate(parameters, start=1)]
+    else:
+        pairs = []
+    # Longest names first, so `%10` is not filled as `%1` followed by `0`.
+    for name, value in sorted(pairs, key=lambda p: len(p[0]), reverse=True):
         text = text.replace(f"%{name}", str(value))
     return text
 
@@ -65,33 +87,38 @@ def customer_id(subject: str) -> str:
 
 
 class CustomerTokens:
-    """Revoke every access token of the affected customers. Not reversible: they sign in again."""
+    """Revoke every access token of the affected customers. Not reversible: they sign in again.
+
+    Revocation is unconditional: JWT customer tokens (Adobe Commerce 2.4.4 and later) cannot be
+    counted, so the companion reports `active_tokens: null` for them and revokes by time
+    (`revoked_at`: tokens issued before it stop working). Verification reads that back.
+    """
 
     def __init__(self, rest: MagentoRest) -> None:
         self._rest = rest
 
-    def _count(self, cid: str) -> int:
-        return int(self._rest.call("GET", f"/bulkhead/customers/{quote(cid)}/tokens")["active_tokens"])
+    def _status(self, cid: str) -> dict[str, Any]:
+        return dict(self._rest.call("GET", f"/bulkhead/customers/{quote(cid)}/tokens"))
 
     def snapshot(self, action: PlannedAction) -> dict[str, Any]:
         ids = [customer_id(s) for s in action.subjects if s.startswith("customer:")]
-        return {"tokens": {cid: self._count(cid) for cid in ids}}
+        return {"tokens": {cid: self._status(cid).get("active_tokens") for cid in ids}}
 
     def manual_instructions(self, action: PlannedAction, pre: dict[str, Any]) -> str | None:
         return None
 
     def apply(self, action: PlannedAction, pre: dict[str, Any]) -> int:
-        revoked = 0
-        for cid, count in pre["tokens"].items():
-            if count:
-                self._rest.call(
-                    "POST", f"/bulkhead/customers/{quote(cid)}/tokens/revoke", {}, _key(action, pre, "apply", cid)
-                )
-                revoked += 1
-        return revoked
+        for cid in pre["tokens"]:
+            self._rest.call(
+                "POST", f"/bulkhead/customers/{quote(cid)}/tokens/revoke", {}, _key(action, pre, "apply", cid)
+            )
+        return len(pre["tokens"])
 
     def verify(self, action: PlannedAction, pre: dict[str, Any]) -> bool:
-        return all(self._count(cid) == 0 for cid in pre["tokens"])
+        def revoked(status: dict[str, Any]) -> bool:
+            return status.get("active_tokens") in (0, None) and bool(status.get("revoked_at"))
+
+        return all(revoked(self._status(cid)) for cid in pre["tokens"])
 
     def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int | None:
         return None
@@ -177,9 +204,21 @@ class _Toggle:
 
 
 class IntegrationSwitch(_Toggle):
-    """Disable an integration (`target`: its id); its tokens stop working until re-enabled."""
+    """Disable an integration (`target`: its id); its tokens stop working until re-enabled.
+
+    Statuses are core's (`Magento\\Integration\\Model\\Integration`): 0 inactive, 1 active, 2 recalled.
+    A recalled integration is already off: it is left as it is.
+    """
 
     path, field, off = "/bulkhead/integrations/{}", "status", 0
+
+    def apply(self, action: PlannedAction, pre: dict[str, Any]) -> int:
+        if self._read(action) == RECALLED:
+            return 0
+        return super().apply(action, pre)
+
+    def verify(self, action: PlannedAction, pre: dict[str, Any]) -> bool:
+        return bool(self._read(action) in (self.off, RECALLED))
 
     def _write(self, action: PlannedAction, value: Any, key: str) -> None:
         self._rest.call("PUT", f"{self._url(action)}/status", {"status": value}, key)

@@ -3,6 +3,12 @@
 The client reads `extensions.cost.throttleStatus` on every answer: THROTTLED waits exactly until
 the bucket holds the query's cost (inline when short, else `PlatformThrottled`); 5xx and transport
 errors retry with jitter; `userErrors` and 4xx are permanent.
+
+Shopify shows an app only what that app made (docs/containment.md, "Who can pull each lever"):
+Bulkhead's token lists and deletes Bulkhead's own webhook subscriptions and storefront tokens, and
+cannot list other apps (`read_apps` is for custom apps only). So the automatic executors act on
+Bulkhead's own objects, never on its own delivery paths, and what only the merchant can do
+(uninstall another app, rotate a sales channel's tokens) is a guided manual task.
 """
 
 from typing import Any
@@ -13,9 +19,13 @@ import httpx
 from functions.common.errors import PermanentActionFailure
 from functions.containment.adapters.retry import RetryAfter, RetryPolicy
 from functions.containment.models import PlannedAction
+from functions.degradation.shopify import AFFECTED_TAG
+from functions.health.models import HTTP_WEBHOOK_PATH
 
 API_VERSION = "2026-10"
-CONTAINMENT_TAG = "bulkhead-contained"
+# The tag the checkout functions read for the `affected` segment: one constant, both sides.
+CONTAINMENT_TAG = AFFECTED_TAG
+OPERATOR_VERIFIED = {"verify": "operator"}  # no API can read the result back: the operator's word, on record
 _BATCH = 25  # aliased mutations per request: 25 x 10 points, well inside a standard bucket
 
 
@@ -79,7 +89,12 @@ _TOKEN_CREATE = """mutation StorefrontAccessTokenCreate($input: StorefrontAccess
 
 
 class StorefrontTokens:
-    """Revoke storefront access tokens (`target`: a token id, or `all`); restore issues replacements."""
+    """Revoke Bulkhead's own storefront access tokens (`target`: a token id, or `all`).
+
+    Tokens belong to the app that created them: this lists and deletes only Bulkhead's. A headless
+    channel's or another app's tokens are rotated by the merchant (`ChannelTokens`). Restore issues
+    replacements with the same titles.
+    """
 
     def __init__(self, admin: ShopifyAdmin) -> None:
         self._admin = admin
@@ -124,6 +139,21 @@ class StorefrontTokens:
 
 _HOOKS = """query Hooks { webhookSubscriptions(first: 100) { nodes {
   id topic uri format includeFields metafieldNamespaces filter } } }"""
+
+
+def delivery_path(hook: dict[str, Any]) -> bool:
+    """One of Bulkhead's own delivery paths, trusted by construction whatever `trusted_webhook_hosts` says.
+
+    Bulkhead's app subscribes HTTPS topics to its ingest (`.../webhooks/shopify`) and the audit
+    stream to its EventBridge partner source; Pub/Sub is an app-owned channel too. Removing any of
+    them would blind Bulkhead in the middle of an incident.
+    """
+    uri = str(hook.get("uri") or "")
+    if not uri.startswith(("https://", "http://")):
+        return True  # arn:aws:events:... or pubsub://...: no host, only an app-owned event channel
+    return urlsplit(uri).path.rstrip("/").endswith(HTTP_WEBHOOK_PATH)
+
+
 _HOOK_DELETE = """mutation WebhookSubscriptionDelete($id: ID!) {
   webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { field message } } }"""
 _HOOK_CREATE = """mutation WebhookSubscriptionCreate(
@@ -133,7 +163,12 @@ _HOOK_CREATE = """mutation WebhookSubscriptionCreate(
 
 
 class WebhookSubscriptions:
-    """Delete subscriptions that send data away (`target`: an id, `host:<name>`, or `untrusted`)."""
+    """Delete Bulkhead's own subscriptions that send data away (`target`: an id, `host:<name>`, or `untrusted`).
+
+    `webhookSubscriptions` lists only the calling app's subscriptions: one made with Bulkhead's
+    credentials by someone else is found here; another app's is the merchant's to remove
+    (uninstalling that app: `AppAccess`). Bulkhead's delivery paths are never selected.
+    """
 
     def __init__(self, admin: ShopifyAdmin, trusted_hosts: tuple[str, ...]) -> None:
         self._admin = admin
@@ -143,6 +178,8 @@ class WebhookSubscriptions:
         return list(self._admin.execute(_HOOKS)["webhookSubscriptions"]["nodes"])
 
     def _selected(self, target: str, hook: dict[str, Any]) -> bool:
+        if delivery_path(hook):
+            return False
         host = (urlsplit(hook["uri"]).hostname or "").lower()
         if target == "untrusted":
             return host not in self._trusted
@@ -151,7 +188,11 @@ class WebhookSubscriptions:
         return bool(hook["id"] == target)
 
     def snapshot(self, action: PlannedAction) -> dict[str, Any]:
-        return {"subscriptions": [h for h in self._hooks() if self._selected(action.target, h)]}
+        hooks = self._hooks()
+        return {
+            "subscriptions": [h for h in hooks if self._selected(action.target, h)],
+            "delivery_paths_kept": sum(1 for h in hooks if delivery_path(h)),
+        }
 
     def manual_instructions(self, action: PlannedAction, pre: dict[str, Any]) -> str | None:
         return None
@@ -259,51 +300,84 @@ class CustomerTags:
         return len(todo)
 
 
-# --- app access -----------------------------------------------------------------------------
+# --- merchant-only levers ------------------------------------------------------------------
 
-_APPS = "{ appInstallations(first: 100) { nodes { id app { id title handle } accessScopes { handle } } } }"
+
+def admin_url(shop_domain: str, path: str) -> str:
+    """A deep link into the store's admin (admin.shopify.com/store/<handle>/...)."""
+    return f"https://admin.shopify.com/store/{shop_domain.removesuffix('.myshopify.com')}/{path}"
 
 
 class AppAccess:
-    """No Admin API lets Bulkhead's app remove another app's access: the merchant must uninstall it.
+    """Remove another app's access: only the merchant can, by uninstalling it.
 
-    The executor snapshots the installation and its scopes, hands a human exact instructions, and
-    verifies by reading the installations back when the task is reported done.
+    Bulkhead's app cannot list other apps (`appInstallations` needs `read_apps`, granted to custom
+    apps only) nor remove them, and uninstalling also removes that app's webhook subscriptions and
+    storefront tokens. So this is a guided manual task: the deep link, the exact steps, and what to
+    watch to know it worked. No API reads it back: completion is the operator's report, refused while
+    the audit trail still shows the incident's activity (containment.domain.complete_manual_task).
     """
 
-    def __init__(self, admin: ShopifyAdmin, shop_domain: str) -> None:
-        self._admin = admin
+    def __init__(self, shop_domain: str) -> None:
         self._shop = shop_domain
 
-    def _installation(self, target: str) -> dict[str, Any] | None:
-        wanted = target.removeprefix("app:")
-        gid = wanted if wanted.startswith("gid://") else f"gid://shopify/App/{wanted}"
-        nodes = self._admin.execute(_APPS)["appInstallations"]["nodes"]
-        return next((n for n in nodes if n["app"]["id"] == gid), None)
-
     def snapshot(self, action: PlannedAction) -> dict[str, Any]:
-        found = self._installation(action.target)
-        if found is None:
-            return {"installed": False}
-        scopes = [s["handle"] for s in found["accessScopes"]]
-        return {"installed": True, "app": found["app"], "installation_id": found["id"], "scopes": scopes}
+        return {"app": action.target.removeprefix("app:"), **OPERATOR_VERIFIED}
 
     def manual_instructions(self, action: PlannedAction, pre: dict[str, Any]) -> str | None:
-        if not pre.get("installed"):
-            return None
         app = pre["app"]
         return (
-            f"In the Shopify admin of {self._shop}: Settings > Apps and sales channels > {app['title']} > "
-            f"Uninstall (for a custom app: Settings > Apps > Develop apps > {app['title']} > API credentials > "
-            f"Uninstall app). This removes its access ({', '.join(pre['scopes'])}). "
-            f"Then run `bulkhead action done <incident> {action.action_id}`; Bulkhead checks that it is gone."
+            f"Merchant task for {self._shop}: remove app {app}'s access. 1. Open "
+            f"{admin_url(self._shop, 'settings/apps')} (Settings > Apps and sales channels), find the app "
+            f"(id {app}) and choose Uninstall; for a custom app made in the admin, open "
+            f"{admin_url(self._shop, 'settings/apps/development')} > the app > API credentials > Uninstall app. "
+            "Uninstalling removes its access token, its webhook subscriptions and its storefront tokens. "
+            "2. A webhook made in Settings > Notifications > Webhooks is not an app's: delete it there. "
+            "3. Verify: the store's Admin API audit stream (audit_events/admin_api_activity) shows no further "
+            f"call by app {app}. Then record it with "
+            f"`bulkhead action done {pre.get('incident_id', '<incident>')} {action.action_id}`; Bulkhead refuses "
+            "it while its audit-trail record still shows the incident's activity after this task was raised."
         )
 
     def apply(self, action: PlannedAction, pre: dict[str, Any]) -> int:
         return 0
 
     def verify(self, action: PlannedAction, pre: dict[str, Any]) -> bool:
-        return self._installation(action.target) is None
+        return False  # Bulkhead's app cannot read another app's installation: never "done at once"
+
+    def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int | None:
+        return None
+
+
+class ChannelTokens:
+    """Rotate a sales channel's storefront tokens (a headless storefront, a mobile app): merchant-only.
+
+    Those tokens belong to the channel that created them; Bulkhead's app can neither list nor
+    delete them. The merchant revokes and re-issues them in the channel, then redeploys the
+    storefront with the new public token.
+    """
+
+    def __init__(self, shop_domain: str) -> None:
+        self._shop = shop_domain
+
+    def snapshot(self, action: PlannedAction) -> dict[str, Any]:
+        return {"channel": action.target, **OPERATOR_VERIFIED}
+
+    def manual_instructions(self, action: PlannedAction, pre: dict[str, Any]) -> str | None:
+        return (
+            f"Merchant task for {self._shop}: rotate the storefront tokens of the sales channel ({pre['channel']}). "
+            f"1. Open {admin_url(self._shop, 'settings/apps')} > Sales channels > Headless (or the channel that "
+            "serves the leaking storefront) > the storefront > Storefront API > Manage. 2. Revoke the public and "
+            "private access tokens, create new ones, and redeploy the storefront with them. 3. Verify: the old "
+            "token answers 401 on the Storefront API and the storefront works with the new one. Then record it "
+            f"with `bulkhead action done {pre.get('incident_id', '<incident>')} {action.action_id}`."
+        )
+
+    def apply(self, action: PlannedAction, pre: dict[str, Any]) -> int:
+        return 0
+
+    def verify(self, action: PlannedAction, pre: dict[str, Any]) -> bool:
+        return False
 
     def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int | None:
         return None

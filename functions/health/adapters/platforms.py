@@ -7,7 +7,8 @@ import httpx
 
 from functions.common.config import StoreConfig
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
-from functions.health.models import CheckoutFunction, Webhook
+from functions.common.magento_auth import BEARER_SETTING, MagentoAuth
+from functions.health.models import PROTECTED_CUSTOMER_DATA, CheckoutFunction, Webhook
 
 API_VERSION = "2026-10"
 _TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -18,9 +19,10 @@ _WEBHOOKS = (
     "... on WebhookHttpEndpoint { callbackUrl } ... on WebhookEventBridgeEndpoint { arn } } } } }"
 )
 _FUNCTIONS = (
-    "query { paymentCustomizations(first: 25) { nodes { functionId enabled } } "
-    "validations(first: 25) { nodes { functionId enabled } } }"
+    "query { paymentCustomizations(first: 25) { nodes { enabled shopifyFunction { id title } } } "
+    "validations(first: 25) { nodes { enabled shopifyFunction { id title } } } }"
 )
+_CONTACT = "query { customers(first: 1) { nodes { id defaultEmailAddress { emailAddress } } } }"
 _COUNT = "query { customersCount { count } }"
 _ENDPOINT_KINDS = {"WebhookHttpEndpoint": "http", "WebhookEventBridgeEndpoint": "eventbridge"}
 
@@ -76,7 +78,15 @@ class ShopifyControls:
     def checkout_functions(self, store: StoreConfig) -> list[CheckoutFunction]:
         data = self._query(store, _FUNCTIONS)
         nodes = [*data["paymentCustomizations"]["nodes"], *data["validations"]["nodes"]]
-        return [CheckoutFunction(function_id=n["functionId"], enabled=bool(n["enabled"])) for n in nodes]
+        return [CheckoutFunction(function_id=n["shopifyFunction"]["title"], enabled=bool(n["enabled"])) for n in nodes]
+
+    def reads_contacts(self, store: StoreConfig) -> bool:
+        """Whether the app may read customers' e-mail (protected customer data, Level 2): ACCESS_DENIED if not."""
+        try:
+            self._query(store, _CONTACT)
+        except PermanentActionFailure as exc:
+            raise PermanentActionFailure(f"{PROTECTED_CUSTOMER_DATA} not granted to the app: {exc}") from exc
+        return True
 
     def customer_count(self, store: StoreConfig) -> int:
         return int(self._query(store, _COUNT)["customersCount"]["count"])
@@ -92,9 +102,15 @@ class AdobeCommerceControls:
         response = self._http.get(
             f"{base}/rest/all{path}",
             params=params,
-            headers={"Authorization": f"Bearer {self._token(store)}"},
+            auth=MagentoAuth(self._token(store)),
             timeout=_TIMEOUT,
         )
+        if response.status_code == 401:
+            raise PermanentActionFailure(
+                f"Adobe Commerce GET {path}: HTTP 401: the integration is not authorised. Give Bulkhead the "
+                "integration's OAuth values (consumer key and secret, access token and secret) as JSON, or "
+                f"enable {BEARER_SETTING} for a bare access token"
+            )
         return _answer(response, f"Adobe Commerce GET {path}")
 
     def granted_scopes(self, store: StoreConfig) -> set[str]:  # noqa: ARG002 - ACLs are not readable by REST
@@ -108,6 +124,9 @@ class AdobeCommerceControls:
 
     def checkout_functions(self, store: StoreConfig) -> list[CheckoutFunction]:  # noqa: ARG002 - Shopify only
         return []
+
+    def reads_contacts(self, store: StoreConfig) -> bool:  # noqa: ARG002 - the integration's ACL governs it
+        return True
 
     def customer_count(self, store: StoreConfig) -> int:
         found = self._get(store, "/V1/customers/search", {"searchCriteria[pageSize]": "1"})

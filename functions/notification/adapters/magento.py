@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from functions.common.errors import PermanentActionFailure
+from functions.common.magento_auth import MagentoAuth
 from functions.notification.adapters import http_retry
 from functions.notification.models import Address, AudienceScope, Customer, ScopeKind
 
@@ -25,7 +26,7 @@ class MagentoCustomerDirectory:
     ) -> None:
         self._http = http
         self._base = base_url if base_url.endswith("/rest") else f"{base_url}/rest"
-        self._headers = {"Authorization": f"Bearer {token}"}
+        self._auth = MagentoAuth(token)  # OAuth 1.0a-signed, or Bearer where the store allows it
         self._sleep = sleep
 
     def customers(self, scope: AudienceScope) -> Iterator[Customer]:
@@ -69,7 +70,7 @@ class MagentoCustomerDirectory:
     def _get(self, path: str, params: dict[str, str] | None = None, allow_missing: bool = False) -> Any:
         url = f"{self._base}{path}"
         response = http_retry.call(
-            lambda: self._http.get(url, params=params, headers=self._headers), "Magento REST", self._sleep
+            lambda: self._http.get(url, params=params, auth=self._auth), "Magento REST", self._sleep
         )
         if response.status_code == 404 and allow_missing:
             return None

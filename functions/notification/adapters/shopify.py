@@ -1,9 +1,18 @@
 """Affected customers from Shopify's Admin GraphQL API.
 
-Small sets come from paged queries (`nodes` for explicit ids, one `customers` page for a tag or
-segment); a set larger than one page, and "all customers", come from a bulk operation whose JSONL
-result is downloaded (its URL is valid for 7 days). An exported bulk operation that this app
-cannot read (another app's export) widens the scope to all customers, and says so.
+Small sets come from paged queries (`nodes` for explicit ids, one `customers` page for a tag); a
+segment's members are paged with cursors (`customerSegmentMembers`, a documented connection: no
+undocumented `segment_id:` search term); a tag larger than one page, and "all customers", come from
+a bulk operation whose JSONL result is downloaded (its URL is valid for 7 days). An exported bulk
+operation that this app cannot read (another app's export) widens the scope to all customers, and
+says so.
+
+A busy store: from API 2026-01 an app may run five bulk queries at once, and a sixth answers
+`LIMIT_REACHED` ("try again later"): the directory waits and retries, then hands the wait to the
+state machine's Retry. It polls its own operation with `bulkOperation(id:)`, since
+`currentBulkOperation` is the app's most recent one, which may be another export of the same app.
+Contacts are read from `defaultEmailAddress` / `defaultPhoneNumber` (`email` / `phone` are
+deprecated); reading them needs protected customer data, Level 2 (docs/deploy.md).
 """
 
 import json
@@ -19,23 +28,29 @@ from functions.notification.models import Address, AudienceScope, Customer, Scop
 
 API_VERSION = "2026-10"
 PAGE = 250  # Shopify's maximum `first`
-FIELDS = "id email phone firstName locale defaultAddress { countryCodeV2 provinceCode }"
+FIELDS = (
+    "id defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } firstName locale "
+    "defaultAddress { countryCodeV2 provinceCode }"
+)
 NODES = f"query Nodes($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Customer {{ {FIELDS} }} }} }}"
 PAGE_QUERY = (
     "query Page($q: String, $first: Int!) { customers(first: $first, query: $q) "
     f"{{ pageInfo {{ hasNextPage }} nodes {{ {FIELDS} }} }} }}"
 )
 SEGMENT_QUERY = (
-    "query Segment($id: ID!, $first: Int!) { customerSegmentMembers(segmentId: $id, first: $first) "
-    "{ pageInfo { hasNextPage } edges { node { id } } } }"
+    "query Segment($id: ID!, $first: Int!, $after: String) { "
+    "customerSegmentMembers(segmentId: $id, first: $first, after: $after) "
+    "{ pageInfo { hasNextPage endCursor } edges { node { id } } } }"
 )
 RUN_BULK = (
     "mutation Run($q: String!) { bulkOperationRunQuery(query: $q) "
-    "{ bulkOperation { id status } userErrors { field message } } }"
+    "{ bulkOperation { id status } userErrors { field message code } } }"
 )
-CURRENT_BULK = "query { currentBulkOperation { id status errorCode objectCount url } }"
+POLL_BULK = "query Op($id: ID!) { bulkOperation(id: $id) { id status errorCode objectCount url } }"
 BULK_NODE = "query Op($id: ID!) { node(id: $id) { ... on BulkOperation { id status url } } }"
 THROTTLE_ATTEMPTS = 6
+BUSY_ATTEMPTS = 5  # LIMIT_REACHED / OPERATION_IN_PROGRESS: wait and try again, then hand over to Retry
+BUSY = {"LIMIT_REACHED", "OPERATION_IN_PROGRESS"}
 
 
 class ShopifyCustomerDirectory:
@@ -47,6 +62,7 @@ class ShopifyCustomerDirectory:
         sleep: Callable[[float], None] = time.sleep,
         poll_seconds: float = 1.0,
         bulk_timeout_seconds: float = 240.0,
+        busy_wait_seconds: float = 5.0,
     ) -> None:
         self._http = http
         self._url = f"{base_url}/admin/api/{API_VERSION}/graphql.json"
@@ -54,6 +70,7 @@ class ShopifyCustomerDirectory:
         self._sleep = sleep
         self._poll = poll_seconds
         self._bulk_timeout = bulk_timeout_seconds
+        self._busy_wait = busy_wait_seconds
         self._widened: set[ScopeKind] = set()
 
     # --- CustomerDirectory ------------------------------------------------------------------
@@ -98,13 +115,15 @@ class ShopifyCustomerDirectory:
         yield from self._bulk(query)
 
     def _segment(self, segment: str) -> Iterator[Customer]:
-        data = self._graphql(SEGMENT_QUERY, {"id": _gid(segment, "Segment"), "first": PAGE})
-        members = data["customerSegmentMembers"]
-        ids = [e["node"]["id"].replace("CustomerSegmentMember", "Customer") for e in members["edges"]]
-        if members["pageInfo"]["hasNextPage"]:
-            yield from self._bulk(f"segment_id:{segment.rsplit('/', 1)[-1]}")
-            return
-        yield from self._by_ids(ids)
+        after: str | None = None
+        while True:
+            variables = {"id": _gid(segment, "Segment"), "first": PAGE, "after": after}
+            members = self._graphql(SEGMENT_QUERY, variables)["customerSegmentMembers"]
+            ids = [e["node"]["id"].replace("CustomerSegmentMember", "Customer") for e in members["edges"]]
+            yield from self._by_ids(ids)
+            if not members["pageInfo"]["hasNextPage"]:
+                return
+            after = members["pageInfo"]["endCursor"]
 
     def _exported_by(self, operation: str) -> Iterator[Customer]:
         node = self._graphql(BULK_NODE, {"id": operation}).get("node") or {}
@@ -121,27 +140,41 @@ class ShopifyCustomerDirectory:
     def _bulk(self, query: str | None) -> Iterator[Customer]:
         argument = f"(query: {json.dumps(query)})" if query else ""
         bulk_query = f"{{ customers{argument} {{ edges {{ node {{ {FIELDS} }} }} }} }}"
-        run = self._graphql(RUN_BULK, {"q": bulk_query})["bulkOperationRunQuery"]
-        if run["userErrors"]:
-            message = "; ".join(e["message"] for e in run["userErrors"])
-            if "already in progress" in message:
-                raise TransientPlatformError(f"Shopify bulk operation busy: {message}")
-            raise PermanentActionFailure(f"Shopify refused the bulk export: {message}")
-        operation_id = run["bulkOperation"]["id"]
+        operation_id = self._start_bulk(bulk_query)
         url = self._await(operation_id)
         if url:
             yield from (_customer(line) for line in self._jsonl(url) if "__parentId" not in line)
 
+    def _start_bulk(self, bulk_query: str) -> str:
+        """Start an export; while the app already runs its limit of bulk queries, wait and try again."""
+        message = ""
+        for attempt in range(BUSY_ATTEMPTS):
+            run = self._graphql(RUN_BULK, {"q": bulk_query})["bulkOperationRunQuery"]
+            errors = run["userErrors"] or []
+            if not errors:
+                return str(run["bulkOperation"]["id"])
+            message = "; ".join(e["message"] for e in errors)
+            if not any(e.get("code") in BUSY for e in errors):
+                raise PermanentActionFailure(f"Shopify refused the bulk export: {message}")
+            if attempt < BUSY_ATTEMPTS - 1:
+                self._sleep(self._busy_wait * (attempt + 1))
+        raise TransientPlatformError(f"Shopify bulk operations busy: {message}")
+
     def _await(self, operation_id: str) -> str | None:
+        """Poll this export by id (`currentBulkOperation` may be another export of the same app)."""
         deadline = time.monotonic() + self._bulk_timeout
         while True:
-            current = self._graphql(CURRENT_BULK, {})["currentBulkOperation"] or {}
-            if current.get("id") == operation_id:
-                status = current.get("status")
-                if status == "COMPLETED":
-                    return current.get("url")  # None when the export is empty
-                if status in {"FAILED", "CANCELED", "EXPIRED"}:
-                    raise TransientPlatformError(f"Shopify bulk export {status}: {current.get('errorCode')}")
+            current = self._graphql(POLL_BULK, {"id": operation_id})["bulkOperation"] or {}
+            status = current.get("status")
+            if status == "COMPLETED":
+                return current.get("url")  # None when the export is empty
+            if status == "FAILED" and current.get("errorCode") == "ACCESS_DENIED":
+                raise PermanentActionFailure(
+                    "Shopify bulk export ACCESS_DENIED: the app lacks protected customer data (Level 2) "
+                    "or a scope; see docs/deploy.md"
+                )
+            if status in {"FAILED", "CANCELED", "EXPIRED"}:
+                raise TransientPlatformError(f"Shopify bulk export {status}: {current.get('errorCode')}")
             if time.monotonic() > deadline:
                 raise TransientPlatformError("Shopify bulk export did not finish in time")
             self._sleep(self._poll)
@@ -200,8 +233,8 @@ def _customer(node: dict[str, Any]) -> Customer:
     address = node.get("defaultAddress") or {}
     return Customer(
         platform_id=str(node["id"]).rsplit("/", 1)[-1],
-        email=node.get("email"),
-        phone=node.get("phone"),
+        email=(node.get("defaultEmailAddress") or {}).get("emailAddress"),
+        phone=(node.get("defaultPhoneNumber") or {}).get("phoneNumber"),
         first_name=node.get("firstName"),
         locale=node.get("locale"),
         addresses=(Address(country_code=address.get("countryCodeV2"), province_code=address.get("provinceCode")),)

@@ -1,5 +1,6 @@
 """Core customer routes and the companion module's customer-token routes."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from bulkhead.sandbox.http import Request, Response
@@ -28,7 +29,12 @@ def _criteria(query: dict[str, list[str]]) -> tuple[list[list[tuple[str, str, st
         parts = key.replace("]", "").split("[")
         if parts[:2] == ["searchCriteria", "filter_groups"] and len(parts) == 6:
             groups.setdefault(parts[2], {}).setdefault(parts[4], {})[parts[5]] = values[0]
-    page_size = int(query.get("searchCriteria[pageSize]", ["20"])[0])
+    raw_size = query.get("searchCriteria[pageSize]", ["20"])[0]
+    if not raw_size.isdigit():  # Magento's positional-parameter shape: `parameters` is a list
+        raise BadRequest(
+            'The "%1" value\'s type is invalid. The "%2" type was expected. Verify and try again.', [raw_size, "int"]
+        )
+    page_size = int(raw_size)
     if page_size > MAX_PAGE_SIZE:
         raise BadRequest("Maximum SearchCriteria pageSize is %max", {"max": MAX_PAGE_SIZE})
     current = int(query.get("searchCriteria[currentPage]", ["1"])[0])
@@ -63,12 +69,28 @@ def search_customers(state: StoreState, request: Request, _params: dict[str, str
 @route("GET", "/V1/bulkhead/customers/{customerId}/tokens")
 def customer_tokens(state: StoreState, _request: Request, params: dict[str, str]) -> Response:
     customer = _customer(state, params["customerId"])
-    return Response(200, {"customer_id": int(customer["id"]), "active_tokens": int(customer.get("active_tokens", 0))})
+    return Response(
+        200,
+        {
+            "customer_id": int(customer["id"]),
+            "active_tokens": customer.get("active_tokens"),
+            "revoked_at": customer.get("tokens_revoked_at"),
+        },
+    )
 
 
 @route("POST", "/V1/bulkhead/customers/{customerId}/tokens/revoke")
 def revoke_customer_tokens(state: StoreState, _request: Request, params: dict[str, str]) -> Response:
     customer = _customer(state, params["customerId"])
-    revoked = int(customer.get("active_tokens", 0))
-    customer["active_tokens"] = 0
-    return Response(200, {"customer_id": int(customer["id"]), "revoked": revoked, "active_tokens": 0})
+    revoked = customer.get("active_tokens")
+    customer["active_tokens"] = 0 if revoked is not None else None  # JWT tokens cannot be counted
+    customer["tokens_revoked_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return Response(
+        200,
+        {
+            "customer_id": int(customer["id"]),
+            "revoked": revoked,
+            "active_tokens": customer["active_tokens"],
+            "revoked_at": customer["tokens_revoked_at"],
+        },
+    )

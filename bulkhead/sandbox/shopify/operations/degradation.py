@@ -16,6 +16,11 @@ MAX_METAFIELDS = 25
 _TYPES = {"json", "single_line_text_field", "multi_line_text_field", "boolean", "number_integer"}
 
 
+def _function(handle: str, title: str) -> dict[str, Any]:
+    """A `ShopifyFunction`: its title is the extension's `name` in shopify.extension.toml."""
+    return {"__typename": "ShopifyFunction", "id": f"gid://shopify/ShopifyFunction/{handle}", "title": title}
+
+
 def _installed(state: StoreState, table: str) -> dict[str, Record]:
     """The store's customizations, with Bulkhead's deployed on first use."""
     rows = state.table(table)
@@ -28,6 +33,7 @@ def _installed(state: StoreState, table: str) -> dict[str, Record]:
                 "enabled": False,
                 "title": "Bulkhead payment restrictions",
                 "functionId": "bulkhead-payment-restrictions",
+                "shopifyFunction": _function("bulkhead-payment-restrictions", "Bulkhead payment restrictions"),
             }
         else:
             gid = "gid://shopify/Validation/82001"
@@ -37,7 +43,9 @@ def _installed(state: StoreState, table: str) -> dict[str, Record]:
                 "enabled": True,
                 "blockOnFailure": False,
                 "title": "Bulkhead checkout pause",
-                "functionId": "bulkhead-checkout-pause",
+                # `Validation` has no `functionId` field; the function is read through `shopifyFunction`
+                # (https://shopify.dev/docs/api/admin-graphql/latest/objects/Validation).
+                "shopifyFunction": _function("bulkhead-checkout-pause", "Bulkhead checkout pause"),
             }
         state.table("degradation_seeded")[table] = {"seeded": True}
     return rows

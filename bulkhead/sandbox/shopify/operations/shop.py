@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from bulkhead.sandbox.shopify.apps_model import visible
 from bulkhead.sandbox.shopify.registry import connection, operation
 from bulkhead.sandbox.state import StoreState
 
@@ -20,7 +21,7 @@ def shop_field(name: str) -> Callable[[ShopField], ShopField]:
 
 @shop_field("storefrontAccessTokens")
 def _storefront_tokens(state: StoreState) -> Any:
-    return lambda args: connection(list(state.table("storefront_tokens").values()), args)
+    return lambda args: connection(visible(state, "storefront_tokens"), args)
 
 
 @operation("shop", kind="query", cost=1)
