@@ -74,7 +74,7 @@ def test_an_exported_pack_verifies_offline_and_holds_the_auditor_views(state: Pa
     assert checked.returncode == 0, checked.stdout
     assert "VALID" in checked.stdout
     manifest = json.loads((pack / "manifest.json").read_text())
-    assert manifest["chain"]["entries"] == 10 and manifest["anchors"] == 4
+    assert manifest["chain"]["entries"] == 10 and manifest["anchors"] == 10
     assert "BEGIN PUBLIC KEY" in (pack / "public_key.pem").read_text()
     views = {p.stem: json.loads(p.read_text())["rows"] for p in (pack / "views").glob("*.json")}
     assert [r["type"] for r in views["approvals"]] == ["approval.granted"]
@@ -116,7 +116,7 @@ def test_verify_names_an_entry_modified_in_the_local_table(state: Path) -> None:
 
 def test_bad_input_gets_a_clear_message_and_writes_nothing(state: Path, tmp_path: Path) -> None:
     unknown = runner.invoke(app, ["ledger", "verify", "inc-unknown", "--state-dir", str(state)])
-    assert unknown.exit_code == 2 and "no ledger entries for 'inc-unknown'" in flat(unknown.output)
+    assert unknown.exit_code == 2 and "no ledger entries and no signed heads for 'inc-unknown'" in flat(unknown.output)
 
     occupied = tmp_path / "occupied"
     occupied.mkdir()
