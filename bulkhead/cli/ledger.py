@@ -180,23 +180,31 @@ def export(
     table: str | None = TABLE,
     bucket: str | None = BUCKET,
     key: str | None = KEY,
+    expect_key_sha256: str | None = EXPECT_KEY,
 ) -> None:
-    """Write the incident's evidence pack; `python <pack>/verify.py <pack>` checks it offline."""
-    from bulkhead.evidence.pack import export_pack
+    """Write the incident's evidence pack; `python <pack>/verify.py <pack>` checks it offline.
+
+    A ledger that fails verification is still written (for forensics), marked as failing, and the
+    command exits 1."""
+    from bulkhead.evidence.pack import AnchorSource, export_pack
 
     destination = out or Path(f"evidence-{incident_id}")
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         console.print(f"[red]refused:[/red] --out {destination} exists and is not an empty directory")
         raise typer.Exit(2)
     with _open(Where(target, state_dir, table, bucket, key)) as sources:
-        entries, found, pem, verdict = _read(incident_id, sources)
+        entries, found, pem, verdict = _read(incident_id, sources, expect_key_sha256)
         key_id = sources[2].key_id
-    pack = export_pack(destination, incident_id, entries, found, pem, key_id, verdict)
+        source = AnchorSource(sources[1].bucket, f"anchors/{incident_id}/")
+    pack = export_pack(destination, incident_id, entries, found, pem, key_id, verdict, source)
     _show(verdict, key_id)
+    console.print(f"wrote {pack.path}: {pack.entries} entries, {pack.anchors} signed heads, {pack.files} files")
     console.print(
-        f"[green]wrote[/green] {pack.path}: {pack.entries} entries, {pack.anchors} signed heads, {pack.files} files"
+        f"verify offline: python {pack.path / 'verify.py'} {pack.path} --expect-key-sha256 {verdict.public_key_sha256}"
     )
-    console.print(f"verify offline: python {pack.path / 'verify.py'} {pack.path}")
+    if not pack.verified:
+        console.print("[red]the pack is marked FAILED VERIFICATION[/red] (written for forensics only)")
+        raise typer.Exit(1)
 
 
 def _show(verdict: "LedgerVerdict", key_source: str) -> None:

@@ -186,10 +186,9 @@ def verify_ledger(
             problems.append((entry.seq, 2, f"milestone {milestone.value} at seq {entry.seq} has no valid anchor"))
     if not entries:
         problems.append((0, -1, _empty_problem(checks)))
-    elif chain.valid and entries[-1].seq not in valid_seqs:
-        last = entries[-1].seq
-        problems.append((last, 3, f"the last entry (seq {last}) is covered by no signed head"))
     last_anchor = max(valid_seqs, default=-1)
+    if entries and chain.valid and entries[-1].seq not in valid_seqs:
+        problems.append((last_anchor + 1, 3, unsigned_tail(last_anchor + 1, entries[-1].seq)))
     first = min(problems, default=None)
     return LedgerVerdict(
         incident_id=incident_id,
@@ -203,6 +202,10 @@ def verify_ledger(
         public_key_sha256=fingerprint,
         key_pinned=pinned,
     )
+
+
+def unsigned_tail(first: int, last: int) -> str:
+    return f"entries from seq {first} to {last} are covered by no signed head (the last entry must have one)"
 
 
 def _empty_problem(checks: Sequence[AnchorCheck]) -> str:

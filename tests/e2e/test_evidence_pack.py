@@ -14,8 +14,11 @@ from typer.testing import CliRunner
 from bulkhead.cli.main import app
 from bulkhead.local.runtime import local_fabric
 from functions.common import clients
+from functions.ledger.adapters.kms import KmsHeadSigner
+from functions.ledger.domain import public_key_sha256
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.wiring import ledger
+from infra import fabric
 
 INCIDENT = "inc-20261127-e2e000000001"
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -39,6 +42,9 @@ def flat(output: str) -> str:
     return " ".join(output.split())
 
 
+KEY_SHA256: dict[Path, str] = {}
+
+
 @pytest.fixture
 def state(tmp_path: Path) -> Path:
     state_dir = tmp_path / "state"
@@ -46,12 +52,16 @@ def state(tmp_path: Path) -> Path:
         recorder = ledger()
         for n, (kind, data) in enumerate(SCRIPT):
             recorder.append(INCIDENT, EntryDraft(type=kind, actor="e2e", at=T0 + timedelta(minutes=n), data=data))
+        # The auditor's pin comes from the key service, not from the pack.
+        signer = KmsHeadSigner(clients.client("kms"), fabric.SIGNING_KEYS[0].alias)
+        KEY_SHA256[tmp_path] = public_key_sha256(signer.public_key_pem())
     return state_dir
 
 
 def verify_offline(pack: Path) -> subprocess.CompletedProcess[str]:
+    pin = ["--expect-key-sha256", KEY_SHA256[pack.parent]] if pack.parent in KEY_SHA256 else []
     return subprocess.run(
-        [sys.executable, str(pack / "verify.py"), str(pack)], capture_output=True, text=True, check=False
+        [sys.executable, str(pack / "verify.py"), str(pack), *pin], capture_output=True, text=True, check=False
     )
 
 

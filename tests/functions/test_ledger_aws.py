@@ -417,7 +417,7 @@ def test_a_tail_left_unsigned_by_a_stopped_appender_is_reported_and_repaired(aws
 
     before = aws.verdict()
     assert (before.valid, before.first_bad_seq) == (False, 9)
-    assert before.problem == "the last entry (seq 9) is covered by no signed head"
+    assert before.problem == "entries from seq 9 to 9 are covered by no signed head (the last entry must have one)"
 
     repaired = aws.ledger.repair(INCIDENT, T0)
 

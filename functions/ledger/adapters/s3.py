@@ -25,6 +25,10 @@ class S3AnchorStore:
         self._s3 = s3
         self._bucket = bucket
 
+    @property
+    def bucket(self) -> str:
+        return self._bucket
+
     def put(self, incident_id: str, name: str, anchor: Anchor) -> bool:
         try:
             self._s3.put_object(
