@@ -322,6 +322,23 @@ def test_a_forged_anchor_signed_by_another_key_is_refused(aws: Aws) -> None:
     assert "signature does not verify (forged head)" in (verdict.problem or "")
 
 
+def test_an_altered_signed_head_is_named(aws: Aws) -> None:
+    # Given the closed head's statement altered to name another hash, written beside the original
+    run_incident(aws)
+    original = next(a for a in aws.anchors.anchors(INCIDENT) if a.parsed().seq == 8)
+    altered = json.loads(original.statement) | {"head_hash": "e" * 64}
+    aws.anchors.put(
+        INCIDENT,
+        "0000000008-closed-altered.json",
+        original.model_copy(update={"statement": canonical(altered).decode()}),
+    )
+
+    verdict = aws.verdict()
+
+    assert (verdict.valid, verdict.first_bad_seq) == (False, 8)
+    assert "anchor closed@8: signature does not verify (forged head)" in (verdict.problem or "")
+
+
 def test_anchors_cannot_be_deleted_or_replaced(aws: Aws) -> None:
     run_incident(aws)
     key = f"anchors/{INCIDENT}/0000000001-declared.json"
