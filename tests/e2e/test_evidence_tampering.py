@@ -6,6 +6,7 @@ the pinned key and the bucket's anchors can give it away."""
 
 import base64
 import hashlib
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -316,6 +317,36 @@ def test_an_empty_directory_names_the_missing_parts(tmp_path: Path, template: di
 
     assert checked.returncode == 1
     assert "INVALID (the pack): missing part: manifest.json, entries.jsonl, public_key.pem" in checked.stdout
+
+
+# --- a verifier written from docs/evidence-format.md alone ---------------------------------------
+
+
+def spec_verifier() -> Callable[..., list[str]]:
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("verify_from_spec", root / "scripts" / "verify_from_spec.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.check  # type: ignore[no-any-return]
+
+
+def test_the_verifier_written_from_the_format_verifies_the_real_pack(template: dict[str, Any]) -> None:
+    listing = json.loads(template["listing"].read_text())
+
+    assert spec_verifier()(template["pack"], template["key"], listing) == []
+
+
+@pytest.mark.parametrize("name", list(TAMPERINGS))
+def test_the_verifier_written_from_the_format_refuses_each_tampering(
+    name: str, template: dict[str, Any], tmp_path: Path
+) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(template["pack"], pack)
+    TAMPERINGS[name][0](pack)
+    reseal(pack)
+
+    assert spec_verifier()(pack, template["key"], json.loads(template["listing"].read_text())) != []
 
 
 # --- the same adversary on the local ledger: `bulkhead ledger verify` --------------------------
