@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bulkhead.evidence.summary import ACCOUNTABLE, render_summary
 from functions.ledger.models import Anchor, EntryType, LedgerVerdict, SealedEntry
 
 FORMAT = "bulkhead-evidence/2"
@@ -31,6 +32,8 @@ VIEWS: dict[str, tuple[str, ...]] = {
     "notifications": tuple(t.value for t in EntryType if t.value.startswith(("notification.", "regulator."))),
     "clocks": tuple(t.value for t in EntryType if t.value.startswith("clock.")),
     "drill_scores": (EntryType.DRILL_SCORED.value,),
+    # approvals, manual tasks, filings, restores and repairs: who acted, person or IAM principal
+    "who_acted": tuple(t.value for t in ACCOUNTABLE),
 }
 
 
@@ -111,6 +114,7 @@ def _write(
     if not verdict.valid:
         files[FAILED_MARK] = _failed(verdict).encode()
     files["VERIFY.md"] = _readme(incident_id, verdict, source).encode()
+    files["SUMMARY.md"] = render_summary(incident_id, entries, verdict).encode()
     files["verify.py"] = VERIFIER.read_bytes()
     for name, content in files.items():
         target = root / name
@@ -214,6 +218,7 @@ docs/evidence-format.md) rather than this pack's own `verify.py`.
 - public_key.pem: the signing key's public half (as the exporter read it from KMS)
 - views/: timeline, dispositions, approvals, actions, notifications, clocks, drill scores; each row
   cites the entry (seq, entry_hash) it is copied from
+- SUMMARY.md: the incident for a person to read, generated from the verified entries only
 - verification.json: the exporter's verdict
 - manifest.json: SHA-256 of every file, the entry count, the last entry and its signed head
 """

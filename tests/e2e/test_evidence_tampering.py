@@ -414,6 +414,9 @@ def test_exporting_a_tampered_ledger_writes_a_pack_marked_failing_and_exits_non_
     manifest = json.loads((pack / "manifest.json").read_text())
     assert manifest["verification"]["valid"] is False and manifest["verification"]["first_bad_seq"] == 8
     assert "FAILED VERIFICATION" in (pack / "VERIFICATION-FAILED.txt").read_text()
+    summary = (pack / "SUMMARY.md").read_text()
+    assert "**THE LEDGER FAILED VERIFICATION** (first bad entry seq 8" in summary
+    assert "This summary uses only the 8 entries before it, of 8." in summary
     assert verify(pack).returncode == 1
 
 
