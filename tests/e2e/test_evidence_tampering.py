@@ -372,6 +372,131 @@ def delete_entries(state: Path, seqs: range) -> None:
             db.delete_item(TableName=local.tables["Ledger"], Key=key)
 
 
+class Table:
+    """The local ledger table and anchor bucket, as someone with write access to them would see them."""
+
+    def __init__(self, state: Path, tables: dict[str, str], buckets: dict[str, str]) -> None:
+        self.state, self.db, self.s3 = state, clients.client("dynamodb"), clients.client("s3")
+        self.name, self.bucket = tables["Ledger"], buckets["LedgerAnchors"]
+
+    def key(self, seq: int) -> dict[str, Any]:
+        return {"incident_id": {"S": INCIDENT}, "seq": {"N": str(seq)}}
+
+    def item(self, seq: int) -> dict[str, Any]:
+        return dict(self.db.get_item(TableName=self.name, Key=self.key(seq))["Item"])
+
+    def put(self, item: dict[str, Any]) -> None:
+        self.db.put_item(TableName=self.name, Item=item)
+
+    def delete(self, seq: int) -> None:
+        self.db.delete_item(TableName=self.name, Key=self.key(seq))
+
+    def rehashed(self, item: dict[str, Any], prev: str, **changes: Any) -> dict[str, Any]:
+        raw = canonical({**json.loads(item["body"]["S"]), **changes, "prev_hash": prev})
+        digest = hashlib.sha256(bytes.fromhex(prev) + raw).hexdigest()
+        return {**item, "body": {"S": raw.decode()}, "hash": {"S": digest}}
+
+    def anchor(self, name: str) -> dict[str, Any]:
+        body = self.s3.get_object(Bucket=self.bucket, Key=f"anchors/{INCIDENT}/{name}")["Body"].read()
+        return dict(json.loads(body))
+
+    def put_anchor(self, name: str, anchor: dict[str, Any]) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=f"anchors/{INCIDENT}/{name}", Body=json.dumps(anchor).encode())
+
+
+def table_modify(t: Table) -> None:
+    item = t.item(4)
+    t.put({**item, "body": {"S": item["body"]["S"].replace('"sent":4', '"sent":3')}})
+
+
+def table_insert(t: Table) -> None:
+    items = [t.item(n) for n in range(LAST + 1)]
+    for item in reversed(items[3:]):
+        t.put({**item, "seq": {"N": str(int(item["seq"]["N"]) + 1)}})
+    forged = t.rehashed(items[2], items[2]["hash"]["S"], seq=3, type="action.reverted")
+    t.put({**forged, "seq": {"N": "3"}})
+
+
+def table_reorder(t: Table) -> None:
+    second, fourth = t.item(2), t.item(4)
+    t.put({**fourth, "seq": {"N": "2"}})
+    t.put({**second, "seq": {"N": "4"}})
+
+
+def table_alter_head(t: Table) -> None:
+    # Overwriting the anchor only adds a version (ignored); an altered copy beside it is refused.
+    anchor = t.anchor("0000000003-contained.json")
+    altered = {**anchor, "statement": canonical(json.loads(anchor["statement"]) | {"head_hash": "e" * 64}).decode()}
+    t.put_anchor("0000000003-contained.json", altered)
+    t.put_anchor("0000000003-contained-v2.json", altered)
+
+
+def swap_key_file(state: Path) -> None:
+    """Locally the signing key's private half lives in the state directory: put a forger's there."""
+    forger = ec.generate_private_key(ec.SECP256R1())
+    pem = forger.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (state / "local-LedgerSigning.pem").write_bytes(pem)
+
+
+def table_swap_key(t: Table) -> None:
+    swap_key_file(t.state)
+
+
+def table_truncate(t: Table) -> None:
+    for seq in range(7, LAST + 1):
+        t.delete(seq)
+
+
+def table_rehash_after_close(t: Table) -> None:
+    prev = t.item(6)["hash"]["S"]
+    for seq in range(7, LAST + 1):
+        changes = {"data": {"passed": False, "score": 12}} if seq == 7 else {}
+        item = t.rehashed(t.item(seq), prev, **changes)
+        t.put(item)
+        prev = item["hash"]["S"]
+
+
+TABLE_TAMPERINGS: dict[str, tuple[Callable[[Table], None], str]] = {
+    "modify": (table_modify, "first bad entry seq 4: content does not match its hash (entry modified)"),
+    "delete": (lambda t: t.delete(2), "first bad entry seq 2: expected seq 2, found 3"),
+    "insert": (table_insert, "first bad entry seq 3: anchor contained@3: entry 3 differs from the signed head"),
+    "reorder": (table_reorder, "first bad entry seq 2: expected seq 2, found 4"),
+    "alter a head": (table_alter_head, "first bad entry seq 3: anchor contained@3: signature does not verify"),
+    "swap the key file": (table_swap_key, "first bad entry seq 0: anchor checkpoint@0: signed by another key"),
+    "truncate the tail": (
+        table_truncate,
+        "first bad entry seq 7: anchor checkpoint@7: signed head is seq 7 but the chain ends at seq 6",
+    ),
+    "re-hash the tail after close": (
+        table_rehash_after_close,
+        "first bad entry seq 7: anchor checkpoint@7: entry 7 differs from the signed head",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TABLE_TAMPERINGS))
+def test_ledger_verify_names_each_tampering_of_the_local_ledger(name: str, state: Path) -> None:
+    tamper, named = TABLE_TAMPERINGS[name]
+    with local_fabric(log_level="ERROR", state_dir=state) as local:
+        tamper(Table(state, local.tables, local.buckets))
+
+    code, output = ledger_verify(state)
+
+    assert code == 1, output
+    assert named in output, output
+
+
+def test_ledger_verify_pinned_to_the_real_key_names_a_swapped_key_file(state: Path, template: dict[str, Any]) -> None:
+    swap_key_file(state)
+
+    code, output = ledger_verify(state, "--expect-key-sha256", template["key"])
+
+    assert code == 1
+    assert f"is not the expected key {template['key']}" in output
+
+
 def test_ledger_verify_names_a_cut_back_while_the_later_anchors_exist(state: Path) -> None:
     delete_entries(state, range(4, LAST + 1))
 
