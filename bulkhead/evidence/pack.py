@@ -26,7 +26,8 @@ VERIFIER = Path(__file__).with_name("verifier.py")
 # view -> the entry types it lists, in chain order
 VIEWS: dict[str, tuple[str, ...]] = {
     "timeline": (),  # every entry
-    "dispositions": (EntryType.SIGNAL_DISPOSITION.value,),
+    # the declaring signal, and the counts of signals merged into the incident (1st, 10th, 100th...)
+    "dispositions": (EntryType.SIGNAL_DISPOSITION.value, EntryType.SIGNAL_DISPOSITIONS_COUNTED.value),
     "approvals": tuple(t.value for t in EntryType if t.value.startswith("approval.")),
     "actions": tuple(t.value for t in EntryType if t.value.startswith(("action.", "degradation."))),
     "notifications": tuple(t.value for t in EntryType if t.value.startswith(("notification.", "regulator."))),

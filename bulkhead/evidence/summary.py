@@ -147,7 +147,17 @@ def _subjects(items: list[_Entry]) -> list[str]:
 def _dispositions(items: list[_Entry]) -> list[str]:
     counts = Counter(str(e.data.get("outcome")) for e in items if e.type is EntryType.SIGNAL_DISPOSITION)
     listed = ", ".join(f"{outcome}: {n}" for outcome, n in sorted(counts.items())) or "none recorded"
-    return ["## Signal dispositions", "", f"- {listed}", ""]
+    out = ["## Signal dispositions", "", f"- {listed}"]
+    # Signals merged into the incident are counted per correlation window at their 1st, 10th, 100th...
+    windows: dict[str, _Entry] = {}
+    for entry in (e for e in items if e.type is EntryType.SIGNAL_DISPOSITIONS_COUNTED):
+        windows[str(entry.data.get("window_sha256"))] = entry
+    out += [
+        f"- merged: at least {e.data.get('signals')} signals in one correlation window (seq {e.seq}; "
+        "each signal's disposition is in the dispositions table for its day)"
+        for e in windows.values()
+    ]
+    return [*out, ""]
 
 
 def _drills(items: list[_Entry]) -> list[str]:
