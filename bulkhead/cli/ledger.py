@@ -155,6 +155,9 @@ def repair(
     from functions.ledger.domain import Anchoring, ChainedLedger
 
     with _open(Where(target, state_dir, table, bucket, key)) as (store, anchors, signer):
+        if next(store.sealed(incident_id), None) is None:
+            console.print(f"[red]unknown incident:[/red] no ledger entries for {incident_id!r}")
+            raise typer.Exit(2)
         try:
             outcome = ChainedLedger(store, anchoring=Anchoring(signer, anchors)).repair(
                 incident_id, utc_now(), actor=operator

@@ -563,5 +563,7 @@ def test_a_failed_anchoring_is_repaired_from_the_cli_and_the_ledger_verifies(sta
     assert repaired.exit_code == 0, repaired.output
     assert f"anchored closed at seq {LAST + 1}" in flat(repaired.output)
     assert "nothing to repair" in flat(again.output)
+    unknown = runner.invoke(app, ["ledger", "repair", "inc-unknown", "--operator", "oncall", "--state-dir", str(state)])
+    assert unknown.exit_code == 2 and "no ledger entries for 'inc-unknown'" in flat(unknown.output)
     code, output = ledger_verify(state)
     assert code == 0, output
