@@ -94,7 +94,7 @@ class StateMachineSpec:
 
 
 _LEDGER = (Env.LEDGER_TABLE, Env.LEDGER_SIGNING_KEY, Env.LEDGER_ANCHOR_BUCKET)
-# Appending a milestone entry signs and anchors the chain head, so every appender may anchor.
+# Every append signs and anchors the chain head it writes, so every appender may sign and anchor.
 _STEP = (Access.LEDGER_APPEND, Access.LEDGER_READ, Access.LEDGER_SIGN, Access.LEDGER_ANCHOR)
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (

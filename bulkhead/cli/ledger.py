@@ -56,6 +56,11 @@ BUCKET = typer.Option(None, "--bucket", help=f"Anchor bucket in AWS (default ${E
 KEY = typer.Option(
     None, "--key", help=f"Signing key id, ARN or alias (default ${Env.LEDGER_SIGNING_KEY.value} or {DEFAULT_KEY})."
 )
+EXPECT_KEY = typer.Option(
+    None,
+    "--expect-key-sha256",
+    help="Pin the signing key: SHA-256 of its DER public key, obtained independently (aws kms get-public-key).",
+)
 
 
 @contextmanager
@@ -94,22 +99,25 @@ def _open(where: Where) -> "Iterator[Sources]":
         )
 
 
-def _read(incident_id: str, sources: "Sources") -> "tuple[list[SealedEntry], list[Anchor], str, LedgerVerdict]":
+def _read(
+    incident_id: str, sources: "Sources", expect_key_sha256: str | None = None
+) -> "tuple[list[SealedEntry], list[Anchor], str, LedgerVerdict]":
     from functions.common.errors import BulkheadError
     from functions.ledger.domain import verify_ledger
 
     store, anchors, signer = sources
     try:
         entries = list(store.sealed(incident_id))
-        if not entries:
-            console.print(f"[red]unknown incident:[/red] no ledger entries for {incident_id!r}")
-            raise typer.Exit(2)
         found = anchors.anchors(incident_id)
+        # The trusted key comes from the deployment (KMS), never from the data being verified.
         pem = signer.public_key_pem()
     except BulkheadError as exc:
-        console.print(f"[red]cannot read the ledger:[/red] {exc}")
+        console.print(f"[red]cannot read the ledger or pin its signing key:[/red] {exc}")
         raise typer.Exit(2) from exc
-    return entries, found, pem, verify_ledger(incident_id, entries, found, pem)
+    if not entries and not found:
+        console.print(f"[red]unknown incident:[/red] no ledger entries and no signed heads for {incident_id!r}")
+        raise typer.Exit(2)
+    return entries, found, pem, verify_ledger(incident_id, entries, found, pem, expect_key_sha256)
 
 
 @ledger_app.command("verify")
@@ -120,13 +128,50 @@ def verify(
     table: str | None = TABLE,
     bucket: str | None = BUCKET,
     key: str | None = KEY,
+    expect_key_sha256: str | None = EXPECT_KEY,
 ) -> None:
     """Recompute the chain, check every signed head and anchor; name the first bad entry."""
     with _open(Where(target, state_dir, table, bucket, key)) as sources:
-        _, _, _, verdict = _read(incident_id, sources)
-    _show(verdict)
+        _, _, _, verdict = _read(incident_id, sources, expect_key_sha256)
+        key_source = sources[2].key_id
+    _show(verdict, key_source)
     if not verdict.valid:
         raise typer.Exit(1)
+
+
+@ledger_app.command("repair")
+def repair(
+    incident_id: str = typer.Argument(..., help="Incident id, e.g. inc-20261127-abcdef123456."),
+    operator: str = typer.Option(..., "--operator", help="Who repairs (recorded in the ledger)."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+    table: str | None = TABLE,
+    bucket: str | None = BUCKET,
+    key: str | None = KEY,
+) -> None:
+    """Sign and anchor again every head whose anchoring failed, and an unsigned tail (idempotent)."""
+    from functions.common.errors import BulkheadError
+    from functions.common.wiring import utc_now
+    from functions.ledger.domain import Anchoring, ChainedLedger
+
+    with _open(Where(target, state_dir, table, bucket, key)) as (store, anchors, signer):
+        if next(store.sealed(incident_id), None) is None:
+            console.print(f"[red]unknown incident:[/red] no ledger entries for {incident_id!r}")
+            raise typer.Exit(2)
+        try:
+            outcome = ChainedLedger(store, anchoring=Anchoring(signer, anchors)).repair(
+                incident_id, utc_now(), actor=operator
+            )
+        except BulkheadError as exc:
+            console.print(f"[red]still cannot anchor:[/red] {exc}")
+            raise typer.Exit(1) from exc
+    if not outcome.anchored:
+        console.print(f"nothing to repair: every milestone of {incident_id} and its last entry are signed")
+        return
+    for seq, milestone in outcome.anchored:
+        console.print(f"  anchored {milestone.value} at seq {seq}")
+    if outcome.entry_seq is not None:
+        console.print(f"[green]repaired[/green]: recorded at seq {outcome.entry_seq}, itself signed and anchored")
 
 
 @evidence_app.command("export")
@@ -138,36 +183,51 @@ def export(
     table: str | None = TABLE,
     bucket: str | None = BUCKET,
     key: str | None = KEY,
+    expect_key_sha256: str | None = EXPECT_KEY,
 ) -> None:
-    """Write the incident's evidence pack; `python <pack>/verify.py <pack>` checks it offline."""
-    from bulkhead.evidence.pack import export_pack
+    """Write the incident's evidence pack; `python <pack>/verify.py <pack>` checks it offline.
+
+    A ledger that fails verification is still written (for forensics), marked as failing, and the
+    command exits 1."""
+    from bulkhead.evidence.pack import AnchorSource, export_pack
 
     destination = out or Path(f"evidence-{incident_id}")
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         console.print(f"[red]refused:[/red] --out {destination} exists and is not an empty directory")
         raise typer.Exit(2)
     with _open(Where(target, state_dir, table, bucket, key)) as sources:
-        entries, found, pem, verdict = _read(incident_id, sources)
+        entries, found, pem, verdict = _read(incident_id, sources, expect_key_sha256)
         key_id = sources[2].key_id
-    pack = export_pack(destination, incident_id, entries, found, pem, key_id, verdict)
-    _show(verdict)
+        source = AnchorSource(sources[1].bucket, f"anchors/{incident_id}/")
+    pack = export_pack(destination, incident_id, entries, found, pem, key_id, verdict, source)
+    _show(verdict, key_id)
+    console.print(f"wrote {pack.path}: {pack.entries} entries, {pack.anchors} signed heads, {pack.files} files")
     console.print(
-        f"[green]wrote[/green] {pack.path}: {pack.entries} entries, {pack.anchors} signed heads, {pack.files} files"
+        f"verify offline: python {pack.path / 'verify.py'} {pack.path} --expect-key-sha256 {verdict.public_key_sha256}"
     )
-    console.print(f"verify offline: python {pack.path / 'verify.py'} {pack.path}")
+    if not pack.verified:
+        console.print("[red]the pack is marked FAILED VERIFICATION[/red] (written for forensics only)")
+        raise typer.Exit(1)
 
 
-def _show(verdict: "LedgerVerdict") -> None:
+def _show(verdict: "LedgerVerdict", key_source: str) -> None:
+    from functions.ledger.models import Milestone
+
     for check in verdict.anchors:
+        if check.valid and check.milestone is Milestone.CHECKPOINT:
+            continue  # one line per milestone; checkpoints are counted below
         mark = "[green]ok[/green]" if check.valid else f"[red]{check.problem}[/red]"
-        console.print(f"  anchor {check.milestone.value:<9} seq {check.seq:>4}: {mark}")
-    console.print(f"  signing key sha256: {verdict.public_key_sha256}")
-    if verdict.unanchored_tail:
-        console.print(f"  {verdict.unanchored_tail} entries after the last signed head are covered by no signature")
+        console.print(f"  anchor {check.milestone.value:<10} seq {check.seq:>4}: {mark}")
+    signed = sum(1 for c in verdict.anchors if c.valid)
+    console.print(f"  {signed} signed heads valid; {verdict.unanchored_tail} entries after the last one")
+    pin = "pinned by --expect-key-sha256" if verdict.key_pinned else "not pinned by fingerprint"
+    console.print(f"  signing key sha256: {verdict.public_key_sha256} (from {key_source}; {pin})")
     if verdict.valid:
         console.print(
             f"[green]VALID[/green] {verdict.incident_id}: {verdict.entries} entries, head {verdict.head_hash[:16]}..."
         )
+    elif verdict.first_bad_seq is None:
+        console.print(f"[red]INVALID[/red] {verdict.incident_id}: {verdict.problem}")
     else:
         console.print(
             f"[red]INVALID[/red] {verdict.incident_id}: first bad entry seq {verdict.first_bad_seq}: {verdict.problem}"

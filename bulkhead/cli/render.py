@@ -37,10 +37,11 @@ def drill_run(console: Console, run: DrillRun) -> None:
     console.print(ledger)
     verdict = run.verdict
     if verdict and verdict.valid:
-        anchored = ", ".join(f"{a.milestone.value} (seq {a.seq})" for a in verdict.anchors)
+        milestones = [a for a in verdict.anchors if a.milestone.value != "checkpoint"]
+        anchored = ", ".join(f"{a.milestone.value} (seq {a.seq})" for a in milestones)
         console.print(
             f"[green]Ledger verified[/green]: {verdict.entries} entries chained, head {verdict.head_hash[:16]}...; "
-            f"signed and anchored at {anchored or 'no milestone'}"
+            f"{len(verdict.anchors)} heads signed and anchored, milestones at {anchored or 'none'}"
         )
     elif verdict:
         console.print(f"[red]Ledger broken at seq {verdict.first_bad_seq}[/red]: {verdict.problem}")

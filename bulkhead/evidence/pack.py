@@ -16,20 +16,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bulkhead.evidence.summary import ACCOUNTABLE, render_summary
 from functions.ledger.models import Anchor, EntryType, LedgerVerdict, SealedEntry
 
-FORMAT = "bulkhead-evidence/1"
+FORMAT = "bulkhead-evidence/2"
+FAILED_MARK = "VERIFICATION-FAILED.txt"
 VERIFIER = Path(__file__).with_name("verifier.py")
 
 # view -> the entry types it lists, in chain order
 VIEWS: dict[str, tuple[str, ...]] = {
     "timeline": (),  # every entry
-    "dispositions": (EntryType.SIGNAL_DISPOSITION.value,),
+    # the declaring signal, and the counts of signals merged into the incident (1st, 10th, 100th...)
+    "dispositions": (EntryType.SIGNAL_DISPOSITION.value, EntryType.SIGNAL_DISPOSITIONS_COUNTED.value),
     "approvals": tuple(t.value for t in EntryType if t.value.startswith("approval.")),
     "actions": tuple(t.value for t in EntryType if t.value.startswith(("action.", "degradation."))),
     "notifications": tuple(t.value for t in EntryType if t.value.startswith(("notification.", "regulator."))),
     "clocks": tuple(t.value for t in EntryType if t.value.startswith("clock.")),
     "drill_scores": (EntryType.DRILL_SCORED.value,),
+    # approvals, manual tasks, filings, restores and repairs: who acted, person or IAM principal
+    "who_acted": tuple(t.value for t in ACCOUNTABLE),
 }
 
 
@@ -39,6 +44,15 @@ class ExportedPack:
     entries: int
     anchors: int
     files: int
+    verified: bool
+
+
+@dataclass(frozen=True)
+class AnchorSource:
+    """Where the signed heads live, so a reader of the pack can check it was not cut back."""
+
+    bucket: str
+    prefix: str
 
 
 def export_pack(
@@ -49,16 +63,20 @@ def export_pack(
     public_key_pem: str,
     key_id: str,
     verdict: LedgerVerdict,
+    source: AnchorSource | None = None,
 ) -> ExportedPack:
     """Write the pack into `out` (created; must not hold a pack already). Written to a temporary
-    directory first and renamed, so a failed export leaves nothing half-written."""
+    directory first and renamed, so a failed export leaves nothing half-written.
+
+    A ledger that fails verification is still exported, for forensics, and the pack says so
+    (`VERIFICATION-FAILED.txt`, the manifest's `verification`); `verified` tells the caller."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty")
     staging = out.with_name(f".{out.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        _write(staging, incident_id, entries, anchors, public_key_pem, key_id, verdict)
+        _write(staging, incident_id, entries, anchors, public_key_pem, key_id, verdict, source)
         if out.exists():
             out.rmdir()
         staging.rename(out)
@@ -66,7 +84,7 @@ def export_pack(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     manifest = json.loads((out / "manifest.json").read_text())
-    return ExportedPack(out, len(entries), len(anchors), len(manifest["files"]))
+    return ExportedPack(out, len(entries), len(anchors), len(manifest["files"]), verdict.valid)
 
 
 def _write(
@@ -77,6 +95,7 @@ def _write(
     public_key_pem: str,
     key_id: str,
     verdict: LedgerVerdict,
+    source: AnchorSource | None,
 ) -> None:
     files: dict[str, bytes] = {}
     files["entries.jsonl"] = b"".join(
@@ -93,22 +112,39 @@ def _write(
         rows = [_row(e, body) for e, body in zip(entries, bodies, strict=True) if not types or body["type"] in types]
         files[f"views/{view}.json"] = json.dumps({"types": list(types), "rows": rows}, indent=2).encode()
     files["verification.json"] = verdict.model_dump_json(indent=2).encode()
-    files["VERIFY.md"] = _readme(incident_id).encode()
+    if not verdict.valid:
+        files[FAILED_MARK] = _failed(verdict).encode()
+    files["VERIFY.md"] = _readme(incident_id, verdict, source).encode()
+    files["SUMMARY.md"] = render_summary(incident_id, entries, verdict).encode()
     files["verify.py"] = VERIFIER.read_bytes()
     for name, content in files.items():
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
+    last_anchor = _last_entry_anchor(entries, anchors)
     manifest = {
         "format": FORMAT,
         "incident_id": incident_id,
         "exported_at": datetime.now(UTC).isoformat(),
+        "verification": {
+            "valid": verdict.valid,
+            "first_bad_seq": verdict.first_bad_seq,
+            "problem": verdict.problem,
+        },
         "chain": {
             "entries": len(entries),
             "head_seq": len(entries) - 1,
             "head_hash": entries[-1].hash if entries else None,
             "hash_rule": "sha256(bytes.fromhex(prev_hash) + body_utf8), prev of seq 0 = 64 zeros",
+            "last_entry": {
+                "seq": entries[-1].seq,
+                "hash": entries[-1].hash,
+                "anchor": last_anchor,
+            }
+            if entries
+            else None,
         },
+        "anchor_bucket": {"bucket": source.bucket, "prefix": source.prefix} if source else None,
         "signing_key": {
             "key_id": key_id,
             "algorithm": "ECDSA_SHA_256",
@@ -132,22 +168,58 @@ def _row(entry: SealedEntry, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _readme(incident_id: str) -> str:
+def _last_entry_anchor(entries: Sequence[SealedEntry], anchors: Sequence[Anchor]) -> str | None:
+    """The file holding the signed statement of the last entry (its seq and hash), if there is one."""
+    if not entries:
+        return None
+    last = entries[-1]
+    for anchor in anchors:
+        statement = anchor.parsed()
+        if statement.seq == last.seq and statement.head_hash == last.hash:
+            return f"anchors/{statement.seq:010d}-{statement.milestone.value}.json"
+    return None
+
+
+def _failed(verdict: LedgerVerdict) -> str:
+    where = "the ledger" if verdict.first_bad_seq is None else f"first bad entry: seq {verdict.first_bad_seq}"
+    return (
+        f"THIS LEDGER FAILED VERIFICATION when it was exported ({where}): {verdict.problem}\n"
+        "The pack is written for forensics only: it is not evidence that the record is whole.\n"
+    )
+
+
+def _readme(incident_id: str, verdict: LedgerVerdict, source: AnchorSource | None) -> str:
+    bucket = source.bucket if source else "<the ledger anchor bucket>"
+    prefix = source.prefix if source else f"anchors/{incident_id}/"
+    status = (
+        "The ledger verified when exported."
+        if verdict.valid
+        else f"**THE LEDGER FAILED VERIFICATION WHEN EXPORTED** (see {FAILED_MARK}): {verdict.problem}"
+    )
     return f"""# Evidence pack: incident {incident_id}
 
-Verify it offline (Python 3.11+ and the `cryptography` package; no AWS access):
+{status}
 
-    python verify.py .
-    python verify.py . --expect-key-sha256 <fingerprint of the ledger signing key>
+Verify it offline (Python 3.11+ and the `cryptography` package). Take the signing key from outside
+the pack, and check the pack was not cut back against the anchor bucket (Object Lock: its anchors
+cannot be deleted, so any anchor there that the pack lacks shows entries were removed):
 
-Use a copy of the verifier you trust (the one shipped with Bulkhead, `bulkhead/evidence/verifier.py`)
-rather than this pack's own `verify.py`, and obtain the key fingerprint independently (for example
-`aws kms get-public-key`), so that nothing in the pack vouches for itself.
+    aws kms get-public-key --key-id <ledger signing key> --query PublicKey --output text | base64 -d > key.der
+    aws s3api list-object-versions --bucket {bucket} --prefix {prefix} --output json > bucket-anchors.json
+    python verify.py . --public-key key.der --bucket-listing bucket-anchors.json
+
+(`--expect-key-sha256 HEX` pins the key by its fingerprint instead.) Without a pinned key the
+verifier says NOT PROVEN (exit 3): the pack's own public_key.pem can only vouch for itself. Use a
+copy of the verifier you trust (`bulkhead/evidence/verifier.py`, or one written from
+docs/evidence-format.md) rather than this pack's own `verify.py`.
 
 - entries.jsonl: the hash chain, each entry's exact canonical bytes (RFC 8785) and hash
-- anchors/: chain heads signed with the KMS key at each milestone (declared, contained, notified, closed)
-- public_key.pem: the signing key's public half
+- anchors/: every chain head, signed with the KMS key: under its milestone's name (declared,
+  contained, notified, closed) or as a checkpoint; the last entry's is named in the manifest
+- public_key.pem: the signing key's public half (as the exporter read it from KMS)
 - views/: timeline, dispositions, approvals, actions, notifications, clocks, drill scores; each row
   cites the entry (seq, entry_hash) it is copied from
-- manifest.json: SHA-256 of every file
+- SUMMARY.md: the incident for a person to read, generated from the verified entries only
+- verification.json: the exporter's verdict
+- manifest.json: SHA-256 of every file, the entry count, the last entry and its signed head
 """

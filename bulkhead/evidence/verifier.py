@@ -1,14 +1,25 @@
 #!/usr/bin/env python3
 """Standalone verifier of a Bulkhead evidence pack. Needs only the pack, Python 3.11+ and `cryptography`.
 
-    python verifier.py PACK_DIR [--expect-key-sha256 HEX]
+    python verifier.py PACK_DIR --expect-key-sha256 HEX [--bucket-listing LISTING.json]
+    python verifier.py PACK_DIR --public-key KEY.pem|KEY.der [--bucket-listing LISTING.json]
 
-Checks, offline: every file against the manifest; the hash chain (sha256(prev_hash || body) over the
-exact stored bytes, seq 0..n, one incident); every anchor's ECDSA P-256 signature against the
-pack's public key (and, with --expect-key-sha256, that key against the one you expect); that every
-signed head matches the chain; that every milestone is anchored; that every view row is a faithful
-copy of the entry it cites and that no entry of a view's types is missing. Exit 0 when all hold,
-1 with the first bad entry named otherwise, 2 when the pack cannot be read.
+Checks, offline (the format is docs/evidence-format.md):
+- every file against the manifest, and that the pack holds entries and the count it declares;
+- the hash chain: sha256(prev_hash || body) over the exact stored bytes, seq 0..n, one incident;
+- every signed head's ECDSA P-256 signature against the signing key, and the key itself against
+  one obtained outside the pack (--expect-key-sha256 or --public-key); without either the pack can
+  vouch only for itself, which is said loudly and never reported as VALID;
+- that every signed head matches the chain, every milestone has its own signed head, the last
+  entry is covered by a signed head at its own seq (the pack carries that statement), and no signed
+  head points past the last entry;
+- with --bucket-listing (`aws s3api list-object-versions --bucket B --prefix anchors/INCIDENT/`),
+  that every anchor the Object Lock bucket holds is in the pack: a pack cut back to an earlier
+  head, its later anchors dropped, is otherwise self-consistent;
+- that every view row is a faithful copy of the entry it cites and no entry of a view's types is missing.
+
+Exit 0 when all hold and the key was pinned; 1 with the first bad entry or missing part named;
+2 when the pack cannot be read at all; 3 when everything holds but the key was not pinned.
 
 Deliberately imports nothing from Bulkhead, so an auditor can read all of it.
 """
@@ -19,6 +30,7 @@ import argparse
 import base64
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,44 +46,54 @@ MILESTONE_TYPES = {
     "incident.notified": "notified",
     "incident.closed": "closed",
 }
+PACK = -1  # where a problem belongs to the pack itself rather than to one entry
+ANCHOR_NAME = re.compile(r"^(\d{10})-([a-z]+)\.json$")
 
 
 class Findings:
     def __init__(self) -> None:
-        self.problems: list[tuple[int, str]] = []  # (seq or -1 for the pack itself, problem)
+        self.problems: list[tuple[int, str]] = []  # (seq, or PACK for the pack itself, problem)
         self.notes: list[str] = []
+        self.warnings: list[str] = []
+        self.key_pinned = False
 
     def bad(self, seq: int, problem: str) -> None:
         self.problems.append((seq, problem))
 
 
-def verify_pack(root: Path, expect_key_sha256: str | None = None) -> Findings:
+def verify_pack(
+    root: Path,
+    expect_key_sha256: str | None = None,
+    public_key: bytes | None = None,
+    bucket_listing: dict[str, Any] | None = None,
+) -> Findings:
     found = Findings()
+    missing = [name for name in ("manifest.json", "entries.jsonl", "public_key.pem") if not (root / name).is_file()]
+    if missing:
+        found.bad(PACK, f"missing part: {', '.join(missing)} (an empty or gutted pack proves nothing)")
+        return found
     manifest = json.loads((root / "manifest.json").read_text())
     _check_files(root, manifest, found)
     incident = manifest["incident_id"]
     entries = [json.loads(line) for line in (root / "entries.jsonl").read_text().splitlines() if line]
     bodies = _check_chain(incident, entries, found)
-    pem = (root / "public_key.pem").read_bytes()
-    key = serialization.load_pem_public_key(pem)
-    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    fingerprint = hashlib.sha256(der).hexdigest()
-    found.notes.append(f"signing key sha256: {fingerprint}")
-    if fingerprint != manifest["signing_key"]["public_key_sha256"]:
-        found.bad(-1, "public_key.pem is not the key the manifest names")
-    if expect_key_sha256 and fingerprint != expect_key_sha256.lower():
-        found.bad(-1, f"the pack's key {fingerprint} is not the expected key {expect_key_sha256}")
-    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-        found.bad(-1, "the signing key is not an ECDSA P-256 key")
+    _check_count(manifest, entries, found)
+    key, fingerprint = _trusted_key(root, manifest, expect_key_sha256, public_key, found)
+    if key is None:
         return found
     anchored = _check_anchors(root, incident, entries, key, fingerprint, found)
     for seq, body in enumerate(bodies):
         milestone = MILESTONE_TYPES.get(body.get("type", ""))
         if milestone and (seq, milestone) not in anchored:
             found.bad(seq, f"milestone {milestone} at seq {seq} has no valid anchor")
-    last = max((seq for seq, _ in anchored), default=-1)
-    if entries and last < len(entries) - 1:
-        found.notes.append(f"{len(entries) - 1 - last} entries after seq {last} are covered by no signed head")
+    _check_last_entry_signed(manifest, entries, anchored, found)
+    if bucket_listing is not None:
+        _check_bucket(root, incident, len(entries), bucket_listing, found)
+    else:
+        found.warnings.append(
+            "cut-back not checked against the anchor bucket: a pack cut back to an earlier head with its later "
+            "anchors dropped is self-consistent. Run with --bucket-listing (see VERIFY.md)."
+        )
     _check_views(root, entries, bodies, found)
     return found
 
@@ -81,12 +103,12 @@ def _check_files(root: Path, manifest: dict[str, Any], found: Findings) -> None:
     for name, digest in listed.items():
         path = root / name
         if not path.is_file():
-            found.bad(-1, f"{name} is listed in the manifest but missing")
+            found.bad(PACK, f"missing part: {name} is listed in the manifest but not in the pack")
         elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            found.bad(-1, f"{name} does not match its SHA-256 in the manifest")
+            found.bad(PACK, f"{name} does not match its SHA-256 in the manifest")
     present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
     for name in sorted(present - set(listed) - {"manifest.json"}):
-        found.bad(-1, f"{name} is in the pack but not in the manifest")
+        found.bad(PACK, f"{name} is in the pack but not in the manifest")
 
 
 def _check_chain(incident: str, entries: list[dict[str, Any]], found: Findings) -> list[dict[str, Any]]:
@@ -113,6 +135,67 @@ def _check_chain(incident: str, entries: list[dict[str, Any]], found: Findings) 
     return bodies
 
 
+def _check_count(manifest: dict[str, Any], entries: list[dict[str, Any]], found: Findings) -> None:
+    if not entries:
+        found.bad(0, "missing part: the pack holds no entries")
+        return
+    chain = manifest["chain"]
+    if chain.get("entries") != len(entries):
+        found.bad(
+            min(len(entries), int(chain.get("entries") or 0)),
+            f"the manifest declares {chain.get('entries')} entries but entries.jsonl holds {len(entries)}",
+        )
+    if chain.get("head_hash") != entries[-1]["hash"]:
+        found.bad(len(entries) - 1, "the manifest's head_hash is not the hash of the last entry")
+
+
+def _trusted_key(
+    root: Path,
+    manifest: dict[str, Any],
+    expect_key_sha256: str | None,
+    public_key: bytes | None,
+    found: Findings,
+) -> tuple[ec.EllipticCurvePublicKey | None, str]:
+    """The key to verify with: the outside one when given, else the pack's own (and a loud warning)."""
+    pem = (root / "public_key.pem").read_bytes()
+    pack_fingerprint = _fingerprint(serialization.load_pem_public_key(pem))
+    if pack_fingerprint != manifest["signing_key"]["public_key_sha256"]:
+        found.bad(PACK, "public_key.pem is not the key the manifest names")
+    key: Any = serialization.load_pem_public_key(pem)
+    if public_key is not None:
+        key = _load_key(public_key)
+        found.key_pinned = True
+    fingerprint = _fingerprint(key)
+    if expect_key_sha256:
+        found.key_pinned = True
+        if fingerprint != expect_key_sha256.strip().lower():
+            found.bad(PACK, f"the signing key {fingerprint} is not the expected key {expect_key_sha256.lower()}")
+    if public_key is not None and fingerprint != pack_fingerprint:
+        found.bad(PACK, f"the pack's public_key.pem ({pack_fingerprint}) is not the trusted key ({fingerprint})")
+    if not found.key_pinned:
+        found.warnings.append(
+            "THE SIGNING KEY IS NOT PINNED: the pack's own public_key.pem vouches for itself, so a pack re-signed "
+            "with another key and that key swapped in would pass. Re-run with --expect-key-sha256 (from "
+            "`aws kms get-public-key`) or --public-key."
+        )
+    found.notes.append(f"signing key sha256: {fingerprint}")
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        found.bad(PACK, "the signing key is not an ECDSA P-256 key")
+        return None, fingerprint
+    return key, fingerprint
+
+
+def _load_key(data: bytes) -> Any:
+    if data.lstrip().startswith(b"-----BEGIN"):
+        return serialization.load_pem_public_key(data)
+    return serialization.load_der_public_key(data)  # as `aws kms get-public-key` gives it, base64-decoded
+
+
+def _fingerprint(key: Any) -> str:
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
+
+
 def _check_anchors(
     root: Path,
     incident: str,
@@ -122,6 +205,7 @@ def _check_anchors(
     found: Findings,
 ) -> set[tuple[int, str]]:
     anchored: set[tuple[int, str]] = set()
+    checkpoints = 0
     for path in sorted((root / "anchors").glob("*.json")):
         anchor = json.loads(path.read_text())
         statement = json.loads(anchor["statement"])
@@ -130,18 +214,65 @@ def _check_anchors(
         try:
             key.verify(base64.b64decode(anchor["signature"]), anchor["statement"].encode(), ec.ECDSA(hashes.SHA256()))
         except (InvalidSignature, ValueError):
-            found.bad(seq, f"{where}: signature does not verify (forged head)")
+            found.bad(min(seq, len(entries)), f"{where}: signature does not verify (forged head, or another key)")
             continue
         if statement["public_key_sha256"] != fingerprint or statement["incident_id"] != incident:
             found.bad(seq, f"{where}: names another key or incident")
+        elif path.name != f"{seq:010d}-{milestone}.json":
+            found.bad(seq, f"{where}: stored as {path.name}, not under its own name")
         elif seq >= len(entries):
             found.bad(len(entries), f"{where}: signed head is past the end of the chain (entries deleted)")
         elif entries[seq]["hash"] != statement["head_hash"]:
             found.bad(seq, f"{where}: entry {seq} differs from the signed head (entries up to it rewritten)")
         else:
             anchored.add((seq, milestone))
-            found.notes.append(f"{where}: signed head verified ({statement['at']})")
+            if milestone == "checkpoint":
+                checkpoints += 1
+            else:
+                found.notes.append(f"{where}: signed head verified ({statement['at']})")
+    found.notes.append(f"{checkpoints} checkpoint heads verified")
     return anchored
+
+
+def _check_last_entry_signed(
+    manifest: dict[str, Any], entries: list[dict[str, Any]], anchored: set[tuple[int, str]], found: Findings
+) -> None:
+    """Every entry must be covered by a signature: a signed head at the last seq covers all before it."""
+    if not entries:
+        return
+    last = len(entries) - 1
+    if not any(seq == last for seq, _ in anchored):
+        first = max((seq for seq, _ in anchored), default=-1) + 1
+        problem = f"entries from seq {first} to {last} are covered by no signed head (the last entry must have one)"
+        found.bad(first, problem)
+        return
+    declared = manifest["chain"].get("last_entry") or {}
+    if declared.get("seq") != last or declared.get("hash") != entries[last]["hash"]:
+        found.bad(last, "the manifest's last_entry is not the last entry of the chain")
+    found.notes.append(f"last entry seq {last} covered by its signed head ({declared.get('anchor')})")
+
+
+def _check_bucket(root: Path, incident: str, count: int, listing: dict[str, Any], found: Findings) -> None:
+    """Every anchor the Object Lock bucket holds (it cannot lose one) must be in the pack."""
+    prefix = f"anchors/{incident}/"
+    in_pack = {p.name for p in (root / "anchors").glob("*.json")}
+    in_bucket: set[str] = set()
+    for version in [*listing.get("Versions", []), *listing.get("DeleteMarkers", [])]:
+        name = str(version.get("Key", ""))
+        if name.startswith(prefix):
+            in_bucket.add(name[len(prefix) :])
+    if not in_bucket:
+        found.bad(PACK, f"the bucket listing holds no anchors under {prefix} (wrong bucket, prefix or incident?)")
+        return
+    for name in sorted(in_bucket - in_pack):
+        match = ANCHOR_NAME.match(name)
+        seq = int(match.group(1)) if match else PACK
+        found.bad(
+            min(seq, count) if seq >= 0 else PACK,
+            f"missing part: the bucket holds anchors/{incident}/{name}, which the pack lacks (pack cut back or "
+            "its anchors removed)",
+        )
+    found.notes.append(f"every one of the bucket's {len(in_bucket)} anchors is in the pack")
 
 
 def _check_views(root: Path, entries: list[dict[str, Any]], bodies: list[dict[str, Any]], found: Findings) -> None:
@@ -160,31 +291,46 @@ def _check_views(root: Path, entries: list[dict[str, Any]], bodies: list[dict[st
             cited.append(seq)
         expected = [s for s, b in enumerate(bodies) if not types or b["type"] in types]
         if cited != expected:
-            found.bad(-1, f"views/{path.name}: lists entries {cited[:5]}... but the chain has {expected[:5]}...")
+            found.bad(PACK, f"views/{path.name}: lists entries {cited[:5]}... but the chain has {expected[:5]}...")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify a Bulkhead evidence pack offline.")
     parser.add_argument("pack", type=Path, help="the pack directory (holds manifest.json)")
     parser.add_argument("--expect-key-sha256", help="SHA-256 of the ledger signing key's DER public key")
+    parser.add_argument("--public-key", type=Path, help="the signing key's public half (PEM, or DER from KMS)")
+    parser.add_argument(
+        "--bucket-listing", type=Path, help="output of `aws s3api list-object-versions` for the incident's anchors"
+    )
     args = parser.parse_args(argv)
-    try:
-        found = verify_pack(args.pack, args.expect_key_sha256)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"UNREADABLE: {args.pack}: {type(exc).__name__}: {exc}")
+    if not args.pack.is_dir():
+        print(f"UNREADABLE: {args.pack} is not a directory")
         return 2
+    try:
+        public_key = args.public_key.read_bytes() if args.public_key else None
+        listing = json.loads(args.bucket_listing.read_text()) if args.bucket_listing else None
+        found = verify_pack(args.pack, args.expect_key_sha256, public_key, listing)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"INVALID (the pack): unreadable: {type(exc).__name__}: {exc}")
+        return 1
     for note in found.notes:
         print(f"  {note}")
+    for warning in found.warnings:
+        print(f"WARNING: {warning}")
     if found.problems:
-        # The first bad entry leads; problems with the pack's files (seq -1) follow.
-        ordered = sorted(found.problems, key=lambda p: (p[0] < 0, p))
+        # The first bad entry leads, the chain's own finding first at a seq (it is checked first);
+        # problems with the pack itself follow.
+        ordered = sorted(found.problems, key=lambda p: (p[0] < 0, p[0]))
         seq, problem = ordered[0]
         where = "the pack" if seq < 0 else f"first bad entry: seq {seq}"
         print(f"INVALID ({where}): {problem}")
         for other_seq, other in ordered[1:]:
             print(f"  also: seq {other_seq}: {other}" if other_seq >= 0 else f"  also: {other}")
         return 1
-    print("VALID: every file, the hash chain, every signed head and every view check out")
+    if not found.key_pinned:
+        print("NOT PROVEN: consistent, but only against the pack's own key (pin it: --expect-key-sha256)")
+        return 3
+    print("VALID: every file, the hash chain, every signed head (the last entry's included) and every view check out")
     return 0
 
 

@@ -52,18 +52,24 @@ class EntryType(StrEnum):
     INCIDENT_CLOSED = "incident.closed"
     RESTORE_COMPLETED = "restore.completed"
     ANCHOR_FAILED = "ledger.anchor_failed"
+    # Heads whose anchoring had failed (or never ran), signed and anchored again.
+    ANCHORS_REPAIRED = "ledger.anchors_repaired"
 
 
 class Milestone(StrEnum):
-    """Points of an incident at which the chain head is signed and anchored in WORM storage."""
+    """What a signed head marks: a milestone of the incident, or any other head (a checkpoint).
+
+    Every head the ledger writes is signed and anchored; a milestone's anchor also names it.
+    """
 
     DECLARED = "declared"
     CONTAINED = "contained"
     NOTIFIED = "notified"
     CLOSED = "closed"
+    CHECKPOINT = "checkpoint"
 
 
-# Appending one of these entries anchors the head it creates.
+# Appending one of these entries anchors the head it creates under the milestone's name.
 MILESTONES: dict[EntryType, Milestone] = {
     EntryType.INCIDENT_DECLARED: Milestone.DECLARED,
     EntryType.INCIDENT_CONTAINED: Milestone.CONTAINED,
@@ -163,7 +169,8 @@ class AnchorCheck(Message):
 
 
 class LedgerVerdict(Message):
-    """The full verification: the chain, every anchor's signature, and every milestone anchored."""
+    """The full verification: the chain, every anchor's signature, every milestone anchored, the last
+    entry covered by a signed head, and no signed head beyond the last entry."""
 
     incident_id: str
     entries: int
@@ -174,3 +181,12 @@ class LedgerVerdict(Message):
     anchors: tuple[AnchorCheck, ...] = ()
     unanchored_tail: int = Field(0, description="entries after the last anchor, covered by no signature")
     public_key_sha256: str | None = None
+    key_pinned: bool = Field(False, description="the key's fingerprint was checked against an expected one")
+
+
+class RepairOutcome(Message):
+    """What `ChainedLedger.repair` anchored again; `entry_seq` is the entry that records it, if any."""
+
+    incident_id: str
+    anchored: tuple[tuple[int, Milestone], ...] = ()
+    entry_seq: int | None = None

@@ -1,4 +1,4 @@
-"""The ledger as the functions use it: chained appends on the configured table, anchored at milestones."""
+"""The ledger as the functions use it: chained appends on the configured table, every head signed and anchored."""
 
 from typing import Any
 
@@ -19,7 +19,7 @@ def ledger() -> ChainedLedger:
 
 
 class _LazySigner:
-    """Reads its settings on first use: a step that appends no milestone needs no key."""
+    """Reads its settings on first use: nothing is read at import time or before the first append."""
 
     def _signer(self) -> KmsHeadSigner:
         return _signer(env(Env.LEDGER_SIGNING_KEY))

@@ -14,8 +14,11 @@ from typer.testing import CliRunner
 from bulkhead.cli.main import app
 from bulkhead.local.runtime import local_fabric
 from functions.common import clients
+from functions.ledger.adapters.kms import KmsHeadSigner
+from functions.ledger.domain import public_key_sha256
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.wiring import ledger
+from infra import fabric
 
 INCIDENT = "inc-20261127-e2e000000001"
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -26,11 +29,12 @@ SCRIPT = (
     (EntryType.ACTION_APPLIED, {"action_id": "a-1", "pre_state_ref": "prestate/a-1", "status": "applied"}),
     (EntryType.INCIDENT_CONTAINED, {"actions_applied": 1}),
     (EntryType.NOTIFICATION_BATCH_SENT, {"sent": 4, "recipients": ["ps_aa", "ps_bb", "ps_cc", "ps_dd"]}),
-    (EntryType.CLOCK_MET, {"regime": "gdpr_art33", "hours_left": 70}),
+    (EntryType.CLOCK_MET, {"clock": "gdpr_art33", "late": False, "reference": "CNIL-2026-0042"}),
     (EntryType.INCIDENT_NOTIFIED, {"customers": 4}),
-    (EntryType.DRILL_SCORED, {"score": 92}),
+    (EntryType.DRILL_SCORED, {"scenario": "thin-path", "passed": True, "score": 92}),
     (EntryType.INCIDENT_CLOSED, {"mode": "drill"}),
 )
+ACTORS = {EntryType.APPROVAL_GRANTED: "operator:oncall@example.com", EntryType.CLOCK_MET: "operator:dpo@example.com"}
 runner = CliRunner()
 
 
@@ -39,19 +43,27 @@ def flat(output: str) -> str:
     return " ".join(output.split())
 
 
+KEY_SHA256: dict[Path, str] = {}
+
+
 @pytest.fixture
 def state(tmp_path: Path) -> Path:
     state_dir = tmp_path / "state"
     with local_fabric(log_level="ERROR", state_dir=state_dir):
         recorder = ledger()
         for n, (kind, data) in enumerate(SCRIPT):
-            recorder.append(INCIDENT, EntryDraft(type=kind, actor="e2e", at=T0 + timedelta(minutes=n), data=data))
+            actor = ACTORS.get(kind, "e2e")
+            recorder.append(INCIDENT, EntryDraft(type=kind, actor=actor, at=T0 + timedelta(minutes=n), data=data))
+        # The auditor's pin comes from the key service, not from the pack.
+        signer = KmsHeadSigner(clients.client("kms"), fabric.SIGNING_KEYS[0].alias)
+        KEY_SHA256[tmp_path] = public_key_sha256(signer.public_key_pem())
     return state_dir
 
 
 def verify_offline(pack: Path) -> subprocess.CompletedProcess[str]:
+    pin = ["--expect-key-sha256", KEY_SHA256[pack.parent]] if pack.parent in KEY_SHA256 else []
     return subprocess.run(
-        [sys.executable, str(pack / "verify.py"), str(pack)], capture_output=True, text=True, check=False
+        [sys.executable, str(pack / "verify.py"), str(pack), *pin], capture_output=True, text=True, check=False
     )
 
 
@@ -74,15 +86,34 @@ def test_an_exported_pack_verifies_offline_and_holds_the_auditor_views(state: Pa
     assert checked.returncode == 0, checked.stdout
     assert "VALID" in checked.stdout
     manifest = json.loads((pack / "manifest.json").read_text())
-    assert manifest["chain"]["entries"] == 10 and manifest["anchors"] == 4
+    assert manifest["chain"]["entries"] == 10 and manifest["anchors"] == 10
     assert "BEGIN PUBLIC KEY" in (pack / "public_key.pem").read_text()
     views = {p.stem: json.loads(p.read_text())["rows"] for p in (pack / "views").glob("*.json")}
     assert [r["type"] for r in views["approvals"]] == ["approval.granted"]
     assert views["actions"][0]["data"]["pre_state_ref"] == "prestate/a-1"
     assert views["notifications"][0]["data"]["recipients"] == ["ps_aa", "ps_bb", "ps_cc", "ps_dd"]
-    assert [r["data"]["regime"] for r in views["clocks"]] == ["gdpr_art33"]
+    assert [r["data"]["clock"] for r in views["clocks"]] == ["gdpr_art33"]
     assert [r["data"]["score"] for r in views["drill_scores"]] == [92]
     assert len(views["timeline"]) == 10
+
+
+def test_the_pack_summary_tells_the_incident_from_its_verified_entries(state: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    runner.invoke(app, ["evidence", "export", INCIDENT, "--state-dir", str(state), "--out", str(pack)])
+
+    summary = (pack / "SUMMARY.md").read_text()
+
+    assert "Ledger verified at export: 10 entries" in summary
+    assert "| contained | 2026-11-27 09:04:00 | 0.05 h | 4 |" in summary
+    assert "| approval.granted | operator:oncall@example.com | 2026-11-27 09:02:00 | 2 |" in summary
+    assert "| clock.met | operator:dpo@example.com | 2026-11-27 09:06:00 | 6 |" in summary
+    assert "GDPR Art. 33 (72 hours): **PASS** (seq 6)." in summary
+    assert "- declared: 1" in summary and "(seq 8)" in summary
+    views = json.loads((pack / "views" / "who_acted.json").read_text())["rows"]
+    assert [(r["seq"], r["actor"]) for r in views] == [
+        (2, "operator:oncall@example.com"),
+        (6, "operator:dpo@example.com"),
+    ]
 
 
 def test_the_offline_verifier_names_a_tampered_entry(state: Path, tmp_path: Path) -> None:
@@ -116,7 +147,7 @@ def test_verify_names_an_entry_modified_in_the_local_table(state: Path) -> None:
 
 def test_bad_input_gets_a_clear_message_and_writes_nothing(state: Path, tmp_path: Path) -> None:
     unknown = runner.invoke(app, ["ledger", "verify", "inc-unknown", "--state-dir", str(state)])
-    assert unknown.exit_code == 2 and "no ledger entries for 'inc-unknown'" in flat(unknown.output)
+    assert unknown.exit_code == 2 and "no ledger entries and no signed heads for 'inc-unknown'" in flat(unknown.output)
 
     occupied = tmp_path / "occupied"
     occupied.mkdir()

@@ -101,3 +101,28 @@ def test_an_inserted_entry_with_a_recomputed_hash_still_breaks_the_link(
     entries.insert(2, forged)
     verdict = verify_chain("inc-20261127-abcdef123456", entries)
     assert (verdict.valid, verdict.first_bad_seq) == (False, 3)
+
+
+class AlwaysTaken(MemoryStore):
+    """Every sequence number is taken by someone else by the time this writer tries."""
+
+    def put_new(self, entry: LedgerEntry) -> bool:
+        self.attempts = getattr(self, "attempts", 0) + 1
+        return False
+
+
+def test_a_writer_that_keeps_losing_backs_off_with_jitter_then_gives_up_with_a_named_error() -> None:
+    from functions.common.errors import LedgerWriteConflict
+    from functions.ledger.domain import BACKOFF_FIRST_CAP_SECONDS, BACKOFF_MAX_CAP_SECONDS
+
+    store, waits = AlwaysTaken(), []
+
+    with pytest.raises(LedgerWriteConflict, match="after 9 attempts"):
+        ChainedLedger(store, max_attempts=9, sleep=waits.append).append("inc-20261127-abcdef123456", draft(0))
+
+    # One wait between tries, each a random draw under a cap that doubles up to the maximum
+    assert store.attempts == 9 and len(waits) == 8
+    caps = [min(BACKOFF_MAX_CAP_SECONDS, BACKOFF_FIRST_CAP_SECONDS * 2**n) for n in range(8)]
+    assert all(0 <= wait <= cap for wait, cap in zip(waits, caps, strict=True))
+    assert len(set(waits)) == len(waits)  # jittered, not in lock step
+    assert store.items == {}

@@ -5,6 +5,7 @@ version, so no one, the root user included, can delete or overwrite it before re
 Reading takes the first version of each key: a later version or a delete marker cannot hide it.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -14,6 +15,7 @@ from functions.common.errors import TransientPlatformError
 from functions.ledger.models import Anchor
 
 PREFIX = "anchors"
+READERS = 16  # concurrent GETs when reading an incident's anchors (boto3 clients are thread-safe)
 
 
 class AnchorUnavailable(TransientPlatformError):
@@ -24,6 +26,10 @@ class S3AnchorStore:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
+
+    @property
+    def bucket(self) -> str:
+        return self._bucket
 
     def put(self, incident_id: str, name: str, anchor: Anchor) -> bool:
         try:
@@ -54,7 +60,12 @@ class S3AnchorStore:
                     # S3 lists a key's versions newest first: at equal times the later one listed is older.
                     if seen is None or version["LastModified"] <= seen[0]:
                         first_versions[version["Key"]] = (version["LastModified"], version["VersionId"])
-            return [self._read(key, version_id) for key, (_, version_id) in sorted(first_versions.items())]
+            wanted = [(key, version_id) for key, (_, version_id) in sorted(first_versions.items())]
+            if len(wanted) <= 1:
+                return [self._read(key, version_id) for key, version_id in wanted]
+            # Every head is anchored, so an incident has one anchor per entry: read them side by side.
+            with ThreadPoolExecutor(max_workers=min(READERS, len(wanted))) as pool:
+                return list(pool.map(lambda kv: self._read(*kv), wanted))
         except (ClientError, BotoCoreError) as exc:
             raise AnchorUnavailable(f"anchor bucket could not be read: {exc}") from exc
 

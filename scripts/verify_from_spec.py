@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""A second, independent verifier of Bulkhead evidence packs, written from docs/evidence-format.md
+alone (sections 2-7), sharing no code with Bulkhead or its own verifier.
+
+    python scripts/verify_from_spec.py PACK --expect-key-sha256 HEX [--bucket-listing LISTING.json]
+
+Prints OK, or FAIL with every rule broken (rule number from section 5, and the seq where there is
+one). Exit 0 OK, 1 FAIL. The key fingerprint is required: section 4 says an unpinned pack is never valid.
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+MILESTONE_OF = {
+    "incident.declared": "declared",
+    "incident.contained": "contained",
+    "incident.notified": "notified",
+    "incident.closed": "closed",
+}
+
+
+def check(pack: Path, fingerprint: str, listing: dict[str, Any] | None = None) -> list[str]:
+    """Every rule of section 5 that does not hold, as `rule N [seq S]: why`; empty when all hold."""
+    absent = [name for name in ("manifest.json", "entries.jsonl", "public_key.pem") if not (pack / name).is_file()]
+    if absent:
+        return [f"rule 1: {name} is missing" for name in absent]
+    failures: list[str] = []
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    failures += files_rule(pack, manifest["files"])
+    text = (pack / "entries.jsonl").read_text(encoding="utf-8")
+    lines = [json.loads(t) for t in text.split("\n") if t.strip()]
+    bodies, chain_failures = chain_rule(lines, manifest["incident_id"])
+    failures += chain_failures + count_rule(lines, manifest["chain"])
+    key = pinned_key(pack, fingerprint)
+    if isinstance(key, str):
+        return [*failures, key]
+    good, anchor_failures = anchor_rule(pack, key, fingerprint, manifest["incident_id"], lines)
+    failures += anchor_failures + coverage_rules(bodies, lines, good)
+    if listing is not None:
+        failures += bucket_rule(pack, manifest["incident_id"], listing)
+    return failures + views_rule(pack, lines, bodies)
+
+
+def files_rule(pack: Path, listed: dict[str, str]) -> list[str]:
+    """Rule 7: the files and their SHA-256s."""
+    present = {p.relative_to(pack).as_posix() for p in pack.rglob("*") if p.is_file()} - {"manifest.json"}
+    failures = [
+        f"rule 7: {path} is {'not listed' if path in present else 'listed but absent'}"
+        for path in sorted(present ^ set(listed))
+    ]
+    return failures + [
+        f"rule 7: {path} does not match its SHA-256"
+        for path in sorted(present & set(listed))
+        if hashlib.sha256((pack / path).read_bytes()).hexdigest() != listed[path]
+    ]
+
+
+def chain_rule(lines: list[dict[str, Any]], incident: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Section 2: the chain, hashing the stored body bytes; the bodies up to the first bad line."""
+    bodies: list[dict[str, Any]] = []
+    previous = "0" * 64
+    for n, line in enumerate(lines):
+        body = json.loads(line["body"])
+        digest = hashlib.sha256(bytes.fromhex(previous) + line["body"].encode("utf-8")).hexdigest()
+        if not (line["seq"] == body["seq"] == n):
+            return bodies, [f"rule 2 seq {n}: line or body seq is not {n}"]
+        if body["incident_id"] != incident or body["prev_hash"] != previous or digest != line["hash"]:
+            return bodies, [f"rule 2 seq {n}: incident, prev_hash or hash does not hold"]
+        bodies.append(body)
+        previous = line["hash"]
+    return bodies, []
+
+
+def count_rule(lines: list[dict[str, Any]], chain: dict[str, Any]) -> list[str]:
+    """Rule 1: entries present and counted, the last one declared."""
+    if not lines:
+        return ["rule 1: no entries"]
+    if chain["entries"] != len(lines) or chain["head_hash"] != lines[-1]["hash"]:
+        return ["rule 1: the manifest's count or head_hash disagrees with entries.jsonl"]
+    if (chain.get("last_entry") or {}).get("hash") != lines[-1]["hash"]:
+        return ["rule 1: last_entry is not the last line"]
+    return []
+
+
+def pinned_key(pack: Path, fingerprint: str) -> ec.EllipticCurvePublicKey | str:
+    """Section 4: the pack's key, if it is the pinned one (SHA-256 of the DER SubjectPublicKeyInfo)."""
+    key = serialization.load_pem_public_key((pack / "public_key.pem").read_bytes())
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if hashlib.sha256(der).hexdigest() != fingerprint.lower():
+        return "section 4: public_key.pem is not the pinned key"
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        return "section 4: not a P-256 key"
+    return key
+
+
+def anchor_rule(
+    pack: Path, key: ec.EllipticCurvePublicKey, fingerprint: str, incident: str, lines: list[dict[str, Any]]
+) -> tuple[dict[int, set[str]], list[str]]:
+    """Rule 3: each anchor; the valid ones by seq."""
+    good: dict[int, set[str]] = {}
+    failures: list[str] = []
+    for path in sorted((pack / "anchors").glob("*.json")):
+        anchor = json.loads(path.read_text(encoding="utf-8"))
+        message = anchor["statement"].encode("utf-8")
+        statement = json.loads(message)
+        seq = statement["seq"]
+        try:
+            key.verify(base64.b64decode(anchor["signature"], validate=True), message, ec.ECDSA(hashes.SHA256()))
+        except (InvalidSignature, ValueError):
+            failures.append(f"rule 3 seq {seq}: {path.name}: bad signature")
+            continue
+        if statement["public_key_sha256"] != fingerprint.lower() or statement["incident_id"] != incident:
+            failures.append(f"rule 3 seq {seq}: {path.name}: another key or incident")
+        elif path.name != f"{seq:010d}-{statement['milestone']}.json":
+            failures.append(f"rule 3 seq {seq}: {path.name}: misnamed")
+        elif seq >= len(lines):
+            failures.append(f"rule 3 seq {seq}: {path.name}: past the last entry")
+        elif lines[seq]["hash"] != statement["head_hash"]:
+            failures.append(f"rule 3 seq {seq}: {path.name}: head_hash is not entry {seq}'s hash")
+        else:
+            good.setdefault(seq, set()).add(statement["milestone"])
+    return good, failures
+
+
+def coverage_rules(bodies: list[dict[str, Any]], lines: list[dict[str, Any]], good: dict[int, set[str]]) -> list[str]:
+    """Rules 4 and 5: every milestone anchored under its name; the last entry covered."""
+    failures = [
+        f"rule 4 seq {n}: milestone {MILESTONE_OF[b['type']]} has no valid anchor"
+        for n, b in enumerate(bodies)
+        if b["type"] in MILESTONE_OF and MILESTONE_OF[b["type"]] not in good.get(n, set())
+    ]
+    if lines and len(lines) - 1 not in good:
+        failures.append(f"rule 5 seq {len(lines) - 1}: the last entry has no valid anchor")
+    return failures
+
+
+def bucket_rule(pack: Path, incident: str, listing: dict[str, Any]) -> list[str]:
+    """Rule 6: the bucket's anchors are all in the pack."""
+    prefix = f"anchors/{incident}/"
+    keys = {v["Key"] for v in listing.get("Versions", []) + listing.get("DeleteMarkers", [])}
+    in_pack = {p.name for p in (pack / "anchors").glob("*.json")}
+    return [
+        f"rule 6: the bucket holds {name}, the pack does not"
+        for name in sorted(k for k in keys if k.startswith(prefix))
+        if name[len(prefix) :] not in in_pack
+    ]
+
+
+def views_rule(pack: Path, lines: list[dict[str, Any]], bodies: list[dict[str, Any]]) -> list[str]:
+    """Rule 8: each view lists exactly its entries, each row a copy of its entry."""
+    failures: list[str] = []
+    for path in sorted((pack / "views").glob("*.json")):
+        view = json.loads(path.read_text(encoding="utf-8"))
+        wanted = [n for n, b in enumerate(bodies) if not view["types"] or b["type"] in view["types"]]
+        if [row["seq"] for row in view["rows"]] != wanted:
+            failures.append(f"rule 8: {path.name} does not list exactly its entries")
+            continue
+        for row in view["rows"]:
+            body = bodies[row["seq"]]
+            copy = {"seq": body["seq"], "entry_hash": lines[row["seq"]]["hash"]}
+            copy |= {k: body[k] for k in ("at", "type", "actor", "data")}
+            if row != copy:
+                failures.append(f"rule 8 seq {row['seq']}: {path.name} row differs from its entry")
+    return failures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("pack", type=Path)
+    parser.add_argument("--expect-key-sha256", required=True)
+    parser.add_argument("--bucket-listing", type=Path)
+    args = parser.parse_args()
+    listing = json.loads(args.bucket_listing.read_text()) if args.bucket_listing else None
+    failures = check(args.pack, args.expect_key_sha256, listing)
+    if failures:
+        print("FAIL")
+        for failure in failures:
+            print(f"  {failure}")
+        return 1
+    print("OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
