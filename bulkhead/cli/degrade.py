@@ -120,7 +120,10 @@ def _aws_settings(
     }
     values = {name.value: value or os.environ.get(name.value, "") for name, (_, value) in chosen.items()}
     values[Env.LEDGER_SIGNING_KEY.value] = values[Env.LEDGER_SIGNING_KEY.value] or DEFAULT_KEY
-    required = [Env.CONTROLS_TABLE, Env.CONFIG_PARAMETER] + ([Env.LEDGER_TABLE] if writes else [])
+    # Every ledger entry is signed and anchored as it is appended: a write needs the anchor bucket too.
+    required = [Env.CONTROLS_TABLE, Env.CONFIG_PARAMETER] + (
+        [Env.LEDGER_TABLE, Env.LEDGER_ANCHOR_BUCKET] if writes else []
+    )
     missing = [f"{chosen[n][0]} (or ${n.value})" for n in required if not values[n.value]]
     if missing:
         console.print(f"[red]missing:[/red] {', '.join(missing)}")

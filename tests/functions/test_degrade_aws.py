@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
+from bulkhead.cli.ledger import DEFAULT_KEY
 from bulkhead.cli.main import app
 from bulkhead.local.runtime import DEFAULT_CONFIG, create_table
 from bulkhead.sandbox.stores import SandboxStore, running_sandbox
@@ -24,6 +25,7 @@ from infra.fabric import table
 REGION = "eu-west-1"
 TOKEN = "shpat_deployed_acme_eu"
 PARAMETER = "/bulkhead/prod/config"
+ANCHORS = "bulkhead-ledger-anchors-prod"
 CONTROLS, LEDGER = "bulkhead-prod-controls", "bulkhead-prod-ledger"
 
 
@@ -52,7 +54,13 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    for name in ("CONTROLS_TABLE_NAME", "LEDGER_TABLE_NAME", "BULKHEAD_CONFIG_PARAMETER", "ONCALL_TOPIC_ARN"):
+    for name in (
+        "CONTROLS_TABLE_NAME",
+        "LEDGER_TABLE_NAME",
+        "LEDGER_ANCHOR_BUCKET_NAME",
+        "BULKHEAD_CONFIG_PARAMETER",
+        "ONCALL_TOPIC_ARN",
+    ):
         monkeypatch.delenv(name, raising=False)
     with mock_aws(), running_sandbox("acme-eu", "shopify", TOKEN, shop_domain="acme-wealth-eu.myshopify.com") as shop:
         clients.reset()
@@ -66,7 +74,17 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
         eu["admin_api_url"] = shop.url  # the deployed store's Admin API
         clients.client("ssm").put_parameter(Name=PARAMETER, Value=json.dumps(firm), Type="String")
         clients.client("secretsmanager").create_secret(Name=eu["admin_token_secret_id"], SecretString=TOKEN)
-        options = ["--target", "aws", "--table", CONTROLS, "--ledger-table", LEDGER, "--config-parameter", PARAMETER]
+        # The ledger's signing key and write-once anchor bucket: every entry's head is signed and anchored
+        kms = clients.client("kms")
+        key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=DEFAULT_KEY, TargetKeyId=key)
+        clients.client("s3").create_bucket(
+            Bucket=ANCHORS, CreateBucketConfiguration={"LocationConstraint": REGION}, ObjectLockEnabledForBucket=True
+        )
+        options = [
+            *("--target", "aws", "--table", CONTROLS, "--ledger-table", LEDGER, "--bucket", ANCHORS),
+            *("--config-parameter", PARAMETER),  # last: tests swap in another parameter name
+        ]
         yield Deployment(shop, options)
         clients.reset()
         config.forget_config()
@@ -117,6 +135,7 @@ def test_the_settings_the_functions_read_name_the_deployment_too(
     monkeypatch.setenv("CONTROLS_TABLE_NAME", CONTROLS)
     monkeypatch.setenv("LEDGER_TABLE_NAME", LEDGER)
     monkeypatch.setenv("BULKHEAD_CONFIG_PARAMETER", PARAMETER)
+    monkeypatch.setenv("LEDGER_ANCHOR_BUCKET_NAME", ANCHORS)
     # When a mode is set with --target aws alone
     code, out = degrade("acme-eu", "payments_restricted", "--target", "aws")
     # Then it reached the same table
