@@ -62,7 +62,10 @@ class WorkTracker:
         """Journal the end of every tracked response that has ended."""
         sfn = clients.client("stepfunctions")
         for arn in list(self.running):
-            status = sfn.describe_execution(executionArn=arn)["status"]
+            try:
+                status = sfn.describe_execution(executionArn=arn)["status"]
+            except sfn.exceptions.ExecutionDoesNotExist:
+                continue  # started by a process that is gone: `mark_interrupted` records it
             if status == "RUNNING":
                 continue
             with self._lock:
