@@ -79,12 +79,12 @@ def _local(scenario: str | None, config: Path, reports: Path) -> None:
     """Run the drill in the local service (started if none runs) and print what it reports."""
     import sys
 
-    from bulkhead.local import runtime
+    from bulkhead.local import paths
     from bulkhead.local.client import ServiceUnavailable, connect
 
     try:
         with console.status("Connecting to the local fabric (starting it if needed)..."):
-            service = connect(runtime.DEFAULT_STATE_DIR, config=config)
+            service = connect(paths.DEFAULT_STATE_DIR, config=config)
         answer = service.control(
             "POST",
             "/local/drill",

@@ -21,7 +21,8 @@ def health(
     from bulkhead.drills.controls import BREAKABLE, install_controls, run_local_canary
     from bulkhead.drills.controls import break_control as break_one
     from bulkhead.local import client
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from bulkhead.local.paths import DEFAULT_STATE_DIR
+    from bulkhead.local.runtime import local_fabric
     from functions.common.wiring import firm_config
     from functions.health.domain import health_chain
 

@@ -80,10 +80,10 @@ def _open(where: Where) -> "Iterator[Sources]":
         )
         return
     from bulkhead.cli.local import fabric as local_service
-    from bulkhead.local import runtime
+    from bulkhead.local import paths
     from infra import fabric
 
-    state_dir = where.state_dir or runtime.DEFAULT_STATE_DIR
+    state_dir = where.state_dir or paths.DEFAULT_STATE_DIR
     if not (state_dir / "fabric.json").exists():
         console.print(f"[red]no local state[/red] in {state_dir}: run `bulkhead drill` first")
         raise typer.Exit(2)

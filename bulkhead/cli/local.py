@@ -15,9 +15,9 @@ err = Console(stderr=True)
 @contextmanager
 def fabric(state_dir: Path | None = None, config: Path | None = None) -> Iterator[Service]:
     """The running local service, this process's AWS clients pointed at it for the block."""
-    from bulkhead.local import client, runtime
+    from bulkhead.local import client, paths
 
-    where = state_dir or runtime.DEFAULT_STATE_DIR
+    where = state_dir or paths.DEFAULT_STATE_DIR
     try:
         service = client.connect(where, config=config)
     except client.ServiceUnavailable as exc:

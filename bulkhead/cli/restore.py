@@ -81,10 +81,10 @@ def restore(
 
 def _restore_local(incident: str, dry_run: bool, state_dir: Path | None) -> None:
     from bulkhead.cli.local import fabric
-    from bulkhead.local import runtime
+    from bulkhead.local import paths
     from functions.common.clients import client
 
-    where = state_dir or runtime.DEFAULT_STATE_DIR
+    where = state_dir or paths.DEFAULT_STATE_DIR
     if not (where / "fabric.json").exists():
         console.print(f"[red]no local state[/red] in {where}: run `bulkhead drill` first")
         raise typer.Exit(1)

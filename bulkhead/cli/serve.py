@@ -25,9 +25,9 @@ def serve(
 
     Commands start a service in the background when none runs; `serve` runs it in the foreground.
     """
-    from bulkhead.local import client, runtime
+    from bulkhead.local import client, paths
 
-    where = state_dir or runtime.DEFAULT_STATE_DIR
+    where = state_dir or paths.DEFAULT_STATE_DIR
     if stop:
         stopped = client.stop(where)
         console.print(f"stopped: {stopped.line()}" if stopped else f"no local fabric runs for {where}")

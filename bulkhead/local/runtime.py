@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from bulkhead.local import containment_state, journal
 from bulkhead.local.atomic_writes import DYNAMODB_LOCK, S3_LOCK, serialised_backends
 from bulkhead.local.journal import Journal
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
+from bulkhead.local.paths import DEFAULT_CONFIG, DEFAULT_SECRETS
 from bulkhead.local.service import exclusive
 from bulkhead.local.ses_events import provision_feedback, ses_event_publishing
 from bulkhead.local.work import WorkTracker, track_executions
@@ -39,12 +40,6 @@ from infra import asl, fabric
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = ROOT / "config" / "bulkhead.local.json"
-DEFAULT_SECRETS = ROOT / "config" / "local-secrets.json"
-# Where the local fabric keeps its tables and buckets between CLI invocations (and where its
-# service holds its lock): BULKHEAD_STATE_DIR, else .bulkhead/state in the checkout.
-DEFAULT_STATE_DIR = Path(os.environ.get("BULKHEAD_STATE_DIR") or ROOT / ".bulkhead" / "state")
 
 _MOTO: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _PROCESS_ENV = {
@@ -111,12 +106,13 @@ class LocalFabric:
         self.executions.append(arn)
         return str(arn)
 
-    def settle(self, timeout_seconds: float = 120.0) -> None:
-        """Deliver routed events and wait until no execution is running."""
+    def settle(self, timeout_seconds: float = 120.0, ignore: Collection[str] = ()) -> None:
+        """Deliver routed events and wait until no execution is running (but those in `ignore`:
+        in a shared fabric, responses that were running before, e.g. one waiting for a person)."""
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             moved = self.deliver_routed_events()
-            if not moved and not self.running():
+            if not moved and not [a for a in self.running() if a not in ignore]:
                 return
             time.sleep(0.02)
         raise TimeoutError(f"the local fabric did not settle within {timeout_seconds:.0f} s")

@@ -113,7 +113,8 @@ def run(
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 - moto is a development dependency
 
     from bulkhead.local.control import Control  # noqa: PLC0415
-    from bulkhead.local.runtime import DEFAULT_CONFIG, DEFAULT_SECRETS, local_fabric  # noqa: PLC0415
+    from bulkhead.local.paths import DEFAULT_CONFIG, DEFAULT_SECRETS  # noqa: PLC0415
+    from bulkhead.local.runtime import local_fabric  # noqa: PLC0415
     from bulkhead.local.server import FabricServer  # noqa: PLC0415
 
     state_dir = state_dir.resolve()
@@ -174,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=0)
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--secrets", type=Path, default=None)
-    parser.add_argument("--approval-timeout", type=int, default=None)
+    # A person approves here (CLI or link): minutes per escalation stage, as `bulkhead serve` gives.
+    parser.add_argument("--approval-timeout", type=int, default=600)
     args = parser.parse_args(argv)
     from infra.fabric import LOCAL_TUNABLES  # noqa: PLC0415
 

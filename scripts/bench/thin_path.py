@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from bulkhead.local import client  # noqa: E402
 from bulkhead.local.drill import bulk_export_webhook  # noqa: E402
-from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric  # noqa: E402
+from bulkhead.local.paths import DEFAULT_STATE_DIR  # noqa: E402
+from bulkhead.local.runtime import local_fabric  # noqa: E402
 
 SECRET = "sandbox-shopify-app-secret-acme-eu"
 

@@ -25,7 +25,7 @@ def drilled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """One `bulkhead drill` into a state directory (drills keep their state where the default is)."""
     root = tmp_path_factory.mktemp("drilled")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("bulkhead.local.runtime.DEFAULT_STATE_DIR", root / "state")
+        patch.setattr("bulkhead.local.paths.DEFAULT_STATE_DIR", root / "state")
         result = runner.invoke(app, ["drill", "--reports", str(root / "reports")])
     assert result.exit_code == 0, result.output
     incident = re.search(r"Ledger of (inc-[0-9a-z-]+)", result.output)

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bulkhead.cli.main import app
-from bulkhead.local import runtime
+from bulkhead.local import paths, runtime
 
 
 def sandbox(state_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
@@ -24,7 +24,7 @@ def sandbox(state_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runtime, "DEFAULT_STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(paths, "DEFAULT_STATE_DIR", tmp_path / "state")
     runner = CliRunner()
     with runtime.local_fabric(log_level="ERROR") as fresh:
         before = fresh.sandboxes["acme-eu"].snapshot()
@@ -55,7 +55,7 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
 
 
 def test_restore_without_local_state_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runtime, "DEFAULT_STATE_DIR", tmp_path / "empty")
+    monkeypatch.setattr(paths, "DEFAULT_STATE_DIR", tmp_path / "empty")
     result = CliRunner().invoke(app, ["restore", "inc-20261127-00000000"])
     assert result.exit_code == 1
     assert "run `bulkhead drill` first" in " ".join(result.output.split())
