@@ -196,12 +196,16 @@ def webhook_burst(state: Path, deliveries: int) -> dict[str, Any]:
     for thread in threads:
         thread.join()
     times = [t for t, _ in results if t is not None]
+    # Side by side: the same deliveries one at a time (what one delivery costs the service).
+    alone = [t for t, _ in (deliver(service.info.url, deliveries + n) for n in range(20)) if t is not None]
     return {
         "webhook_deliveries": deliveries,
         "connection_resets": sum(1 for _, problem in results if problem == "reset"),
         "webhook_failures_other": sum(1 for _, problem in results if problem and problem != "reset"),
         "webhook_p50_ms": round(percentile(times, 0.5) * 1000) if times else "-",
         "webhook_p99_ms": round(percentile(times, 0.99) * 1000) if times else "-",
+        "webhook_one_at_a_time_p50_ms": round(percentile(alone, 0.5) * 1000) if alone else "-",
+        "burst_p50_over_one_at_a_time": round(percentile(times, 0.5) / percentile(alone, 0.5)) if alone else "-",
     }
 
 
