@@ -2,7 +2,8 @@
 
 One process holds the emulation (moto, its state journaled in the state directory), the Lambda
 seam that runs the real handlers, the HTTP front door (webhooks, approval links) with a small
-control API under `/local/`, and a moto wire-protocol endpoint. Every CLI command is a client:
+control API under `/local/`, a moto wire-protocol endpoint, and the stack's schedules (clock
+sweep, mode expiry, canary, monthly drill) firing on the local clock. Every CLI command is a client:
 it speaks the AWS APIs to the endpoint, exactly as it would to AWS, and asks the control API only
 for what AWS has no API for (run a drill, list interrupted responses, read the sandbox stores).
 
@@ -115,6 +116,7 @@ def run(
     from bulkhead.local.control import Control  # noqa: PLC0415
     from bulkhead.local.paths import DEFAULT_CONFIG, DEFAULT_SECRETS  # noqa: PLC0415
     from bulkhead.local.runtime import local_fabric  # noqa: PLC0415
+    from bulkhead.local.schedules import LocalSchedules  # noqa: PLC0415
     from bulkhead.local.server import FabricServer  # noqa: PLC0415
 
     state_dir = state_dir.resolve()
@@ -150,6 +152,8 @@ def run(
             config=str(config_path),
         )
         control.info = info
+        schedules = LocalSchedules(fabric.invoke, datetime.now(UTC), report)
+        stack.callback(schedules.wait, 5.0)
         _write_info(state_dir, info)
         if on_ready is not None:
             on_ready(info)
@@ -158,6 +162,7 @@ def run(
                 signal.signal(signum, lambda *_: stop.set())
         while not stop.wait(0.2):
             control.upkeep()
+            schedules.fire_due()
 
 
 def _write_info(state_dir: Path, info: ServiceInfo) -> None:
