@@ -12,16 +12,32 @@ import threading
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import Field, ValidationError
 
 from bulkhead.local import containment_state
 from bulkhead.local.work import UnknownWork, WorkTracker
+from functions.common.models import Message
 
 if TYPE_CHECKING:
     from bulkhead.local.runtime import LocalFabric
     from bulkhead.local.service import ServiceInfo
 
+_M = TypeVar("_M", bound=Message)
 COMPACT_ABOVE_BYTES = 32 * 1024 * 1024  # journal size that triggers a new snapshot
+
+
+class DrillRequest(Message):
+    scenario: str | None = Field(default=None, description="a scenario name, `all`, or None for the thin path")
+    reports: str = Field(default="reports/drills", min_length=1)
+    width: int = Field(default=100, ge=40, le=1000)  # the client's terminal, for the printed tables
+    color: bool = False
+
+
+class WorkDecision(Message):
+    incident_id: str = Field(pattern=r"^inc-[0-9a-z-]{8,80}$")
+    operator: str = Field(min_length=1, max_length=200)
 
 
 class ControlError(Exception):
@@ -96,14 +112,10 @@ class Control:
 
         from bulkhead.cli.drill import run_local  # noqa: PLC0415
 
-        scenario = request.get("scenario")
-        if scenario is not None and not isinstance(scenario, str):
-            raise ControlError(400, "scenario must be a name, `all` or null")
-        reports = Path(str(request.get("reports") or "reports/drills"))
+        asked = _parse(DrillRequest, request)
+        scenario, reports = asked.scenario, Path(asked.reports)
         out = io.StringIO()
-        console = Console(
-            file=out, width=int(request.get("width") or 100), force_terminal=bool(request.get("color")), soft_wrap=False
-        )
+        console = Console(file=out, width=asked.width, force_terminal=asked.color, soft_wrap=False)
         if scenario is None:
             code = run_local(self.local, None, console, reports)
         else:
@@ -166,10 +178,15 @@ def _json(body: bytes) -> dict[str, Any]:
     return value
 
 
+def _parse(model: type[_M], request: dict[str, Any]) -> _M:
+    """The request as its model; a refusal names each bad field."""
+    try:
+        return model.model_validate(request)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
+        raise ControlError(400, problems) from exc
+
+
 def _incident_and_operator(request: dict[str, Any]) -> tuple[str, str]:
-    incident, operator = request.get("incident_id"), request.get("operator")
-    if not isinstance(incident, str) or not incident.startswith("inc-"):
-        raise ControlError(400, "incident_id must look like inc-YYYYMMDD-...")
-    if not isinstance(operator, str) or not operator.strip():
-        raise ControlError(400, "operator is required (recorded in the ledger)")
-    return incident, operator.strip()
+    decision = _parse(WorkDecision, request)
+    return decision.incident_id, decision.operator

@@ -249,3 +249,19 @@ def test_one_service_per_state_directory(tmp_path: Path) -> None:
         pass
     # ...and a second command finds the same service instead of starting one
     assert client.connect(state).info.pid == service.info.pid
+
+
+def test_the_control_api_needs_its_token_and_names_each_bad_field(tmp_path: Path) -> None:
+    service = client.connect(tmp_path / "state")
+    # Without the token from service.json: refused, nothing done
+    anonymous = httpx.post(f"{service.info.url}/local/stop", json={}, timeout=10)
+    assert anonymous.status_code == 401
+    assert client.running(tmp_path / "state") is not None
+    # With it, bad input is a 400 naming every bad field
+    with pytest.raises(client.ControlRefused) as refused:
+        service.control("POST", "/local/work/abandon", {"incident_id": "x", "operator": ""})
+    assert refused.value.status == 400
+    assert refused.value.reason.startswith("incident_id: ") and "; operator: " in refused.value.reason
+    with pytest.raises(client.ControlRefused) as unknown:
+        service.control("POST", "/local/work/resume", {"incident_id": "inc-20261130-abcdef12", "operator": "dana"})
+    assert (unknown.value.status, unknown.value.reason) == (404, "no interrupted response for inc-20261130-abcdef12")
