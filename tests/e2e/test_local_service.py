@@ -265,3 +265,25 @@ def test_the_control_api_needs_its_token_and_names_each_bad_field(tmp_path: Path
     with pytest.raises(client.ControlRefused) as unknown:
         service.control("POST", "/local/work/resume", {"incident_id": "inc-20261130-abcdef12", "operator": "dana"})
     assert (unknown.value.status, unknown.value.reason) == (404, "no interrupted response for inc-20261130-abcdef12")
+
+
+def test_a_high_severity_declaration_waits_for_approval_then_runs_to_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bulkhead.local.paths.DEFAULT_STATE_DIR", tmp_path / "state")
+    # When an operator declares a high-severity incident locally (policy: approval below critical)
+    code, output = bulkhead("incident", "declare", "--store", "acme-eu", "--severity", "high", "--category", "contact")
+    # Then the command says the response waits for approval, and how to give it (it does not time out)
+    assert code == 0, output
+    flat = " ".join(output.split())
+    found = re.search(r"incident (inc-[0-9a-z-]+) \(high, contact\): response WAITING_FOR_APPROVAL", flat)
+    assert found, output
+    incident = found.group(1)
+    assert f"bulkhead approve {incident} --approver YOU" in flat
+    # When on-call approves with another command, Then the response runs to its end
+    code, output = bulkhead("approve", incident, "--approver", "dana")
+    assert code == 0, output
+    service = client.connect(tmp_path / "state")
+    wait_for(lambda: "incident.closed" in _types(service, incident))
+    types = _types(service, incident)
+    assert types.index("approval.requested") < types.index("approval.granted") < types.index("incident.closed")
