@@ -23,3 +23,12 @@ def fabric() -> Iterator[LocalFabric]:
     """A fresh local fabric: moto, the provisioned resources, in-process handlers."""
     with local_fabric(log_level="ERROR") as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _stop_local_services() -> Iterator[None]:
+    """Commands start the local service on demand; every test stops the ones it started."""
+    yield
+    from bulkhead.local import client
+
+    client.stop_started()

@@ -20,7 +20,7 @@ def approve(
     from botocore.exceptions import ClientError
     from pydantic import ValidationError
 
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from bulkhead.cli.local import fabric
     from functions.approval.domain import decide
     from functions.approval.models import ApprovalDecision
     from functions.approval.wiring import approval_store, execution
@@ -34,15 +34,14 @@ def approve(
         console.print(f"[red]invalid:[/red] {problems}")
         raise typer.Exit(2) from exc
     try:
-        with local_fabric(log_level="ERROR", state_dir=state_dir or DEFAULT_STATE_DIR):
+        with fabric(state_dir):
             pending = decide(decision, approval_store(), execution(), ledger(), datetime.now(UTC))
     except BulkheadError as exc:
         console.print(f"[red]no decision recorded:[/red] {exc}")
         raise typer.Exit(1) from exc
     except ClientError as exc:
         console.print(
-            "[red]no decision recorded:[/red] the waiting response is not running "
-            f"({exc.response['Error']['Code']}); locally an execution lives only while its command runs."
+            f"[red]no decision recorded:[/red] the waiting response is not running ({exc.response['Error']['Code']})."
         )
         raise typer.Exit(1) from exc
     verb = "rejected" if reject else "approved"

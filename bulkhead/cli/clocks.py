@@ -18,10 +18,10 @@ STATE_DIR = typer.Option(None, "--state-dir", help="Local state directory (defau
 
 
 def _fabric(state_dir: Path | None) -> AbstractContextManager[Any]:
-    """The local fabric with the state the previous command left (`bulkhead drill` first)."""
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    """The local service of the state directory (`bulkhead drill` first), this process's clients on it."""
+    from bulkhead.cli.local import fabric
 
-    return local_fabric(log_level="ERROR", state_dir=state_dir or DEFAULT_STATE_DIR)
+    return fabric(state_dir)
 
 
 def _left(seconds: float | None) -> str:

@@ -82,7 +82,7 @@ def degrade(
     ),
 ) -> None:
     """Set, renew or clear degradation modes: [bold]bulkhead degrade acme-eu checkout_paused --ttl 60[/bold]."""
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from bulkhead.cli.local import fabric
 
     problem = _usage_problem(store, modes or [], clear, check_expiry, show, all_segments)
     if problem:
@@ -95,7 +95,7 @@ def degrade(
         with _settings(settings):
             code = _run(run, check_expiry, page=Env.ONCALL_TOPIC.value in settings)
         raise typer.Exit(code)
-    with local_fabric(config_path=config, log_level="ERROR", state_dir=DEFAULT_STATE_DIR):
+    with fabric(config=config):
         code = _run(run, check_expiry, page=True)
     raise typer.Exit(code)
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from bulkhead.local.runtime import LocalFabric
     from functions.drills.models import Scenario
 
 console = Console()
@@ -28,9 +29,12 @@ def drill(
     stack_name: str = typer.Option("Bulkhead", help="aws: the CloudFormation stack to read outputs from."),
     wait: bool = typer.Option(False, help="aws: wait for the execution, score it and record the scorecard."),
     reports: Path = typer.Option(Path("reports/drills"), help="Where the HTML reports go."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the handlers' structured logs."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Kept for compatibility: the handlers' logs are in the service's service.log."
+    ),
 ) -> None:
     """Run a drill: locally by default (the whole fabric on moto), or against the deployed fabric."""
+    del verbose  # the handlers log into the service's service.log
     from functions.common.errors import ConfigurationError
     from functions.drills.adapters.catalogue import find_scenario, load_catalogue
 
@@ -45,14 +49,12 @@ def drill(
             chosen = find_scenario(scenario or "bulk-export-unknown-app")
             _aws(chosen, config, state_machine_arn, stack_name, wait, reports)
             return
-        if scenario is None:
-            _thin_path(config, verbose, reports)
-            return
-        names = list(load_catalogue()) if scenario == "all" else [find_scenario(scenario).name]
+        if scenario not in (None, "all"):
+            find_scenario(scenario)  # an unknown name is refused here, before any service starts
     except ConfigurationError as exc:
         console.print(f"[red]drill:[/red] {exc}")
         raise typer.Exit(2) from exc
-    _scenarios(names, config, verbose, reports)
+    _local(scenario, config, reports)
 
 
 def _list(catalogue: "Mapping[str, Scenario]") -> None:
@@ -73,20 +75,57 @@ def _list(catalogue: "Mapping[str, Scenario]") -> None:
     console.print(table)
 
 
-def _thin_path(config: Path, verbose: bool, reports: Path) -> None:
+def _local(scenario: str | None, config: Path, reports: Path) -> None:
+    """Run the drill in the local service (started if none runs) and print what it reports."""
+    import sys
+
+    from bulkhead.local import paths
+    from bulkhead.local.client import ServiceUnavailable, connect
+
+    try:
+        with console.status("Connecting to the local fabric (starting it if needed)..."):
+            service = connect(paths.DEFAULT_STATE_DIR, config=config)
+        answer = service.control(
+            "POST",
+            "/local/drill",
+            {
+                "scenario": scenario,
+                "reports": str(reports.resolve()),
+                "width": console.width,
+                "color": console.is_terminal,
+            },
+        )
+    except ServiceUnavailable as exc:
+        console.print(f"[red]drill:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    sys.stdout.write(answer["output"])
+    sys.stdout.flush()
+    if answer["exit_code"]:
+        raise typer.Exit(int(answer["exit_code"]))
+
+
+def run_local(fabric: "LocalFabric", scenario: str | None, out: Console, reports: Path) -> int:
+    """Inside the local service: run the thin path (no scenario) or scenarios; print to `out`; the exit code."""
+    from functions.common.errors import ConfigurationError
+    from functions.drills.adapters.catalogue import find_scenario, load_catalogue
+
+    if scenario is None:
+        return _thin_path(fabric, out, reports)
+    try:
+        names = list(load_catalogue()) if scenario == "all" else [find_scenario(scenario).name]
+    except ConfigurationError as exc:
+        out.print(f"[red]drill:[/red] {exc}")
+        return 2
+    return _scenarios(fabric, names, out, reports)
+
+
+def _thin_path(fabric: "LocalFabric", out: Console, reports: Path) -> int:
     from bulkhead.cli import render
     from bulkhead.drills.report import render as render_report
     from bulkhead.local.drill import run_thin_path
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
 
-    with (
-        console.status("Starting the local fabric (moto, in-process handlers)..."),
-        local_fabric(
-            config_path=config, log_level="INFO" if verbose else "ERROR", state_dir=DEFAULT_STATE_DIR
-        ) as fabric,
-    ):
-        run = run_thin_path(fabric)
-    render.drill_run(console, run)
+    run = run_thin_path(fabric)
+    render.drill_run(out, run)
     if run.incident_id:
         reports.mkdir(parents=True, exist_ok=True)
         path = reports / f"{run.incident_id}.html"
@@ -95,32 +134,27 @@ def _thin_path(config: Path, verbose: bool, reports: Path) -> None:
                 "Thin path: signed bulk-export webhook", run.incident_id, run.steps, None, run.verdict, run.entries
             )
         )
-        console.print(f"Report: {path}")
+        out.print(f"Report: {path}")
     if not run.verdict or not run.verdict.valid or run.execution_status != "SUCCEEDED":
-        raise typer.Exit(1)
+        return 1
+    return 0
 
 
-def _scenarios(names: list[str], config: Path, verbose: bool, reports: Path) -> None:
+def _scenarios(fabric: "LocalFabric", names: list[str], out: Console, reports: Path) -> int:
     from bulkhead.drills.runner import run_scenario
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
     from functions.drills.adapters.catalogue import find_scenario
 
     failed = 0
-    with local_fabric(
-        config_path=config, log_level="INFO" if verbose else "ERROR", state_dir=DEFAULT_STATE_DIR
-    ) as fabric:
-        for name in names:
-            with console.status(f"Drill {name}: injecting, responding, scoring..."):
-                result = run_scenario(fabric, find_scenario(name), reports=reports)
-            _show(result)
-            failed += 0 if result.passed else 1
+    for name in names:
+        result = run_scenario(fabric, find_scenario(name), reports=reports)
+        _show(result, out)
+        failed += 0 if result.passed else 1
     if len(names) > 1:
-        console.print(f"{len(names) - failed} of {len(names)} drills passed")
-    if failed:
-        raise typer.Exit(1)
+        out.print(f"{len(names) - failed} of {len(names)} drills passed")
+    return 1 if failed else 0
 
 
-def _show(result: "object") -> None:
+def _show(result: "object", console: Console) -> None:
     from bulkhead.drills.runner import DrillResult
 
     assert isinstance(result, DrillResult)

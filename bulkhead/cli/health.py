@@ -20,13 +20,18 @@ def health(
     """Check that every control still works; each broken one is named, recorded in the ledger and alarmed."""
     from bulkhead.drills.controls import BREAKABLE, install_controls, run_local_canary
     from bulkhead.drills.controls import break_control as break_one
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from bulkhead.local import client
+    from bulkhead.local.paths import DEFAULT_STATE_DIR
+    from bulkhead.local.runtime import local_fabric
     from functions.common.wiring import firm_config
     from functions.health.domain import health_chain
 
     if break_control is not None and break_control not in BREAKABLE:
         console.print(f"[red]health:[/red] --break must be one of {', '.join(BREAKABLE)}, not {break_control!r}")
         raise typer.Exit(2)
+    # The canary breaks controls on purpose, in-process: it holds the state directory itself.
+    if client.stop(DEFAULT_STATE_DIR) is not None:
+        console.print("stopped the running local fabric for the canary (commands start it again)")
     with (
         console.status("Starting the local fabric and its sandbox stores..."),
         local_fabric(config_path=config, log_level="ERROR", state_dir=DEFAULT_STATE_DIR) as fabric,

@@ -1,9 +1,11 @@
 """`bulkhead incident ...`: declare an incident by hand, issue operator tokens, read dispositions."""
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -123,7 +125,10 @@ def _declare_remote(api: str, token: str, body: bytes) -> None:
 
 
 def _declare_local(store: str, body: bytes, config: Path) -> None:
-    from bulkhead.local.runtime import DEFAULT_SECRETS, local_fabric
+    """Through the local service's front door, as an operator's HTTP client would; then follow the response."""
+    import httpx
+
+    from bulkhead.cli.local import fabric
     from functions.common import clients
     from functions.common.config import parse_config
     from functions.common.errors import ConfigurationError
@@ -136,20 +141,103 @@ def _declare_local(store: str, body: bytes, config: Path) -> None:
         raise typer.BadParameter(str(exc), param_hint="--store") from exc
     if not secret_id:
         raise typer.BadParameter(f"store {store!r} has no operator_secret_id", param_hint="--store")
-    with local_fabric(config_path=config, secrets_path=DEFAULT_SECRETS, log_level="ERROR") as fabric:
+    with fabric(config=config) as service:
         secret = clients.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
         bearer = tokens.issue(secret, store, "declare", datetime.now(UTC) + timedelta(minutes=5))
         headers = {"content-type": "application/json", "authorization": f"Bearer {bearer}"}
-        answer = fabric.post("/incidents", headers, body)
-        _print_answer(answer.status, answer.body)
-        fabric.settle()
-        for arn in fabric.executions:
-            execution = fabric.execution(arn)
-            incident = json.loads(execution["input"])["incident"]
-            console.print(
-                f"incident [bold]{incident['incident_id']}[/bold] ({incident['severity']}, "
-                f"{', '.join(incident['data_categories'])}): response {execution['status']}"
-            )
+        answer = httpx.post(f"{service.info.url}/incidents", content=body, headers=headers, timeout=30)
+        _print_answer(answer.status_code, answer.json() if answer.content else {})
+        signal_id = str(answer.json().get("signal_id", ""))
+        with console.status("Following the response..."):
+            found = _follow(service.describe(), signal_id)
+    if found is None:
+        console.print("no response started: detection recorded the signal's disposition (see the ledger)")
+        return
+    incident, status = found
+    console.print(
+        f"incident [bold]{incident['incident_id']}[/bold] ({incident['severity']}, "
+        f"{', '.join(incident['data_categories'])}): response {status}"
+    )
+    if status == "WAITING_FOR_APPROVAL":
+        console.print(
+            f"approve: bulkhead approve {incident['incident_id']} --approver YOU"
+            f"   (or reject: --reject; the approval link in the page opens the same decision)"
+        )
+
+
+def _follow(described: dict[str, Any], signal_id: str, timeout: float = 120.0) -> tuple[dict[str, Any], str] | None:
+    """The incident that took up the signal, and how its response stands (it may wait for a person)."""
+    from functions.common import clients
+
+    sfn, dynamodb = clients.client("stepfunctions"), clients.client("dynamodb")
+    machine = described["state_machines"]["Response"]
+    deadline = time.monotonic() + timeout
+    seen: dict[str, dict[str, Any]] = {}
+    while time.monotonic() < deadline:
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
+        for execution in (e for page in pages for e in page["executions"]):
+            arn = execution["executionArn"]
+            if arn not in seen:
+                seen[arn] = json.loads(sfn.describe_execution(executionArn=arn)["input"])
+            incident = seen[arn].get("incident", {})
+            if signal_id not in incident.get("signal_ids", ()):
+                continue
+            status = str(sfn.describe_execution(executionArn=arn)["status"])
+            if status != "RUNNING":
+                return incident, status
+            if _awaits_approval(dynamodb, described["tables"]["Ledger"], incident["incident_id"]):
+                return incident, "WAITING_FOR_APPROVAL"
+        time.sleep(0.2)
+    return None
+
+
+def _awaits_approval(dynamodb: Any, table: str, incident_id: str) -> bool:
+    from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+
+    types = [e.type.value for e in DynamoLedgerStore(dynamodb, table).entries(incident_id)]
+    asked = "approval.requested" in types
+    return asked and not any(t in types for t in ("approval.granted", "approval.rejected"))
+
+
+@incident_app.command("resume")
+def resume(
+    incident: str = typer.Argument(..., help="An incident whose response was interrupted (see bulkhead status)."),
+    operator: str = typer.Option(..., "--operator", help="Who decides (recorded in the ledger)."),
+    state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
+) -> None:
+    """Start an interrupted local response again from its declaration."""
+    from bulkhead.cli.local import fabric
+    from bulkhead.local.client import ControlRefused
+
+    with fabric(state_dir) as service:
+        try:
+            answer = service.control("POST", "/local/work/resume", {"incident_id": incident, "operator": operator})
+        except ControlRefused as exc:
+            console.print(f"[red]not resumed:[/red] {exc.reason}")
+            raise typer.Exit(1) from exc
+    console.print(f"resumed {incident}: execution {answer['execution'].rsplit(':', 1)[-1]} (recorded in the ledger)")
+
+
+@incident_app.command("abandon")
+def abandon(
+    incident: str = typer.Argument(..., help="An incident whose response was interrupted (see bulkhead status)."),
+    operator: str = typer.Option(..., "--operator", help="Who decides (recorded in the ledger)."),
+    state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
+) -> None:
+    """Abandon an interrupted local response: undo its containment and clear its degradation modes."""
+    from bulkhead.cli.local import fabric
+    from bulkhead.local.client import ControlRefused
+
+    with fabric(state_dir) as service:
+        try:
+            answer = service.control("POST", "/local/work/abandon", {"incident_id": incident, "operator": operator})
+        except ControlRefused as exc:
+            console.print(f"[red]not abandoned:[/red] {exc.reason}")
+            raise typer.Exit(1) from exc
+    console.print(
+        f"abandoned {incident}: restore {answer['restore'].lower()}, {answer['reverted']} actions reverted, "
+        f"modes cleared: {', '.join(answer['modes_cleared']) or 'none'} (recorded in the ledger)"
+    )
 
 
 def _print_answer(status: int, body: dict[str, object]) -> None:

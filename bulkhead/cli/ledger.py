@@ -84,17 +84,20 @@ def _open(where: Where) -> "Iterator[Sources]":
             KmsHeadSigner(client("kms"), key),
         )
         return
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from bulkhead.cli.local import fabric as local_service
+    from bulkhead.local import paths
     from infra import fabric
 
-    state_dir = where.state_dir or DEFAULT_STATE_DIR
+    state_dir = where.state_dir or paths.DEFAULT_STATE_DIR
     if not (state_dir / "fabric.json").exists():
         console.print(f"[red]no local state[/red] in {state_dir}: run `bulkhead drill` first")
         raise typer.Exit(2)
-    with console.status("Opening the local fabric..."), local_fabric(log_level="ERROR", state_dir=state_dir) as local:
+    # The same readers as --target aws, pointed at the local service's endpoint: nothing is rewritten.
+    with local_service(state_dir) as service:
+        described = service.describe()
         yield (
-            DynamoLedgerStore(client("dynamodb"), local.tables["Ledger"]),
-            S3AnchorStore(client("s3"), local.buckets["LedgerAnchors"]),
+            DynamoLedgerStore(client("dynamodb"), described["tables"]["Ledger"]),
+            S3AnchorStore(client("s3"), described["buckets"]["LedgerAnchors"]),
             KmsHeadSigner(client("kms"), fabric.SIGNING_KEYS[0].alias),
         )
 

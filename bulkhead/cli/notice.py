@@ -92,10 +92,10 @@ def drafts(
     if bucket:
         found = S3RosterStore(client("s3"), bucket).drafts(incident)
     else:
-        from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+        from bulkhead.cli.local import fabric
 
-        with local_fabric(log_level="ERROR", state_dir=state_dir or DEFAULT_STATE_DIR) as local:
-            found = S3RosterStore(client("s3"), local.buckets["Notifications"]).drafts(incident)
+        with fabric(state_dir) as service:
+            found = S3RosterStore(client("s3"), service.describe()["buckets"]["Notifications"]).drafts(incident)
     if not found:
         console.print(f"no regulator drafts for {incident} (run the response first, e.g. `bulkhead drill`)")
         raise typer.Exit(1)

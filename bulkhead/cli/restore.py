@@ -109,19 +109,21 @@ def restore(
 
 
 def _restore_local(incident: str, dry_run: bool, state_dir: Path | None) -> None:
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from bulkhead.cli.local import fabric
+    from bulkhead.local import paths
     from functions.common.clients import client
 
-    where = state_dir or DEFAULT_STATE_DIR
+    where = state_dir or paths.DEFAULT_STATE_DIR
     if not (where / "fabric.json").exists():
         console.print(f"[red]no local state[/red] in {where}: run `bulkhead drill` first")
         raise typer.Exit(1)
-    with local_fabric(log_level="ERROR", state_dir=where) as fabric:
-        before = {store_id: s.snapshot() for store_id, s in fabric.sandboxes.items()}
+    with fabric(where) as service:
+        before = service.control("GET", "/local/sandboxes")["sandboxes"]
         sfn = client("stepfunctions")
+        machine = service.describe()["state_machines"]["Restore"]
         # Locally every store is a sandbox: the restore is a drill-mode run, like the response was.
-        execution = _wait(sfn, _start(sfn, fabric.state_machines["Restore"], incident, dry_run, mode="drill"), 120)
-        after = {store_id: s.snapshot() for store_id, s in fabric.sandboxes.items()}
+        execution = _wait(sfn, _start(sfn, machine, incident, dry_run, mode="drill"), 120)
+        after = service.control("GET", "/local/sandboxes")["sandboxes"]
     changed = [store_id for store_id in before if before[store_id] != after[store_id]]
     console.print(f"Sandbox stores changed by the restore: {', '.join(changed) or 'none'}")
     _show(execution)

@@ -1,49 +1,74 @@
-"""`bulkhead serve`: the local fabric behind a real HTTP server on 127.0.0.1."""
+"""`bulkhead serve`: the local fabric as a service on 127.0.0.1, in the foreground; `--stop`, `--status`."""
 
-import time
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 console = Console()
+STATE_DIR = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state).")
 
 
 def serve(
-    port: int = typer.Option(8787, help="Port on 127.0.0.1."),
+    port: int = typer.Option(8787, help="Port of the front door on 127.0.0.1 (0: any free port)."),
+    moto_port: int = typer.Option(0, "--moto-port", help="Port of the AWS endpoint (0: any free port)."),
     config: Path = typer.Option(Path("config/bulkhead.local.json"), help="Firm configuration for the local fabric."),
     secrets: Path = typer.Option(Path("config/local-secrets.json"), help="Local secrets (sandbox values)."),
     approval_timeout: int = typer.Option(
         600, min=10, max=86_400, help="Seconds each escalation stage waits for a person before escalating."
     ),
+    state_dir: Path | None = STATE_DIR,
+    stop: bool = typer.Option(False, "--stop", help="Stop the service of the state directory (it saves first)."),
+    status: bool = typer.Option(False, "--status", help="Say whether a service runs, and where."),
 ) -> None:
-    """Serve the webhook API locally: send real webhooks to it and watch the response run."""
-    from bulkhead.local.runtime import local_fabric
-    from bulkhead.local.server import FabricServer
+    """Run the local fabric: webhooks, approval links, the AWS endpoint every command uses, its state kept.
+
+    Commands start a service in the background when none runs; `serve` runs it in the foreground.
+    """
+    from bulkhead.local import client, paths
+
+    where = state_dir or paths.DEFAULT_STATE_DIR
+    if stop:
+        stopped = client.stop(where)
+        console.print(f"stopped: {stopped.line()}" if stopped else f"no local fabric runs for {where}")
+        return
+    if status:
+        found = client.running(where)
+        console.print(found.info.line() if found else f"no local fabric runs for {where}")
+        return
+    _foreground(where, port, moto_port, config, secrets, approval_timeout)
+
+
+def _foreground(where: Path, port: int, moto_port: int, config: Path, secrets: Path, approval_timeout: int) -> None:
+    from bulkhead.local.service import AlreadyRunning, ServiceInfo, run
     from infra.fabric import HTTP_ROUTES, LOCAL_TUNABLES
+
+    def ready(info: ServiceInfo) -> None:
+        console.print(f"[green]{info.line()}[/green]")
+        for method, path, function in HTTP_ROUTES:
+            console.print(f"  {method:4} {info.url}{path}  -> {function}")
+        console.print(f"  GET  {info.url}/local/dispositions?day=YYYY-MM-DD  (auditor view)")
+        console.print(f"Pages to on-call are printed below; approval links open {info.url}/approvals.")
+        console.print("Every other bulkhead command now uses this service.")
+        console.print("Ctrl-C (or `bulkhead serve --stop`) stops it; its state stays in the state directory.")
 
     # A person approves through a browser here: give each stage minutes, not the tests' seconds.
     tunables = {**LOCAL_TUNABLES, "ApprovalTimeoutSeconds": approval_timeout}
-    with local_fabric(config_path=config, secrets_path=secrets, log_level="ERROR", tunables=tunables) as fabric:
-        try:
-            server = FabricServer(fabric, port=port, report=lambda line: console.print(line, markup=False))
-        except OSError as exc:
-            console.print(f"[red]cannot listen on 127.0.0.1:{port}:[/red] {exc.strerror}")
-            raise typer.Exit(2) from exc
-        server.start()
-        console.print(f"[green]Bulkhead local fabric listening on {server.url}[/green]")
-        for method, path, function in HTTP_ROUTES:
-            console.print(f"  {method:4} {server.url}{path}  -> {function}")
-        console.print(f"  GET  {server.url}/local/dispositions?day=YYYY-MM-DD  (auditor view)")
-        if server.links:
-            console.print(f"Pages to on-call are printed below; their approval links open {server.url}/approvals.")
-        else:
-            console.print("Pages to on-call are printed below (no approval links: no approval_link_secret_id).")
-        console.print("Ctrl-C to stop.")
-        try:
-            while True:
-                time.sleep(1)
-        except KeyboardInterrupt:
-            console.print("stopping")
-        finally:
-            server.stop()
+    try:
+        run(
+            where,
+            port=port,
+            moto_port=moto_port,
+            config_path=config,
+            secrets_path=secrets,
+            tunables=tunables,
+            report=lambda line: console.print(line, markup=False),
+            on_ready=ready,
+        )
+    except AlreadyRunning as exc:
+        console.print(f"[red]already running:[/red] {exc}\nStop it first: bulkhead serve --stop")
+        raise typer.Exit(2) from exc
+    except OSError as exc:
+        console.print(f"[red]cannot listen on 127.0.0.1:{port}:[/red] {exc.strerror}")
+        raise typer.Exit(2) from exc
+    console.print("stopped; state saved in " + str(where))

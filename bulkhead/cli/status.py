@@ -18,16 +18,27 @@ def status(
     state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
 ) -> None:
     """Open incidents, time to detect/contain/notify, clock burn-down, actions, notifications, modes."""
-    from bulkhead.local.runtime import DEFAULT_STATE_DIR, local_fabric
+    from bulkhead.cli.local import fabric
     from functions.clocks.wiring import oncall_figures
     from functions.common import clients
 
-    with local_fabric(log_level="ERROR", state_dir=state_dir or DEFAULT_STATE_DIR) as fabric:
-        items = clients.client("dynamodb").scan(TableName=fabric.tables["Ledger"], ProjectionExpression="incident_id")
-        incident_ids = sorted(
-            {i["incident_id"]["S"] for i in items.get("Items", []) if i["incident_id"]["S"].startswith("inc-")}
+    with fabric(state_dir) as service:
+        console.print(service.info.line())
+        pages = (
+            clients.client("dynamodb")
+            .get_paginator("scan")
+            .paginate(TableName=service.describe()["tables"]["Ledger"], ProjectionExpression="incident_id")
         )
+        found = {i["incident_id"]["S"] for page in pages for i in page.get("Items", [])}
+        incident_ids = sorted(i for i in found if i.startswith("inc-"))
         figures = oncall_figures(datetime.now(UTC), incident_ids)
+        interrupted = service.describe()["interrupted"]
+    for cut in interrupted:
+        console.print(
+            f"[red]Interrupted response[/red] {cut['incident_id']} (cut off at {cut['interrupted_at']}): "
+            f"bulkhead incident resume {cut['incident_id']}  |  bulkhead incident abandon {cut['incident_id']}",
+            soft_wrap=True,
+        )
     by_severity = ", ".join(f"{k} {v}" for k, v in sorted(figures.open_by_severity.items())) or "none"
     console.print(f"Open incidents: {by_severity}")
     soonest = (

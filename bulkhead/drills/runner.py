@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bulkhead.drills.report import write_report
-from bulkhead.local.runtime import ROOT, LocalFabric
+from bulkhead.local.paths import ROOT
+from bulkhead.local.runtime import LocalFabric
 from bulkhead.local.timeline import Step, steps_from_history
 from functions.approval.adapters.aws import DynamoApprovalStore, StepFunctionsExecution
 from functions.approval.domain import decide
@@ -88,13 +89,13 @@ def run_scenario(local: LocalFabric, scenario: Scenario, reports: Path | None = 
                 by_hand = True
             else:
                 accepted.append(_inject(local, scenario, signal, config, drill_id))
-        local.settle()
+        local.settle(ignore=known)
         started = [a for a in local.executions if a not in known]
         if not started and scenario.fallback is not None:
             gaps.append(f"{_source(scenario)}: no rule declared an incident, so the drill declared it by hand")
             _declare(local, scenario, scenario.fallback, config, drill_id)
             by_hand = True
-            local.settle()
+            local.settle(ignore=known)
             started = [a for a in local.executions if a not in known]
     if not started:
         result.problem = "no incident was declared: " + ", ".join(f"{s} -> HTTP {c}" for s, c in accepted)

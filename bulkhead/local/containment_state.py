@@ -68,7 +68,24 @@ def keep_sandboxes(sandboxes: Mapping[str, SandboxStore], state_dir: Path, stack
         for store_id, sandbox in sandboxes.items():
             if store_id in kept:
                 sandbox.state.restore(kept[store_id])
+                _finish_bulk_operations(sandbox)
     stack.callback(save_sandboxes, sandboxes, state_dir)
+
+
+def _finish_bulk_operations(sandbox: SandboxStore) -> None:
+    """A bulk operation in flight when the last process stopped has finished by now, as on Shopify.
+
+    The sandbox finishes an operation as it is polled (RUNNING, then COMPLETED); a response cut off
+    mid-poll would otherwise leave it in flight forever and refuse the next bulk query.
+    """
+    if sandbox.platform != "shopify":
+        return
+    from bulkhead.sandbox.shopify.operations.bulk_operations import current_bulk_operation  # noqa: PLC0415
+
+    operations = sandbox.state.table("bulk_operations")
+    for _ in range(2):  # CREATED -> RUNNING -> COMPLETED
+        if any(op["status"] in ("CREATED", "RUNNING") for op in operations.values()):
+            current_bulk_operation(sandbox.state, {})
 
 
 def save_sandboxes(sandboxes: Mapping[str, SandboxStore], state_dir: Path) -> None:

@@ -111,20 +111,24 @@ def run_thin_path(fabric: LocalFabric) -> DrillRun:
     headers, body = bulk_export_webhook(secret, event_id=f"drill-{run_id}", app_id=run_id.int % 10**9)
 
     forged = {**headers, "x-shopify-hmac-sha256": sign(body, "not-the-app-secret")}
+    pending = fabric.pending_routed_events()
     forged_answer = fabric.post("/webhooks/shopify", forged, body)
-    forged_emitted = fabric.pending_routed_events()
+    # A refused delivery emits nothing: counted as this delivery's growth of the route queues (a
+    # service may be delivering other drills' events meanwhile, so never below zero).
+    forged_emitted = max(0, fabric.pending_routed_events() - pending) if forged_answer.status >= 400 else 0
 
     mark = time.monotonic()
     started = time.perf_counter()
     answer = fabric.post("/webhooks/shopify", headers, body)
-    fabric.settle()
+    signal_id = str(answer.body.get("signal_id") or "")
+    # Only this drill's response is waited for: other work in a shared fabric may keep running.
+    arn = fabric.await_response(signal_id) if signal_id else None
     elapsed = time.perf_counter() - started
 
-    if not fabric.executions:
+    if arn is None:
         return DrillRun(
             answer.status, forged_answer.status, forged_emitted, None, "NOT_STARTED", {}, [], [], None, elapsed
         )
-    arn = fabric.executions[-1]
     execution = fabric.execution(arn)
     declared = json.loads(execution["input"])
     incident_id = declared["incident"]["incident_id"]

@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +23,14 @@ from cryptography.hazmat.primitives import serialization
 from moto import mock_aws
 from moto.kms.models import kms_backends
 
-from bulkhead.local import containment_state
-from bulkhead.local.atomic_writes import atomic_conditional_writes
+from bulkhead.local import containment_state, journal
+from bulkhead.local.atomic_writes import DYNAMODB_LOCK, S3_LOCK, serialised_backends
+from bulkhead.local.journal import Journal
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
+from bulkhead.local.paths import DEFAULT_CONFIG, DEFAULT_SECRETS
+from bulkhead.local.service import exclusive
 from bulkhead.local.ses_events import provision_feedback, ses_event_publishing
+from bulkhead.local.work import WorkTracker, track_executions
 from bulkhead.sandbox.local import start_sandboxes
 from bulkhead.sandbox.stores import SandboxStore
 from functions.common import clients, config, wiring
@@ -36,11 +40,6 @@ from infra import asl, fabric
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = ROOT / "config" / "bulkhead.local.json"
-DEFAULT_SECRETS = ROOT / "config" / "local-secrets.json"
-# Where the local fabric keeps its tables and buckets between CLI invocations.
-DEFAULT_STATE_DIR = ROOT / ".bulkhead" / "state"
 
 _MOTO: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _PROCESS_ENV = {
@@ -77,6 +76,7 @@ class LocalFabric:
     sandboxes: dict[str, SandboxStore] = field(default_factory=dict)  # store id -> running sandbox store
     buckets: dict[str, str] = field(default_factory=dict)
     signing_keys: dict[str, str] = field(default_factory=dict)  # fabric key name -> key ARN
+    work: WorkTracker | None = None  # with a state directory: responses running, and those cut off
 
     # --- driving the fabric -------------------------------------------------------------
 
@@ -106,15 +106,42 @@ class LocalFabric:
         self.executions.append(arn)
         return str(arn)
 
-    def settle(self, timeout_seconds: float = 120.0) -> None:
-        """Deliver routed events and wait until no execution is running."""
+    def settle(self, timeout_seconds: float = 120.0, ignore: Collection[str] = ()) -> None:
+        """Deliver routed events and wait until no execution is running (but those in `ignore`:
+        in a shared fabric, responses that were running before, e.g. one waiting for a person)."""
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
-            moved = self._deliver_routed_events()
-            if not moved and not self.running():
+            moved = self.deliver_routed_events()
+            if not moved and not [a for a in self.running() if a not in ignore]:
                 return
             time.sleep(0.02)
         raise TimeoutError(f"the local fabric did not settle within {timeout_seconds:.0f} s")
+
+    def await_response(self, signal_id: str, timeout_seconds: float = 120.0) -> str | None:
+        """Deliver routed events until the response whose incident holds `signal_id` has ended.
+
+        Unlike `settle`, it waits for nothing else: other responses (another drill, one waiting for
+        a person's approval) may keep running. None when no response took up the signal in time.
+        """
+        deadline = time.monotonic() + timeout_seconds
+        sfn = clients.client("stepfunctions")
+        found: str | None = None
+        while time.monotonic() < deadline:
+            self.deliver_routed_events()
+            found = found or self._execution_of(signal_id)
+            if found and sfn.describe_execution(executionArn=found)["status"] != "RUNNING":
+                return found
+            if found is None and not self.pending_routed_events(in_flight=True):
+                return None  # everything delivered, and no response took the signal up
+            time.sleep(0.02)
+        raise TimeoutError(f"the response to signal {signal_id} did not end within {timeout_seconds:.0f} s")
+
+    def _execution_of(self, signal_id: str) -> str | None:
+        for arn in list(self.executions):
+            declared = json.loads(self.execution(arn)["input"])
+            if signal_id in declared.get("incident", {}).get("signal_ids", ()):
+                return arn
+        return None
 
     def running(self) -> list[str]:
         sfn = clients.client("stepfunctions")
@@ -123,18 +150,22 @@ class LocalFabric:
     def execution(self, arn: str) -> dict[str, Any]:
         return dict(clients.client("stepfunctions").describe_execution(executionArn=arn))
 
-    def pending_routed_events(self) -> int:
-        """How many bus events wait in the route queues (not yet delivered)."""
+    def pending_routed_events(self, in_flight: bool = False) -> int:
+        """How many bus events wait in the route queues; with `in_flight`, also those being delivered."""
         sqs = clients.client("sqs")
+        names = ["ApproximateNumberOfMessages"] + (["ApproximateNumberOfMessagesNotVisible"] if in_flight else [])
         total = 0
         for url in self.route_queues.values():
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-            total += int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+            total += sum(int(attributes[n]) for n in names)
         return total
 
-    def _deliver_routed_events(self) -> int:
+    def deliver_routed_events(self) -> int:
+        """Deliver what waits in the route queues; returns how many events moved."""
         sqs = clients.client("sqs")
         moved = 0
+        if self.work is not None:
+            self.work.track()
         for route in ROUTES:
             url = self.route_queues[route.name]
             messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
@@ -159,17 +190,22 @@ def local_fabric(
     log_level: str = "WARNING",
     tunables: Mapping[str, int] | None = None,
     state_dir: Path | None = None,
+    hold_lock: bool = True,
 ) -> Iterator[LocalFabric]:
     """Start moto, provision the fabric, run the handlers in-process; tear it all down after.
 
     With `state_dir`, the tables and buckets are restored from it at start and saved to it at the
     end, so one CLI command sees what the previous one did (`bulkhead drill`, then
     `bulkhead ledger verify`). Without it the fabric starts empty and leaves nothing behind.
+    One process holds a state directory at a time (`hold_lock`; the service holds it already).
     """
     with ExitStack() as stack:
+        if state_dir is not None and hold_lock:
+            stack.enter_context(exclusive(state_dir))
         stack.enter_context(_environment({**_PROCESS_ENV, "POWERTOOLS_LOG_LEVEL": log_level}))
         stack.enter_context(mock_aws(config=_MOTO))
-        stack.enter_context(atomic_conditional_writes())
+        kept = Journal(state_dir / journal.JOURNAL_FILE) if state_dir is not None else None
+        stack.enter_context(serialised_backends(kept))
         stack.enter_context(ses_production_quota())
         stack.enter_context(ses_event_publishing())  # bounces and complaints reach NotificationFeedback
         _forget_process_caches()
@@ -179,19 +215,37 @@ def local_fabric(
         _provision(local, config_text, secrets, tunables or fabric.LOCAL_TUNABLES)
         stack.enter_context(_environment(local.settings))
         stack.callback(_forget_process_caches)
-        if state_dir is not None:
+        if state_dir is not None and kept is not None:
             keep_local_signing_keys(local, state_dir)
             containment_state.keep_prestate_key(state_dir, ACCOUNT, REGION)
             containment_state.keep_sandboxes(local.sandboxes, state_dir, stack)
-            load_state(state_dir)
-            stack.callback(save_state, state_dir)
+            work = load_state(state_dir)
+            local.work = WorkTracker(kept, local, work)
+            stack.callback(kept.close)
+            stack.callback(compact, state_dir, local)
+            compact(state_dir, local)
+            kept.active = True
+            stack.enter_context(track_executions(local.work, local.state_machines["Response"]))
+            if local.work.mark_interrupted():
+                compact(state_dir, local)
         yield local
 
 
-def save_state(state_dir: Path) -> None:
-    """Write every table's items and every bucket's objects (written atomically: temp file, rename)."""
+def compact(state_dir: Path, local: LocalFabric) -> None:
+    """A new snapshot of everything, then an empty journal: no write can fall between the two."""
+    if local.work is not None:
+        local.work.track()  # responses that ended since the last look are not carried over as running
+    with DYNAMODB_LOCK, S3_LOCK:
+        save_state(state_dir, local.work.export() if local.work else None)
+        containment_state.save_sandboxes(local.sandboxes, state_dir)
+        if local.work is not None:
+            local.work.journal.truncate()
+
+
+def save_state(state_dir: Path, work: dict[str, Any] | None = None) -> None:
+    """Write every table's items and every bucket's objects (atomically: temp file, fsync, rename)."""
     dynamodb, s3 = clients.client("dynamodb"), clients.client("s3")
-    state: dict[str, Any] = {"tables": {}, "buckets": {}}
+    state: dict[str, Any] = {"tables": {}, "buckets": {}, "work": work or {}}
     for name in dynamodb.list_tables()["TableNames"]:
         pages = dynamodb.get_paginator("scan").paginate(TableName=name)
         state["tables"][name] = [item for page in pages for item in page.get("Items", [])]
@@ -203,8 +257,16 @@ def save_state(state_dir: Path) -> None:
                 objects[obj["Key"]] = base64.b64encode(body).decode()
     state_dir.mkdir(parents=True, exist_ok=True)
     temporary = state_dir / "fabric.json.tmp"
-    temporary.write_text(json.dumps(state, default=_binary_to_json))
+    with temporary.open("w") as out:
+        out.write(json.dumps(state, default=_binary_to_json))
+        out.flush()
+        os.fsync(out.fileno())
     temporary.replace(state_dir / "fabric.json")
+    directory = os.open(state_dir, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a crash
+    finally:
+        os.close(directory)
 
 
 def _binary_to_json(value: object) -> dict[str, str]:
@@ -218,12 +280,23 @@ def _json_to_binary(value: dict[str, Any]) -> Any:
     return base64.b64decode(value["__b64__"]) if set(value) == {"__b64__"} else value
 
 
-def load_state(state_dir: Path) -> None:
-    """Put back what `save_state` wrote, into the tables and buckets the fabric just provisioned."""
+def load_state(state_dir: Path) -> dict[str, Any]:
+    """Put back the snapshot `save_state` wrote, then replay the journal over it.
+
+    Returns the work the snapshot and the journal record (responses running, responses cut off),
+    for `WorkTracker`.
+    """
+    entries = journal.read(state_dir / journal.JOURNAL_FILE)
     saved = state_dir / "fabric.json"
-    if not saved.exists():
-        return
-    state = json.loads(saved.read_text(), object_hook=_json_to_binary)
+    state: dict[str, Any] = {"tables": {}, "buckets": {}}
+    if saved.exists():
+        state = json.loads(saved.read_text(), object_hook=_json_to_binary)
+    _load_snapshot(state)
+    journal.replay(entries, ACCOUNT, REGION)
+    return {"snapshot": state.get("work") or {}, "journal": [e for e in entries if e["kind"].startswith("work.")]}
+
+
+def _load_snapshot(state: dict[str, Any]) -> None:
     dynamodb, s3 = clients.client("dynamodb"), clients.client("s3")
     existing_tables = set(dynamodb.list_tables()["TableNames"])
     for name, items in state["tables"].items():

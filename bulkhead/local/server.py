@@ -6,17 +6,24 @@ A background pump delivers routed bus events (detection, response), reports each
 prints every page sent to the on-call topic (an SQS queue subscribed to it, as on-call's own
 subscription would be). Signed approval links point back at this server: when the configuration
 names a link key but no base URL, the server's own URL becomes the base, so the link in a page opens
-the approval page here. Calls into the fabric are serialised: moto is shared process state.
+the approval page here. moto's backends are serialised where they race (`atomic_writes`), so
+requests run concurrently, as Lambda invocations do.
+
+The front door behaves like API Gateway's where a client can tell: a deep listen backlog (a burst
+of connections is queued, not reset), a bad or negative Content-Length or a malformed chunked body
+is a 400 with a reason, chunked bodies are read, repeated headers reach the handler joined with
+commas, and a fault answers 502 with a reason but never the exception's text.
 """
 
 import base64
 import contextlib
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from bulkhead.local.runtime import LocalFabric, http_api_event
@@ -24,7 +31,25 @@ from functions.common import clients, config
 from functions.detection.adapters.dynamodb import DynamoDispositionStore
 from infra import fabric as spec
 
+if TYPE_CHECKING:
+    from bulkhead.local.control import Control
+
 MAX_BODY = 6 * 1024 * 1024  # API Gateway's own payload limit
+BACKLOG = 1024  # queued connections: a burst of deliveries waits instead of being reset
+_log = logging.getLogger("bulkhead.local.server")
+
+
+class BadRequest(Exception):
+    """The request cannot be read: answered 400 (or 413) with the reason."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason, self.status = reason, status
+
+
+class _Listener(ThreadingHTTPServer):
+    request_queue_size = BACKLOG
+    daemon_threads = True
 
 
 @dataclass(frozen=True)
@@ -58,16 +83,22 @@ class Reply:
 
 class FabricServer:
     def __init__(
-        self, local: LocalFabric, host: str = "127.0.0.1", port: int = 8787, report: Callable[[str], None] = print
+        self,
+        local: LocalFabric,
+        host: str = "127.0.0.1",
+        port: int = 8787,
+        report: Callable[[str], None] = print,
+        control: "Control | None" = None,
     ) -> None:
         if host not in {"127.0.0.1", "localhost", "::1"}:
             raise ValueError("bulkhead serve listens on loopback only; expose it through a tunnel if needed")
         self.local = local
         self.report = report
-        self.lock = threading.Lock()
+        self.control = control
+        self.lock = threading.RLock()  # callers that read the fabric alongside the server may hold it
         self._stop = threading.Event()
         self._seen: dict[str, str] = {}
-        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.httpd = _Listener((host, port), _handler_for(self))
         with self.lock:
             self.links = _point_approval_links_at(self.url)
             self._pages = _subscribe_to_pages(local)
@@ -100,29 +131,31 @@ class FabricServer:
             return Reply.json(200, {"status": "ok"})
         if method == "GET" and parts.path == "/local/dispositions":
             day = dict(parse_qsl(parts.query)).get("day", "")
-            with self.lock:
-                store = DynamoDispositionStore(clients.client("dynamodb"), self.local.tables["Dispositions"])
-                windows = store.day(day)
+            store = DynamoDispositionStore(clients.client("dynamodb"), self.local.tables["Dispositions"])
+            windows = store.day(day)
             return Reply.json(
                 200, {"day": day, "windows": [w.model_dump() | {"outcomes": w.outcomes} for w in windows]}
             )
+        if parts.path.startswith("/local/") and self.control is not None:
+            status, answer = self.control.handle(method, parts.path, headers, body)
+            return Reply.json(status, answer)
         route = next((r for r in spec.HTTP_ROUTES if r[0] == method and r[1] == parts.path), None)
         if route is None:
             return Reply.json(404, {"error": f"no route {method} {parts.path}"})
         event = http_api_event(method, parts.path, headers, body)
         event["rawQueryString"] = parts.query
         event["queryStringParameters"] = dict(parse_qsl(parts.query)) or None
-        with self.lock:
-            answer = self.local.invoke(route[2], event)
+        answer = self.local.invoke(route[2], event)
         return Reply.from_lambda(answer)
 
     def _pump(self) -> None:
         while not self._stop.is_set():
-            with self.lock:
-                with contextlib.suppress(TimeoutError):  # responses still running: report, come back
-                    self.local.settle(timeout_seconds=0.05)
+            try:
+                self.local.deliver_routed_events()
                 self._report_executions()
                 self._report_pages()
+            except Exception as exc:  # the pump outlives one bad delivery; the handler logged it
+                self.report(f"delivery failed: {type(exc).__name__}")
             self._stop.wait(0.1)
 
     def _report_pages(self) -> None:
@@ -186,18 +219,71 @@ def _handler_for(server: FabricServer) -> type[BaseHTTPRequestHandler]:
             self._serve("GET")
 
         def _serve(self, method: str) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            if length > MAX_BODY:
-                self._send(Reply.json(413, {"error": f"body exceeds {MAX_BODY} bytes"}))
+            try:
+                body = self._body()
+            except BadRequest as refused:
+                self.close_connection = True  # what follows on this connection cannot be framed
+                reply = Reply.json(refused.status, {"error": refused.reason})
+                server.report(f"{method} {urlsplit(self.path).path} -> {reply.status} {reply.error}")
+                self._send(reply)
                 return
-            body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
+            headers = {k.lower(): ",".join(self.headers.get_all(k) or []) for k in self.headers}
             try:
                 reply = server.handle(method, self.path, headers, body)
-            except Exception as exc:  # a local fault: report it like API Gateway would
-                reply = Reply.json(502, {"error": f"{type(exc).__name__}: {exc}"})
+            except Exception:  # a local fault: a reason, as API Gateway gives, never the exception's text
+                _log.exception("request failed")
+                reply = Reply.json(502, {"error": "the fabric failed to handle the request"})
             server.report(f"{method} {urlsplit(self.path).path} -> {reply.status} {reply.error}".rstrip())
             self._send(reply)
+
+        def _body(self) -> bytes:
+            """The request body: by Content-Length, or chunked; anything unreadable is a BadRequest."""
+            declared = ",".join(self.headers.get_all("transfer-encoding") or [])
+            encodings = [v.strip().lower() for v in declared.split(",")]
+            lengths = self.headers.get_all("content-length") or []
+            chunked = encodings[-1] == "chunked"
+            if chunked and lengths:
+                raise BadRequest("both Transfer-Encoding and Content-Length")
+            if any(e and e != "chunked" for e in encodings) or (encodings != [""] and not chunked):
+                raise BadRequest("unsupported Transfer-Encoding")
+            if chunked:
+                return self._chunks()
+            if len(set(lengths)) > 1:
+                raise BadRequest("conflicting Content-Length headers")
+            if not lengths:
+                return b""
+            text = lengths[0].strip()
+            if not text.isdigit():
+                raise BadRequest("Content-Length must be a non-negative integer")
+            length = int(text)
+            if length > MAX_BODY:
+                raise BadRequest(f"body exceeds {MAX_BODY} bytes", status=413)
+            body = self.rfile.read(length) if length else b""
+            if len(body) != length:
+                raise BadRequest("body shorter than its Content-Length")
+            return body
+
+        def _chunks(self) -> bytes:
+            body = bytearray()
+            while True:
+                line = self.rfile.readline(1024)
+                size_text = line.split(b";", 1)[0].strip()
+                try:
+                    size = int(size_text, 16)
+                except ValueError as exc:
+                    raise BadRequest("malformed chunk size") from exc
+                if size < 0:
+                    raise BadRequest("malformed chunk size")
+                if size == 0:
+                    while self.rfile.readline(1024).strip():  # trailers, until the blank line
+                        pass
+                    return bytes(body)
+                if len(body) + size > MAX_BODY:
+                    raise BadRequest(f"body exceeds {MAX_BODY} bytes", status=413)
+                chunk = self.rfile.read(size)
+                if len(chunk) != size or self.rfile.read(2) != b"\r\n":
+                    raise BadRequest("chunk shorter than its size")
+                body += chunk
 
         def _send(self, reply: Reply) -> None:
             self.send_response(reply.status)

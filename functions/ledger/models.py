@@ -51,6 +51,10 @@ class EntryType(StrEnum):
     INCIDENT_NOTIFIED = "incident.notified"
     INCIDENT_CLOSED = "incident.closed"
     RESTORE_COMPLETED = "restore.completed"
+    # Local fabric only: a response cut off by a crash or Ctrl-C, and what the operator chose.
+    RESPONSE_INTERRUPTED = "response.interrupted"
+    RESPONSE_RESUMED = "response.resumed"
+    RESPONSE_ABANDONED = "response.abandoned"
     ANCHOR_FAILED = "ledger.anchor_failed"
     # Heads whose anchoring had failed (or never ran), signed and anchored again.
     ANCHORS_REPAIRED = "ledger.anchors_repaired"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bulkhead.cli.local import fabric as local_service
 from bulkhead.cli.main import app
-from bulkhead.local.runtime import local_fabric
 from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
@@ -26,7 +26,7 @@ def drilled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """One `bulkhead drill` into a state directory (drills keep their state where the default is)."""
     root = tmp_path_factory.mktemp("drilled")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("bulkhead.local.runtime.DEFAULT_STATE_DIR", root / "state")
+        patch.setattr("bulkhead.local.paths.DEFAULT_STATE_DIR", root / "state")
         result = runner.invoke(app, ["drill", "--reports", str(root / "reports")])
     assert result.exit_code == 0, result.output
     incident = re.search(r"Ledger of (inc-[0-9a-z-]+)", result.output)
@@ -136,9 +136,11 @@ def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiab
     # ...filing it again is refused, naming the first filing
     code, again = bulkhead("clock", "file", incident, "dora/initial", "-r", "X", "--state-dir", str(state))
     assert code == 1 and "BAFIN-2026-0042" in again
-    # ...the ledger says who filed what, and still verifies (chain, signed heads, anchors)
-    with local_fabric(log_level="ERROR", state_dir=state) as fabric:
-        entries = list(DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"]).entries(incident))
+    # ...the ledger says who filed what, and still verifies (chain, signed heads, anchors): read
+    # through the service the commands share, as any AWS client would
+    with local_service(state) as service:
+        ledger_table = service.describe()["tables"]["Ledger"]
+        entries = list(DynamoLedgerStore(clients.client("dynamodb"), ledger_table).entries(incident))
     [met] = [e for e in entries if e.type.value == "clock.met"]
     assert (met.actor, met.data["reference"], met.data["clock"]) == (
         "operator:A. Jones",

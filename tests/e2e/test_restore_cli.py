@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from bulkhead.cli.local import fabric as local_service
 from bulkhead.cli.main import app
-from bulkhead.local import runtime
+from bulkhead.local import paths, runtime
 from bulkhead.sandbox.fixtures import HEADLESS_APP
 from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
@@ -27,7 +28,7 @@ def sandbox(state_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runtime, "DEFAULT_STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(paths, "DEFAULT_STATE_DIR", tmp_path / "state")
     runner = CliRunner()
     with runtime.local_fabric(log_level="ERROR") as fresh:
         before = fresh.sandboxes["acme-eu"].snapshot()
@@ -76,13 +77,14 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
 
 def completed(state_dir: Path, incident: str) -> dict[str, Any]:
     """The restore.completed entry the first restore left in the incident's ledger."""
-    with runtime.local_fabric(log_level="ERROR", state_dir=state_dir) as fabric:
-        entries = list(DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"]).entries(incident))
+    with local_service(state_dir) as service:
+        ledger_table = service.describe()["tables"]["Ledger"]
+        entries = list(DynamoLedgerStore(clients.client("dynamodb"), ledger_table).entries(incident))
     return next(e.data for e in entries if e.type.value == "restore.completed")
 
 
 def test_restore_without_local_state_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runtime, "DEFAULT_STATE_DIR", tmp_path / "empty")
+    monkeypatch.setattr(paths, "DEFAULT_STATE_DIR", tmp_path / "empty")
     result = CliRunner().invoke(app, ["restore", "inc-20261127-00000000"])
     assert result.exit_code == 1
     assert "run `bulkhead drill` first" in " ".join(result.output.split())

@@ -443,19 +443,14 @@ def test_a_tail_left_unsigned_by_a_stopped_appender_is_reported_and_repaired(aws
 
 
 @pytest.fixture
-def atomic_conditional_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB checks a write's condition and writes the item atomically; moto does not (two
-    threads can both pass `attribute_not_exists` and the second overwrites the first). Give moto
-    DynamoDB's guarantee so that the test exercises the ledger, not moto's missing lock."""
-    from moto.dynamodb.models import DynamoDBBackend
+def atomic_conditional_writes() -> Iterator[None]:
+    """DynamoDB checks a write's condition and writes the item atomically, and reads never see a
+    table mid-write; moto does neither across threads. Give moto DynamoDB's guarantee (the local
+    fabric's own guard) so that the test exercises the ledger, not moto's missing lock."""
+    from bulkhead.local.atomic_writes import serialised_backends
 
-    lock, real = threading.Lock(), DynamoDBBackend.put_item
-
-    def put_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(DynamoDBBackend, "put_item", put_item)
+    with serialised_backends():
+        yield
 
 
 @pytest.mark.usefixtures("atomic_conditional_writes")
