@@ -74,6 +74,8 @@ class Service:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "ERROR",
+            # A command waits for the service on a busy machine rather than failing after Lambda's 5 s.
+            "BULKHEAD_AWS_READ_TIMEOUT": "120",
             **self.settings,
         }
 
