@@ -3,7 +3,7 @@
 from typing import Protocol
 
 from functions.common.config import StoreConfig
-from functions.health.models import CheckoutFunction, SendQuota, Webhook
+from functions.health.models import CheckoutFunction, CompanionStatus, SendQuota, Webhook
 
 
 class StoreControls(Protocol):
@@ -19,6 +19,14 @@ class StoreControls(Protocol):
 
     def reads_contacts(self, store: StoreConfig) -> bool:
         """Whether the app may read customers' e-mail and phone (Shopify: protected customer data, Level 2)."""
+        ...
+
+    def modes_metafield(self, store: StoreConfig) -> tuple[str, str] | None:
+        """Shopify: the shop's degradation metafield as (type, value), None when absent."""
+        ...
+
+    def companion_status(self, store: StoreConfig) -> CompanionStatus:
+        """Adobe Commerce: the companion module's status (raise when its routes are gone)."""
         ...
 
 
