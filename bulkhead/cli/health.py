@@ -15,7 +15,7 @@ def health(
         None,
         "--break",
         help="Break one control first, to see the canary catch it: webhook, scope, function, metafield, "
-        "payment-activation, adobe-webhook, adobe-module, adobe-module-update or oncall.",
+        "payment-activation, flow, adobe-webhook, adobe-module, adobe-module-update or oncall.",
     ),
 ) -> None:
     """Check that every control still works; each broken one is named, recorded in the ledger and alarmed."""

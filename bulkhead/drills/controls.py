@@ -9,7 +9,9 @@ it registers it only when the sandbox has none of its own. SES quota comes from 
 which gives the moto account production access.
 """
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,10 +30,19 @@ from functions.common.config import FirmConfig, Platform
 from functions.degradation import shopify as degradation_shopify
 from functions.degradation.models import DegradationMode, ModeRule
 from functions.degradation.models import StoreControls as Modes
+from functions.detection.adapters.dynamodb import DynamoDispositionStore
 from functions.health.adapters.aws import CloudWatchDriftAlarm, SesControls, SnsOnCall
+from functions.health.adapters.flow import DispositionFlowDeliveries
 from functions.health.adapters.platforms import AdobeCommerceControls, ShopifyControls
 from functions.health.domain import check_controls, record_health
-from functions.health.models import ADOBE_WEBHOOKS, SHOPIFY_SCOPES, SHOPIFY_WEBHOOKS, HealthReport
+from functions.health.models import (
+    ADOBE_WEBHOOKS,
+    FLOW_HEARTBEAT_TOPIC,
+    SHOPIFY_SCOPES,
+    SHOPIFY_WEBHOOKS,
+    HealthReport,
+)
+from functions.ingest import tokens
 from functions.ledger.wiring import ledger
 
 LOCAL_WEBHOOK_URL = BULKHEAD_WEBHOOK_URL
@@ -63,6 +74,10 @@ def _install_on_store(sandbox: SandboxStore) -> None:
                 endpoint = {"uri": LOCAL_WEBHOOK_URL} if kind == "http" else {"uri": LOCAL_PARTNER_SOURCE}
                 state.table("webhooks")[gid] = subscription(gid, topic, endpoint)
             _project_modes(state, Modes(store_id=sandbox.store_id))
+            # The two workflows of integrations/shopify-flow/, built and turned on as its README says.
+            state.table("flow_workflows").update(
+                {name: {"name": name, "enabled": True} for name in (FLOW_DECLARE, FLOW_HEARTBEAT)}
+            )
         else:
             companion(state)
             state.table("adobe_webhooks").update(
@@ -78,6 +93,44 @@ def _install_on_store(sandbox: SandboxStore) -> None:
                     for method, purpose in ADOBE_WEBHOOKS.items()
                 }
             )
+
+
+FLOW_DIR = Path(__file__).resolve().parents[2] / "integrations" / "shopify-flow"
+FLOW_DECLARE = "declare-bulkhead-incident"
+FLOW_HEARTBEAT = "bulkhead-flow-heartbeat"
+
+
+def run_flow_schedule(local: LocalFabric, config: FirmConfig) -> int:
+    """Play Flow's Scheduled time trigger once: each enabled heartbeat workflow posts its request."""
+    definition = json.loads((FLOW_DIR / f"{FLOW_HEARTBEAT}.flow.json").read_text())
+    request = next(s for s in definition["steps"] if s.get("action") == "Send HTTP request")
+    sent = 0
+    now = datetime.now(UTC)
+    for store in config.stores:
+        sandbox = local.sandboxes.get(store.store_id)
+        if store.platform is not Platform.SHOPIFY or sandbox is None or not store.operator_secret_id:
+            continue
+        with sandbox.state.lock:
+            workflow = sandbox.state.table("flow_workflows").get(FLOW_HEARTBEAT)
+        if not workflow or not workflow["enabled"]:
+            continue
+        # The definition's Liquid, rendered as Flow would for this shop and this minute.
+        body = (
+            request["body"]
+            .replace("{{ 'now' | date: '%s' }}", str(int(now.timestamp())))
+            .replace("{{ shop.myshopifyDomain }}", store.shop_domain)
+            .replace("{{ 'now' | date: '%Y-%m-%dT%H:%M:%S%z' }}", now.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        )
+        token = tokens.issue(wiring.secret(store.operator_secret_id), store.store_id, "flow", now + timedelta(days=90))
+        headers = {"content-type": "application/json", "x-bulkhead-token": token}
+        answer = local.post("/webhooks/shopify-flow", headers, body.encode())
+        if answer.status != 202 or json.loads(body)["topic"] != FLOW_HEARTBEAT_TOPIC:
+            raise RuntimeError(f"the Flow heartbeat of {store.store_id} was refused: {answer.status} {answer.body}")
+        sent += 1
+    # EventBridge hands each signal to detection in AWS; locally the route queues are drained here.
+    while local.deliver_routed_events():
+        pass
+    return sent
 
 
 def _project_modes(state: StoreState, modes: Modes) -> None:
@@ -106,6 +159,7 @@ BREAKABLE = (
     "adobe-webhook",
     "adobe-module",
     "adobe-module-update",
+    "flow",
     "oncall",
 )
 
@@ -150,6 +204,9 @@ def _break_shopify(state: StoreState, store_id: str, control: str) -> str | None
             shop_id = state.table("shop")["shop"]["id"]
             state.table("metafields").pop(f"{shop_id}|app--sandbox--bulkhead|{degradation_shopify.MODES_KEY}", None)
             return f"deleted the shop metafield $app:bulkhead/degradation of {store_id}"
+        if control == "flow":
+            state.table("flow_workflows")[FLOW_HEARTBEAT]["enabled"] = False
+            return f"turned the Bulkhead Flow heartbeat workflow of {store_id} off"
         if control == "payment-activation":
             # A rule restricts payments, but someone switched the payment customization off in the admin.
             now = datetime.now(UTC)
@@ -188,14 +245,16 @@ def run_local_canary(local: LocalFabric, config: FirmConfig, record: bool = True
     def token(store: Any) -> str:
         return wiring.secret(store.admin_token_secret_id)
 
+    run_flow_schedule(local, config)  # a day of Flow's schedule, as the daily canary would find it
     now = datetime.now(UTC)
+    flow = DispositionFlowDeliveries(DynamoDispositionStore(clients.client("dynamodb"), local.tables["Dispositions"]))
     with httpx.Client() as http:
         platforms: dict[Platform, Any] = {
             Platform.SHOPIFY: ShopifyControls(http, token),
             Platform.ADOBE_COMMERCE: AdobeCommerceControls(http, token),
         }
         oncall = SnsOnCall(clients.client("sns"), local.topics["OnCall"])
-        report = check_controls(config, platforms, SesControls(clients.client("ses")), oncall, now)
+        report = check_controls(config, platforms, SesControls(clients.client("ses")), oncall, now, flow)
     if record:
         record_health(report, ledger(), CloudWatchDriftAlarm(clients.client("cloudwatch")), now)
     return report

@@ -2,13 +2,15 @@
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from functions.common.config import FirmConfig, Platform, StoreConfig
 from functions.drills.domain import FIRST_DEADLINE_HOURS
 from functions.health.models import (
     ADOBE_WEBHOOKS,
     COMPANION_MODULE,
+    FLOW_HEARTBEAT_TOPIC,
+    FLOW_MAX_AGE_HOURS,
     HTTP_WEBHOOK_PATH,
     MODES_METAFIELD,
     PAYMENTS_RESTRICTED,
@@ -22,7 +24,7 @@ from functions.health.models import (
     ControlCheck,
     HealthReport,
 )
-from functions.health.ports import DriftAlarm, EmailControls, OnCallControls, StoreControls
+from functions.health.ports import DriftAlarm, EmailControls, FlowDeliveries, OnCallControls, StoreControls
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 
@@ -40,6 +42,7 @@ def check_controls(
     email: EmailControls,
     oncall: OnCallControls,
     now: datetime,
+    flow: FlowDeliveries | None = None,
 ) -> HealthReport:
     checks: list[ControlCheck] = []
     largest = 0
@@ -51,6 +54,8 @@ def check_controls(
             checks.append(ControlCheck(control="credentials", store_id=store.store_id, healthy=True, message="valid"))
         if store.platform is Platform.SHOPIFY:
             checks += _shopify(store, controls)
+            if flow is not None and store.operator_secret_id:
+                checks.append(_flow(store, flow, now))
         else:
             checks += _adobe(store, controls)
     checks += _email(config, email, largest)
@@ -234,6 +239,28 @@ def _adobe(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
                 )
             )
     return checks
+
+
+def _flow(store: StoreConfig, flow: FlowDeliveries, now: datetime) -> ControlCheck:
+    """The shipped Flow workflows cannot be read by any API: their daily heartbeat must have arrived."""
+    control = "shopify.flow"
+    since = now - timedelta(hours=FLOW_MAX_AGE_HOURS)
+    try:
+        last = flow.last_delivery(store.store_id, since, now)
+    except Exception as exc:  # the dispositions cannot be read: the Flow path cannot be vouched for
+        return ControlCheck(
+            control=control, store_id=store.store_id, healthy=False, message=f"{type(exc).__name__}: {exc}"[:300]
+        )
+    if last is None:
+        message = (
+            f"no Shopify Flow delivery ({FLOW_HEARTBEAT_TOPIC} or other) in {FLOW_MAX_AGE_HOURS} h: the Bulkhead "
+            "Flow workflows are off or deleted, or their X-Bulkhead-Token expired"
+        )
+        return ControlCheck(control=control, store_id=store.store_id, healthy=False, message=message)
+    hours = (now - last).total_seconds() / 3600
+    return ControlCheck(
+        control=control, store_id=store.store_id, healthy=True, message=f"last Shopify Flow delivery {hours:.1f} h ago"
+    )
 
 
 def shortest_clock_hours(config: FirmConfig) -> int:

@@ -50,6 +50,12 @@ COMPANION_MODULE = "Bulkhead_Companion"
 # functions fail open and no degradation can reach checkout.
 MODES_METAFIELD = ("$app:bulkhead", "degradation")
 PAYMENTS_RESTRICTED = "payments_restricted"
+# No Admin API lists or reads Shopify Flow workflows (only `flowTriggerReceive` for an app's own
+# triggers), so the canary checks that Flow deliveries arrive: the shipped heartbeat workflow posts
+# `flow/heartbeat` daily (integrations/shopify-flow/), detection records it as a disposition, and
+# the last one must be at most a day old, plus slack for Flow's scheduling.
+FLOW_HEARTBEAT_TOPIC = "flow/heartbeat"
+FLOW_MAX_AGE_HOURS = 26
 # Reading customers' e-mail and phone (the roster) needs protected customer data, Level 2
 # (https://shopify.dev/docs/apps/launch/protected-customer-data): the canary reads one customer's.
 PROTECTED_CUSTOMER_DATA = "protected customer data (Level 2: email, phone)"

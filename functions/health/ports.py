@@ -1,5 +1,6 @@
 """What the canary asks of the platforms and of AWS; adapters answer, fakes answer in tests."""
 
+from datetime import datetime
 from typing import Protocol
 
 from functions.common.config import StoreConfig
@@ -44,3 +45,9 @@ class OnCallControls(Protocol):
 
 class DriftAlarm(Protocol):
     def report(self, broken: int, checked: int) -> None: ...
+
+
+class FlowDeliveries(Protocol):
+    def last_delivery(self, store_id: str, since: datetime, until: datetime) -> datetime | None:
+        """When the store's last Shopify Flow request was received in [since, until], if any."""
+        ...

@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bulkhead.drills.controls import break_control, install_controls, run_local_canary
+from bulkhead.drills.controls import break_control, install_controls, run_flow_schedule, run_local_canary
 from bulkhead.local.runtime import LocalFabric
 from functions.common import clients, wiring
 from functions.common.errors import PermanentActionFailure
 from functions.common.wiring import firm_config
+from functions.detection.adapters.dynamodb import DynamoDispositionStore
 from functions.health.adapters.platforms import AdobeCommerceControls
 from functions.health.models import ADOBE_WEBHOOKS
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
@@ -124,3 +125,35 @@ def test_a_disabled_companion_module_answers_404_on_every_companion_route(fabric
     with pytest.raises(PermanentActionFailure, match="Bulkhead_Companion is disabled or not installed"):
         controls.companion_status(adobe)
     assert [h.topic for h in controls.webhooks(adobe)] == list(ADOBE_WEBHOOKS)
+
+
+def test_the_flow_heartbeat_arrives_as_a_disposition_and_keeps_the_flow_check_healthy(fabric: LocalFabric) -> None:
+    # Given the shipped Flow workflows built and on in the sandbox store
+    config = firm_config()
+    install_controls(fabric, config)
+
+    # When the canary checks, after Flow's schedule ran once (run_local_canary plays it first)
+    report = run_local_canary(fabric, config)
+
+    # Then detection recorded the heartbeat as an ignored signal, and the Flow check names its age
+    day = f"{report.checked_at:%Y-%m-%d}"
+    windows = DynamoDispositionStore(clients.client("dynamodb"), fabric.tables["Dispositions"]).day(day)
+    heartbeats = [w for w in windows if w.window.startswith("ignored|acme-eu|flow/heartbeat|")]
+    assert [(w.store_id, w.signals, w.declared) for w in heartbeats] == [("acme-eu", 1, False)]
+    [flow] = [c for c in report.checks if c.control == "shopify.flow"]
+    assert (flow.store_id, flow.healthy) == ("acme-eu", True)
+    assert flow.message.startswith("last Shopify Flow delivery 0.0 h ago")
+
+
+def test_a_flow_workflow_turned_off_fails_the_canary_by_name(fabric: LocalFabric) -> None:
+    # Given the heartbeat workflow turned off before any delivery arrived
+    config = firm_config()
+    install_controls(fabric, config)
+    break_control(fabric, config, "flow")
+    assert run_flow_schedule(fabric, config) == 0
+
+    report = run_local_canary(fabric, config)
+
+    assert [(c.control, c.store_id) for c in report.broken()] == [("shopify.flow", "acme-eu")]
+    assert report.broken()[0].message.startswith("no Shopify Flow delivery (flow/heartbeat or other) in 26 h")
+    assert drift_metric() == [1.0]

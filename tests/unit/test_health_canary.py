@@ -1,6 +1,6 @@
 """The control-health canary names every broken control, and a healthy set of controls passes."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -351,3 +351,57 @@ def test_webhooks_dropped_by_a_module_update_are_named_with_the_module_version()
         f"Adobe Commerce webhook {method} ({purpose}) is not installed (module Bulkhead_Companion 1.1.0)"
         for method, purpose in ADOBE_WEBHOOKS.items()
     ]
+
+
+class FakeFlow:
+    def __init__(self, last: datetime | None) -> None:
+        self.last = last
+        self.asked: list[tuple[str, datetime, datetime]] = []
+
+    def last_delivery(self, store_id: str, since: datetime, until: datetime) -> datetime | None:
+        self.asked.append((store_id, since, until))
+        return self.last
+
+
+def flow_checks(flow: FakeFlow) -> list[tuple[str, str | None, bool, str]]:
+    platforms = {
+        Platform.SHOPIFY: FakeStore(Platform.SHOPIFY),
+        Platform.ADOBE_COMMERCE: FakeStore(Platform.ADOBE_COMMERCE),
+    }
+    config = CONFIG.model_copy(
+        update={"stores": tuple(s.model_copy(update={"operator_secret_id": "op"}) for s in CONFIG.stores)}
+    )
+    report = check_controls(config, platforms, FakeEmail(), FakeOnCall(), NOW, flow)  # type: ignore[arg-type]
+    return [(c.control, c.store_id, c.healthy, c.message) for c in report.checks if c.control == "shopify.flow"]
+
+
+def test_a_recent_flow_delivery_keeps_the_flow_check_healthy() -> None:
+    flow = FakeFlow(NOW - timedelta(hours=5))
+    # Only the Shopify store is asked, over the last 26 hours
+    assert flow_checks(flow) == [("shopify.flow", "acme-eu", True, "last Shopify Flow delivery 5.0 h ago")]
+    assert flow.asked == [("acme-eu", NOW - timedelta(hours=26), NOW)]
+
+
+def test_no_flow_delivery_within_a_day_is_named() -> None:
+    assert flow_checks(FakeFlow(None)) == [
+        (
+            "shopify.flow",
+            "acme-eu",
+            False,
+            "no Shopify Flow delivery (flow/heartbeat or other) in 26 h: the Bulkhead Flow workflows are off or "
+            "deleted, or their X-Bulkhead-Token expired",
+        )
+    ]
+
+
+def test_a_store_without_an_operator_secret_has_no_flow_check() -> None:
+    # Flow's requests need the operator secret; a store without one has no Flow workflow to check
+    report = check_controls(
+        CONFIG,
+        {Platform.SHOPIFY: FakeStore(Platform.SHOPIFY), Platform.ADOBE_COMMERCE: FakeStore(Platform.ADOBE_COMMERCE)},  # type: ignore[dict-item]
+        FakeEmail(),
+        FakeOnCall(),
+        NOW,
+        FakeFlow(None),
+    )
+    assert report.healthy and "shopify.flow" not in {c.control for c in report.checks}
