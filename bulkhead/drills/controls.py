@@ -21,7 +21,7 @@ from bulkhead.sandbox.fixtures import BULKHEAD_PARTNER_SOURCE, BULKHEAD_WEBHOOK_
 from bulkhead.sandbox.magento.routes.companion import companion
 from bulkhead.sandbox.shopify import registry as shopify_registry
 from bulkhead.sandbox.shopify.apps_model import bulkhead_installation
-from bulkhead.sandbox.shopify.operations.degradation import metafields_set
+from bulkhead.sandbox.shopify.operations.degradation import app_namespace, metafields_set
 from bulkhead.sandbox.shopify.operations.webhooks import subscription
 from bulkhead.sandbox.state import StoreState
 from bulkhead.sandbox.stores import SandboxStore
@@ -73,7 +73,9 @@ def _install_on_store(sandbox: SandboxStore) -> None:
                 gid = f"gid://shopify/WebhookSubscription/{n}"
                 endpoint = {"uri": LOCAL_WEBHOOK_URL} if kind == "http" else {"uri": LOCAL_PARTNER_SOURCE}
                 state.table("webhooks")[gid] = subscription(gid, topic, endpoint)
-            _project_modes(state, Modes(store_id=sandbox.store_id))
+            if _modes_key(state) not in state.table("metafields"):
+                # Never over a projection already there: it may carry modes in force.
+                _project_modes(state, Modes(store_id=sandbox.store_id))
             # The two workflows of integrations/shopify-flow/, built and turned on as its README says.
             state.table("flow_workflows").update(
                 {name: {"name": name, "enabled": True} for name in (FLOW_DECLARE, FLOW_HEARTBEAT)}
@@ -131,6 +133,11 @@ def run_flow_schedule(local: LocalFabric, config: FirmConfig) -> int:
     while local.deliver_routed_events():
         pass
     return sent
+
+
+def _modes_key(state: StoreState) -> str:
+    shop_id = state.table("shop")["shop"]["id"]
+    return f"{shop_id}|{app_namespace(degradation_shopify.NAMESPACE)}|{degradation_shopify.MODES_KEY}"
 
 
 def _project_modes(state: StoreState, modes: Modes) -> None:
@@ -201,8 +208,7 @@ def _break_shopify(state: StoreState, store_id: str, control: str) -> str | None
             validation["enabled"] = False
             return f"disabled the checkout-pause validation function on {store_id}"
         if control == "metafield":
-            shop_id = state.table("shop")["shop"]["id"]
-            state.table("metafields").pop(f"{shop_id}|app--sandbox--bulkhead|{degradation_shopify.MODES_KEY}", None)
+            state.table("metafields").pop(_modes_key(state), None)
             return f"deleted the shop metafield $app:bulkhead/degradation of {store_id}"
         if control == "flow":
             state.table("flow_workflows")[FLOW_HEARTBEAT]["enabled"] = False

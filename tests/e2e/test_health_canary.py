@@ -157,3 +157,19 @@ def test_a_flow_workflow_turned_off_fails_the_canary_by_name(fabric: LocalFabric
     assert [(c.control, c.store_id) for c in report.broken()] == [("shopify.flow", "acme-eu")]
     assert report.broken()[0].message.startswith("no Shopify Flow delivery (flow/heartbeat or other) in 26 h")
     assert drift_metric() == [1.0]
+
+
+def test_installing_again_never_overwrites_modes_in_force(fabric: LocalFabric) -> None:
+    # Given a store whose metafield restricts payments (its payment customization switched off)
+    config = firm_config()
+    install_controls(fabric, config)
+    break_control(fabric, config, "payment-activation")
+
+    # When the controls are installed again (every `bulkhead health` does)
+    install_controls(fabric, config)
+    report = run_local_canary(fabric, config, record=False)
+
+    # Then the restricting modes are still what the functions read, and the drift is still named
+    [metafield] = [c for c in report.checks if c.control == "shopify.metafield.degradation"]
+    assert metafield.healthy and "(1 rule(s))" in metafield.message
+    assert [c.control for c in report.broken()] == ["shopify.payment_customization.activation"]
