@@ -101,14 +101,15 @@ def metafields_set(state: StoreState, args: dict[str, Any]) -> Any:
 
 
 def app_namespace(namespace: str) -> str:
-    """`$app:` resolves to the calling app's reserved namespace (`app--<app id>--...`)."""
+    """`$app:x` resolves to the calling app's reserved namespace, `app--<app id>--x`."""
     return namespace.replace("$app:", "app--sandbox--")
 
 
 @shop_field("metafield")
 def _shop_metafield(state: StoreState) -> Any:
     """`shop { metafield(namespace:, key:) }`: the Metafield, or null when the shop has none
-    (https://shopify.dev/docs/api/admin-graphql/latest/objects/Shop#field-Shop.fields.metafield)."""
+    (https://shopify.dev/docs/api/admin-graphql/latest/objects/Shop; `$app:` resolved as
+    https://shopify.dev/docs/apps/build/custom-data/ownership describes)."""
     shop_id = (state.table("shop").get("shop") or {}).get("id")
 
     def read(args: dict[str, Any]) -> Any:
