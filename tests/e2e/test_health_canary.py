@@ -142,7 +142,7 @@ def test_the_flow_heartbeat_arrives_as_a_disposition_and_keeps_the_flow_check_he
     assert [(w.store_id, w.signals, w.declared) for w in heartbeats] == [("acme-eu", 1, False)]
     [flow] = [c for c in report.checks if c.control == "shopify.flow"]
     assert (flow.store_id, flow.healthy) == ("acme-eu", True)
-    assert flow.message.startswith("last Shopify Flow delivery 0.0 h ago")
+    assert flow.message.startswith("last Shopify Flow delivery ") and flow.message.endswith(" h ago")
 
 
 def test_a_flow_workflow_turned_off_fails_the_canary_by_name(fabric: LocalFabric) -> None:
