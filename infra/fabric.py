@@ -355,8 +355,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "CheckControlHealth",
         "functions.health.handlers.check_controls.handler",
         "Daily canary: every control Bulkhead relies on still works; drift is recorded and alarmed",
-        (Env.CONFIG_PARAMETER, Env.ONCALL_TOPIC, *_LEDGER),
-        (Access.CONFIG_READ, Access.SECRETS_READ, Access.HEALTH_READ, *_STEP),
+        (Env.CONFIG_PARAMETER, Env.ONCALL_TOPIC, Env.DISPOSITIONS_TABLE, *_LEDGER),
+        # Dispositions: the last Shopify Flow delivery per store (no Admin API reads Flow workflows).
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.HEALTH_READ, Access.DISPOSITIONS_READ, *_STEP),
         timeout_seconds=120,
     ),
 )

@@ -14,7 +14,8 @@ def health(
     break_control: str | None = typer.Option(
         None,
         "--break",
-        help="Break one control first, to see the canary catch it: webhook, scope, function, adobe-webhook or oncall.",
+        help="Break one control first, to see the canary catch it: webhook, scope, function, metafield, "
+        "payment-activation, flow, adobe-webhook, adobe-module, adobe-module-update or oncall.",
     ),
 ) -> None:
     """Check that every control still works; each broken one is named, recorded in the ledger and alarmed."""

@@ -15,7 +15,7 @@ from functions.approval.models import (
     UnapprovedRequest,
 )
 from functions.approval.ports import ApprovalStore, Execution
-from functions.common.config import ResponsePolicy
+from functions.common.config import Mode, ResponsePolicy
 from functions.common.errors import BulkheadError
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
@@ -24,6 +24,8 @@ from functions.paging.ports import Pager
 
 ACTOR = "approval"
 REJECTED = "ApprovalRejected"  # the error a rejection sends to the waiting task (the ASL catches it)
+DRILL_PREFIX = "DRILL: "
+DRILL_SEVERITY = "info"  # PagerDuty's lowest: a drill page never wakes anyone as an emergency would
 
 
 class NoPendingApproval(BulkheadError):
@@ -70,17 +72,22 @@ def request_approval(
     )
     link = link_for(LinkClaims(incident_id=request.incident_id, stage=stage, expires_at=pending.expires_at))
     how = f"`bulkhead approve {request.incident_id}`" + (f" or {link}" if link else "")
+    # A drill must never read as a real emergency to the person paged: say so first, page as info.
+    drill = request.mode is Mode.DRILL
+    prefix = DRILL_PREFIX if drill else ""
     pager_for(stage_name).page(
         Page(
-            subject=f"Bulkhead: approval needed ({stage_name})"[:100],
+            subject=f"{prefix}Bulkhead: approval needed ({stage_name})"[:100],
             message=(
-                f"Incident {request.incident_id} ({request.severity.value}) waits for approval: "
+                f"{prefix}Incident {request.incident_id} "
+                f"({request.severity.value}) waits for approval: "
                 f"{'; '.join(request.reasons)}. Approve or reject with {how} before "
                 f"{pending.expires_at:%H:%M} UTC; then it escalates."
+                + (" No real incident has occurred." if drill else "")
             ),
             incident_id=request.incident_id,
             stage=stage_name,
-            severity=request.severity.value,
+            severity=DRILL_SEVERITY if drill else request.severity.value,
             dedup_key=f"{request.incident_id}/approval",
         )
     )

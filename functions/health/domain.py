@@ -1,22 +1,30 @@
 """The control-health canary: check every control, name the broken ones, record and alarm. Pure."""
 
+import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from functions.common.config import FirmConfig, Platform, StoreConfig
 from functions.drills.domain import FIRST_DEADLINE_HOURS
 from functions.health.models import (
     ADOBE_WEBHOOKS,
+    COMPANION_MODULE,
+    FLOW_HEARTBEAT_TOPIC,
+    FLOW_MAX_AGE_HOURS,
     HTTP_WEBHOOK_PATH,
+    MODES_METAFIELD,
+    PAYMENTS_RESTRICTED,
     PROTECTED_CUSTOMER_DATA,
     SES_SANDBOX_DAILY_QUOTA,
     SHOPIFY_FUNCTIONS,
     SHOPIFY_SCOPES,
     SHOPIFY_WEBHOOKS,
+    CheckoutFunction,
+    CompanionStatus,
     ControlCheck,
     HealthReport,
 )
-from functions.health.ports import DriftAlarm, EmailControls, OnCallControls, StoreControls
+from functions.health.ports import DriftAlarm, EmailControls, FlowDeliveries, OnCallControls, StoreControls
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 
@@ -34,6 +42,7 @@ def check_controls(
     email: EmailControls,
     oncall: OnCallControls,
     now: datetime,
+    flow: FlowDeliveries | None = None,
 ) -> HealthReport:
     checks: list[ControlCheck] = []
     largest = 0
@@ -45,6 +54,8 @@ def check_controls(
             checks.append(ControlCheck(control="credentials", store_id=store.store_id, healthy=True, message="valid"))
         if store.platform is Platform.SHOPIFY:
             checks += _shopify(store, controls)
+            if flow is not None and store.operator_secret_id:
+                checks.append(_flow(store, flow, now))
         else:
             checks += _adobe(store, controls)
     checks += _email(config, email, largest)
@@ -116,31 +127,109 @@ def _shopify(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
         )
     functions = _attempt(checks, "shopify.functions", store, lambda: controls.checkout_functions(store))
     if isinstance(functions, list):
-        by_id = {f.function_id: f for f in functions}
-        for function_id, (kind, enabled_at_rest) in SHOPIFY_FUNCTIONS.items():
-            function = by_id.get(function_id)
-            if function is None:
-                message, healthy = f"Shopify Function {function_id} ({kind}) is not installed", False
-            elif enabled_at_rest and not function.enabled:
-                message, healthy = f"Shopify Function {function_id} ({kind}) is disabled: the gate cannot act", False
-            else:
-                message, healthy = f"Shopify Function {function_id} ({kind}) installed and switchable", True
-            checks.append(
-                ControlCheck(
-                    control=f"shopify.function.{function_id}", store_id=store.store_id, healthy=healthy, message=message
-                )
-            )
+        checks += _functions(store, functions)
+    before = len(checks)
+    reading = _attempt(checks, "shopify.metafield.degradation", store, lambda: controls.modes_metafield(store))
+    if len(checks) == before:
+        metafield, restricted = _modes_metafield(store, reading)  # type: ignore[arg-type]
+        checks.append(metafield)
+        if isinstance(functions, list) and restricted is not None:
+            checks.append(_payment_activation(store, functions, restricted))
     return checks
+
+
+def _functions(store: StoreConfig, functions: list[CheckoutFunction]) -> list[ControlCheck]:
+    checks: list[ControlCheck] = []
+    by_id = {f.function_id: f for f in functions}
+    for function_id, (kind, enabled_at_rest) in SHOPIFY_FUNCTIONS.items():
+        function = by_id.get(function_id)
+        if function is None:
+            message, healthy = f"Shopify Function {function_id} ({kind}) is not installed", False
+        elif enabled_at_rest and not function.enabled:
+            message, healthy = f"Shopify Function {function_id} ({kind}) is disabled: the gate cannot act", False
+        else:
+            message, healthy = f"Shopify Function {function_id} ({kind}) installed and switchable", True
+        checks.append(
+            ControlCheck(
+                control=f"shopify.function.{function_id}", store_id=store.store_id, healthy=healthy, message=message
+            )
+        )
+    return checks
+
+
+def _modes_metafield(store: StoreConfig, reading: tuple[str, str] | None) -> tuple[ControlCheck, bool | None]:
+    """The metafield both functions read must be there and parse, or they fail open; and does it restrict payments?"""
+    name = "/".join(MODES_METAFIELD)
+    control = "shopify.metafield.degradation"
+    if reading is None:
+        message = f"shop metafield {name} is missing: the checkout functions fail open and no mode reaches checkout"
+        return ControlCheck(control=control, store_id=store.store_id, healthy=False, message=message), None
+    kind, value = reading
+    problem = None if kind == "json" else f"its type is {kind}, not json"
+    rules: list[object] = []
+    if problem is None:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("version"), int):
+            problem = "it is not a JSON object with an integer version"
+        elif not isinstance(parsed.get("rules"), list) or not all(
+            isinstance(r, dict) and isinstance(r.get("modes"), list) for r in parsed["rules"]
+        ):
+            problem = "its rules are not a list of rules with modes"
+        else:
+            rules = parsed["rules"]
+    if problem is not None:
+        message = f"shop metafield {name} is malformed ({problem}): the checkout functions fail open"
+        return ControlCheck(control=control, store_id=store.store_id, healthy=False, message=message), None
+    restricted = any(PAYMENTS_RESTRICTED in r["modes"] for r in rules if isinstance(r, dict))
+    message = f"shop metafield {name} present and well-formed ({len(rules)} rule(s))"
+    return ControlCheck(control=control, store_id=store.store_id, healthy=True, message=message), restricted
+
+
+def _payment_activation(store: StoreConfig, functions: list[CheckoutFunction], restricted: bool) -> ControlCheck:
+    """A rule restricts payments only if the payment customization is activated: its function runs only then."""
+    title = next(t for t, (kind, _) in SHOPIFY_FUNCTIONS.items() if kind == "payment customization")
+    payment = next((f for f in functions if f.function_id == title), None)
+    healthy = not restricted or (payment is not None and payment.enabled)
+    if not restricted:
+        message = f"payment customization {title}: no rule restricts payments, activation not needed"
+    elif healthy:
+        message = f"payment customization {title} activated while a rule restricts payments"
+    else:
+        message = (
+            f"payment customization {title} is not activated while a rule restricts payments: "
+            "restricted payment methods are still offered"
+        )
+    return ControlCheck(
+        control="shopify.payment_customization.activation", store_id=store.store_id, healthy=healthy, message=message
+    )
 
 
 def _adobe(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
     checks: list[ControlCheck] = []
+    status = _attempt(checks, "adobe_commerce.companion", store, lambda: controls.companion_status(store))
+    since = ""
+    if isinstance(status, CompanionStatus):
+        healthy = status.enabled and status.module == COMPANION_MODULE
+        checks.append(
+            ControlCheck(
+                control="adobe_commerce.companion",
+                store_id=store.store_id,
+                healthy=healthy,
+                message=f"{status.module} {status.version} " + ("enabled" if healthy else "is disabled"),
+            )
+        )
+        since = f" (module {status.module} {status.version})"
     hooks = _attempt(checks, "adobe_commerce.webhooks", store, lambda: controls.webhooks(store))
     if isinstance(hooks, list):
         methods = {h.topic for h in hooks}
         for method, purpose in ADOBE_WEBHOOKS.items():
             healthy = method in methods
-            message = f"Adobe Commerce webhook {method} ({purpose}) " + ("installed" if healthy else "is not installed")
+            message = f"Adobe Commerce webhook {method} ({purpose}) " + (
+                "installed" if healthy else f"is not installed{since}"
+            )
             checks.append(
                 ControlCheck(
                     control=f"adobe_commerce.webhook.{method}",
@@ -150,6 +239,28 @@ def _adobe(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
                 )
             )
     return checks
+
+
+def _flow(store: StoreConfig, flow: FlowDeliveries, now: datetime) -> ControlCheck:
+    """The shipped Flow workflows cannot be read by any API: their daily heartbeat must have arrived."""
+    control = "shopify.flow"
+    since = now - timedelta(hours=FLOW_MAX_AGE_HOURS)
+    try:
+        last = flow.last_delivery(store.store_id, since, now)
+    except Exception as exc:  # the dispositions cannot be read: the Flow path cannot be vouched for
+        return ControlCheck(
+            control=control, store_id=store.store_id, healthy=False, message=f"{type(exc).__name__}: {exc}"[:300]
+        )
+    if last is None:
+        message = (
+            f"no Shopify Flow delivery ({FLOW_HEARTBEAT_TOPIC} or other) in {FLOW_MAX_AGE_HOURS} h: the Bulkhead "
+            "Flow workflows are off or deleted, or their X-Bulkhead-Token expired"
+        )
+        return ControlCheck(control=control, store_id=store.store_id, healthy=False, message=message)
+    hours = (now - last).total_seconds() / 3600
+    return ControlCheck(
+        control=control, store_id=store.store_id, healthy=True, message=f"last Shopify Flow delivery {hours:.1f} h ago"
+    )
 
 
 def shortest_clock_hours(config: FirmConfig) -> int:

@@ -42,6 +42,20 @@ ADOBE_WEBHOOKS: dict[str, str] = {
     "plugin.magento.sales.api.order_management.place": "checkout gate",
     "plugin.magento.customer.api.account_management.authenticate": "login gate",
 }
+# The companion module (docs/adobe-commerce-companion.md) answers `GET /V1/bulkhead/status`; a
+# disabled or removed module has no routes, so Commerce answers 404 for it.
+COMPANION_MODULE = "Bulkhead_Companion"
+# The shop metafield both checkout functions read (functions/degradation/shopify.py). Installation
+# projects the normal state once, so at rest it holds `{"version": N, "rules": []}`; absent, the
+# functions fail open and no degradation can reach checkout.
+MODES_METAFIELD = ("$app:bulkhead", "degradation")
+PAYMENTS_RESTRICTED = "payments_restricted"
+# No Admin API lists or reads Shopify Flow workflows (only `flowTriggerReceive` for an app's own
+# triggers), so the canary checks that Flow deliveries arrive: the shipped heartbeat workflow posts
+# `flow/heartbeat` daily (integrations/shopify-flow/), detection records it as a disposition, and
+# the last one must be at most a day old, plus slack for Flow's scheduling.
+FLOW_HEARTBEAT_TOPIC = "flow/heartbeat"
+FLOW_MAX_AGE_HOURS = 26
 # Reading customers' e-mail and phone (the roster) needs protected customer data, Level 2
 # (https://shopify.dev/docs/apps/launch/protected-customer-data): the canary reads one customer's.
 PROTECTED_CUSTOMER_DATA = "protected customer data (Level 2: email, phone)"
@@ -56,6 +70,14 @@ class Webhook(Message):
 
 class CheckoutFunction(Message):
     function_id: str  # the function's title, as `shopifyFunction { title }` reports it
+    enabled: bool
+
+
+class CompanionStatus(Message):
+    """`GET /V1/bulkhead/status` of the Adobe Commerce companion module."""
+
+    module: str
+    version: str
     enabled: bool
 
 

@@ -28,7 +28,8 @@ class FlowRequest(Message):
 
     event_id: Reference
     shop_domain: str = Field(min_length=3, max_length=255)
-    topic: Literal["flow/declare", "flow/alert"]
+    # flow/heartbeat: the daily workflow whose arrival tells the canary Flow still reaches Bulkhead
+    topic: Literal["flow/declare", "flow/alert", "flow/heartbeat"]
     occurred_at: AwareDatetime
     reason: Reference = "unspecified"
     severity: Severity | None = None

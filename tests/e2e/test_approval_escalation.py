@@ -87,7 +87,13 @@ class Inbox:
         return self.pages
 
     def approval_pages(self) -> list[dict[str, Any]]:
-        return [p for p in self.read() if p["Subject"].startswith("Bulkhead: approval needed")]
+        """Every response here is a drill: its approval pages must say so first and page as info."""
+        pages = [p for p in self.read() if "Bulkhead: approval needed" in p["Subject"]]
+        for page in pages:
+            assert page["Subject"].startswith("DRILL: Bulkhead: approval needed"), page["Subject"]
+            assert page["Message"].startswith("DRILL: "), page["Message"]
+            assert page["MessageAttributes"]["severity"]["Value"] == "info"
+        return pages
 
 
 def wait_for(condition: Callable[[], Any], seconds: float = 20.0) -> Any:

@@ -7,6 +7,7 @@ integration) calls it as the adapters do, Then the answer is the platform's.
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import pytest
 
 from bulkhead.sandbox import SandboxStore, running_sandbox
 from bulkhead.sandbox.fixtures import BULKHEAD_SUBSCRIPTIONS, COMPROMISED_APP_ID
+from bulkhead.sandbox.magento.routes.companion import companion
 from bulkhead.sandbox.shopify.apps_model import bulkhead_installation
 from bulkhead.sandbox.shopify.operations.bulk_operations import MAX_CONCURRENT_BULK_QUERIES
 from bulkhead.sandbox.shopify.throttle import LeakyBucket
@@ -238,3 +240,75 @@ def test_contact_fields_are_refused_without_level_2_protected_customer_data(shop
     assert approved["data"]["customers"]["nodes"][0]["defaultEmailAddress"]["emailAddress"].endswith(".invalid")
     assert refused["data"]["customers"] is None and refused["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
     assert ids_only["data"]["customers"]["nodes"]
+
+
+# --- What the control-health canary reads -------------------------------------------------------
+
+
+def test_the_shop_metafield_is_null_until_set_and_app_namespaced(shopify: SandboxStore) -> None:
+    # https://shopify.dev/docs/api/admin-graphql/latest/objects/Shop: `metafield(namespace:, key:)` is a
+    # nullable Metafield (no metafield, no value); `$app:bulkhead` is converted to the calling app's
+    # reserved namespace, `app--{app id}--bulkhead` (https://shopify.dev/docs/apps/build/custom-data/ownership).
+    read = '{ shop { id metafield(namespace: "$app:bulkhead", key: "degradation") { type value } } }'
+    before = graphql(shopify, read)["data"]["shop"]
+    assert before["metafield"] is None
+    written = graphql(
+        shopify,
+        "mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { userErrors { message } } }",
+        {
+            "m": [
+                {
+                    "ownerId": before["id"],
+                    "namespace": "$app:bulkhead",
+                    "key": "degradation",
+                    "type": "json",
+                    "value": '{"version":0,"rules":[]}',
+                }
+            ]
+        },
+    )
+    assert written["data"]["metafieldsSet"]["userErrors"] == []
+    after = graphql(shopify, read)["data"]["shop"]["metafield"]
+    assert after == {"type": "json", "value": '{"version":0,"rules":[]}'}
+    # Another namespace is another metafield
+    other = graphql(shopify, '{ shop { metafield(namespace: "custom", key: "degradation") { value } } }')
+    assert other["data"]["shop"]["metafield"] is None
+
+
+def test_the_webhooks_list_answers_adobes_documented_shape() -> None:
+    # https://developer.adobe.com/commerce/extensibility/webhooks/api ("Get a list of all subscribed
+    # webhooks"): a JSON array of subscriptions keyed by webhook_method, hook_name, url, required...
+    sample = Path(__file__).parent.parent / "events" / "adobe_commerce" / "webhooks_list.json"
+    documented = set(json.loads(sample.read_text())[0])
+    with running_sandbox("acme-us", "adobe_commerce", INTEGRATION) as store:
+        store.state.table("adobe_webhooks")["m"] = {
+            "webhook_method": "plugin.magento.sales.api.order_management.place",
+            "webhook_type": "before",
+            "batch_name": "bulkhead_degradation",
+            "hook_name": "order_placement",
+            "url": "https://api.example/gates/adobe-commerce/order-placement",
+            "required": False,
+        }
+        answer = httpx.get(f"{store.url}/rest/all/V1/webhooks/list", auth=MagentoAuth(INTEGRATION), timeout=5)
+    assert answer.status_code == 200
+    [hook] = answer.json()
+    assert set(hook) <= documented
+    assert hook["webhook_method"] == "plugin.magento.sales.api.order_management.place"
+
+
+def test_a_disabled_companion_module_has_no_routes() -> None:
+    # Adobe documents no answer for a disabled module's route. A disabled module's etc/webapi.xml is
+    # not loaded, so its routes answer as any unknown route: 404 "Request does not match any route."
+    with running_sandbox("acme-us", "adobe_commerce", INTEGRATION) as store:
+        auth = MagentoAuth(INTEGRATION)
+        enabled = httpx.get(f"{store.url}/rest/all/V1/bulkhead/status", auth=auth, timeout=5)
+        companion(store.state)["enabled"] = False
+        status = httpx.get(f"{store.url}/rest/all/V1/bulkhead/status", auth=auth, timeout=5)
+        lever = httpx.get(f"{store.url}/rest/V1/bulkhead/integrations/12", auth=auth, timeout=5)
+        core = httpx.get(f"{store.url}/rest/V1/customers/7001", auth=auth, timeout=5)
+    assert (enabled.status_code, enabled.json()) == (
+        200,
+        {"module": "Bulkhead_Companion", "version": "1.0.0", "enabled": True},
+    )
+    assert (status.status_code, lever.status_code, core.status_code) == (404, 404, 200)
+    assert status.json() == {"message": "Request does not match any route."}

@@ -24,6 +24,7 @@ from oauthlib.oauth1.rfc5849 import signature
 from bulkhead.sandbox.faults import Fault, FaultInjector
 from bulkhead.sandbox.http import Request, Response
 from bulkhead.sandbox.magento.registry import MagentoError, load_routes, match
+from bulkhead.sandbox.magento.routes.companion import COMPANION_PREFIX, companion_enabled
 from bulkhead.sandbox.state import Call, StoreState
 from functions.common.magento_auth import IntegrationCredentials, parse_credentials
 
@@ -73,7 +74,8 @@ class MagentoRestApp:
     def __call__(self, request: Request) -> Response:
         rest = REST_PATH.match(request.path)
         found = match(request.method, rest.group("path")) if rest else None
-        if found is None:
+        if found is None or (found[0].template.startswith(COMPANION_PREFIX) and not companion_enabled(self.state)):
+            # A disabled module's webapi.xml is not loaded: its routes answer as unknown ones do.
             return Response(404, {"message": "Request does not match any route."})
         registered, params = found
         name = f"{registered.method} {registered.template}"

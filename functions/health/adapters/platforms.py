@@ -8,7 +8,14 @@ import httpx
 from functions.common.config import StoreConfig
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
 from functions.common.magento_auth import BEARER_SETTING, MagentoAuth
-from functions.health.models import PROTECTED_CUSTOMER_DATA, CheckoutFunction, Webhook
+from functions.health.models import (
+    COMPANION_MODULE,
+    MODES_METAFIELD,
+    PROTECTED_CUSTOMER_DATA,
+    CheckoutFunction,
+    CompanionStatus,
+    Webhook,
+)
 
 API_VERSION = "2026-10"
 _TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -24,6 +31,9 @@ _FUNCTIONS = (
 )
 _CONTACT = "query { customers(first: 1) { nodes { id defaultEmailAddress { emailAddress } } } }"
 _COUNT = "query { customersCount { count } }"
+_NAMESPACE, _KEY = MODES_METAFIELD
+_MODES = f'query {{ shop {{ metafield(namespace: "{_NAMESPACE}", key: "{_KEY}") {{ type value }} }} }}'
+COMPANION_STATUS = "/V1/bulkhead/status"
 _ENDPOINT_KINDS = {"WebhookHttpEndpoint": "http", "WebhookEventBridgeEndpoint": "eventbridge"}
 
 
@@ -91,6 +101,13 @@ class ShopifyControls:
     def customer_count(self, store: StoreConfig) -> int:
         return int(self._query(store, _COUNT)["customersCount"]["count"])
 
+    def modes_metafield(self, store: StoreConfig) -> tuple[str, str] | None:
+        found = (self._query(store, _MODES).get("shop") or {}).get("metafield")
+        return (str(found["type"]), str(found["value"])) if found else None
+
+    def companion_status(self, store: StoreConfig) -> CompanionStatus:  # noqa: ARG002 - Adobe Commerce only
+        raise PermanentActionFailure("a Shopify store has no companion module")
+
 
 class AdobeCommerceControls:
     def __init__(self, http: httpx.Client, token: Callable[[StoreConfig], str]) -> None:
@@ -131,3 +148,17 @@ class AdobeCommerceControls:
     def customer_count(self, store: StoreConfig) -> int:
         found = self._get(store, "/V1/customers/search", {"searchCriteria[pageSize]": "1"})
         return int(found.get("total_count", 0))
+
+    def modes_metafield(self, store: StoreConfig) -> tuple[str, str] | None:  # noqa: ARG002 - Shopify only
+        return None
+
+    def companion_status(self, store: StoreConfig) -> CompanionStatus:
+        """A disabled or removed module has no routes: Commerce answers 404 for its status."""
+        try:
+            return CompanionStatus.model_validate(self._get(store, COMPANION_STATUS))
+        except PermanentActionFailure as exc:
+            if "HTTP 404" not in str(exc):
+                raise
+            raise PermanentActionFailure(
+                f"{COMPANION_MODULE} is disabled or not installed: GET {COMPANION_STATUS} answered 404"
+            ) from exc

@@ -10,7 +10,9 @@ from functions.common.config import Platform, StoreConfig
 from functions.common.observability import logger, metrics
 from functions.common.settings import Env, env
 from functions.common.wiring import firm_config, secret, utc_now
+from functions.detection.adapters.dynamodb import DynamoDispositionStore
 from functions.health.adapters.aws import EmfDriftAlarm, SesControls, SnsOnCall
+from functions.health.adapters.flow import DispositionFlowDeliveries
 from functions.health.adapters.platforms import AdobeCommerceControls, ShopifyControls
 from functions.health.domain import check_controls, record_health
 from functions.health.models import CanaryRequest
@@ -32,7 +34,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             Platform.ADOBE_COMMERCE: AdobeCommerceControls(http, _token),
         }
         oncall = SnsOnCall(client("sns"), env(Env.ONCALL_TOPIC))
-        report = check_controls(firm_config(), platforms, SesControls(client("ses")), oncall, now)  # type: ignore[arg-type]
+        flow = DispositionFlowDeliveries(DynamoDispositionStore(client("dynamodb"), env(Env.DISPOSITIONS_TABLE)))
+        report = check_controls(firm_config(), platforms, SesControls(client("ses")), oncall, now, flow)  # type: ignore[arg-type]
     if request.record:
         record_health(report, ledger(), EmfDriftAlarm(metrics), now)
     logger.info("control health checked", healthy=report.healthy, broken=len(report.broken()))

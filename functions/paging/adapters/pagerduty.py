@@ -23,7 +23,7 @@ from functions.common.errors import PermanentActionFailure, PlatformThrottled, T
 from functions.paging.models import Page
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
-_SEVERITIES = {"critical": "critical", "high": "error", "medium": "warning", "low": "info"}
+_SEVERITIES = {"critical": "critical", "high": "error", "medium": "warning", "low": "info", "info": "info"}
 MAX_DEDUP_KEY = 255
 MAX_SUMMARY = 1024
 

@@ -9,6 +9,7 @@ both functions deployed: the payment customization starts disabled, the validati
 import json
 from typing import Any
 
+from bulkhead.sandbox.shopify.operations.shop import shop_field
 from bulkhead.sandbox.shopify.registry import connection, connection_cost, operation, user_error
 from bulkhead.sandbox.state import Record, StoreState
 
@@ -88,7 +89,7 @@ def metafields_set(state: StoreState, args: dict[str, Any]) -> Any:
     stored = []
     table = state.table("metafields")
     for item in inputs:
-        namespace = str(item["namespace"]).replace("$app:", "app--sandbox--")
+        namespace = app_namespace(str(item["namespace"]))
         key = f"{item['ownerId']}|{namespace}|{item['key']}"
         record = table.get(key) or {"__typename": "Metafield", "id": f"gid://shopify/Metafield/{state.next_id()}"}
         record.update(
@@ -97,6 +98,25 @@ def metafields_set(state: StoreState, args: dict[str, Any]) -> Any:
         table[key] = record
         stored.append(record)
     return {"metafields": stored, "userErrors": []}
+
+
+def app_namespace(namespace: str) -> str:
+    """`$app:x` resolves to the calling app's reserved namespace, `app--<app id>--x`."""
+    return namespace.replace("$app:", "app--sandbox--")
+
+
+@shop_field("metafield")
+def _shop_metafield(state: StoreState) -> Any:
+    """`shop { metafield(namespace:, key:) }`: the Metafield, or null when the shop has none
+    (https://shopify.dev/docs/api/admin-graphql/latest/objects/Shop; `$app:` resolved as
+    https://shopify.dev/docs/apps/build/custom-data/ownership describes)."""
+    shop_id = (state.table("shop").get("shop") or {}).get("id")
+
+    def read(args: dict[str, Any]) -> Any:
+        namespace = app_namespace(str(args.get("namespace") or ""))
+        return state.table("metafields").get(f"{shop_id}|{namespace}|{args.get('key')}")
+
+    return read
 
 
 def _problems(n: int, item: Any) -> list[dict[str, Any]]:

@@ -1,0 +1,114 @@
+"""An approval page for a drill says it is a drill, so the person paged never reads it as an emergency."""
+
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from functions.approval.domain import request_approval
+from functions.approval.models import ApprovalRequest, LinkClaims, PendingApproval
+from functions.common.config import EscalationStage, Mode, ResponsePolicy, Severity
+from functions.ledger.domain import ChainedLedger
+from functions.ledger.models import LedgerEntry
+from functions.paging.adapters.pagerduty import PagerDutyPager
+from functions.paging.models import Page
+
+NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+INCIDENT = "inc-20261130-drill0000001"
+
+
+class _Pager:
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+
+    def page(self, page: Page) -> None:
+        self.pages.append(page)
+
+
+class _Approvals:
+    def __init__(self) -> None:
+        self.items: dict[str, PendingApproval] = {}
+
+    def put(self, pending: PendingApproval) -> None:
+        self.items[pending.incident_id] = pending
+
+    def get(self, incident_id: str) -> PendingApproval | None:
+        return self.items.get(incident_id)
+
+    def remove(self, incident_id: str) -> None:
+        self.items.pop(incident_id, None)
+
+
+class _LedgerStore:
+    def __init__(self) -> None:
+        self.entries: list[LedgerEntry] = []
+
+    def head(self, incident_id: str) -> LedgerEntry | None:
+        chain = [e for e in self.entries if e.incident_id == incident_id]
+        return chain[-1] if chain else None
+
+    def put_new(self, entry: LedgerEntry) -> bool:
+        self.entries.append(entry)
+        return True
+
+
+def _page(mode: Mode, severity: Severity, pager: object) -> None:
+    request = ApprovalRequest(
+        incident_id=INCIDENT,
+        mode=mode,
+        severity=severity,
+        reasons=("2 containment actions",),
+        task_token="task-token",
+        timeout_seconds=900,
+    )
+    policy = ResponsePolicy(escalation=(EscalationStage(name="on-call"),))
+
+    def link(claims: LinkClaims) -> str | None:
+        return None
+
+    ledger = ChainedLedger(_LedgerStore())  # type: ignore[arg-type]
+    request_approval(request, policy, _Approvals(), lambda _stage: pager, link, ledger, NOW)  # type: ignore[arg-type,return-value]
+
+
+@pytest.mark.parametrize("severity", list(Severity))
+def test_a_drill_approval_page_says_drill_first_and_is_never_critical(severity: Severity) -> None:
+    # Given a drill incident of any severity that waits for approval
+    pager = _Pager()
+    # When its approvers are paged
+    _page(Mode.DRILL, severity, pager)
+    # Then subject and message start with DRILL: and the page is informational
+    [page] = pager.pages
+    assert page.subject.startswith("DRILL:")
+    assert page.message.startswith("DRILL:")
+    assert "No real incident has occurred." in page.message
+    assert page.severity == "info"
+
+
+@pytest.mark.parametrize("mode", [Mode.LIVE, Mode.DRY_RUN])
+def test_a_live_approval_page_keeps_its_severity_and_never_says_drill(mode: Mode) -> None:
+    pager = _Pager()
+    _page(mode, Severity.CRITICAL, pager)
+    [page] = pager.pages
+    assert "DRILL" not in page.subject + page.message
+    assert page.severity == "critical"
+
+
+def test_pagerduty_receives_a_drill_approval_as_info() -> None:
+    # Given PagerDuty behind the pager, and a critical drill incident
+    events: list[dict[str, object]] = []
+
+    def pagerduty(request: httpx.Request) -> httpx.Response:
+        events.append(json.loads(request.content))
+        return httpx.Response(202, json={"status": "success", "message": "Event processed", "dedup_key": "x"})
+
+    http = httpx.Client(transport=httpx.MockTransport(pagerduty))
+    pager = PagerDutyPager(http, "R0UT1NGKEY0123456789abcdef012345", sleep=lambda _s: None)
+    # When the approval is paged
+    _page(Mode.DRILL, Severity.CRITICAL, pager)
+    # Then PagerDuty's event is info, and its summary reads as a drill
+    [event] = events
+    payload = event["payload"]
+    assert isinstance(payload, dict)
+    assert payload["severity"] == "info"
+    assert str(payload["summary"]).startswith("DRILL:")
