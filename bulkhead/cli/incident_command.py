@@ -115,6 +115,7 @@ def render_view(v: "IncidentView", now: datetime) -> None:
         clocks.add_row(c.clock_id, c.authority, status, deadline, _left(c.seconds_left))
     console.print(clocks if v.clocks else "Clocks: none")
     console.print(f"approval: {'WAITING - ' + v.pending_approval if v.pending_approval else 'none pending'}")
+    console.print(f"plan: {v.plan or 'not planned yet'}", soft_wrap=True)
     tasks = Table("task", "owner", "due (UTC)", "what", box=box.SIMPLE_HEAD, title="Open tasks")
     for t in v.tasks:
         due = f"{t.due_at:%Y-%m-%d %H:%M}" + (" OVERDUE" if t.overdue else "") if t.due_at else "-"

@@ -129,6 +129,7 @@ def build_view(
         commander=commander(ordered),
         clocks=lines,
         pending_approval=pending,
+        plan=_plan(ordered),
         tasks=tasks,
         actions=actions,
         modes=modes,
@@ -147,6 +148,21 @@ def pending_approval(entries: list[LedgerEntry]) -> str | None:
         return None
     reasons = entries[asked[-1]].data.get("reasons", [])
     return "; ".join(str(r) for r in reasons) or "the response plan"
+
+
+def _plan(entries: list[LedgerEntry]) -> str | None:
+    """The blast radius of the planned response, as the approver weighs it."""
+    planned = next((e.data for e in entries if e.type is EntryType.RESPONSE_PLANNED), None)
+    if planned is None:
+        return None
+    declared = declaration("", entries).data
+    actions = [str(a) for a in planned.get("actions", [])]
+    modes = ", ".join(str(m) for m in planned.get("modes", [])) or "none"
+    return (
+        f"{len(actions)} actions ({', '.join(dict.fromkeys(actions)) or 'none'}) on store {declared.get('store_id')}; "
+        f"modes {modes}; {declared.get('customers', 0)} customers known; "
+        f"customer notice {'planned' if planned.get('notify') else 'not planned'}"
+    )
 
 
 def commander(entries: list[LedgerEntry]) -> str | None:

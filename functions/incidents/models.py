@@ -53,6 +53,7 @@ class IncidentView(Message):
     commander: str | None = None
     clocks: tuple[ClockLine, ...] = ()
     pending_approval: str | None = None  # what the approval waits for, when one does
+    plan: str | None = None  # the planned response's blast radius: actions, modes, customers
     tasks: tuple[TaskLine, ...] = ()
     actions: tuple[ActionLine, ...] = ()
     modes: tuple[str, ...] = ()

@@ -104,7 +104,11 @@ def test_an_incident_walked_from_declaration_to_review_names_every_person(state:
     assert (noted.actor, noted.data["text"]) == ("person:Maria Keller", "Called the Shopify partner desk")
 
     # When approved, Then the response runs to its end
+    assert re.search(r"plan: \d+ actions \(shopify\.", output), output  # the blast radius the approver weighs
     assert bulkhead("approve", incident, "--approver", "Maria Keller")[0] == 0
+    # ...and a second decision is told who decided and when
+    code, output = bulkhead("approve", incident, "--approver", "Tom Baker", "--reject")
+    assert code == 1 and "already approved by Maria Keller at " in output, output
     wait_for(lambda: entries_of(state, incident, "incident.closed"))
     clocks_before = {e.data["clock"] for e in entries_of(state, incident, "clock.started")}
     assert "gdpr_art34" not in clocks_before  # contact data only: no high risk to people yet
