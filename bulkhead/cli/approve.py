@@ -41,8 +41,9 @@ def approve(
                 pending = decide(decision, approval_store(), execution(), ledger(), datetime.now(UTC))
             except NoPendingApproval as exc:
                 earlier = last_decision(chain().entries(incident))
-                why = f"already {earlier}" if earlier else str(exc)
-                raise NoPendingApproval(f"incident {incident}: {why}") from exc
+                if earlier is None:
+                    raise
+                raise NoPendingApproval(f"incident {incident}: already {earlier}") from exc
     except BulkheadError as exc:
         console.print(f"[red]no decision recorded:[/red] {exc}")
         raise typer.Exit(1) from exc
