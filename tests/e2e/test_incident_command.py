@@ -21,6 +21,7 @@ from bulkhead.local import client
 from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import LedgerEntry
+from tests.e2e.test_drill_report import browse
 
 runner = CliRunner()
 
@@ -195,7 +196,12 @@ def test_an_incident_walked_from_declaration_to_review_names_every_person(state:
     assert "| gdpr_art33 |" in markdown and "HBDI-2026-0043" in markdown
     assert "approval.granted by operator:Maria Keller" in markdown
     assert "| Scan tickets for tokens | Jonas Weber | 2027-01-15 |" in markdown
-    assert "<h2>Timeline</h2>" in (out / f"{incident}-review.html").read_text()
+    # ...and the HTML page renders in headless Chromium with the same content
+    dom = browse(out / f"{incident}-review.html", tmp_path / "profile", "--dump-dom").stdout
+    headings = re.findall(r"<h2>([^<]+)</h2>", dom)
+    assert headings[:3] == ["Times", "Clocks", "Containment and degradation"] and headings[-1] == "Timeline"
+    assert "<td>gdpr_art33</td>" in dom and "A staff token leaked in a support ticket" in dom
+    assert dom.count("<td>review.recorded</td>") == 0  # the review is signed after it was built
     # ...and the incident now reads as resolved
     code, output = bulkhead("incident", "list", "--state-dir", s)
     assert incident not in output
