@@ -139,9 +139,8 @@ def _containment(entries: list[LedgerEntry]) -> list[str]:
     out: list[str] = []
     for e in entries:
         if e.type in {EntryType.ACTION_VERIFIED, EntryType.ACTION_APPLIED, EntryType.ACTION_REVERTED}:
-            out.append(
-                f"- {e.at:%H:%M:%S} {e.type.value}: {e.data.get('action_id')} ({e.data.get('kind', '')}) by {e.data.get('by') or e.actor}"
-            )
+            who, kind = e.data.get("by") or e.actor, e.data.get("kind", "")
+            out.append(f"- {e.at:%H:%M:%S} {e.type.value}: {e.data.get('action_id')} ({kind}) by {who}")
     set_at = next((e.at for e in entries if e.type is EntryType.DEGRADATION_SET), None)
     cleared = next((e.at for e in entries if e.type is EntryType.DEGRADATION_CLEARED), None)
     if set_at is not None:
