@@ -5,6 +5,7 @@ settings in the environment; the same readers and domain code either way.
 """
 
 from datetime import UTC, datetime
+from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,7 @@ def list_incidents(
 @incident_app.command("show")
 def show(
     incident: str = typer.Argument(..., help="Incident id (bulkhead incident list)."),
+    html: Path | None = typer.Option(None, "--html", help="Also write the screen as an HTML page (to share or print)."),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
@@ -96,10 +98,15 @@ def show(
             view = load_view(incident, now)
     except BulkheadError as exc:
         raise _fail("unknown", exc) from exc
-    render_view(view, now)
+    render_view(view, now, console)
+    if html is not None:
+        page = Console(record=True, width=140, file=StringIO(), highlight=False)
+        render_view(view, now, page)
+        html.write_text(page.export_html(inline_styles=True))
+        console.print(f"written: {html}")
 
 
-def render_view(v: "IncidentView", now: datetime) -> None:
+def render_view(v: "IncidentView", now: datetime, console: Console) -> None:
     severity = v.severity + (f" (declared {v.declared_severity})" if v.severity != v.declared_severity else "")
     console.print(f"[bold]{v.incident_id}[/bold]  {v.store_id}  severity [bold]{severity}[/bold]  {v.mode}  {v.state}")
     console.print(f"commander: {v.commander or 'none assigned (bulkhead incident assign)'}")

@@ -106,6 +106,11 @@ def test_an_incident_walked_from_declaration_to_review_names_every_person(state:
 
     # When approved, Then the response runs to its end
     assert re.search(r"plan: \d+ actions \(shopify\.", output), output  # the blast radius the approver weighs
+    # ...and the same screen as a page renders in headless Chromium
+    page = tmp_path / "show.html"
+    assert bulkhead("incident", "show", incident, "--html", str(page), "--state-dir", s)[0] == 0
+    shown = " ".join(re.sub(r"<[^>]+>", " ", browse(page, tmp_path / "profile", "--dump-dom").stdout).split())
+    assert f"{incident} acme-eu severity high" in shown and "approval: WAITING" in shown, shown
     assert bulkhead("approve", incident, "--approver", "Maria Keller")[0] == 0
     # ...and a second decision is told who decided and when
     code, output = bulkhead("approve", incident, "--approver", "Tom Baker", "--reject")
