@@ -21,10 +21,12 @@ def approve(
     from pydantic import ValidationError
 
     from bulkhead.cli.local import fabric
-    from functions.approval.domain import decide
+    from functions.approval.decided import last_decision
+    from functions.approval.domain import NoPendingApproval, decide
     from functions.approval.models import ApprovalDecision
     from functions.approval.wiring import approval_store, execution
     from functions.common.errors import BulkheadError
+    from functions.incidents.wiring import chain
     from functions.ledger.wiring import ledger
 
     try:
@@ -35,7 +37,13 @@ def approve(
         raise typer.Exit(2) from exc
     try:
         with fabric(state_dir):
-            pending = decide(decision, approval_store(), execution(), ledger(), datetime.now(UTC))
+            try:
+                pending = decide(decision, approval_store(), execution(), ledger(), datetime.now(UTC))
+            except NoPendingApproval as exc:
+                earlier = last_decision(chain().entries(incident))
+                if earlier is None:
+                    raise
+                raise NoPendingApproval(f"incident {incident}: already {earlier}") from exc
     except BulkheadError as exc:
         console.print(f"[red]no decision recorded:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -107,14 +107,18 @@ def file(
         ..., help="Clock: a regime (its earliest open stage) or regime/stage, e.g. dora/initial"
     ),
     reference: str = typer.Option(..., "--reference", "-r", help="The authority's case or receipt number."),
+    stage: str = typer.Option("", "--stage", help="The stage filed, e.g. initial (dora); names one clock exactly."),
     by: str = typer.Option("operator", "--by", help="Who filed (recorded in the ledger)."),
     recipients: int | None = typer.Option(None, "--recipients", min=0, help="How many were notified (a count)."),
     state_dir: Path | None = STATE_DIR,
 ) -> None:
-    """Record that a notice was filed: the clock stops (met, or missed if late) and later stages start."""
+    """Record that a notice was filed: the clock stops (met, or missed if late) and later stages start.
+
+    Repeating the same filing (same clock and reference) changes nothing and says so.
+    """
     from pydantic import ValidationError
 
-    from functions.clocks.domain import file_clock
+    from functions.clocks.domain import AlreadyFiled, file_clock
     from functions.clocks.models import FileRequest
     from functions.clocks.wiring import clock_store, reminders
     from functions.common.errors import BulkheadError
@@ -122,10 +126,13 @@ def file(
 
     try:
         request = FileRequest(
-            incident_id=incident, clock=regime, reference=reference, filed_by=by, recipients=recipients
+            incident_id=incident, clock=_named(regime, stage), reference=reference, filed_by=by, recipients=recipients
         )
         with _fabric(state_dir):
             clock = file_clock(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
+    except AlreadyFiled as exc:
+        console.print(f"[yellow]already recorded:[/yellow] {exc}")
+        return
     except ValidationError as exc:
         problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
         console.print(f"[red]invalid:[/red] {problems}")
@@ -135,6 +142,43 @@ def file(
         raise typer.Exit(1) from exc
     colour = "green" if clock.status.value == "met" else "red"
     console.print(f"[{colour}]{clock.clock_id}: {clock.status.value}[/] (reference {clock.reference}); ledger updated")
+
+
+def _named(regime: str, stage: str) -> str:
+    """`regime --stage s` is the clock `regime/s`; a regime/stage argument is taken as it is."""
+    return f"{regime}/{stage}" if stage and "/" not in regime else regime
+
+
+@clock_app.command("withdraw")
+def withdraw(
+    incident: str = typer.Argument(...),
+    regime: str = typer.Argument(..., help="The regime (or regime/stage) whose filing was recorded in error."),
+    stage: str = typer.Option("", "--stage", help="The stage, e.g. initial (dora)."),
+    reason: str = typer.Option(..., "--reason", help="Why the filing is withdrawn (recorded)."),
+    by: str = typer.Option(..., "--by", help="Who withdraws it (recorded)."),
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Withdraw a filing recorded in error: the clock runs again, and the ledger keeps both."""
+    from pydantic import ValidationError
+
+    from functions.clocks.domain import withdraw_filing
+    from functions.clocks.models import WithdrawRequest
+    from functions.clocks.wiring import clock_store, reminders
+    from functions.common.errors import BulkheadError
+    from functions.ledger.wiring import ledger
+
+    try:
+        request = WithdrawRequest(incident_id=incident, clock=_named(regime, stage), withdrawn_by=by, reason=reason)
+        with _fabric(state_dir):
+            clock = withdraw_filing(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
+    except ValidationError as exc:
+        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
+        console.print(f"[red]invalid:[/red] {problems}")
+        raise typer.Exit(2) from exc
+    except BulkheadError as exc:
+        console.print(f"[red]not withdrawn:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"{clock.clock_id}: filing withdrawn, clock {clock.status.value} again; ledger updated")
 
 
 @clock_app.command("start")

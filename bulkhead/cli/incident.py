@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-incident_app = typer.Typer(help="Declare incidents and read how every signal was disposed of.", no_args_is_help=True)
+incident_app = typer.Typer(
+    help="Declare, run and close incidents; read how every signal was disposed of.", no_args_is_help=True
+)
 console = Console()
 SEVERITIES = ("low", "medium", "high", "critical")
 CATEGORIES = ("contact", "identity", "financial_account", "credentials")

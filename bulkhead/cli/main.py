@@ -5,14 +5,16 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkhead.cli import approve, clocks, restore, status
+from bulkhead.cli import approve, clocks, incident_command, restore, status  # noqa: F401 - incident_command registers its commands
 from bulkhead.cli.degrade import degrade
 from bulkhead.cli.drill import drill
 from bulkhead.cli.health import health
 from bulkhead.cli.incident import incident_app
 from bulkhead.cli.ledger import evidence_app, ledger_app
 from bulkhead.cli.notice import notice_app
+from bulkhead.cli.review import review
 from bulkhead.cli.serve import serve
+from bulkhead.cli.tasks import task_app
 
 app = typer.Typer(
     name="bulkhead",
@@ -26,10 +28,11 @@ config_app = typer.Typer(help="Check the firm configuration (stores, regulators,
 # clocks and status, the evidence, then the upkeep.
 app.command("drill")(drill)
 app.command("serve")(serve)
-app.add_typer(incident_app, name="incident")
+app.add_typer(incident_app, name="incident")  # with incident_command's list/show/note/...
 app.command("approve")(approve.approve)
 app.command("restore")(restore.restore)
 app.add_typer(restore.action_app, name="action")
+app.add_typer(task_app, name="task")
 app.command("degrade")(degrade)
 app.command("clocks")(clocks.show_clocks)
 app.add_typer(clocks.clock_app, name="clock")
@@ -37,6 +40,7 @@ app.command("status")(status.status)
 app.add_typer(notice_app, name="notice")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(evidence_app, name="evidence")
+app.command("review")(review)
 app.command("health")(health)
 app.add_typer(config_app, name="config")
 console = Console()

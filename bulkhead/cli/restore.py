@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
+
 console = Console()
 action_app = typer.Typer(help="Containment actions: record manual tasks as done.", no_args_is_help=True)
 
@@ -160,12 +162,19 @@ def action_done(
     incident: str = typer.Argument(..., help="Incident id."),
     action_id: str = typer.Argument(..., help="The manual task's action id (act-...)."),
     operator: str = typer.Option(..., "--operator", "-o", help="Your name (recorded in the ledger)."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Record a manual containment task as done; where an API can read it back, Bulkhead checks first.
 
-    Runs with the deployed fabric's settings in the environment (LEDGER_TABLE_NAME, PRESTATES_TABLE_NAME,
-    PRESTATE_KEY_ID, BULKHEAD_CONFIG_PARAMETER) and AWS credentials.
+    Locally through the service; `--target aws` with the deployed fabric's settings in the environment
+    (LEDGER_TABLE_NAME, PRESTATES_TABLE_NAME, PRESTATE_KEY_ID, BULKHEAD_CONFIG_PARAMETER) and AWS credentials.
     """
+    with reach(target, state_dir):
+        _action_done(incident, action_id, operator)
+
+
+def _action_done(incident: str, action_id: str, operator: str) -> None:
     from functions.common.errors import BulkheadError
     from functions.common.wiring import utc_now
     from functions.containment import wiring
@@ -183,3 +192,29 @@ def action_done(
         console.print(f"[red]not recorded:[/red] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"[green]{outcome.action_id}: {outcome.status.value}[/green] (recorded by {operator})")
+
+
+@action_app.command("list")
+def action_list(
+    incident: str = typer.Argument("", help="One incident; default: every incident not closed by a person."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Open manual containment tasks, with the instructions and the command that closes each."""
+    from datetime import UTC, datetime
+
+    from functions.incidents import wiring
+    from functions.incidents.domain import build_view
+
+    now = datetime.now(UTC)
+    with reach(target, state_dir):
+        wanted = [incident] if incident else wiring.index().incident_ids()
+        views = [build_view(i, list(wiring.chain().entries(i)), (), None, now) for i in wanted]
+    tasks = [(v.incident_id, t) for v in views if v.state != "resolved" or incident for t in v.tasks]
+    manual = [(i, t) for i, t in tasks if t.owner == "operator"]
+    if not manual:
+        console.print("No open manual tasks.")
+        return
+    for incident_id, task in manual:
+        console.print(f"[bold]{incident_id} {task.task_id}[/bold]: {task.title}", soft_wrap=True)
+        console.print(f"  done: {task.how}", soft_wrap=True)

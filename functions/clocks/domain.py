@@ -15,6 +15,7 @@ from functions.clocks.models import (
     StartEvent,
     StartEventRequest,
     SweepResult,
+    WithdrawRequest,
 )
 from functions.clocks.ports import ClockStore, ReminderScheduler
 from functions.clocks.rules import (
@@ -47,6 +48,21 @@ class UnknownClock(BulkheadError):
 
 class ClockAlreadyStopped(BulkheadError):
     """The clock was already filed."""
+
+
+class AlreadyFiled(BulkheadError):
+    """The same filing was recorded before: nothing changes (a repeated command is harmless)."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(
+            f"{clock.clock_id} was filed at {clock.filed_at:%Y-%m-%d %H:%M} UTC with reference {clock.reference} "
+            f"by {clock.filed_by}: no change"
+        )
+        self.clock = clock
+
+
+class NotFiled(BulkheadError):
+    """A withdrawal of a clock that has no filing recorded."""
 
 
 class ClockNotWaiting(BulkheadError):
@@ -244,6 +260,17 @@ def _record_start(clock: Clock, ledger: Ledger, now: datetime, actor: str = ACTO
     )
 
 
+def record_clock_start(
+    clock: Clock, store: ClockStore, scheduler: ReminderScheduler, ledger: Ledger, now: datetime, actor: str = ACTOR
+) -> bool:
+    """Start one planned clock unless it exists (an escalation adds clocks); False when it did."""
+    if not store.put_new(clock):
+        return False
+    _record_start(clock, ledger, now, actor=actor)
+    _schedule_reminders(clock, scheduler, now)
+    return True
+
+
 def reminder_name(clock: Clock, offset: timedelta) -> str:
     """A schedule name (at most 64 characters of [0-9A-Za-z-_.]) unique per clock and offset."""
     digest = hashlib.sha256(f"{clock.incident_id}|{clock.clock_id}".encode()).hexdigest()[:24]
@@ -317,6 +344,8 @@ def file_clock(
     """Stop a clock with the filing's reference; start the stages its filing opens."""
     clocks = store.for_incident(request.incident_id)
     clock = resolve(clocks, request.incident_id, request.clock, (ClockStatus.OPEN, ClockStatus.MISSED))
+    if clock.filed_at is not None and clock.reference == request.reference:
+        raise AlreadyFiled(clock)
     if clock.filed_at is not None:
         raise ClockAlreadyStopped(
             f"{clock.clock_id} was filed at {clock.filed_at:%Y-%m-%d %H:%M} UTC ({clock.reference})"
@@ -362,6 +391,53 @@ def file_clock(
     _cancel_reminders(clock, scheduler)
     _start_following(stopped, clocks, filed_at, scheduler, store, ledger, now, request.filed_by)
     return stopped
+
+
+def withdraw_filing(
+    request: WithdrawRequest, store: ClockStore, scheduler: ReminderScheduler, ledger: Ledger, now: datetime
+) -> Clock:
+    """Undo a filing recorded in error: the clock runs again (or stands missed, if its deadline passed).
+
+    The stages the filing started stay: they count from a filing the authority may hold already,
+    and each is filed or withdrawn on its own.
+    """
+    clocks = store.for_incident(request.incident_id)
+    clock = resolve(clocks, request.incident_id, request.clock, (ClockStatus.MET, ClockStatus.MISSED))
+    if clock.filed_at is None:
+        raise NotFiled(f"{clock.clock_id} has no filing recorded: nothing to withdraw")
+    past = clock.deadline is not None and clock.deadline <= now
+    reopened = clock.model_copy(
+        update={
+            "status": ClockStatus.MISSED if past else ClockStatus.OPEN,
+            "filed_at": None,
+            "reference": None,
+            "filed_by": None,
+            "recipients": None,
+            "missed_at": clock.deadline if past else None,
+        }
+    )
+    if not store.replace(reopened, clock.status):
+        raise ClockAlreadyStopped(f"{clock.clock_id} changed while withdrawing; look again with `bulkhead clocks`")
+    ledger.append(
+        clock.incident_id,
+        EntryDraft(
+            type=EntryType.CLOCK_WITHDRAWN,
+            actor=f"operator:{request.withdrawn_by}",
+            at=now,
+            data={
+                "clock": clock.clock_id,
+                "reference": clock.reference,
+                "filed_at": clock.filed_at.isoformat(),
+                "filed_by": clock.filed_by,
+                "withdrawn_by": request.withdrawn_by,
+                "reason": request.reason,
+                "status": reopened.status.value,
+            },
+        ),
+    )
+    if reopened.status is ClockStatus.OPEN:
+        _schedule_reminders(reopened, scheduler, now)
+    return reopened
 
 
 def _start_following(

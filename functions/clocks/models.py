@@ -90,6 +90,15 @@ class FileRequest(Message):
     recipients: int | None = Field(default=None, ge=0, description="how many were notified, if a count matters")
 
 
+class WithdrawRequest(Message):
+    """Undo a filing recorded in error, with the reason."""
+
+    incident_id: str
+    clock: str = Field(min_length=1, description="regime/stage, or a regime (its earliest filed stage)")
+    withdrawn_by: str = Field(min_length=1, max_length=128)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
 class StartEventRequest(Message):
     """Record a start event a person determines (materiality for SEC 8-K)."""
 

@@ -203,6 +203,27 @@ class DrillSchedule(Message):
         return self
 
 
+class Role(StrEnum):
+    """Who runs an incident beside the machine (docs/incident-command.md)."""
+
+    INCIDENT_COMMANDER = "incident_commander"
+    SECURITY = "security"
+    DPO = "dpo"  # the data protection officer or legal: decides on regulator filings
+    COMPLIANCE = "compliance"
+    CUSTOMER_SERVICE = "customer_service"
+    ECOMMERCE = "ecommerce"
+
+
+class Person(Message):
+    name: str = Field(min_length=1, max_length=128)
+    contact: str = Field(min_length=3, max_length=200, description="e-mail address or phone number")
+
+
+class RoleConfig(Message):
+    role: Role
+    people: tuple[Person, ...] = Field(min_length=1, description="first: the one tasks go to; then the backups")
+
+
 class FirmConfig(Message):
     firm_name: str = Field(min_length=1)
     contact_point: str = Field(min_length=1, description="DPO or contact point named in notices")
@@ -228,6 +249,11 @@ class FirmConfig(Message):
     )
     # The monthly scheduled drill (AWS); off unless configured.
     drills: DrillSchedule = DrillSchedule()
+    # The people who run an incident, per role; none configured: tasks name the role only.
+    roles: tuple[RoleConfig, ...] = ()
+
+    def people(self, role: Role) -> tuple[Person, ...]:
+        return next((r.people for r in self.roles if r.role is role), ())
 
     @model_validator(mode="after")
     def _drills_on_a_sandbox(self) -> "FirmConfig":

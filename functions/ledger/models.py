@@ -58,6 +58,17 @@ class EntryType(StrEnum):
     ANCHOR_FAILED = "ledger.anchor_failed"
     # Heads whose anchoring had failed (or never ran), signed and anchored again.
     ANCHORS_REPAIRED = "ledger.anchors_repaired"
+    # Incident command: what the people running the incident record, each naming the person.
+    INCIDENT_NOTED = "incident.noted"
+    INCIDENT_ASSIGNED = "incident.assigned"
+    INCIDENT_ESCALATED = "incident.escalated"
+    # The commander's closure; `incident.closed` marks the end of the automated response.
+    INCIDENT_RESOLVED = "incident.resolved"
+    CLOCK_WITHDRAWN = "clock.withdrawn"  # a filing recorded in error, undone with a reason
+    TASK_CREATED = "task.created"  # a role's task (DPO, customer service, e-commerce...)
+    TASK_DONE = "task.done"
+    TASK_OVERDUE = "task.overdue"
+    REVIEW_RECORDED = "review.recorded"  # the post-incident review, by its SHA-256
 
 
 class Milestone(StrEnum):

@@ -2,7 +2,7 @@
 
 A customer notice says "we revoked", "we restricted" or "we have informed" only when the ledger
 records it: a containment action applied and verified (and not reverted since), a degradation mode
-set and still in force, a filing recorded against a clock that notifies an authority. Anything
+set and still in force, a filing recorded (and not withdrawn) against a clock that notifies an authority. Anything
 planned, waiting for approval, failed or drafted is not a fact yet, and the sentence is left out.
 """
 
@@ -42,6 +42,8 @@ def notice_facts(entries: Iterable[LedgerEntry], now: datetime) -> NoticeFacts:
             authorities[str(data.get("clock"))] = str(data.get("authority"))
         elif entry.type in _FILED or (entry.type is EntryType.CLOCK_MISSED and data.get("reference")):
             filings.append((str(data.get("clock")), datetime.fromisoformat(str(data.get("filed_at", entry.at)))))
+        elif entry.type is EntryType.CLOCK_WITHDRAWN:  # a filing recorded in error informed no one
+            filings = [(c, at) for c, at in filings if c != data.get("clock")]
         elif entry.type is EntryType.INCIDENT_CLASSIFIED and data.get("regime") == "dora":
             dora_major = bool(data.get("major"))
             at = data.get("classified_at")

@@ -107,6 +107,9 @@ def test_a_person_running_serve_sees_the_page_opens_its_link_and_approves(
     status, page_html = send(link)
     assert status == 200
     assert incident_id in page_html and 'name="decision" value="approve"' in page_html
+    # ...briefed on what it decides: the store, the data, the plan's actions and modes
+    assert '<dl id="briefing"><dt>Store</dt><dd>acme-eu</dd>' in page_html
+    assert re.search(r"<dt>Planned actions</dt><dd>\d+: shopify\.", page_html), page_html
     token = re.search(r'name="token" value="([^"]+)"', page_html).group(1)  # type: ignore[union-attr]
 
     # ...and presses Approve (the form posts to /approvals, relative to the link)
@@ -122,8 +125,9 @@ def test_a_person_running_serve_sees_the_page_opens_its_link_and_approves(
     assert [(e.actor, e.data["via"]) for e in granted] == [("operator:dana", "link")]
 
     # ...and the same link cannot decide twice
-    status, _ = send(f"{server.url}/approvals", form.encode(), {"content-type": "application/x-www-form-urlencoded"})
-    assert status == 409
+    posted = {"content-type": "application/x-www-form-urlencoded"}
+    status, again = send(f"{server.url}/approvals", form.encode(), posted)
+    assert status == 409 and re.search(r"Already approved by dana at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", again), again
 
 
 def test_a_forged_link_is_refused_and_nothing_is_recorded(

@@ -155,6 +155,17 @@ def test_a_reverted_action_an_expired_mode_and_a_customer_notice_filing_are_not_
     assert facts.informed == (AUTHORITY,)  # the Art. 33 filing only: Art. 34 goes to customers
 
 
+def test_a_withdrawn_filing_informed_no_one_until_filed_again() -> None:
+    # Given the Art. 33 filing was recorded, When it is withdrawn as recorded in error
+    ledger = contained_and_filed()
+    record(ledger, EntryType.CLOCK_WITHDRAWN, clock="gdpr_art33", reference="HBDI-1", reason="wrong authority")
+    # Then a notice no longer says the authority was informed
+    assert notice_facts(ledger.entries[INCIDENT], NOW).informed == ()
+    # ...until it is filed again
+    record(ledger, EntryType.CLOCK_MET, clock="gdpr_art33", reference="HBDI-2", filed_at=NOW.isoformat())
+    assert notice_facts(ledger.entries[INCIDENT], NOW).informed == (AUTHORITY,)
+
+
 def test_a_cleared_mode_is_no_longer_in_force() -> None:
     ledger = contained_and_filed()
     record(ledger, EntryType.DEGRADATION_CLEARED, store_id="acme-eu", segment="*")

@@ -8,6 +8,7 @@ from functions.approval.http import respond
 from functions.approval.wiring import approval_store, execution, link_key
 from functions.common.observability import logger, tracer
 from functions.common.wiring import firm_config, utc_now
+from functions.incidents.wiring import chain
 from functions.ledger.wiring import ledger
 
 
@@ -15,6 +16,6 @@ from functions.ledger.wiring import ledger
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     key = link_key(firm_config().policy)
-    answer = respond(event, key, approval_store(), execution(), ledger(), utc_now())
+    answer = respond(event, key, approval_store(), execution(), ledger(), utc_now(), history=chain().entries)
     logger.info("approval link answered", status=answer["statusCode"])
     return answer

@@ -9,6 +9,7 @@ from functions.clocks.domain import sweep
 from functions.clocks.wiring import clock_store, oncall_figures
 from functions.common.observability import logger, tracer
 from functions.common.wiring import utc_now
+from functions.incidents.wiring import sweep_tasks
 from functions.ledger.wiring import ledger
 from functions.paging.wiring import oncall_pager
 
@@ -18,6 +19,8 @@ from functions.paging.wiring import oncall_pager
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = utc_now()
     result = sweep(clock_store(), ledger(), oncall_pager(), now)
+    # The roles' tasks follow the clocks: created as the record calls for them, escalated when late.
+    created, overdue = sweep_tasks(list(dict.fromkeys(c.incident_id for c in clock_store().live())), now)
     figures = oncall_figures(now)
     written = metrics.emit(figures)
     # The dashboard's "soonest clock" widget reads these two keys from this line (a Logs Insights query).
@@ -26,6 +29,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         open=result.open_clocks,
         missed=len(result.missed),
         near=result.near,
+        tasks_created=len(created),
+        tasks_overdue=len(overdue),
         metrics=written,
         soonest_clock=figures.soonest_clock,
         soonest_seconds_left=figures.soonest_seconds_left,

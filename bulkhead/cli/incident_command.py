@@ -1,0 +1,270 @@
+"""`bulkhead incident list | show | note | assign | escalate | close`: the people who run an incident.
+
+Locally through the service of the state directory, or `--target aws` with the deployment's
+settings in the environment; the same readers and domain code either way.
+"""
+
+from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from bulkhead.cli.incident import incident_app
+from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
+
+if TYPE_CHECKING:
+    from functions.incidents.models import IncidentView
+
+console = Console()
+
+
+def _left(seconds: float | None) -> str:
+    from bulkhead.cli.clocks import _left as left
+
+    return left(seconds)
+
+
+def _fail(verb: str, exc: Exception, code: int = 1) -> typer.Exit:
+    console.print(f"[red]{verb}:[/red] {exc}")
+    return typer.Exit(code)
+
+
+def _invalid(exc: Exception) -> typer.Exit:
+    from pydantic import ValidationError
+
+    assert isinstance(exc, ValidationError)
+    problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
+    console.print(f"[red]invalid:[/red] {problems}")
+    return typer.Exit(2)
+
+
+def load_view(incident: str, now: datetime) -> "IncidentView":
+    """The incident's screen, from the ledger, its clocks and its store's controls (inside `reach`)."""
+    from functions.clocks.wiring import clock_store
+    from functions.incidents import wiring
+    from functions.incidents.domain import build_view, declaration
+
+    entries = list(wiring.chain().entries(incident))
+    store_id = str(declaration(incident, entries).data.get("store_id", ""))
+    controls = wiring.controls().current(store_id) if store_id else None
+    return build_view(incident, entries, clock_store().for_incident(incident), controls, now)
+
+
+@incident_app.command("list")
+def list_incidents(
+    all_: bool = typer.Option(False, "--all", help="Also incidents a person closed."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Every incident in the ledger, newest first: severity, state, commander, what is open."""
+    from functions.incidents import wiring
+
+    now = datetime.now(UTC)
+    with reach(target, state_dir):
+        views = [load_view(i, now) for i in wiring.index().incident_ids()]
+    shown = [v for v in views if all_ or v.state != "resolved"]
+    if not shown:
+        console.print("No open incidents." + ("" if all_ else " (--all shows closed ones too)"))
+        return
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for column in ("incident", "store", "severity", "mode", "state", "commander", "clocks", "tasks"):
+        table.add_column(column, no_wrap=column == "incident")
+    for v in shown:
+        running = sum(1 for c in v.clocks if c.status == "open")
+        table.add_row(
+            v.incident_id, v.store_id, v.severity, v.mode, v.state, v.commander or "-", str(running), str(len(v.tasks))
+        )
+    console.print(table)
+
+
+@incident_app.command("show")
+def show(
+    incident: str = typer.Argument(..., help="Incident id (bulkhead incident list)."),
+    html: Path | None = typer.Option(None, "--html", help="Also write the screen as an HTML page (to share or print)."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """The one screen on-call needs: what is at stake, what runs, who owes what, and the next step."""
+    from functions.common.errors import BulkheadError
+
+    now = datetime.now(UTC)
+    try:
+        with reach(target, state_dir):
+            view = load_view(incident, now)
+    except BulkheadError as exc:
+        raise _fail("unknown", exc) from exc
+    render_view(view, now, console)
+    if html is not None:
+        page = Console(record=True, width=140, file=StringIO(), highlight=False)
+        render_view(view, now, page)
+        html.write_text(page.export_html(inline_styles=True))
+        console.print(f"written: {html}")
+
+
+def render_view(v: "IncidentView", now: datetime, console: Console) -> None:
+    severity = v.severity + (f" (declared {v.declared_severity})" if v.severity != v.declared_severity else "")
+    console.print(f"[bold]{v.incident_id}[/bold]  {v.store_id}  severity [bold]{severity}[/bold]  {v.mode}  {v.state}")
+    console.print(f"commander: {v.commander or 'none assigned (bulkhead incident assign)'}")
+    console.print(
+        f"data: {', '.join(v.data_categories) or '-'}   scope: {v.customers} customers, "
+        f"{', '.join(v.components) or 'no components'}; jurisdictions {', '.join(v.jurisdictions) or '-'}"
+    )
+    console.print(f"declared {v.declared_at:%Y-%m-%d %H:%M} UTC ({_left((now - v.declared_at).total_seconds())} ago)")
+    clocks = Table("clock", "authority", "status", "deadline (UTC)", "left", box=box.SIMPLE_HEAD, title="Clocks")
+    for c in v.clocks:
+        deadline = f"{c.deadline:%Y-%m-%d %H:%M}" if c.deadline else "-"
+        status = c.status + (f" ({c.reference})" if c.reference else "")
+        clocks.add_row(c.clock_id, c.authority, status, deadline, _left(c.seconds_left))
+    console.print(clocks if v.clocks else "Clocks: none")
+    console.print(f"approval: {'WAITING - ' + v.pending_approval if v.pending_approval else 'none pending'}")
+    console.print(f"plan: {v.plan or 'not planned yet'}", soft_wrap=True)
+    tasks = Table("task", "owner", "due (UTC)", "what", box=box.SIMPLE_HEAD, title="Open tasks")
+    for t in v.tasks:
+        due = f"{t.due_at:%Y-%m-%d %H:%M}" + (" OVERDUE" if t.overdue else "") if t.due_at else "-"
+        owner = t.owner + (f" ({t.person})" if t.person else "")
+        tasks.add_row(t.task_id, owner, due, f"{t.title}\n  {t.how}")
+    console.print(tasks if v.tasks else "Open tasks: none")
+    actions = Table("action", "kind", "store", "state", box=box.SIMPLE_HEAD, title="Containment actions")
+    for a in v.actions:
+        actions.add_row(a.action_id, a.kind, a.store_id, a.state)
+    console.print(actions if v.actions else "Containment actions: none")
+    console.print(f"degradation in force: {'; '.join(v.modes) or 'none'}")
+    console.print(
+        f"notices: {v.notices_sent} sent to customers, {v.notices_owed} owed; "
+        f"{v.regulator_drafts} regulator drafts (bulkhead notice drafts); {v.notes} notes"
+    )
+    console.print(f"[bold]next:[/bold] {v.next_step}", soft_wrap=True)
+
+
+@incident_app.command("note")
+def note(
+    incident: str = typer.Argument(...),
+    text: str = typer.Argument(..., help="What happened or was decided (recorded verbatim)."),
+    by: str = typer.Option(..., "--by", help="Your name (recorded)."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Add a note to the incident's ledger, naming who wrote it."""
+    from pydantic import ValidationError
+
+    from functions.common.errors import BulkheadError
+    from functions.incidents import domain, wiring
+    from functions.incidents.models import NoteRequest
+    from functions.ledger.wiring import ledger
+
+    try:
+        request = NoteRequest(incident_id=incident, by=by, text=text)
+        with reach(target, state_dir):
+            entry = domain.note(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    except BulkheadError as exc:
+        raise _fail("not recorded", exc) from exc
+    console.print(f"noted by {by} (ledger entry {entry.seq})")
+
+
+@incident_app.command("assign")
+def assign(
+    incident: str = typer.Argument(...),
+    person: str = typer.Option(..., "--to", help="Who takes the role."),
+    role: str = typer.Option("incident_commander", "--role", help="incident_commander, security, dpo, ..."),
+    by: str = typer.Option(..., "--by", help="Who assigns (recorded)."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Name who holds a role for this incident (by default its commander)."""
+    from pydantic import ValidationError
+
+    from functions.common.errors import BulkheadError
+    from functions.incidents import domain, wiring
+    from functions.incidents.models import AssignRequest
+    from functions.ledger.wiring import ledger
+
+    try:
+        request = AssignRequest.model_validate({"incident_id": incident, "by": by, "role": role, "person": person})
+        with reach(target, state_dir):
+            domain.assign(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    except BulkheadError as exc:
+        raise _fail("not assigned", exc) from exc
+    console.print(f"{person} is {request.role.value} of {incident} (assigned by {by}; recorded)")
+
+
+@incident_app.command("escalate")
+def escalate(
+    incident: str = typer.Argument(...),
+    severity: str = typer.Option(..., "--severity", help="The new severity: low, medium, high, critical."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded)."),
+    by: str = typer.Option(..., "--by", help="Who escalates (recorded)."),
+    category: list[str] = typer.Option([], "--category", help="Data now known to be at stake (repeatable)."),
+    customers: int | None = typer.Option(None, "--customers", min=0, help="How many customers are now known."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Raise the severity (and what is at stake): recorded, and the clocks the new facts add start."""
+    from pydantic import ValidationError
+
+    from functions.clocks.wiring import clock_store, reminders
+    from functions.common.errors import BulkheadError
+    from functions.common.wiring import firm_config
+    from functions.incidents import domain, wiring
+    from functions.incidents.models import EscalateRequest
+    from functions.ledger.wiring import ledger
+
+    try:
+        request = EscalateRequest.model_validate(
+            {
+                "incident_id": incident,
+                "by": by,
+                "severity": severity,
+                "reason": reason,
+                "add_categories": category,
+                "customers": customers,
+            }
+        )
+        with reach(target, state_dir):
+            entries = list(wiring.chain().entries(incident))
+            done = domain.escalate(
+                request, entries, firm_config(), clock_store(), reminders(), ledger(), datetime.now(UTC)
+            )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    except BulkheadError as exc:
+        raise _fail("not escalated", exc) from exc
+    started = ", ".join(done.clocks_started) or "none (the clocks already running cover it)"
+    console.print(f"{incident}: {done.previous} -> {done.severity} by {by}; clocks started: {started}")
+
+
+@incident_app.command("close")
+def close(
+    incident: str = typer.Argument(...),
+    by: str = typer.Option(..., "--by", help="Who closes it (recorded)."),
+    reason: str = typer.Option("", "--reason", help="Needed when tasks or clocks are still open (recorded)."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Close the incident; with open tasks, approvals or unfiled clocks only with --reason."""
+    from pydantic import ValidationError
+
+    from functions.common.errors import BulkheadError
+    from functions.incidents import domain
+    from functions.incidents.models import CloseRequest
+    from functions.ledger.wiring import ledger
+
+    now = datetime.now(UTC)
+    try:
+        request = CloseRequest(incident_id=incident, by=by, reason=reason or None)
+        with reach(target, state_dir):
+            closed = domain.close(request, load_view(incident, now), ledger(), now)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    except BulkheadError as exc:
+        raise _fail("not closed", exc) from exc
+    left = f"; still open, recorded with the reason: {', '.join(closed.open_items)}" if closed.open_items else ""
+    console.print(f"{incident} closed by {by}{left}", soft_wrap=True)

@@ -1,0 +1,413 @@
+"""Incident command, pure: the on-call screen from the record, and the people's entries.
+
+Every change is a ledger entry whose actor is `person:<name>`: notes, assignments, escalations and
+the commander's closure. Escalation re-plans only the difference: the clocks the new facts add are
+started; the clocks already running are left as they are.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from functions.clocks.domain import plan_clocks, record_clock_start
+from functions.clocks.models import Clock, ClockStatus
+from functions.clocks.ports import ClockStore, ReminderScheduler
+from functions.common.config import FirmConfig, Mode, Severity
+from functions.common.errors import BulkheadError
+from functions.degradation.models import DegradationMode, StoreControls
+from functions.detection.models import AffectedScope, Incident
+from functions.incidents.models import (
+    ActionLine,
+    AssignRequest,
+    ClockLine,
+    Closed,
+    CloseRequest,
+    Escalated,
+    EscalateRequest,
+    IncidentView,
+    NoteRequest,
+    TaskLine,
+)
+from functions.ingest.models import DataCategory
+from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
+from functions.ledger.ports import Ledger
+
+
+class UnknownIncident(BulkheadError):
+    """No declaration of this incident in the ledger."""
+
+
+class NotAnEscalation(BulkheadError):
+    """The new severity is not above the current one and adds nothing."""
+
+
+class CloseNeedsReason(BulkheadError):
+    """Tasks or clocks are still open: closing needs a reason, recorded with what was open."""
+
+
+class AlreadyResolved(BulkheadError):
+    """The incident was closed by a person already."""
+
+
+_ACTION_STATES = {
+    EntryType.ACTION_PLANNED: "planned",
+    EntryType.ACTION_APPLIED: "applied",
+    EntryType.ACTION_VERIFIED: "verified",
+    EntryType.ACTION_FAILED: "failed",
+    EntryType.ACTION_MANUAL_TASK: "manual task",
+    EntryType.ACTION_REVERTED: "reverted",
+}
+_DECIDED = {EntryType.APPROVAL_GRANTED, EntryType.APPROVAL_REJECTED, EntryType.APPROVAL_EXPIRED}
+_RUNNING = (ClockStatus.OPEN, ClockStatus.WAITING)
+
+
+def person(name: str) -> str:
+    return f"person:{name}"
+
+
+def declaration(incident_id: str, entries: list[LedgerEntry]) -> LedgerEntry:
+    found = next((e for e in entries if e.type is EntryType.INCIDENT_DECLARED), None)
+    if found is None:
+        raise UnknownIncident(f"no incident {incident_id} in the ledger: check the id (bulkhead incident list)")
+    return found
+
+
+def severity(entries: list[LedgerEntry]) -> str:
+    """The declared severity, or the last one a person escalated it to."""
+    raised = [e.data["severity"] for e in entries if e.type is EntryType.INCIDENT_ESCALATED]
+    return str(raised[-1]) if raised else str(declaration("", entries).data.get("severity", "unknown"))
+
+
+def categories(entries: list[LedgerEntry]) -> tuple[str, ...]:
+    declared = [str(c) for c in declaration("", entries).data.get("data_categories", [])]
+    added = [str(c) for e in entries if e.type is EntryType.INCIDENT_ESCALATED for c in e.data.get("added", [])]
+    return tuple(dict.fromkeys([*declared, *added]))
+
+
+def build_view(
+    incident_id: str,
+    entries: Iterable[LedgerEntry],
+    clocks: Iterable[Clock],
+    controls: StoreControls | None,
+    now: datetime,
+) -> IncidentView:
+    """The one screen: what is at stake, what runs, what waits for whom, and the next thing to do."""
+    ordered = list(entries)
+    declared = declaration(incident_id, ordered)
+    facts = declared.data
+    every = sorted(clocks, key=lambda c: (c.deadline is None, c.deadline or now))
+    lines = tuple(
+        ClockLine(
+            clock_id=c.clock_id,
+            authority=c.authority,
+            status=c.status.value,
+            deadline=c.deadline,
+            seconds_left=c.seconds_left(now) if c.status is ClockStatus.OPEN else None,
+            reference=c.reference,
+        )
+        for c in every
+    )
+    actions = _actions(ordered)
+    tasks = (*_manual_tasks(incident_id, ordered, actions), *open_role_tasks(ordered, now))
+    modes = _modes(controls, incident_id)
+    planned = next((e.data for e in ordered if e.type is EntryType.NOTIFICATION_PLANNED), {})
+    batches = [e.data for e in ordered if e.type is EntryType.NOTIFICATION_BATCH_SENT]
+    reached = sum(int(b.get("customers_reached", 0)) for b in batches)
+    pending = pending_approval(ordered)
+    view = IncidentView(
+        incident_id=incident_id,
+        store_id=str(facts.get("store_id", "unknown")),
+        mode=str(facts.get("mode", Mode.LIVE.value)),
+        severity=severity(ordered),
+        declared_severity=str(facts.get("severity", "unknown")),
+        data_categories=categories(ordered),
+        jurisdictions=tuple(str(j) for j in facts.get("jurisdictions", [])),
+        customers=int(facts.get("customers", 0)),
+        components=tuple(str(c) for c in facts.get("components", [])),
+        declared_at=declared.at,
+        state=_state(ordered, pending),
+        commander=commander(ordered),
+        clocks=lines,
+        pending_approval=pending,
+        plan=_plan(ordered),
+        tasks=tasks,
+        actions=actions,
+        modes=modes,
+        notices_sent=sum(int(b.get("emailed", 0)) + int(b.get("texted", 0)) for b in batches),
+        notices_owed=max(0, int(planned.get("reachable", 0)) - reached),
+        regulator_drafts=sum(1 for e in ordered if e.type is EntryType.REGULATOR_NOTICE_DRAFTED),
+        notes=sum(1 for e in ordered if e.type is EntryType.INCIDENT_NOTED),
+        next_step="",
+    )
+    return view.model_copy(update={"next_step": next_step(view)})
+
+
+def pending_approval(entries: list[LedgerEntry]) -> str | None:
+    asked = [n for n, e in enumerate(entries) if e.type is EntryType.APPROVAL_REQUESTED]
+    if not asked or any(e.type in _DECIDED for e in entries[asked[-1] :]):
+        return None
+    reasons = entries[asked[-1]].data.get("reasons", [])
+    return "; ".join(str(r) for r in reasons) or "the response plan"
+
+
+def _plan(entries: list[LedgerEntry]) -> str | None:
+    """The blast radius of the planned response, as the approver weighs it."""
+    planned = next((e.data for e in entries if e.type is EntryType.RESPONSE_PLANNED), None)
+    if planned is None:
+        return None
+    declared = declaration("", entries).data
+    actions = [str(a) for a in planned.get("actions", [])]
+    modes = ", ".join(str(m) for m in planned.get("modes", [])) or "none"
+    return (
+        f"{len(actions)} actions ({', '.join(dict.fromkeys(actions)) or 'none'}) on store {declared.get('store_id')}; "
+        f"modes {modes}; {declared.get('customers', 0)} customers known; "
+        f"customer notice {'planned' if planned.get('notify') else 'not planned'}"
+    )
+
+
+def commander(entries: list[LedgerEntry]) -> str | None:
+    assigned = [e.data for e in entries if e.type is EntryType.INCIDENT_ASSIGNED]
+    named = [a for a in assigned if a.get("role") == "incident_commander"]
+    return str(named[-1]["person"]) if named else None
+
+
+def _state(entries: list[LedgerEntry], pending: str | None) -> str:
+    types = {e.type for e in entries}
+    if EntryType.INCIDENT_RESOLVED in types:
+        return "resolved"
+    if pending:
+        return "waiting for approval"
+    if EntryType.INCIDENT_CLOSED in types:
+        return "response done"
+    return "responding"
+
+
+def _actions(entries: list[LedgerEntry]) -> tuple[ActionLine, ...]:
+    lines: dict[str, ActionLine] = {}
+    for e in entries:
+        state = _ACTION_STATES.get(e.type)
+        action_id = e.data.get("action_id")
+        if state is None or not action_id:
+            continue
+        known = lines.get(action_id)
+        lines[action_id] = ActionLine(
+            action_id=action_id,
+            kind=str(e.data.get("kind", known.kind if known else "")),
+            store_id=str(e.data.get("store_id", known.store_id if known else "")),
+            state=state,
+        )
+    return tuple(lines.values())
+
+
+def _manual_tasks(incident_id: str, entries: list[LedgerEntry], actions: tuple[ActionLine, ...]) -> list[TaskLine]:
+    raised = {e.data.get("action_id"): e for e in entries if e.type is EntryType.ACTION_MANUAL_TASK}
+    return [
+        TaskLine(
+            task_id=a.action_id,
+            owner="operator",
+            title=manual_instructions(a),
+            due_at=None,
+            how=f"bulkhead action done {incident_id} {a.action_id} --operator NAME",
+        )
+        for a in actions
+        if a.action_id in raised and a.state == "manual task"
+    ]
+
+
+def manual_instructions(action: ActionLine) -> str:
+    return f"carry out {action.kind} in store {action.store_id} by hand (docs/containment.md names the steps)"
+
+
+def open_role_tasks(entries: list[LedgerEntry], now: datetime) -> list[TaskLine]:
+    done = {e.data.get("task_id") for e in entries if e.type is EntryType.TASK_DONE}
+    return [
+        TaskLine(
+            task_id=str(e.data["task_id"]),
+            owner=str(e.data["role"]),
+            person=e.data.get("person"),
+            title=str(e.data["title"]),
+            due_at=_parse(e.data.get("due_at")),
+            overdue=(_parse(e.data.get("due_at")) or now) < now,
+            how=f"bulkhead task done {e.incident_id} {e.data['task_id']} --by NAME",
+        )
+        for e in entries
+        if e.type is EntryType.TASK_CREATED and e.data.get("task_id") not in done
+    ]
+
+
+def _modes(controls: StoreControls | None, incident_id: str) -> tuple[str, ...]:
+    if controls is None:
+        return ()
+    mine = [r for r in controls.rules if r.incident_id in (incident_id, None)]
+    return tuple(
+        dict.fromkeys(
+            f"{m.value}" + (f" (segment {r.segment})" if r.segment else "") + f" until {r.expires_at:%Y-%m-%d %H:%M}"
+            for r in mine
+            for m in r.modes
+            if m is not DegradationMode.NORMAL
+        )
+    )
+
+
+def next_step(view: IncidentView) -> str:
+    """The one thing to do next, most urgent first."""
+    if view.state == "resolved":
+        return f"nothing: resolved. Review it: bulkhead review {view.incident_id}"
+    if view.pending_approval:
+        return f"decide the approval ({view.pending_approval}): bulkhead approve {view.incident_id} --approver NAME"
+    missed = [c for c in view.clocks if c.status == ClockStatus.MISSED.value and c.reference is None]
+    if missed:
+        return f"file {missed[0].clock_id} now (missed): {_file_command(view.incident_id, missed[0].clock_id)}"
+    overdue = [t for t in view.tasks if t.overdue]
+    if overdue:
+        return f"overdue task for {overdue[0].owner}: {overdue[0].title} ({overdue[0].how})"
+    running = [c for c in view.clocks if c.status == ClockStatus.OPEN.value]
+    if running:
+        c = running[0]
+        return f"file {c.clock_id} with {c.authority}: {_file_command(view.incident_id, c.clock_id)}"
+    if view.tasks:
+        return f"{view.tasks[0].owner}: {view.tasks[0].title} ({view.tasks[0].how})"
+    if view.state == "responding":
+        return "wait for the response to finish (bulkhead status)"
+    return f"close it: bulkhead incident close {view.incident_id} --by NAME"
+
+
+def _file_command(incident_id: str, clock_id: str) -> str:
+    regime, _, stage = clock_id.partition("/")
+    staged = f" --stage {stage}" if stage else ""
+    return f"bulkhead clock file {incident_id} {regime}{staged} --reference RECEIPT"
+
+
+# --- what people record -------------------------------------------------------------------------
+
+
+def note(request: NoteRequest, entries: list[LedgerEntry], ledger: Ledger, now: datetime) -> LedgerEntry:
+    declaration(request.incident_id, entries)
+    return ledger.append(
+        request.incident_id,
+        EntryDraft(
+            type=EntryType.INCIDENT_NOTED,
+            actor=person(request.by),
+            at=now,
+            data={"by": request.by, "text": request.text},
+        ),
+    )
+
+
+def assign(request: AssignRequest, entries: list[LedgerEntry], ledger: Ledger, now: datetime) -> LedgerEntry:
+    declaration(request.incident_id, entries)
+    return ledger.append(
+        request.incident_id,
+        EntryDraft(
+            type=EntryType.INCIDENT_ASSIGNED,
+            actor=person(request.by),
+            at=now,
+            data={"by": request.by, "role": request.role.value, "person": request.person},
+        ),
+    )
+
+
+def escalate(
+    request: EscalateRequest,
+    entries: list[LedgerEntry],
+    config: FirmConfig,
+    store: ClockStore,
+    scheduler: ReminderScheduler,
+    ledger: Ledger,
+    now: datetime,
+) -> Escalated:
+    """Record the new severity (and data now known to be at stake); start the clocks they add."""
+    declared = declaration(request.incident_id, entries)
+    if _resolved(entries):
+        raise AlreadyResolved(f"{request.incident_id} was closed by a person; declare a new incident instead")
+    before = Severity(severity(entries))
+    had = categories(entries)
+    bad = [c for c in request.add_categories if c not in {d.value for d in DataCategory}]
+    if bad:
+        raise NotAnEscalation(f"--category: {bad[0]!r} is not one of {', '.join(d.value for d in DataCategory)}")
+    added = tuple(c for c in dict.fromkeys(request.add_categories) if c not in had)
+    if request.severity.rank <= before.rank and not added and request.customers is None:
+        raise NotAnEscalation(
+            f"{request.incident_id} is {before.value} already: escalate to a higher severity, or add data at stake"
+        )
+    incident = _incident(request, declared, [*had, *added], config, store)
+    existing = {c.clock_id for c in store.for_incident(request.incident_id)}
+    wanted, _ = plan_clocks(incident, Mode(str(declared.data.get("mode", Mode.LIVE.value))), config)
+    new = [c for c in wanted if c.clock_id not in existing]
+    ledger.append(
+        request.incident_id,
+        EntryDraft(
+            type=EntryType.INCIDENT_ESCALATED,
+            actor=person(request.by),
+            at=now,
+            data={
+                "by": request.by,
+                "from": before.value,
+                "severity": max(before, request.severity, key=lambda s: s.rank).value,
+                "added": list(added),
+                "customers": request.customers,
+                "reason": request.reason,
+                "clocks_added": [c.clock_id for c in new],
+            },
+        ),
+    )
+    started = [c for c in new if record_clock_start(c, store, scheduler, ledger, now, actor=person(request.by))]
+    return Escalated(
+        incident_id=request.incident_id,
+        previous=before.value,
+        severity=max(before, request.severity, key=lambda s: s.rank).value,
+        clocks_started=tuple(c.clock_id for c in started),
+    )
+
+
+def _incident(
+    request: EscalateRequest, declared: LedgerEntry, cats: list[str], config: FirmConfig, store: ClockStore
+) -> Incident:
+    """The incident as the clocks plan it, from the declaration and what the escalation adds."""
+    facts: dict[str, Any] = declared.data
+    known = [c.aware_at for c in store.for_incident(request.incident_id) if c.aware_at is not None]
+    customers = request.customers if request.customers is not None else int(facts.get("customers", 0))
+    return Incident(
+        incident_id=request.incident_id,
+        store_id=str(facts["store_id"]),
+        platform=config.store(str(facts["store_id"])).platform,
+        rule_id=str(facts.get("rule_id") or "declared"),
+        title="escalated",
+        severity=request.severity,
+        data_categories=tuple(DataCategory(c) for c in cats),
+        scope=AffectedScope(components=tuple(facts.get("components", [])), customers=customers),
+        jurisdictions=tuple(facts.get("jurisdictions", [])),
+        aware_at=min(known, default=declared.at),
+        declared_at=declared.at,
+        signal_ids=(),
+    )
+
+
+def _resolved(entries: list[LedgerEntry]) -> bool:
+    return any(e.type is EntryType.INCIDENT_RESOLVED for e in entries)
+
+
+def close(request: CloseRequest, view: IncidentView, ledger: Ledger, now: datetime) -> Closed:
+    """The commander closes the incident; with tasks or clocks still open only with a reason."""
+    if view.state == "resolved":
+        raise AlreadyResolved(f"{request.incident_id} is closed already")
+    still = [f"clock {c.clock_id} ({c.status})" for c in view.clocks if c.status in {s.value for s in _RUNNING}]
+    still += [f"task {t.task_id} ({t.owner})" for t in view.tasks]
+    if view.pending_approval:
+        still.append("an approval waits for a decision")
+    if still and not request.reason:
+        raise CloseNeedsReason(f"still open: {', '.join(still)}. Close anyway with --reason WHY (recorded)")
+    ledger.append(
+        request.incident_id,
+        EntryDraft(
+            type=EntryType.INCIDENT_RESOLVED,
+            actor=person(request.by),
+            at=now,
+            data={"by": request.by, "reason": request.reason, "open_items": still, "severity": view.severity},
+        ),
+    )
+    return Closed(incident_id=request.incident_id, open_items=tuple(still))
+
+
+def _parse(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None

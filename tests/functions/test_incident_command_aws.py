@@ -1,0 +1,138 @@
+"""`bulkhead incident ... --target aws` and `task sweep --target aws` against a deployment (moto, not the
+local fabric): the same readers and domain code on the named tables, the configuration from its SSM
+parameter, every entry signed and anchored.
+
+Given a deployed ledger holding a declared incident with a running Art. 33 clock, When on-call runs
+the incident commands with --target aws, Then they read and append to the deployment's ledger,
+naming the person.
+"""
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from moto import mock_aws
+from typer.testing import CliRunner
+
+from bulkhead.cli.main import app
+from bulkhead.local.runtime import DEFAULT_CONFIG, create_table
+from functions.clocks.adapters.dynamodb import DynamoClockStore
+from functions.clocks.models import Clock, ClockStatus, StartEvent
+from functions.common import clients, config, wiring
+from functions.common.config import Mode, Regime, Severity
+from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+from functions.ledger.models import EntryDraft, EntryType
+from functions.ledger.wiring import ledger
+from infra.fabric import table
+
+REGION = "eu-west-1"
+INC = "inc-20261130-deployed1"
+TABLES = {"Ledger": "bh-prod-ledger", "Clocks": "bh-prod-clocks", "Controls": "bh-prod-controls"}
+runner = CliRunner()
+
+
+@pytest.fixture
+def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("COLUMNS", "200")
+    settings = {
+        "LEDGER_TABLE_NAME": TABLES["Ledger"],
+        "CLOCKS_TABLE_NAME": TABLES["Clocks"],
+        "CONTROLS_TABLE_NAME": TABLES["Controls"],
+        "LEDGER_ANCHOR_BUCKET_NAME": "bh-prod-anchors",
+        "BULKHEAD_CONFIG_PARAMETER": "/bulkhead/prod/config",
+    }
+    with mock_aws():
+        clients.reset()
+        config.forget_config()
+        wiring.forget_secrets()
+        db = clients.client("dynamodb")
+        for logical, name in TABLES.items():
+            create_table(db, table(logical), name)
+        kms = clients.client("kms")
+        key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+        settings["LEDGER_SIGNING_KEY_ID"] = key
+        clients.client("s3").create_bucket(
+            Bucket="bh-prod-anchors",
+            CreateBucketConfiguration={"LocationConstraint": REGION},
+            ObjectLockEnabledForBucket=True,
+        )
+        ssm = clients.client("ssm")
+        ssm.put_parameter(Name="/bulkhead/prod/config", Value=DEFAULT_CONFIG.read_text(), Type="String")
+        sns = clients.client("sns")
+        settings["ONCALL_TOPIC_ARN"] = sns.create_topic(Name="bh-prod-oncall")["TopicArn"]
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        declare_with_a_running_clock()
+        yield
+        clients.reset()
+        config.forget_config()
+
+
+def declare_with_a_running_clock() -> None:
+    now = datetime.now(UTC)
+    ledger().append(
+        INC,
+        EntryDraft(
+            type=EntryType.INCIDENT_DECLARED,
+            actor="detection",
+            at=now - timedelta(hours=1),
+            data={"store_id": "acme-eu", "severity": "high", "data_categories": ["contact"], "mode": "live"},
+        ),
+    )
+    DynamoClockStore(clients.client("dynamodb"), TABLES["Clocks"]).put_new(
+        Clock(
+            incident_id=INC,
+            clock_id="gdpr_art33",
+            regime=Regime.GDPR_ART33,
+            authority="HBDI",
+            notify="the supervisory authority",
+            rule="72 hours",
+            start_event=StartEvent.AWARENESS,
+            started_at=now - timedelta(hours=1),
+            deadline=now + timedelta(hours=71),
+            status=ClockStatus.OPEN,
+            severity=Severity.HIGH,
+            store_id="acme-eu",
+            mode=Mode.LIVE,
+        )
+    )
+
+
+def bulkhead(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, [*args, "--target", "aws"])
+    return result.exit_code, " ".join(result.output.split())
+
+
+def entries() -> list[tuple[str, str, dict[str, object]]]:
+    store = DynamoLedgerStore(clients.client("dynamodb"), TABLES["Ledger"])
+    return [(e.type.value, e.actor, e.data) for e in store.entries(INC)]
+
+
+@pytest.mark.usefixtures("deployment")
+def test_on_call_runs_the_incident_against_the_deployment() -> None:
+    code, output = bulkhead("incident", "list")
+    assert code == 0 and re.search(rf"{INC} acme-eu high live responding", output), output
+    code, output = bulkhead("incident", "show", INC)
+    assert code == 0 and "gdpr_art33 HBDI open" in output and "next: file gdpr_art33 with HBDI" in output, output
+
+    assert bulkhead("incident", "note", INC, "Bridge opened", "--by", "Maria Keller")[0] == 0
+    code, output = bulkhead("task", "sweep")
+    assert code == 0 and f"{INC}/task-gdpr-art33" in output, output
+    created = next(d for t, _, d in entries() if t == "task.created")
+    assert (created["role"], created["person"]) == ("dpo", "Dr. Anna Schmidt")
+
+    code, output = bulkhead("incident", "close", INC, "--by", "Maria Keller")
+    assert code == 1 and "clock gdpr_art33 (open)" in output, output
+    assert bulkhead("incident", "close", INC, "--by", "Maria Keller", "--reason", "filed by group DPO")[0] == 0
+    recorded = [(t, a) for t, a, _ in entries()]
+    assert recorded[1:] == [
+        ("incident.noted", "person:Maria Keller"),
+        ("task.created", "tasks"),
+        ("incident.resolved", "person:Maria Keller"),
+    ]
+    assert json.dumps(entries()[-1][2]["open_items"]) == '["clock gdpr_art33 (open)", "task task-gdpr-art33 (dpo)"]'
