@@ -7,19 +7,25 @@ endpoint is down, Commerce carries on (fail-open), and the signal is lost rather
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.common.observability import logger, tracer
-from functions.ingest.adapters.http import answer, request_from
+from functions.ingest.adapters.http import accepted, current_request, resolve, resolver
 from functions.ingest.domain import receive_adobe_commerce_webhook
 from functions.ingest.wiring import ingest_deps
+
+app = resolver()
+PATH = "/webhooks/adobe-commerce"
+
+
+@app.post(PATH)
+def receive() -> Response[Any]:
+    receipt = receive_adobe_commerce_webhook(current_request(app), ingest_deps(app.lambda_context))
+    return accepted({"op": "success", **receipt.model_dump(mode="json")}, status=200)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    def accept() -> dict[str, Any]:
-        receipt = receive_adobe_commerce_webhook(request_from(event), ingest_deps(context))
-        return {"op": "success", **receipt.model_dump(mode="json")}
-
-    return answer(accept, accepted=200)
+    return resolve(app, event, context)
