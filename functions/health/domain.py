@@ -16,7 +16,7 @@ from functions.health.models import (
     ControlCheck,
     HealthReport,
 )
-from functions.health.ports import DriftAlarm, EmailControls, OnCallControls, StoreControls
+from functions.health.ports import DriftAlarm, EmailControls, OnCallControls, PlatformControls
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 
@@ -30,7 +30,7 @@ def health_chain(at: datetime) -> str:
 
 def check_controls(
     config: FirmConfig,
-    platforms: Mapping[Platform, StoreControls],
+    platforms: Mapping[Platform, PlatformControls],
     email: EmailControls,
     oncall: OnCallControls,
     now: datetime,
@@ -73,7 +73,7 @@ def _attempt(checks: list[ControlCheck], control: str, store: StoreConfig, call:
         return None
 
 
-def _shopify(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
+def _shopify(store: StoreConfig, controls: PlatformControls) -> list[ControlCheck]:
     checks: list[ControlCheck] = []
     scopes = _attempt(checks, "shopify.scopes", store, lambda: controls.granted_scopes(store))
     if isinstance(scopes, set):
@@ -133,7 +133,7 @@ def _shopify(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
     return checks
 
 
-def _adobe(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
+def _adobe(store: StoreConfig, controls: PlatformControls) -> list[ControlCheck]:
     checks: list[ControlCheck] = []
     hooks = _attempt(checks, "adobe_commerce.webhooks", store, lambda: controls.webhooks(store))
     if isinstance(hooks, list):

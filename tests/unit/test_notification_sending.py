@@ -12,7 +12,9 @@ from functions.common.errors import PlatformThrottled
 from functions.detection.models import Incident
 from functions.ledger.models import EntryDraft, EntryType
 from functions.notification import domain
-from functions.notification.adapters.memory import (
+from functions.notification.domain import Channels, send_batch
+from functions.notification.models import BatchRef, Recipient, SendBatchRequest
+from tests.fakes.notification import (
     MemoryDeliveryGuard,
     MemoryLedger,
     MemoryRosterStore,
@@ -20,8 +22,6 @@ from functions.notification.adapters.memory import (
     SimulatedSes,
     UnlimitedSmsBudget,
 )
-from functions.notification.domain import Channels, send_batch
-from functions.notification.models import BatchRef, Recipient, SendBatchRequest
 
 CONFIG = """{"firm_name": "Acme", "contact_point": "DPO, dpo@acme.example", "stores": [
  {"store_id": "live-eu", "platform": "shopify", "shop_domain": "acme.myshopify.com",

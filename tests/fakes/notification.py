@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-# ruff: noqa: ARG002 - these implement the ports' signatures and ignore what they do not need
 from functions.common.errors import PlatformThrottled
 from functions.ledger.domain import next_entry
 from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry
