@@ -39,9 +39,9 @@ from functions.notification.models import (
     SendBatchRequest,
 )
 from functions.notification.pacing import TokenBucket
+from tests.fakes.ledger import MemoryLedger
 from tests.fakes.notification import (
     MemoryDeliveryGuard,
-    MemoryLedger,
     MemoryRosterStore,
     NoSms,
     SimulatedSes,

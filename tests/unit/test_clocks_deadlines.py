@@ -26,7 +26,7 @@ from functions.common.config import FirmConfig, Mode, Regime, RegulatorConfig
 from functions.detection.models import AffectedScope, Incident
 from functions.ingest.models import DataCategory
 from functions.ledger.models import EntryType
-from tests.fakes.notification import MemoryLedger
+from tests.fakes.ledger import MemoryLedger
 
 AWARE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 DECLARED = AWARE + timedelta(hours=1)

@@ -16,7 +16,8 @@ from functions.notification.models import (
     ScopeKind,
 )
 from functions.notification.roster import readable, scopes
-from tests.fakes.notification import MemoryLedger, MemoryRosterStore
+from tests.fakes.ledger import MemoryLedger
+from tests.fakes.notification import MemoryRosterStore
 
 CONFIG = """{"firm_name": "Acme", "contact_point": "DPO, dpo@acme.example", "stores": [
  {"store_id": "acme-eu", "platform": "shopify", "shop_domain": "acme.myshopify.com",

@@ -18,7 +18,7 @@ from functions.ledger.models import EntryDraft, EntryType
 from functions.notification import notices
 from functions.notification.facts import notice_facts
 from functions.notification.models import NoticeContext, NoticeFacts, NoticeRegime
-from tests.fakes.notification import MemoryLedger
+from tests.fakes.ledger import MemoryLedger
 
 INCIDENT = "inc-2026-11-27-0001"
 AWARE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

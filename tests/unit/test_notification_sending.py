@@ -14,9 +14,9 @@ from functions.ledger.models import EntryDraft, EntryType
 from functions.notification import domain
 from functions.notification.domain import Channels, send_batch
 from functions.notification.models import BatchRef, Recipient, SendBatchRequest
+from tests.fakes.ledger import MemoryLedger
 from tests.fakes.notification import (
     MemoryDeliveryGuard,
-    MemoryLedger,
     MemoryRosterStore,
     NoSms,
     SimulatedSes,
@@ -43,7 +43,7 @@ class NoWait:
     def wait_for(self, units: int) -> None:
         return None
 
-    def backoff(self, attempt: int) -> None:
+    def pause(self, seconds: float) -> None:
         return None
 
 

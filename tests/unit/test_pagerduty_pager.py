@@ -15,9 +15,9 @@ from functions.approval.models import ApprovalRequest, LinkClaims, PendingApprov
 from functions.common.config import EscalationStage, Mode, ResponsePolicy, Severity
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
 from functions.ledger.domain import ChainedLedger
-from functions.ledger.models import LedgerEntry
 from functions.paging.adapters.pagerduty import EVENTS_URL, PagerDutyPager
 from functions.paging.models import Page
+from tests.fakes.ledger import MemoryLedgerStore
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -182,22 +182,6 @@ class _Approvals:
         self.items.pop(incident_id, None)
 
 
-class _LedgerStore:
-    def __init__(self) -> None:
-        self.entries: list[LedgerEntry] = []
-
-    def head(self, incident_id: str) -> LedgerEntry | None:
-        chain = [e for e in self.entries if e.incident_id == incident_id]
-        return chain[-1] if chain else None
-
-    def put_new(self, entry: LedgerEntry) -> bool:
-        self.entries.append(entry)
-        return True
-
-    def entries_of(self, incident_id: str) -> list[LedgerEntry]:
-        return [e for e in self.entries if e.incident_id == incident_id]
-
-
 def test_an_approval_page_sends_no_personal_data_no_task_token_and_no_link_secret() -> None:
     # Given an incident whose approval is paged to PagerDuty at both escalation stages
     pagerduty = PagerDuty()
@@ -217,8 +201,8 @@ def test_an_approval_page_sends_no_personal_data_no_task_token_and_no_link_secre
         return f"https://api.example/approvals?token=signed-{claims.stage}"
 
     # When the first stage is paged
-    store = _LedgerStore()
-    ledger = ChainedLedger(store)  # type: ignore[arg-type]
+    store = MemoryLedgerStore()
+    ledger = ChainedLedger(store)
     request_approval(request, policy, approvals, lambda _stage: chosen, link, ledger, NOW)
     # Then the event carries the incident, the reasons and the link, and nothing else of the incident
     [event] = pagerduty.events
@@ -234,4 +218,4 @@ def test_an_approval_page_sends_no_personal_data_no_task_token_and_no_link_secre
     assert "customer:" not in sent
     assert "approvals?token=signed-0" in sent
     # ...and the request is on the incident's chain
-    assert [e.type.value for e in store.entries_of(request.incident_id)] == ["approval.requested"]
+    assert [e.type.value for e in store.entries_list(request.incident_id)] == ["approval.requested"]
