@@ -10,10 +10,14 @@ nothing (`functions/common/retry.py` retries platform throttling); steps are ret
 machine.
 """
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import httpx
+
+from functions.common.errors import PlatformThrottled, TransientPlatformError
+from functions.common.retry import retry_after
 
 AWS_MAX_ATTEMPTS = 3  # botocore standard mode's own default: the state machine's Retry does the rest
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0)  # a bulk export download streams for longer than a query
@@ -32,6 +36,21 @@ def client(service: str) -> Any:
 def http() -> httpx.Client:
     """The process's HTTP client to platforms and providers: bounded timeouts, no redirects followed."""
     return httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False, limits=httpx.Limits(max_connections=20))
+
+
+def answered(send: Callable[[], httpx.Response], what: str) -> httpx.Response:
+    """One HTTP call, its failures named the one way the retry policy and the state machine route on:
+    a lost connection or a 5xx is TransientPlatformError, a 429 PlatformThrottled with its
+    Retry-After; any other answer is returned for the caller to read."""
+    try:
+        response = send()
+    except httpx.TransportError as exc:
+        raise TransientPlatformError(f"{what}: unreachable: {type(exc).__name__}") from exc
+    if response.status_code == 429:
+        raise PlatformThrottled(f"{what}: HTTP 429", retry_after(response))
+    if response.status_code >= 500:
+        raise TransientPlatformError(f"{what}: HTTP {response.status_code}")
+    return response
 
 
 def reset() -> None:

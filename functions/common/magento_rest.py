@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
-from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
+from functions.common.clients import answered
+from functions.common.errors import PermanentActionFailure
 from functions.common.magento_auth import BEARER_SETTING, MagentoAuth
-from functions.common.retry import ATTEMPTS, retry_after, retrying
+from functions.common.retry import ATTEMPTS, retrying
 
 
 def error_message(body: Any) -> str:
@@ -96,17 +97,11 @@ class MagentoRest:
         allow_missing: bool,
     ) -> Any:
         what = f"Adobe Commerce {method} {path.split('?', maxsplit=1)[0]}"
-        try:
-            response = self._http.request(
-                method, f"{self._base}{path}", headers=headers, json=body, params=params, auth=self._auth
-            )
-        except httpx.TransportError as exc:
-            raise TransientPlatformError(f"{what}: unreachable: {type(exc).__name__}") from exc
+        url = f"{self._base}{path}"
+        response = answered(
+            lambda: self._http.request(method, url, headers=headers, json=body, params=params, auth=self._auth), what
+        )
         status = response.status_code
-        if status == 429:
-            raise PlatformThrottled(f"{what}: HTTP 429", retry_after(response))
-        if status >= 500:
-            raise TransientPlatformError(f"{what}: HTTP {status}")
         if status == 404 and allow_missing:
             return None
         if status == 401:

@@ -14,8 +14,9 @@ from typing import Any
 
 import httpx
 
-from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
-from functions.common.retry import ATTEMPTS, retry_after, retrying
+from functions.common.clients import answered
+from functions.common.errors import PermanentActionFailure, PlatformThrottled
+from functions.common.retry import ATTEMPTS, retrying
 
 API_VERSION = "2026-10"
 _DEFAULT_COST = 10.0  # a query's cost when Shopify does not say (a single-object query)
@@ -94,15 +95,10 @@ class ShopifyAdmin:
         return dict(result)
 
     def _once(self, payload: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = self._http.post(self._url, headers=self._headers, json=payload)
-        except httpx.TransportError as exc:
-            raise TransientPlatformError(f"Shopify Admin API unreachable: {type(exc).__name__}") from exc
+        response = answered(
+            lambda: self._http.post(self._url, headers=self._headers, json=payload), "Shopify Admin API"
+        )
         status = response.status_code
-        if status == 429:
-            raise PlatformThrottled("Shopify Admin API: HTTP 429", retry_after(response))
-        if status >= 500:
-            raise TransientPlatformError(f"Shopify Admin API: HTTP {status}")
         if status in (401, 403):
             raise PermanentActionFailure(f"Shopify Admin API: HTTP {status}: the access token is invalid or revoked")
         if status >= 400:

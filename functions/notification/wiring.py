@@ -7,7 +7,7 @@ from functions.common.clients import client
 from functions.common.config import FirmConfig, Platform, StoreConfig
 from functions.common.errors import ConfigurationError
 from functions.common.settings import Env, env
-from functions.common.shopify_admin import store_base
+from functions.common.shopify_admin import ShopifyAdmin, store_base
 from functions.common.wiring import secret
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.notification.adapters.dynamodb import DynamoDeliveryGuard, DynamoSmsBudget
@@ -61,7 +61,9 @@ def directory(store: StoreConfig, http: httpx.Client) -> CustomerDirectory:
         raise ConfigurationError(f"store {store.store_id}: admin_api_url is required for Adobe Commerce")
     token = secret(store.admin_token_secret_id)
     if store.platform is Platform.SHOPIFY:
-        return ShopifyCustomerDirectory(http, store_base(store.admin_api_url, store.shop_domain), token)
+        return ShopifyCustomerDirectory(
+            ShopifyAdmin(http, store_base(store.admin_api_url, store.shop_domain), token), http
+        )
     return MagentoCustomerDirectory(http, str(store.admin_api_url).rstrip("/"), token)
 
 

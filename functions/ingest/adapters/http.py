@@ -7,7 +7,7 @@ resolver's exception handlers map `Rejected`). An outage of the bus or a store w
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common.errors import ConfigurationError, TransientPlatformError
 from functions.common.http import MalformedBody, raw_body
-from functions.common.observability import logger
+from functions.common.observability import logger, tracer
 from functions.ingest.errors import Rejected
 from functions.ingest.models import HttpRequest, as_text_map
 from functions.ingest.normal import mapping
@@ -74,6 +74,27 @@ def resolve(app: APIGatewayHttpResolver, event: Any, context: LambdaContext) -> 
         "queryStringParameters": as_text_map(event.get("queryStringParameters")) or None,
     }
     return app.resolve(cleaned, context)
+
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def entry_point(
+    path: str, receive: Callable[[HttpRequest, LambdaContext], Any], status: int = 202
+) -> tuple[APIGatewayHttpResolver, Handler]:
+    """A POST route for `path` whose answer is `receive`'s result, and the Lambda handler for it."""
+    app = resolver()
+
+    @app.post(path)
+    def post() -> Response[Any]:
+        return accepted(receive(current_request(app), app.lambda_context), status)
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return resolve(app, event, context)
+
+    return app, handler
 
 
 def current_request(app: APIGatewayHttpResolver) -> HttpRequest:

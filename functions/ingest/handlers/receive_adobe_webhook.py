@@ -7,25 +7,17 @@ endpoint is down, Commerce carries on (fail-open), and the signal is lost rather
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.common.observability import logger, tracer
-from functions.ingest.adapters.http import accepted, current_request, resolve, resolver
+from functions.ingest.adapters.http import entry_point
 from functions.ingest.domain import receive_adobe_commerce_webhook
+from functions.ingest.models import HttpRequest
 from functions.ingest.wiring import ingest_deps
 
-app = resolver()
-PATH = "/webhooks/adobe-commerce"
+
+def _accept(request: HttpRequest, context: LambdaContext) -> dict[str, Any]:
+    receipt = receive_adobe_commerce_webhook(request, ingest_deps(context))
+    return {"op": "success", **receipt.model_dump(mode="json")}
 
 
-@app.post(PATH)
-def receive() -> Response[Any]:
-    receipt = receive_adobe_commerce_webhook(current_request(app), ingest_deps(app.lambda_context))
-    return accepted({"op": "success", **receipt.model_dump(mode="json")}, status=200)
-
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context)
+app, handler = entry_point("/webhooks/adobe-commerce", _accept, status=200)

@@ -23,8 +23,9 @@ from typing import Any
 
 import httpx
 
+from functions.common.clients import answered
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
-from functions.common.retry import retry_after, retrying
+from functions.common.retry import retrying
 from functions.common.shopify_admin import ShopifyAdmin
 from functions.notification.models import Address, AudienceScope, Customer, ScopeKind
 
@@ -56,16 +57,15 @@ BUSY = {"LIMIT_REACHED", "OPERATION_IN_PROGRESS"}
 class ShopifyCustomerDirectory:
     def __init__(
         self,
-        http: httpx.Client,
-        base_url: str,
-        token: str,
+        admin: ShopifyAdmin,
+        http: httpx.Client,  # downloads a bulk export's result from its signed URL, without the token
         sleep: Callable[[float], None] = time.sleep,
         poll_seconds: float = 1.0,
         bulk_timeout_seconds: float = 240.0,
         busy_wait_seconds: float = 5.0,
     ) -> None:
+        self._admin = admin
         self._http = http
-        self._admin = ShopifyAdmin(http, base_url, token, sleep=sleep)
         self._sleep = sleep
         self._poll = poll_seconds
         self._bulk_timeout = bulk_timeout_seconds
@@ -190,14 +190,7 @@ class ShopifyCustomerDirectory:
                 yield json.loads(raw)
 
     def _download(self, url: str) -> httpx.Response:
-        try:
-            response = self._http.get(url)
-        except httpx.TransportError as exc:
-            raise TransientPlatformError(f"bulk result download unreachable: {type(exc).__name__}") from exc
-        if response.status_code == 429:
-            raise PlatformThrottled("bulk result download: HTTP 429", retry_after(response))
-        if response.status_code >= 500:
-            raise TransientPlatformError(f"bulk result download answered {response.status_code}")
+        response = answered(lambda: self._http.get(url), "bulk result download")
         if response.status_code != 200:
             raise PermanentActionFailure(f"bulk result download answered {response.status_code}")
         return response

@@ -18,8 +18,9 @@ from typing import Any
 
 import httpx
 
-from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
-from functions.common.retry import retry_after, retrying
+from functions.common.clients import answered
+from functions.common.errors import PermanentActionFailure
+from functions.common.retry import retrying
 from functions.paging.models import Page
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -67,15 +68,8 @@ class PagerDutyPager:
         retrying(lambda: self._send(body), self._sleep, self._attempts, max_inline_wait=self._max_wait)
 
     def _send(self, body: dict[str, Any]) -> None:
-        try:
-            response = self._http.post(self._url, json=body, timeout=5.0)
-        except httpx.TransportError as exc:
-            raise TransientPlatformError(f"PagerDuty unreachable: {type(exc).__name__}") from exc
+        response = answered(lambda: self._http.post(self._url, json=body, timeout=5.0), "PagerDuty")
         status = response.status_code
         if status == 202:
             return
-        if status == 429:
-            raise PlatformThrottled("PagerDuty rate limited the integration", retry_after(response))
-        if status >= 500:
-            raise TransientPlatformError(f"PagerDuty answered {status}")
         raise PermanentActionFailure(f"PagerDuty refused the event: HTTP {status}")
