@@ -3,8 +3,8 @@
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from functions.clocks.rules import first_deadline
 from functions.common.config import FirmConfig, Platform, StoreConfig
-from functions.drills.domain import FIRST_DEADLINE_HOURS
 from functions.health.models import (
     ADOBE_WEBHOOKS,
     HTTP_WEBHOOK_PATH,
@@ -47,7 +47,7 @@ def check_controls(
             checks += _shopify(store, controls)
         else:
             checks += _adobe(store, controls)
-    checks += _email(config, email, largest)
+    checks += _email(config, email, largest, now)
     checks.append(_oncall(oncall))
     return HealthReport(checked_at=now, checks=tuple(checks))
 
@@ -152,12 +152,13 @@ def _adobe(store: StoreConfig, controls: PlatformControls) -> list[ControlCheck]
     return checks
 
 
-def shortest_clock_hours(config: FirmConfig) -> int:
-    hours = [FIRST_DEADLINE_HOURS[r.regime] for r in config.regulators if r.regime in FIRST_DEADLINE_HOURS]
+def shortest_clock_hours(config: FirmConfig, now: datetime) -> int:
+    """Whole hours to the first deadline of the quickest configured regime, for a clock started now."""
+    hours = [int((first_deadline(r.regime, now) - now).total_seconds() // 3600) for r in config.regulators]
     return min(hours, default=_DEFAULT_CLOCK_HOURS)
 
 
-def _email(config: FirmConfig, email: EmailControls, largest_store: int) -> list[ControlCheck]:
+def _email(config: FirmConfig, email: EmailControls, largest_store: int, now: datetime) -> list[ControlCheck]:
     sender = config.notices.sender
     checks: list[ControlCheck] = []
     try:
@@ -183,7 +184,7 @@ def _email(config: FirmConfig, email: EmailControls, largest_store: int) -> list
             "verified recipients only)",
         )
     )
-    hours = shortest_clock_hours(config)
+    hours = shortest_clock_hours(config, now)
     capacity = min(quota.max_send_rate * hours * 3600, quota.max_24_hour_send * max(1.0, hours / 24))
     checks.append(
         ControlCheck(

@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
+from functions.clocks.rules import first_deadline
 from functions.common.config import ResponseSlas
-from functions.drills.domain import FIRST_DEADLINE_HOURS, record_scorecard, scenario_of, score
+from functions.drills.domain import record_scorecard, scenario_of, score
 from functions.drills.models import CheckStatus, Measure, Scenario, ScoreInputs
 from functions.ledger.domain import verify_chain
 from functions.ledger.models import GENESIS_HASH, EntryDraft, EntryType
@@ -102,7 +103,7 @@ def test_a_response_that_did_every_expected_step_in_time_passes() -> None:
         Measure.NOTIFY: pytest.approx(0.8),
     }
     assert [(c.regime.value, c.status) for c in card.clocks] == [("gdpr_art33", "passed"), ("dora", "passed")]
-    assert card.clocks[1].deadline == T0 + timedelta(hours=FIRST_DEADLINE_HOURS[card.clocks[1].regime])
+    assert card.clocks[1].deadline == first_deadline(card.clocks[1].regime, T0)
 
 
 def test_a_failed_action_fails_its_step_and_the_drill() -> None:

@@ -172,7 +172,7 @@ def test_ses_in_the_sandbox_and_too_little_quota_are_named() -> None:
 
 
 def test_the_shortest_clock_is_the_configured_regulators_shortest() -> None:
-    assert shortest_clock_hours(CONFIG) == 4  # DORA's initial report
+    assert shortest_clock_hours(CONFIG, NOW) == 4  # DORA's initial report
 
 
 def test_unconfirmed_on_call_is_named() -> None:
