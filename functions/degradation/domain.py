@@ -9,6 +9,8 @@ store's own `controls-<store>` chain, so the full history of a store's modes is 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+
 from functions.common.config import Mode
 from functions.common.errors import BulkheadError, TransientPlatformError
 from functions.degradation.errors import ControlsConflict, ControlsUnavailable
@@ -253,18 +255,23 @@ def _same_rule(a: ModeRule, b: ModeRule) -> bool:
 def _write(
     store_id: str, apply: Callable[[StoreControls], tuple[ModeRule, ...]], controls: ControlsStore
 ) -> tuple[StoreControls, bool]:
-    """Read, change, write with the version check; a concurrent writer makes us re-read and re-apply."""
-    for _ in range(WRITE_ATTEMPTS):
+    """Read, change, write with the version check; a concurrent writer makes us re-read and re-apply
+    at once (no wait: the conflict means the other write already landed)."""
+
+    def once() -> tuple[StoreControls, bool]:
         current = controls.current(store_id)
         rules = apply(current)
         if rules == current.rules:
             return current, False
         wanted = StoreControls(store_id=store_id, rules=rules, version=current.version + 1)
-        try:
-            return controls.put(wanted), True
-        except ControlsConflict:
-            continue
-    raise TransientPlatformError(f"store {store_id} controls kept changing during {WRITE_ATTEMPTS} attempts")
+        return controls.put(wanted), True
+
+    try:
+        return Retrying(retry=retry_if_exception_type(ControlsConflict), stop=stop_after_attempt(WRITE_ATTEMPTS))(once)
+    except RetryError as exc:
+        raise TransientPlatformError(
+            f"store {store_id} controls kept changing during {WRITE_ATTEMPTS} attempts"
+        ) from exc
 
 
 def _record(
