@@ -5,7 +5,7 @@ Every answer's `extensions.cost.throttleStatus` is read here: `THROTTLED` (and H
 transport errors are `TransientPlatformError`. The one retry policy (functions/common/retry.py)
 repeats both briefly, then leaves them to the state machine's Retry. 401/403, other 4xx, GraphQL
 errors and `userErrors` are `PermanentActionFailure`.
-(https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits)
+(https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits)
 """
 
 import time
@@ -20,7 +20,7 @@ from functions.common.retry import ATTEMPTS, retrying
 
 API_VERSION = "2026-10"
 _DEFAULT_COST = 10.0  # a query's cost when Shopify does not say (a single-object query)
-_DEFAULT_RESTORE_RATE = 50.0  # points a second on a standard plan's bucket
+_DEFAULT_RESTORE_RATE = 100.0  # points a second on the Standard plan, the lowest (rate-limits page)
 
 
 def graphql_url(base_url: str) -> str:
