@@ -328,6 +328,15 @@ RULES: dict[Regime, RegimeRule] = {
 }  # fmt: skip
 
 
+def first_deadline(regime: Regime, start: datetime) -> datetime:
+    """When a clock of `regime` started at `start` first falls due, by its first stage's rule (as
+    drills score it and the canary sizes the e-mail quota); per-state breach laws, whose stages
+    differ by state, take the common target of `US_STATE_TARGET_DAYS`."""
+    stages = RULES[regime].stages
+    deadline = stages[0].deadline if stages else Deadline(days=US_STATE_TARGET_DAYS)
+    return deadline.due(start, start)
+
+
 def state_stage(state: str) -> StageRule:
     """The residents' clock of a state breach-notice law, keyed by the state's code."""
     code = state.upper()

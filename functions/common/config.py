@@ -5,7 +5,6 @@ AWS and in the local runtime alike. Secrets are never in it, only their Secrets 
 """
 
 import json
-import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
@@ -317,20 +316,29 @@ def parse_config(text: str, origin: str = "configuration") -> FirmConfig:
         raise ConfigurationError(f"{origin}: {problems}") from exc
 
 
-_CACHE_SECONDS = 60.0
-_cache: dict[str, tuple[float, FirmConfig]] = {}
+_parsed: dict[tuple[str, str], FirmConfig] = {}
+# Caches of fetched text (Powertools Parameters' in functions/common/wiring.py) register here, so
+# `forget_config` drops the text with the parsed configuration.
+_forget_hooks: list[Callable[[], None]] = []
 
 
 def load_config(parameter_name: str, fetch: Callable[[str], str]) -> FirmConfig:
-    """The firm configuration, fetched at most once a minute per process."""
-    now = time.monotonic()
-    hit = _cache.get(parameter_name)
-    if hit and now - hit[0] < _CACHE_SECONDS:
-        return hit[1]
-    config = parse_config(fetch(parameter_name), origin=f"parameter {parameter_name}")
-    _cache[parameter_name] = (now, config)
-    return config
+    """The firm configuration from `fetch` (which caches), parsed once per distinct text."""
+    text = fetch(parameter_name)
+    key = (parameter_name, text)
+    if key not in _parsed:
+        _parsed.clear()  # only the current text is worth keeping
+        _parsed[key] = parse_config(text, origin=f"parameter {parameter_name}")
+    return _parsed[key]
+
+
+def on_forget(hook: Callable[[], None]) -> None:
+    if hook not in _forget_hooks:
+        _forget_hooks.append(hook)
 
 
 def forget_config() -> None:
-    _cache.clear()
+    """Drop the parsed configuration and any cached text (tests, the local fabric after an edit)."""
+    _parsed.clear()
+    for hook in _forget_hooks:
+        hook()

@@ -4,14 +4,12 @@ The store's `admin_api_url` (a sandbox, a development store, or unset for the pl
 chooses where calls go; its admin token comes from Secrets Manager.
 """
 
-from functools import cache
-
-import httpx
-
-from functions.common.clients import client
-from functions.common.config import Platform, StoreConfig
+from functions.common.clients import client, http
+from functions.common.config import Platform
 from functions.common.errors import ConfigurationError
+from functions.common.magento_rest import MagentoRest
 from functions.common.settings import Env, env
+from functions.common.shopify_admin import ShopifyAdmin, store_base
 from functions.common.wiring import firm_config, secret
 from functions.containment.adapters import aws, magento, shopify
 from functions.containment.adapters.audit import DispositionAuditTrail
@@ -22,28 +20,17 @@ from functions.containment.models import ActionKind
 from functions.detection.adapters.dynamodb import DynamoDispositionStore
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
-_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-
-
-@cache
-def _http() -> httpx.Client:
-    return httpx.Client(timeout=_TIMEOUT, limits=httpx.Limits(max_connections=20))
-
-
-def admin_base_url(store: StoreConfig) -> str:
-    return str(store.admin_api_url) if store.admin_api_url else f"https://{store.shop_domain}"
-
 
 def catalogue_for(store_id: str) -> PlatformCatalogue:
     store = firm_config().store(store_id)
-    base, token = admin_base_url(store), secret(store.admin_token_secret_id)
+    base, token = store_base(store.admin_api_url, store.shop_domain), secret(store.admin_token_secret_id)
     executors: dict[ActionKind, ExecutorFactory] = {
         ActionKind.AWS_BLOCK_IPS: lambda _: aws.WafIpBlock(client("wafv2")),
         ActionKind.AWS_ROTATE_SECRET: lambda _: aws.SecretRotation(client("secretsmanager")),
         ActionKind.AWS_BLOCK_BUCKET_PUBLIC_ACCESS: lambda _: aws.BucketPublicAccessBlock(client("s3")),
     }
     if store.platform is Platform.SHOPIFY:
-        admin = shopify.ShopifyAdmin(_http(), base, token)
+        admin = ShopifyAdmin(http(), base, token)
         executors |= {
             ActionKind.SHOPIFY_REVOKE_STOREFRONT_TOKEN: lambda _: shopify.StorefrontTokens(admin),
             ActionKind.SHOPIFY_REMOVE_WEBHOOK: lambda _: shopify.WebhookSubscriptions(
@@ -54,7 +41,7 @@ def catalogue_for(store_id: str) -> PlatformCatalogue:
             ActionKind.SHOPIFY_ROTATE_CHANNEL_TOKENS: lambda _: shopify.ChannelTokens(store.shop_domain),
         }
     else:
-        rest = magento.MagentoRest(_http(), base, token)
+        rest = MagentoRest(http(), base, token, prefix=magento.REST_PREFIX)
         executors |= {
             ActionKind.MAGENTO_REVOKE_CUSTOMER_TOKENS: lambda _: magento.CustomerTokens(rest),
             ActionKind.MAGENTO_LOCK_ADMIN_USER: lambda _: magento.AdminUserLock(rest),

@@ -6,31 +6,24 @@ then recorded: on the incident's chain when the change belongs to an incident, a
 store's own `controls-<store>` chain, so the full history of a store's modes is one verifiable chain.
 """
 
-import hmac
-import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from functions.common.config import FirmConfig, Mode, Platform, StoreConfig
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+
+from functions.common.config import Mode
 from functions.common.errors import BulkheadError, TransientPlatformError
-from functions.degradation import adobe
-from functions.degradation.errors import ControlsConflict, ControlsUnavailable, GateRejected
-from functions.degradation.gates import adobe_commerce_decision, modes_view
+from functions.degradation.errors import ControlsConflict, ControlsUnavailable
 from functions.degradation.models import (
     ChangeResult,
     ClearedRule,
-    ControlsReading,
     DegradationOutcome,
     ExpiryReport,
-    GateDecision,
-    Hook,
     IncidentModesCleared,
     IncidentModesRequest,
     ModeChange,
     ModeClear,
     ModeRule,
-    ModesView,
     OverdueRule,
     SetModeRequest,
     StoreControls,
@@ -262,18 +255,23 @@ def _same_rule(a: ModeRule, b: ModeRule) -> bool:
 def _write(
     store_id: str, apply: Callable[[StoreControls], tuple[ModeRule, ...]], controls: ControlsStore
 ) -> tuple[StoreControls, bool]:
-    """Read, change, write with the version check; a concurrent writer makes us re-read and re-apply."""
-    for _ in range(WRITE_ATTEMPTS):
+    """Read, change, write with the version check; a concurrent writer makes us re-read and re-apply
+    at once (no wait: the conflict means the other write already landed)."""
+
+    def once() -> tuple[StoreControls, bool]:
         current = controls.current(store_id)
         rules = apply(current)
         if rules == current.rules:
             return current, False
         wanted = StoreControls(store_id=store_id, rules=rules, version=current.version + 1)
-        try:
-            return controls.put(wanted), True
-        except ControlsConflict:
-            continue
-    raise TransientPlatformError(f"store {store_id} controls kept changing during {WRITE_ATTEMPTS} attempts")
+        return controls.put(wanted), True
+
+    try:
+        return Retrying(retry=retry_if_exception_type(ControlsConflict), stop=stop_after_attempt(WRITE_ATTEMPTS))(once)
+    except RetryError as exc:
+        raise TransientPlatformError(
+            f"store {store_id} controls kept changing during {WRITE_ATTEMPTS} attempts"
+        ) from exc
 
 
 def _record(
@@ -299,91 +297,3 @@ def _result(stored: StoreControls, changed: bool, projection: str) -> ChangeResu
         modes={(r.segment or "*"): r.modes for r in stored.rules},
         projection=projection,
     )
-
-
-# --- the gates ------------------------------------------------------------------------------
-
-STORE_HEADER = "x-bulkhead-store"
-MAX_GATE_BODY_BYTES = 262_144
-
-
-def modes_token_secret_id(store_id: str) -> str:
-    """Where the headless endpoint's bearer token for a store lives (current, and previous in rotation)."""
-    return f"bulkhead/{store_id}/modes-token"
-
-
-def answer_adobe_commerce(
-    hook: Hook,
-    headers: Mapping[str, str],
-    body: bytes,
-    config: FirmConfig,
-    secret: Callable[[str], str],
-    read: Callable[[str], ControlsReading],
-) -> GateDecision:
-    """Verify one Adobe Commerce synchronous webhook and answer it by the modes in force."""
-    if len(body) > MAX_GATE_BODY_BYTES:
-        raise GateRejected(413, f"body exceeds {MAX_GATE_BODY_BYTES} bytes")
-    store = _configured_store(config, headers.get(STORE_HEADER, ""), Platform.ADOBE_COMMERCE)
-    keys = [secret(s) for s in (store.webhook_secret_id, store.previous_webhook_secret_id) if s]
-    try:
-        adobe.verify_signature(body, headers.get(adobe.SIGNATURE_HEADER), keys)
-    except adobe.SignatureRejected as exc:
-        raise GateRejected(401, str(exc)) from exc
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise GateRejected(400, "body is not JSON") from exc
-    if not isinstance(payload, dict):
-        raise GateRejected(400, "body must be a JSON object")
-    decision = adobe_commerce_decision(hook, payload, read(store.store_id))
-    return decision.model_copy(update={"store_id": store.store_id})
-
-
-def read_modes(
-    store_id: str,
-    segment: str | None,
-    authorization: str,
-    config: FirmConfig,
-    secret: Callable[[str], str],
-    read: Callable[[str], ControlsReading],
-) -> ModesView:
-    """The headless endpoint: the modes in force for a store (and a segment), for a bearer of its token."""
-    if not store_id:
-        raise GateRejected(400, "query parameter 'store' is required")
-    if segment is not None and not _SEGMENT.fullmatch(segment):
-        raise GateRejected(400, "query parameter 'segment' must be a lower-case slug")
-    store = _configured_store(config, store_id, None)
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise GateRejected(401, "an 'Authorization: Bearer <token>' header is required")
-    if not any(hmac.compare_digest(token.encode(), t.encode()) for t in _tokens(secret, store.store_id)):
-        raise GateRejected(401, "token is not valid for this store")
-    view = modes_view(store.store_id, segment, read(store.store_id))
-    if view is None:
-        raise GateRejected(503, "modes are unavailable; keep the last modes you read and retry")
-    return view
-
-
-_SEGMENT = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-
-
-def _configured_store(config: FirmConfig, store_id: str, platform: Platform | None) -> StoreConfig:
-    store = next((s for s in config.stores if s.store_id == store_id), None)
-    if store is None or (platform is not None and store.platform is not platform):
-        raise GateRejected(403, "unknown store")
-    return store
-
-
-def _tokens(secret: Callable[[str], str], store_id: str) -> list[str]:
-    """The secret holds one token, or {"current": ..., "previous": ...} while a token is rotated."""
-    try:
-        value = secret(modes_token_secret_id(store_id))
-    except Exception as exc:  # a missing secret means the endpoint is not enabled for the store
-        raise GateRejected(403, "the modes endpoint is not enabled for this store") from exc
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = value
-    if isinstance(parsed, dict):
-        return [str(t) for t in (parsed.get("current"), parsed.get("previous")) if t]
-    return [str(parsed)] if len(str(parsed)) >= 24 else []

@@ -1,4 +1,7 @@
-"""What each gate answers for the modes in force: pure decisions, no I/O.
+"""The gates: who may ask for the modes in force, and what each gate answers. Pure, no I/O.
+
+`answer_adobe_commerce` (the synchronous webhook) and `read_modes` (the headless endpoint) verify
+the caller, then decide by the modes; secrets and the controls reading come in as callables.
 
 Adobe Commerce calls the gate synchronously before an order is placed, a customer logs in, or an
 account is changed; the answer is `{"op": "success"}` or `{"op": "exception", "message": ...}`.
@@ -8,9 +11,15 @@ every customer out), account changes fail closed (a refused change of bank detai
 be retried tomorrow; a fraudulent one during a leak cannot be taken back).
 """
 
-from collections.abc import Mapping
+import hmac
+import json
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from functions.common.config import FirmConfig, Platform, StoreConfig
+from functions.degradation import adobe
+from functions.degradation.errors import GateRejected
 from functions.degradation.models import (
     ControlsReading,
     DegradationMode,
@@ -162,3 +171,91 @@ def _message(rules: tuple[ModeRule, ...], mode: DegradationMode) -> str:
 
 def _exception(message: str) -> GateAnswer:
     return GateAnswer(op="exception", message=message)
+
+
+# --- the verified entry points: who may ask, and what they are answered ---------------------
+
+STORE_HEADER = "x-bulkhead-store"
+MAX_GATE_BODY_BYTES = 262_144
+
+
+def modes_token_secret_id(store_id: str) -> str:
+    """Where the headless endpoint's bearer token for a store lives (current, and previous in rotation)."""
+    return f"bulkhead/{store_id}/modes-token"
+
+
+def answer_adobe_commerce(
+    hook: Hook,
+    headers: Mapping[str, str],
+    body: bytes,
+    config: FirmConfig,
+    secret: Callable[[str], str],
+    read: Callable[[str], ControlsReading],
+) -> GateDecision:
+    """Verify one Adobe Commerce synchronous webhook and answer it by the modes in force."""
+    if len(body) > MAX_GATE_BODY_BYTES:
+        raise GateRejected(413, f"body exceeds {MAX_GATE_BODY_BYTES} bytes")
+    store = _configured_store(config, headers.get(STORE_HEADER, ""), Platform.ADOBE_COMMERCE)
+    keys = [secret(s) for s in (store.webhook_secret_id, store.previous_webhook_secret_id) if s]
+    try:
+        adobe.verify_signature(body, headers.get(adobe.SIGNATURE_HEADER), keys)
+    except adobe.SignatureRejected as exc:
+        raise GateRejected(401, str(exc)) from exc
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise GateRejected(400, "body is not JSON") from exc
+    if not isinstance(payload, dict):
+        raise GateRejected(400, "body must be a JSON object")
+    decision = adobe_commerce_decision(hook, payload, read(store.store_id))
+    return decision.model_copy(update={"store_id": store.store_id})
+
+
+def read_modes(
+    store_id: str,
+    segment: str | None,
+    authorization: str,
+    config: FirmConfig,
+    secret: Callable[[str], str],
+    read: Callable[[str], ControlsReading],
+) -> ModesView:
+    """The headless endpoint: the modes in force for a store (and a segment), for a bearer of its token."""
+    if not store_id:
+        raise GateRejected(400, "query parameter 'store' is required")
+    if segment is not None and not _SEGMENT.fullmatch(segment):
+        raise GateRejected(400, "query parameter 'segment' must be a lower-case slug")
+    store = _configured_store(config, store_id, None)
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise GateRejected(401, "an 'Authorization: Bearer <token>' header is required")
+    if not any(hmac.compare_digest(token.encode(), t.encode()) for t in _tokens(secret, store.store_id)):
+        raise GateRejected(401, "token is not valid for this store")
+    view = modes_view(store.store_id, segment, read(store.store_id))
+    if view is None:
+        raise GateRejected(503, "modes are unavailable; keep the last modes you read and retry")
+    return view
+
+
+_SEGMENT = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def _configured_store(config: FirmConfig, store_id: str, platform: Platform | None) -> StoreConfig:
+    store = next((s for s in config.stores if s.store_id == store_id), None)
+    if store is None or (platform is not None and store.platform is not platform):
+        raise GateRejected(403, "unknown store")
+    return store
+
+
+def _tokens(secret: Callable[[str], str], store_id: str) -> list[str]:
+    """The secret holds one token, or {"current": ..., "previous": ...} while a token is rotated."""
+    try:
+        value = secret(modes_token_secret_id(store_id))
+    except Exception as exc:  # a missing secret means the endpoint is not enabled for the store
+        raise GateRejected(403, "the modes endpoint is not enabled for this store") from exc
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    if isinstance(parsed, dict):
+        return [str(t) for t in (parsed.get("current"), parsed.get("previous")) if t]
+    return [str(parsed)] if len(str(parsed)) >= 24 else []

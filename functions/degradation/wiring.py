@@ -2,11 +2,10 @@
 
 from functools import cache
 
-import httpx
-
-from functions.common.clients import client
+from functions.common.clients import client, http
 from functions.common.config import FirmConfig, Platform
 from functions.common.settings import Env, env
+from functions.common.shopify_admin import ShopifyAdmin, store_base
 from functions.common.wiring import secret
 from functions.degradation.adapters.cache import CachedControls
 from functions.degradation.adapters.dynamodb import DynamoControlsStore
@@ -33,13 +32,10 @@ def projector(config: FirmConfig, store_id: str) -> ModesProjector:
         return NoProjection("adobe_commerce: the webhook gate reads the controls")
     if store.admin_api_url is None and store.sandbox:
         return NoProjection("skipped: sandbox store without an Admin API endpoint")
-    admin_url = str(store.admin_api_url) if store.admin_api_url else f"https://{store.shop_domain}"
-    return ShopifyModesProjector(_http(), admin_url, secret(store.admin_token_secret_id))
-
-
-@cache
-def _http() -> httpx.Client:
-    return httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0))
+    admin = ShopifyAdmin(
+        http(), store_base(store.admin_api_url, store.shop_domain), secret(store.admin_token_secret_id)
+    )
+    return ShopifyModesProjector(admin)
 
 
 @cache

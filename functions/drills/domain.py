@@ -1,11 +1,12 @@
 """Score a drill: the expected response against the ledger and the execution. Pure, no I/O."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import ValidationError
 
-from functions.common.config import FirmConfig, Mode, Regime
+from functions.clocks.rules import first_deadline
+from functions.common.config import FirmConfig, Mode
 from functions.common.errors import ConfigurationError
 from functions.detection.models import AffectedScope, Incident, IncidentDeclared
 from functions.drills.models import (
@@ -29,20 +30,6 @@ from functions.ledger.ports import Ledger
 ACTOR = "drills"
 DRILL_SIGNAL_PREFIX = "drill:"
 
-# The first deadline of each regime, in hours after the clock starts (DESIGN.md, regulatory clocks).
-# Drills compute them from awareness and never file; the clocks context owns the full rules.
-FIRST_DEADLINE_HOURS: dict[Regime, int] = {
-    Regime.GDPR_ART33: 72,
-    Regime.GDPR_ART34: 72,
-    Regime.UK_GDPR: 72,
-    Regime.DORA: 4,
-    Regime.NIS2: 24,
-    Regime.SEC_REG_SP: 30 * 24,
-    Regime.NYDFS_500_17: 72,
-    Regime.FTC_SAFEGUARDS: 30 * 24,
-    Regime.SEC_8K_105: 4 * 24,
-    Regime.CALIFORNIA_1798_82: 30 * 24,
-}
 
 _DONE = {EntryType.ACTION_APPLIED, EntryType.ACTION_MANUAL_TASK}
 _CONTAINED = {*_DONE, EntryType.ACTION_FAILED, EntryType.DEGRADATION_SET}
@@ -440,7 +427,7 @@ def _clocks(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> tuple[ClockC
     notified_at = notified.at if notified else None
     checks = []
     for regime in inputs.scenario.expected.clocks:
-        deadline = inputs.injected_at + timedelta(hours=FIRST_DEADLINE_HOURS[regime])
+        deadline = first_deadline(regime, inputs.injected_at)  # the clock rules, started at injection
         met = notified_at is not None and notified_at <= deadline
         checks.append(ClockCheck(regime=regime, deadline=deadline, notified_at=notified_at, status=_status(met)))
     return tuple(checks)

@@ -4,8 +4,8 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
+from functions.clocks.rules import first_deadline
 from functions.common.config import FirmConfig, Platform, StoreConfig
-from functions.drills.domain import FIRST_DEADLINE_HOURS
 from functions.health.models import (
     ADOBE_WEBHOOKS,
     COMPANION_MODULE,
@@ -24,7 +24,7 @@ from functions.health.models import (
     ControlCheck,
     HealthReport,
 )
-from functions.health.ports import DriftAlarm, EmailControls, FlowDeliveries, OnCallControls, StoreControls
+from functions.health.ports import DriftAlarm, EmailControls, FlowDeliveries, OnCallControls, PlatformControls
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 
@@ -38,7 +38,7 @@ def health_chain(at: datetime) -> str:
 
 def check_controls(
     config: FirmConfig,
-    platforms: Mapping[Platform, StoreControls],
+    platforms: Mapping[Platform, PlatformControls],
     email: EmailControls,
     oncall: OnCallControls,
     now: datetime,
@@ -58,7 +58,7 @@ def check_controls(
                 checks.append(_flow(store, flow, now))
         else:
             checks += _adobe(store, controls)
-    checks += _email(config, email, largest)
+    checks += _email(config, email, largest, now)
     checks.append(_oncall(oncall))
     return HealthReport(checked_at=now, checks=tuple(checks))
 
@@ -84,7 +84,7 @@ def _attempt(checks: list[ControlCheck], control: str, store: StoreConfig, call:
         return None
 
 
-def _shopify(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
+def _shopify(store: StoreConfig, controls: PlatformControls) -> list[ControlCheck]:
     checks: list[ControlCheck] = []
     scopes = _attempt(checks, "shopify.scopes", store, lambda: controls.granted_scopes(store))
     if isinstance(scopes, set):
@@ -207,7 +207,7 @@ def _payment_activation(store: StoreConfig, functions: list[CheckoutFunction], r
     )
 
 
-def _adobe(store: StoreConfig, controls: StoreControls) -> list[ControlCheck]:
+def _adobe(store: StoreConfig, controls: PlatformControls) -> list[ControlCheck]:
     checks: list[ControlCheck] = []
     status = _attempt(checks, "adobe_commerce.companion", store, lambda: controls.companion_status(store))
     since = ""
@@ -263,12 +263,13 @@ def _flow(store: StoreConfig, flow: FlowDeliveries, now: datetime) -> ControlChe
     )
 
 
-def shortest_clock_hours(config: FirmConfig) -> int:
-    hours = [FIRST_DEADLINE_HOURS[r.regime] for r in config.regulators if r.regime in FIRST_DEADLINE_HOURS]
+def shortest_clock_hours(config: FirmConfig, now: datetime) -> int:
+    """Whole hours to the first deadline of the quickest configured regime, for a clock started now."""
+    hours = [int((first_deadline(r.regime, now) - now).total_seconds() // 3600) for r in config.regulators]
     return min(hours, default=_DEFAULT_CLOCK_HOURS)
 
 
-def _email(config: FirmConfig, email: EmailControls, largest_store: int) -> list[ControlCheck]:
+def _email(config: FirmConfig, email: EmailControls, largest_store: int, now: datetime) -> list[ControlCheck]:
     sender = config.notices.sender
     checks: list[ControlCheck] = []
     try:
@@ -294,7 +295,7 @@ def _email(config: FirmConfig, email: EmailControls, largest_store: int) -> list
             "verified recipients only)",
         )
     )
-    hours = shortest_clock_hours(config)
+    hours = shortest_clock_hours(config, now)
     capacity = min(quota.max_send_rate * hours * 3600, quota.max_24_hour_send * max(1.0, hours / 24))
     checks.append(
         ControlCheck(

@@ -7,7 +7,7 @@ from functions.common.config import StoreConfig
 from functions.health.models import CheckoutFunction, CompanionStatus, SendQuota, Webhook
 
 
-class StoreControls(Protocol):
+class PlatformControls(Protocol):
     """One platform's view of a store's controls. Raise on a failed call; the canary names it."""
 
     def granted_scopes(self, store: StoreConfig) -> set[str]: ...

@@ -19,9 +19,3 @@ class Deduplicator(Protocol):
         Raise `Rejected(409)` when the id was seen with a different payload or is still in flight.
         """
         ...
-
-
-class PublicKeys(Protocol):
-    def pem(self, secret_id: str) -> tuple[str, ...]:
-        """The PEM public keys held by one secret (one key, or a JSON list during a rotation)."""
-        ...

@@ -12,11 +12,15 @@ from functions.ingest.domain import IngestDeps
 # Idempotency records outlive the replay window, so a replay is either stale or a known duplicate.
 _RECORD_MARGIN_SECONDS = 3600
 # Verification secrets are cached briefly: a secret removed in a rotation stops verifying within this.
-VERIFY_SECRET_SECONDS = 30.0
+VERIFY_SECRET_SECONDS = 30
 
 
 def _verify_secret(secret_id: str) -> str:
     return secret(secret_id, max_age=VERIFY_SECRET_SECONDS)
+
+
+def _reread_verify_secret(secret_id: str) -> str:
+    return reread_secret(secret_id, max_age=VERIFY_SECRET_SECONDS)
 
 
 def ingest_deps(context: Any = None) -> IngestDeps:
@@ -26,7 +30,7 @@ def ingest_deps(context: Any = None) -> IngestDeps:
     return IngestDeps(
         config=config,
         secret=_verify_secret,
-        reread=reread_secret,
+        reread=_reread_verify_secret,
         bus=EventBridgeSignalBus(client("events"), env(Env.EVENT_BUS)),
         dedupe=PowertoolsDeduplicator(client("dynamodb"), env(Env.IDEMPOTENCY_TABLE), expires, context),
         now=utc_now(),

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from functions.common.config import FirmConfig, Mode, Regime, StoreConfig
 from functions.common.errors import PermanentActionFailure, PlatformThrottled
+from functions.common.retry import retrying
 from functions.detection.models import Incident
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
@@ -363,35 +364,44 @@ def _email(
 def _send_email(
     incident_id: str, template: str, todo: list[Recipient], channels: Channels, tally: Counter[str]
 ) -> set[str]:
-    """Send claimed recipients; confirm what was accepted, release what was not, and never resend."""
+    """Send claimed recipients; confirm what was accepted, release what was not, and never resend.
+
+    Throttled recipients (the whole call, or those SES reported as throttled) are sent again by the
+    one retry policy; those still throttled at the end are released for the state machine's Retry.
+    """
     reached: set[str] = set()
     guard = channels.guard
-    for attempt in range(SEND_ATTEMPTS):
-        if not todo:
-            break
-        channels.email_pacer.wait_for(len(todo))
+    pending = list(todo)
+
+    def attempt() -> None:
+        nonlocal pending
+        channels.email_pacer.wait_for(len(pending))
         try:
-            result: EmailSendResult = channels.email.send_bulk(template, todo)
+            result: EmailSendResult = channels.email.send_bulk(template, pending)
         except PlatformThrottled:
-            channels.email_pacer.backoff(attempt)
-            continue
-        except Exception:
-            guard.release(incident_id, Channel.EMAIL, [r.pseudonym for r in todo])
             raise
-        sent = [todo[i].pseudonym for i in result.sent]
+        except Exception:
+            guard.release(incident_id, Channel.EMAIL, [r.pseudonym for r in pending])
+            raise
+        sent = [pending[i].pseudonym for i in result.sent]
         guard.confirm(incident_id, Channel.EMAIL, sent)
         reached.update(sent)
         tally["emailed"] += len(sent)
-        rejected = [todo[i].pseudonym for i in result.rejected]
+        rejected = [pending[i].pseudonym for i in result.rejected]
         if rejected:
             guard.fail(incident_id, Channel.EMAIL, rejected, "rejected by SES")
             tally["failed"] += len(rejected)
-        todo = [todo[i] for i in result.retryable]
-        if todo:
-            channels.email_pacer.backoff(attempt)
-    if todo:  # still throttled: give the claims back and let the state machine's Retry back off
-        guard.release(incident_id, Channel.EMAIL, [r.pseudonym for r in todo])
-        raise PlatformThrottled(f"SES throttled {len(todo)} notices after {SEND_ATTEMPTS} attempts")
+        pending = [pending[i] for i in result.retryable]
+        if pending:
+            raise PlatformThrottled(f"SES throttled {len(pending)} notices", retry_after_seconds=0.0)
+
+    if not pending:
+        return reached
+    try:
+        retrying(attempt, channels.email_pacer.pause, SEND_ATTEMPTS, transient=False)
+    except PlatformThrottled as exc:  # give the claims back and let the state machine's Retry back off
+        guard.release(incident_id, Channel.EMAIL, [r.pseudonym for r in pending])
+        raise PlatformThrottled(f"SES throttled {len(pending)} notices after {SEND_ATTEMPTS} attempts") from exc
     return reached
 
 
@@ -434,17 +444,18 @@ def _sms(
 
 
 def _send_sms(number: str, text: str, channels: Channels) -> bool:
-    for attempt in range(SEND_ATTEMPTS):
+    def attempt() -> bool:
         channels.sms_pacer.wait_for(1)
         try:
             channels.sms.send(number, text)
-        except PlatformThrottled:
-            channels.sms_pacer.backoff(attempt)
-            continue
         except PermanentActionFailure:
             return False
         return True
-    raise PlatformThrottled(f"SNS throttled an SMS {SEND_ATTEMPTS} times")
+
+    try:
+        return retrying(attempt, channels.sms_pacer.pause, SEND_ATTEMPTS, transient=False)
+    except PlatformThrottled as exc:
+        raise PlatformThrottled(f"SNS throttled an SMS {SEND_ATTEMPTS} times") from exc
 
 
 @lru_cache(maxsize=64)

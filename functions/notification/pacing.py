@@ -1,10 +1,10 @@
-"""Pacing to a provider's send rate: a token bucket, and exponential backoff with full jitter.
+"""Pacing to a provider's send rate: a token bucket. Back-off after throttling is the one retry
+policy's (functions/common/retry.py); the bucket only sleeps it, on its own clock.
 
 Pure: the clock and the sleep are passed in, so tests and the benchmark run it on simulated time
 or real time alike.
 """
 
-import random
 import threading
 from collections.abc import Callable
 
@@ -21,8 +21,6 @@ class TokenBucket:
         clock: Callable[[], float],
         sleep: Callable[[float], None],
         burst: float | None = None,
-        max_backoff_seconds: float = 20.0,
-        rng: random.Random | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -32,8 +30,6 @@ class TokenBucket:
         self._tokens = 0.0
         self._stamp = clock()
         self._lock = threading.Lock()
-        self._max_backoff = max_backoff_seconds
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
 
     def wait_for(self, units: int) -> None:
         if units <= 0:
@@ -47,7 +43,6 @@ class TokenBucket:
         if debt > 0:
             self._sleep(debt / self.rate)
 
-    def backoff(self, attempt: int) -> None:
-        """Throttled: sleep a random time up to min(max, base * 2^attempt) (AWS 'full jitter')."""
-        base = max(1.0 / self.rate, 0.05)
-        self._sleep(self._rng.uniform(0, min(self._max_backoff, base * (2**attempt))))
+    def pause(self, seconds: float) -> None:
+        """Sleep a back-off the retry policy chose (on the clock this bucket was given)."""
+        self._sleep(seconds)

@@ -90,7 +90,9 @@ class Pacer(Protocol):
         """Block until `units` sends fit the rate."""
         ...
 
-    def backoff(self, attempt: int) -> None: ...
+    def pause(self, seconds: float) -> None:
+        """Sleep a back-off after throttling (the retry policy chooses how long)."""
+        ...
 
 
 class BatchRecords(Protocol):

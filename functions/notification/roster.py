@@ -155,15 +155,33 @@ def batched(customers: Iterable[Customer], size: int = MAX_BATCH) -> Iterator[li
         yield chunk
 
 
-# The GSM 03.38 basic character set: a text of only these goes as GSM-7 (160 characters a part).
+# The GSM 03.38 basic character set: one septet each.
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
+# Its extension table: two septets each (ESC and the character); an escape is never split across parts.
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+# (single part, each part of a concatenated message): GSM-7 in septets, UCS-2 in 16-bit code units,
+# after the 6-octet user data header that concatenation takes from every part (3GPP TS 23.040).
+GSM7_PART = (160, 153)
+UCS2_PART = (70, 67)
 
 
 def sms_parts(text: str) -> int:
-    """SMS parts the text needs: GSM-7 160/153, otherwise UCS-2 70/67 characters per part."""
-    gsm = all(c in GSM7_BASIC for c in text)
-    single, multi = (160, 153) if gsm else (70, 67)
-    return 1 if len(text) <= single else -(-len(text) // multi)
+    """SMS parts the text needs: GSM-7 when every character is in GSM 03.38 (basic or extension),
+    otherwise UCS-2, where a character beyond the Basic Multilingual Plane takes two code units."""
+    if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text):
+        sizes = [2 if c in GSM7_EXTENSION else 1 for c in text]
+        single, multi = GSM7_PART
+    else:
+        sizes = [2 if ord(c) > 0xFFFF else 1 for c in text]
+        single, multi = UCS2_PART
+    if sum(sizes) <= single:
+        return 1
+    parts, used = 1, 0
+    for size in sizes:  # a character that does not fit whole starts the next part
+        if used + size > multi:
+            parts, used = parts + 1, 0
+        used += size
+    return parts

@@ -1,14 +1,13 @@
 """The notification adapters as the handlers use them: one place that reads settings and secrets."""
 
-from functools import cache
-from typing import Any
-
 import httpx
 
+from functions.common import clients
 from functions.common.clients import client
 from functions.common.config import FirmConfig, Platform, StoreConfig
 from functions.common.errors import ConfigurationError
 from functions.common.settings import Env, env
+from functions.common.shopify_admin import ShopifyAdmin, store_base
 from functions.common.wiring import secret
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.notification.adapters.dynamodb import DynamoDeliveryGuard, DynamoSmsBudget
@@ -20,8 +19,6 @@ from functions.notification.adapters.ses import SesBulkSender
 from functions.notification.adapters.shopify import ShopifyCustomerDirectory
 from functions.notification.adapters.sns_sms import SnsSmsSender
 from functions.notification.ports import CustomerDirectory
-
-HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
 
 def rosters() -> S3RosterStore:
@@ -64,15 +61,11 @@ def directory(store: StoreConfig, http: httpx.Client) -> CustomerDirectory:
         raise ConfigurationError(f"store {store.store_id}: admin_api_url is required for Adobe Commerce")
     token = secret(store.admin_token_secret_id)
     if store.platform is Platform.SHOPIFY:
-        base = str(store.admin_api_url or f"https://{store.shop_domain}").rstrip("/")
-        return ShopifyCustomerDirectory(http, base, token)
+        return ShopifyCustomerDirectory(
+            ShopifyAdmin(http, store_base(store.admin_api_url, store.shop_domain), token), http
+        )
     return MagentoCustomerDirectory(http, str(store.admin_api_url).rstrip("/"), token)
 
 
-@cache
-def _http() -> httpx.Client:
-    return httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False)
-
-
-def http() -> Any:
-    return _http()
+def http() -> httpx.Client:
+    return clients.http()

@@ -1,8 +1,6 @@
 """The on-call pager: the SNS topic, plus PagerDuty for a stage that names a routing key."""
 
-import httpx
-
-from functions.common.clients import client
+from functions.common.clients import client, http
 from functions.common.settings import Env, env
 from functions.common.wiring import firm_config, secret
 from functions.paging.adapters.pagerduty import PagerDutyPager
@@ -15,5 +13,5 @@ def oncall_pager(stage: str | None = None) -> FanOutPager:
     chosen = next((s for s in policy.escalation if s.name == stage), policy.escalation[0])
     pagers: list[SnsPager | PagerDutyPager] = [SnsPager(client("sns"), env(Env.ONCALL_TOPIC))]
     if chosen.pagerduty_routing_key_secret_id:
-        pagers.append(PagerDutyPager(httpx.Client(), secret(chosen.pagerduty_routing_key_secret_id)))
+        pagers.append(PagerDutyPager(http(), secret(chosen.pagerduty_routing_key_secret_id)))
     return FanOutPager(*pagers)

@@ -1,7 +1,7 @@
 """Benchmark: notifying 100,000 customers, in-process (no AWS, no moto).
 
 Runs the real domain code (resolve_audience, send_batch) with in-memory adapters (the exactly-once
-guard, roster and ledger of functions/notification/adapters/memory.py) and an SES simulator that
+guard, roster and ledger of tests/fakes/notification.py) and an SES simulator that
 enforces a send-rate quota the way SES does: a token bucket of `quota` recipients/s, and a call
 that does not fit is refused with a throttling error. Workers stand for the Distributed Map's
 children: each paces itself to quota / workers, as the deployed SendNoticeBatch does.
@@ -16,21 +16,17 @@ Measures, side by side in one run:
 
 import argparse
 import queue
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the test doubles live in tests/fakes
 
 from functions.common.config import parse_config
 from functions.detection.models import Incident
-from functions.notification.adapters.memory import (
-    MemoryDeliveryGuard,
-    MemoryLedger,
-    MemoryRosterStore,
-    NoSms,
-    SimulatedSes,
-    UnlimitedSmsBudget,
-)
 from functions.notification.adapters.pseudonym import HmacPseudonyms
 from functions.notification.domain import Channels, resolve_audience, send_batch
 from functions.notification.models import (
@@ -43,6 +39,14 @@ from functions.notification.models import (
     SendBatchRequest,
 )
 from functions.notification.pacing import TokenBucket
+from tests.fakes.ledger import MemoryLedger
+from tests.fakes.notification import (
+    MemoryDeliveryGuard,
+    MemoryRosterStore,
+    NoSms,
+    SimulatedSes,
+    UnlimitedSmsBudget,
+)
 
 CONFIG = parse_config(
     """{"firm_name": "Bench Wealth", "contact_point": "DPO, dpo@bench.example", "stores": [

@@ -1,8 +1,11 @@
-"""An in-memory ledger store for domain tests: the same conditional-append contract as DynamoDB."""
+"""The in-memory ledger doubles every test uses: a store with the same conditional-append contract as
+DynamoDB, and a ledger (the `Ledger` port) that chains entries as the real one does."""
 
+import threading
 from collections.abc import Iterator
 
-from functions.ledger.models import LedgerEntry
+from functions.ledger.domain import next_entry
+from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry
 
 
 class MemoryLedgerStore:
@@ -26,3 +29,26 @@ class MemoryLedgerStore:
 
     def entries_list(self, incident_id: str) -> list[LedgerEntry]:
         return list(self.chains.get(incident_id, []))
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.entries: dict[str, list[LedgerEntry]] = {}
+
+    def append(self, incident_id: str, draft: EntryDraft) -> LedgerEntry:
+        with self._lock:
+            chain = self.entries.setdefault(incident_id, [])
+            entry = next_entry(incident_id, chain[-1] if chain else None, draft)
+            chain.append(entry)
+            return entry
+
+    def open_chain(self, incident_id: str, draft: EntryDraft) -> LedgerEntry | None:
+        return None if self.entries.get(incident_id) else self.append(incident_id, draft)
+
+    def has_entry(self, incident_id: str, entry_type: EntryType) -> bool:
+        return any(e.type is entry_type for e in self.entries.get(incident_id, []))
+
+    def verify(self, incident_id: str) -> ChainVerdict:
+        chain = self.entries.get(incident_id, [])
+        return ChainVerdict(incident_id=incident_id, entries=len(chain), valid=True, head_hash=chain[-1].hash)

@@ -14,7 +14,8 @@ from bulkhead.sandbox import SandboxStore, running_sandbox
 from bulkhead.sandbox.fixtures import BULKHEAD_SUBSCRIPTIONS
 from bulkhead.sandbox.shopify.apps_model import BULKHEAD_APP
 from bulkhead.sandbox.shopify.operations.webhooks import subscription
-from functions.containment.adapters.shopify import ShopifyAdmin, WebhookSubscriptions, delivery_path
+from functions.common.shopify_admin import ShopifyAdmin
+from functions.containment.adapters.shopify import WebhookSubscriptions, delivery_path
 from functions.containment.models import ActionKind, PlannedAction
 
 TOKEN = "shpat_containment"

@@ -1,6 +1,6 @@
 """Roster resolution against the sandbox stores: paged GraphQL, bulk operations, Magento paging."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -8,6 +8,7 @@ import pytest
 from bulkhead.sandbox import running_sandbox
 from bulkhead.sandbox.audience import Contact, add_customers
 from bulkhead.sandbox.stores import SandboxStore
+from functions.common.shopify_admin import ShopifyAdmin
 from functions.notification.adapters.magento import MagentoCustomerDirectory
 from functions.notification.adapters.shopify import ShopifyCustomerDirectory
 from functions.notification.models import AudienceScope, ScopeKind
@@ -32,8 +33,13 @@ def magento() -> Iterator[SandboxStore]:
         yield store
 
 
+def shopify_directory(url: str, sleep: Callable[[float], None]) -> ShopifyCustomerDirectory:
+    http = httpx.Client(timeout=5)
+    return ShopifyCustomerDirectory(ShopifyAdmin(http, url, TOKEN, sleep=sleep), http, sleep=sleep, poll_seconds=0)
+
+
 def directory(store: SandboxStore) -> ShopifyCustomerDirectory:
-    return ShopifyCustomerDirectory(httpx.Client(timeout=5), store.url, TOKEN, sleep=lambda _: None, poll_seconds=0)
+    return shopify_directory(store.url, lambda _: None)
 
 
 def contacts(n: int, start: int = 10_000, **extra: object) -> list[Contact]:
@@ -132,7 +138,7 @@ def test_a_busy_store_answers_limit_reached_and_the_export_is_retried(shopify: S
         with shopify.state.lock:
             shopify.state.table("bulk_operations")[others[0]]["status"] = "COMPLETED"
 
-    d = ShopifyCustomerDirectory(httpx.Client(timeout=5), shopify.url, TOKEN, sleep=one_finishes, poll_seconds=0)
+    d = shopify_directory(shopify.url, one_finishes)
 
     # When all customers are resolved
     found = list(d.customers(AudienceScope(kind=ScopeKind.ALL_CUSTOMERS)))
@@ -149,7 +155,7 @@ def test_the_directory_follows_its_own_export_when_another_starts_after_it(shopi
         if not started:
             started.append(running_export(shopify))
 
-    d = ShopifyCustomerDirectory(httpx.Client(timeout=5), shopify.url, TOKEN, sleep=another_starts, poll_seconds=0)
+    d = shopify_directory(shopify.url, another_starts)
     found = list(d.customers(AudienceScope(kind=ScopeKind.ALL_CUSTOMERS)))
     assert len(found) == 6 and started
     assert shopify.state.table("bulk_operations")[started[0]]["status"] == "RUNNING"  # never mistaken for ours

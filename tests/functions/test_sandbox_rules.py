@@ -20,7 +20,7 @@ from bulkhead.sandbox.shopify.apps_model import bulkhead_installation
 from bulkhead.sandbox.shopify.operations.bulk_operations import MAX_CONCURRENT_BULK_QUERIES
 from bulkhead.sandbox.shopify.throttle import LeakyBucket
 from functions.common.magento_auth import MagentoAuth
-from functions.containment.adapters.magento import error_message
+from functions.common.magento_rest import error_message
 
 TOKEN = "shpat_rules"
 INTEGRATION = json.dumps(

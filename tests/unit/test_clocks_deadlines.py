@@ -26,7 +26,8 @@ from functions.common.config import FirmConfig, Mode, Regime, RegulatorConfig
 from functions.detection.models import AffectedScope, Incident
 from functions.ingest.models import DataCategory
 from functions.ledger.models import EntryType
-from functions.notification.adapters.memory import MemoryLedger
+from tests.fakes import builders
+from tests.fakes.ledger import MemoryLedger
 
 AWARE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 DECLARED = AWARE + timedelta(hours=1)
@@ -57,24 +58,11 @@ def incident(
 
 def firm(*regimes: Regime, scoped: dict[Regime, tuple[str, ...]] | None = None) -> FirmConfig:
     scoped = scoped or {}
-    return FirmConfig.model_validate(
-        {
-            "firm_name": "Acme",
-            "contact_point": "DPO",
-            "stores": [
-                {
-                    "store_id": "acme-eu",
-                    "platform": "shopify",
-                    "shop_domain": "acme.myshopify.com",
-                    "webhook_secret_id": "s",
-                    "admin_token_secret_id": "t",
-                }
-            ],
-            "regulators": [
-                RegulatorConfig(regime=r, authority=f"authority for {r.value}", jurisdictions=scoped.get(r, ()))
-                for r in regimes
-            ],
-        }
+    return builders.firm(
+        regulators=[
+            RegulatorConfig(regime=r, authority=f"authority for {r.value}", jurisdictions=scoped.get(r, ()))
+            for r in regimes
+        ]
     )
 
 

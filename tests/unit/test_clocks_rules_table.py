@@ -14,9 +14,10 @@ import pytest
 from functions.clocks.domain import plan_clocks
 from functions.clocks.models import StartEvent
 from functions.clocks.rules import RULES, StageRule, clock_id, stage_rule
-from functions.common.config import FirmConfig, Mode, Regime
+from functions.common.config import Mode, Regime
 from functions.detection.models import AffectedScope, Incident
 from functions.ingest.models import DataCategory
+from tests.fakes import builders
 
 DOC = Path(__file__).parents[2] / "docs" / "clocks.md"
 
@@ -118,25 +119,12 @@ def test_each_row_states_the_rule_the_code_runs_and_its_worked_date(clock: str) 
 
 
 def test_a_hungarian_incident_starts_the_gdpr_and_dora_clocks() -> None:
-    config = FirmConfig.model_validate(
-        {
-            "firm_name": "Acme",
-            "contact_point": "DPO",
-            "stores": [
-                {
-                    "store_id": "acme-hu",
-                    "platform": "shopify",
-                    "shop_domain": "acme-hu.myshopify.com",
-                    "webhook_secret_id": "s",
-                    "admin_token_secret_id": "t",
-                    "jurisdictions": ["HU"],
-                }
-            ],
-            "regulators": [
-                {"regime": "gdpr_art33", "authority": "NAIH (Nemzeti Adatvédelmi és Információszabadság Hatóság)"},
-                {"regime": "dora", "authority": "MNB (Magyar Nemzeti Bank)"},
-            ],
-        }
+    config = builders.firm(
+        builders.store("acme-hu", shop_domain="acme-hu.myshopify.com", jurisdictions=["HU"]),
+        regulators=[
+            {"regime": "gdpr_art33", "authority": "NAIH (Nemzeti Adatvédelmi és Információszabadság Hatóság)"},
+            {"regime": "dora", "authority": "MNB (Magyar Nemzeti Bank)"},
+        ],
     )
     incident = Incident(
         incident_id="inc-20260302-hungary1",

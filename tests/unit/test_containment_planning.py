@@ -19,6 +19,7 @@ from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType, LedgerEntry
 from functions.response.domain import DRILL_SEGMENT, plan_response
 from functions.response.models import PlanRequest
+from tests.fakes import builders
 from tests.fakes.ledger import MemoryLedgerStore
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -26,29 +27,11 @@ IP_SET = "REGIONAL/bulkhead-blocklist/a1b2c3d4-0000-4000-8000-000000000001"
 
 
 def config(**policy: Any) -> FirmConfig:
-    return FirmConfig.model_validate(
-        {
-            "firm_name": "Acme",
-            "contact_point": "DPO",
-            "stores": [
-                {
-                    "store_id": "acme-eu",
-                    "platform": "shopify",
-                    "shop_domain": "acme-eu.myshopify.com",
-                    "webhook_secret_id": "s",
-                    "admin_token_secret_id": "t",
-                },
-                {
-                    "store_id": "acme-us",
-                    "platform": "adobe_commerce",
-                    "shop_domain": "shop.acme.example",
-                    "webhook_secret_id": "s",
-                    "admin_token_secret_id": "t",
-                },
-            ],
-            "policy": {"auto_approve_from": "high", **policy},
-            "waf_ip_set": IP_SET,
-        }
+    return builders.firm(
+        builders.store(shop_domain="acme-eu.myshopify.com"),
+        builders.store("acme-us", "adobe_commerce"),
+        policy={"auto_approve_from": "high", **policy},
+        waf_ip_set=IP_SET,
     )
 
 

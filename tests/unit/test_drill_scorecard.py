@@ -5,11 +5,13 @@ from typing import Any
 
 import pytest
 
+from functions.clocks.rules import first_deadline
 from functions.common.config import ResponseSlas
-from functions.drills.domain import FIRST_DEADLINE_HOURS, record_scorecard, scenario_of, score
+from functions.drills.domain import record_scorecard, scenario_of, score
 from functions.drills.models import CheckStatus, Measure, Scenario, ScoreInputs
 from functions.ledger.domain import verify_chain
-from functions.ledger.models import GENESIS_HASH, EntryDraft, EntryType, LedgerEntry
+from functions.ledger.models import GENESIS_HASH, EntryDraft, EntryType
+from tests.fakes.ledger import MemoryLedger
 
 T0 = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
@@ -32,24 +34,13 @@ SCENARIO = Scenario.model_validate(
 )
 
 
-class MemoryLedger:
-    def __init__(self) -> None:
-        self.entries: list[LedgerEntry] = []
-
-    def append(self, incident_id: str, draft: EntryDraft) -> LedgerEntry:
-        from functions.ledger.domain import next_entry
-
-        entry = next_entry(incident_id, self.entries[-1] if self.entries else None, draft)
-        self.entries.append(entry)
-        return entry
+INCIDENT = "inc-20261127-abc"
 
 
 def chain(*steps: tuple[EntryType, float, dict[str, Any]]) -> MemoryLedger:
     ledger = MemoryLedger()
     for entry_type, seconds, data in steps:
-        ledger.append(
-            "inc-20261127-abc", EntryDraft(type=entry_type, actor="t", at=T0 + timedelta(seconds=seconds), data=data)
-        )
+        ledger.append(INCIDENT, EntryDraft(type=entry_type, actor="t", at=T0 + timedelta(seconds=seconds), data=data))
     return ledger
 
 
@@ -87,7 +78,7 @@ def good_response() -> MemoryLedger:
 def inputs(**changes: Any) -> ScoreInputs:
     values: dict[str, Any] = {
         "scenario": SCENARIO,
-        "incident_id": "inc-20261127-abc",
+        "incident_id": INCIDENT,
         "injected_at": T0,
         "execution_status": "SUCCEEDED",
         "accepted": (("bulk_operations/finish", 202),),
@@ -96,8 +87,8 @@ def inputs(**changes: Any) -> ScoreInputs:
 
 
 def scored(ledger: MemoryLedger, **changes: Any):  # type: ignore[no-untyped-def]
-    entries = ledger.entries
-    return score(inputs(**changes), entries, verify_chain("inc-20261127-abc", entries), T0 + timedelta(seconds=2))
+    entries = ledger.entries[INCIDENT]
+    return score(inputs(**changes), entries, verify_chain(INCIDENT, entries), T0 + timedelta(seconds=2))
 
 
 def test_a_response_that_did_every_expected_step_in_time_passes() -> None:
@@ -112,16 +103,16 @@ def test_a_response_that_did_every_expected_step_in_time_passes() -> None:
         Measure.NOTIFY: pytest.approx(0.8),
     }
     assert [(c.regime.value, c.status) for c in card.clocks] == [("gdpr_art33", "passed"), ("dora", "passed")]
-    assert card.clocks[1].deadline == T0 + timedelta(hours=FIRST_DEADLINE_HOURS[card.clocks[1].regime])
+    assert card.clocks[1].deadline == first_deadline(card.clocks[1].regime, T0)
 
 
 def test_a_failed_action_fails_its_step_and_the_drill() -> None:
     ledger = good_response()
-    ledger.entries = [e for e in ledger.entries if e.data.get("kind") != "shopify.tag_customers"]
-    ledger.entries = [e.model_copy(update={"seq": i}) for i, e in enumerate(ledger.entries)]
-    failing = chain(*[(e.type, (e.at - T0).total_seconds(), e.data) for e in ledger.entries])
+    ledger.entries[INCIDENT] = [e for e in ledger.entries[INCIDENT] if e.data.get("kind") != "shopify.tag_customers"]
+    ledger.entries[INCIDENT] = [e.model_copy(update={"seq": i}) for i, e in enumerate(ledger.entries[INCIDENT])]
+    failing = chain(*[(e.type, (e.at - T0).total_seconds(), e.data) for e in ledger.entries[INCIDENT]])
     failing.append(
-        "inc-20261127-abc",
+        INCIDENT,
         EntryDraft(
             type=EntryType.ACTION_FAILED, actor="t", at=T0, data={"kind": "shopify.tag_customers", "error": "Boom"}
         ),
@@ -144,9 +135,9 @@ def test_a_slow_containment_misses_the_sla() -> None:
 
 def test_a_stopped_response_fails_the_closed_step_with_the_step_that_stopped_it() -> None:
     ledger = good_response()
-    ledger.entries.pop()  # no incident.closed
+    ledger.entries[INCIDENT].pop()  # no incident.closed
     ledger.append(
-        "inc-20261127-abc",
+        INCIDENT,
         EntryDraft(
             type=EntryType.STEP_FAILED, actor="t", at=T0, data={"step": "NotifyCustomers", "error": "ImportError"}
         ),
@@ -179,7 +170,7 @@ def test_a_wrong_severity_fails_detection() -> None:
     ledger = good_response()
     entries = [
         e.model_copy(update={"data": {**e.data, "severity": "high"}}) if e.type is EntryType.INCIDENT_DECLARED else e
-        for e in ledger.entries
+        for e in ledger.entries[INCIDENT]
     ]
     rebuilt = chain(*[(e.type, (e.at - T0).total_seconds(), e.data) for e in entries])
     card = scored(rebuilt)
@@ -193,11 +184,11 @@ def test_the_scorecard_is_recorded_as_drill_scored_with_counts_not_payloads() ->
     entry = record_scorecard(card, ledger, T0 + timedelta(seconds=3))  # type: ignore[arg-type]
 
     assert entry.type is EntryType.DRILL_SCORED
-    assert entry.prev_hash == ledger.entries[-2].hash != GENESIS_HASH
+    assert entry.prev_hash == ledger.entries[INCIDENT][-2].hash != GENESIS_HASH
     assert entry.data["passed"] is True
     assert entry.data["steps"] == {"passed": len(card.steps), "failed": 0, "not_covered": 0}
     assert entry.data["clocks"] == {"gdpr_art33": "passed", "dora": "passed"}
-    assert verify_chain("inc-20261127-abc", ledger.entries).valid
+    assert verify_chain(INCIDENT, ledger.entries[INCIDENT]).valid
 
 
 def test_a_drill_incident_names_its_scenario() -> None:
@@ -234,7 +225,7 @@ def anchored(ledger: MemoryLedger, signer: LocalSigner) -> list[Any]:
     from functions.ledger.domain import sign_head
     from functions.ledger.models import MILESTONES
 
-    return [sign_head(e, MILESTONES[e.type], signer) for e in ledger.entries if e.type in MILESTONES]
+    return [sign_head(e, MILESTONES[e.type], signer) for e in ledger.entries[INCIDENT] if e.type in MILESTONES]
 
 
 def test_the_full_verification_counts_the_signed_heads_and_a_rewritten_chain_fails_the_drill() -> None:
@@ -243,11 +234,11 @@ def test_the_full_verification_counts_the_signed_heads_and_a_rewritten_chain_fai
     # Given a response whose milestone heads (declared, closed) were signed and anchored
     signer, ledger = LocalSigner(), good_response()
     anchors = anchored(ledger, signer)
-    sealed = [e.sealed() for e in ledger.entries]
+    sealed = [e.sealed() for e in ledger.entries[INCIDENT]]
 
     # When it is scored with the full verification
-    verdict = verify_ledger("inc-20261127-abc", sealed, anchors, signer.public_key_pem())
-    card = score(inputs(), ledger.entries, verdict, T0 + timedelta(seconds=2))
+    verdict = verify_ledger(INCIDENT, sealed, anchors, signer.public_key_pem())
+    card = score(inputs(), ledger.entries[INCIDENT], verdict, T0 + timedelta(seconds=2))
 
     # Then the ledger step says how many signed heads verified, and the summary keeps the count
     check = next(c for c in card.steps if c.step == "ledger verified")
@@ -256,13 +247,13 @@ def test_the_full_verification_counts_the_signed_heads_and_a_rewritten_chain_fai
     assert card.summary()["anchors_verified"] == 2 and card.passed
 
     # Given the same chain rewritten and re-hashed after the fact (the anchors still name the old heads)
-    rewritten = chain(*[(e.type, (e.at - T0).total_seconds(), {**e.data, "x": 1}) for e in ledger.entries])
-    sealed = [e.sealed() for e in rewritten.entries]
-    verdict = verify_ledger("inc-20261127-abc", sealed, anchors, signer.public_key_pem())
-    card = score(inputs(), rewritten.entries, verdict, T0 + timedelta(seconds=2))
+    rewritten = chain(*[(e.type, (e.at - T0).total_seconds(), {**e.data, "x": 1}) for e in ledger.entries[INCIDENT]])
+    sealed = [e.sealed() for e in rewritten.entries[INCIDENT]]
+    verdict = verify_ledger(INCIDENT, sealed, anchors, signer.public_key_pem())
+    card = score(inputs(), rewritten.entries[INCIDENT], verdict, T0 + timedelta(seconds=2))
 
     # Then the hash chain alone would pass, but the full verification fails the drill at the first signed head
-    assert verify_chain("inc-20261127-abc", rewritten.entries).valid
+    assert verify_chain(INCIDENT, rewritten.entries[INCIDENT]).valid
     check = next(c for c in card.steps if c.step == "ledger verified")
     assert check.status is CheckStatus.FAILED and "signed head" in check.actual and not card.passed
 
@@ -273,7 +264,7 @@ def test_a_notice_owed_to_no_one_is_not_passed_but_named_as_a_gap() -> None:
         (e.type, (e.at - T0).total_seconds(), {"customers": 0, "required": True})
         if e.type is EntryType.NOTIFICATION_PLANNED
         else (e.type, (e.at - T0).total_seconds(), e.data)
-        for e in good_response().entries
+        for e in good_response().entries[INCIDENT]
     ]
     card = scored(chain(*entries))
     # Then "customers notified" is not covered, said plainly, and listed among the gaps

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.common.config import FirmConfig, Platform, StoreConfig
+from functions.common.config import Platform, StoreConfig
 from functions.health.domain import check_controls, record_health, shortest_clock_hours
 from functions.health.models import (
     ADOBE_WEBHOOKS,
@@ -17,30 +17,13 @@ from functions.health.models import (
     Webhook,
 )
 from functions.ledger.models import EntryDraft, EntryType
+from tests.fakes import builders
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
-CONFIG = FirmConfig.model_validate(
-    {
-        "firm_name": "Acme",
-        "contact_point": "DPO",
-        "stores": [
-            {
-                "store_id": "acme-eu",
-                "platform": "shopify",
-                "shop_domain": "acme.myshopify.com",
-                "webhook_secret_id": "w",
-                "admin_token_secret_id": "t",
-            },
-            {
-                "store_id": "acme-us",
-                "platform": "adobe_commerce",
-                "shop_domain": "shop.acme.example",
-                "webhook_secret_id": "w2",
-                "admin_token_secret_id": "t2",
-            },
-        ],
-        "regulators": [{"regime": "gdpr_art33", "authority": "BfDI"}, {"regime": "dora", "authority": "BaFin"}],
-    }
+CONFIG = builders.firm(
+    builders.store(webhook_secret_id="w"),
+    builders.store("acme-us", "adobe_commerce", webhook_secret_id="w2", admin_token_secret_id="t2"),
+    regulators=[{"regime": "gdpr_art33", "authority": "BfDI"}, {"regime": "dora", "authority": "BaFin"}],
 )
 
 
@@ -204,7 +187,7 @@ def test_ses_in_the_sandbox_and_too_little_quota_are_named() -> None:
 
 
 def test_the_shortest_clock_is_the_configured_regulators_shortest() -> None:
-    assert shortest_clock_hours(CONFIG) == 4  # DORA's initial report
+    assert shortest_clock_hours(CONFIG, NOW) == 4  # DORA's initial report
 
 
 def test_unconfirmed_on_call_is_named() -> None:

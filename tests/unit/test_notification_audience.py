@@ -7,7 +7,6 @@ import pytest
 
 from functions.common.config import FirmConfig, parse_config
 from functions.detection.models import Incident
-from functions.notification.adapters.memory import MemoryLedger, MemoryRosterStore
 from functions.notification.domain import resolve_audience
 from functions.notification.models import (
     AudienceScope,
@@ -17,6 +16,8 @@ from functions.notification.models import (
     ScopeKind,
 )
 from functions.notification.roster import readable, scopes
+from tests.fakes.ledger import MemoryLedger
+from tests.fakes.notification import MemoryRosterStore
 
 CONFIG = """{"firm_name": "Acme", "contact_point": "DPO, dpo@acme.example", "stores": [
  {"store_id": "acme-eu", "platform": "shopify", "shop_domain": "acme.myshopify.com",

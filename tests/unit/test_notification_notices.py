@@ -16,9 +16,9 @@ from functions.common.config import LANGUAGES
 from functions.common.errors import ConfigurationError
 from functions.ledger.models import EntryDraft, EntryType
 from functions.notification import notices
-from functions.notification.adapters.memory import MemoryLedger
 from functions.notification.facts import notice_facts
 from functions.notification.models import NoticeContext, NoticeFacts, NoticeRegime
+from tests.fakes.ledger import MemoryLedger
 
 INCIDENT = "inc-2026-11-27-0001"
 AWARE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

@@ -86,6 +86,24 @@ def test_sms_parts_count_gsm7_and_unicode() -> None:
     assert sms_parts("ê" * 70) == 1 and sms_parts("ê" * 71) == 2  # not in GSM 03.38: UCS-2
     # ü, é, ñ are in the GSM 03.38 basic set: a German, French or Spanish text stays GSM-7.
     assert sms_parts("ü" * 160) == 1 and sms_parts("é" * 161) == 2
+    assert sms_parts("x" * 306) == 2 and sms_parts("x" * 307) == 3  # 153 septets a part once concatenated
+
+
+def test_sms_parts_count_the_gsm7_extension_table_as_two_septets() -> None:
+    # € [ ] { } ~ | ^ \ are GSM-7, but each costs an escape and the character
+    assert sms_parts("€" * 80) == 1 and sms_parts("€" * 81) == 2
+    # an escape is never split across parts: 152 septets and a euro leave the euro for part two
+    assert sms_parts("x" * 152 + "€" + "x" * 10) == 2
+    assert sms_parts("x" * 305 + "€") == 3
+
+
+def test_sms_parts_count_french_spanish_and_emoji_as_ucs2_code_units() -> None:
+    # ç, á, ó are outside GSM 03.38: the whole text goes as UCS-2, 70 / 67 a part
+    assert sms_parts("Votre reçu" + "x" * 60) == 1 and sms_parts("Votre reçu" + "x" * 61) == 2
+    assert sms_parts("información" + "x" * 123) == 2 and sms_parts("información" + "x" * 124) == 3
+    # a character beyond the Basic Multilingual Plane takes two code units and is never split
+    assert sms_parts("\U0001f512" * 35) == 1 and sms_parts("\U0001f512" * 36) == 2
+    assert sms_parts("\U0001f512" * 33 + "\U0001f512" * 34) == 3
 
 
 def test_the_token_bucket_paces_to_its_rate_on_simulated_time() -> None:

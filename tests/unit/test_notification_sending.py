@@ -12,16 +12,16 @@ from functions.common.errors import PlatformThrottled
 from functions.detection.models import Incident
 from functions.ledger.models import EntryDraft, EntryType
 from functions.notification import domain
-from functions.notification.adapters.memory import (
+from functions.notification.domain import Channels, send_batch
+from functions.notification.models import BatchRef, Recipient, SendBatchRequest
+from tests.fakes.ledger import MemoryLedger
+from tests.fakes.notification import (
     MemoryDeliveryGuard,
-    MemoryLedger,
     MemoryRosterStore,
     NoSms,
     SimulatedSes,
     UnlimitedSmsBudget,
 )
-from functions.notification.domain import Channels, send_batch
-from functions.notification.models import BatchRef, Recipient, SendBatchRequest
 
 CONFIG = """{"firm_name": "Acme", "contact_point": "DPO, dpo@acme.example", "stores": [
  {"store_id": "live-eu", "platform": "shopify", "shop_domain": "acme.myshopify.com",
@@ -43,7 +43,7 @@ class NoWait:
     def wait_for(self, units: int) -> None:
         return None
 
-    def backoff(self, attempt: int) -> None:
+    def pause(self, seconds: float) -> None:
         return None
 
 

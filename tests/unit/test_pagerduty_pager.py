@@ -1,5 +1,6 @@
 """The PagerDuty Events API v2 adapter over httpx.MockTransport: the trigger's shape, per-stage dedup
-keys, retries with backoff on 429 and 5xx, none on other 4xx, and no personal data in what is sent."""
+keys, retries with jittered back-off on 429 and 5xx, none on other 4xx, and no personal data in what
+is sent."""
 
 import json
 from collections.abc import Callable
@@ -14,9 +15,9 @@ from functions.approval.models import ApprovalRequest, LinkClaims, PendingApprov
 from functions.common.config import EscalationStage, Mode, ResponsePolicy, Severity
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
 from functions.ledger.domain import ChainedLedger
-from functions.ledger.models import LedgerEntry
 from functions.paging.adapters.pagerduty import EVENTS_URL, PagerDutyPager
 from functions.paging.models import Page
+from tests.fakes.ledger import MemoryLedgerStore
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -50,7 +51,7 @@ class PagerDuty:
 
 def pager(pagerduty: Callable[[httpx.Request], httpx.Response], sleeps: list[float]) -> PagerDutyPager:
     http = httpx.Client(transport=httpx.MockTransport(pagerduty))
-    return PagerDutyPager(http, ROUTING_KEY, attempts=3, base_seconds=0.5, sleep=sleeps.append)
+    return PagerDutyPager(http, ROUTING_KEY, attempts=3, sleep=sleeps.append)
 
 
 def test_a_page_is_one_trigger_event_in_the_documented_shape() -> None:
@@ -100,24 +101,35 @@ def test_a_long_summary_and_key_are_cut_to_pagerdutys_limits() -> None:
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
-def test_throttling_and_server_errors_are_retried_with_growing_waits(status: int) -> None:
-    # Given PagerDuty failing twice, then accepting
+def test_throttling_and_server_errors_are_retried_with_jittered_waits(status: int) -> None:
+    # Given PagerDuty failing twice (no Retry-After), then accepting
     pagerduty = PagerDuty(status, status)
     sleeps: list[float] = []
     # When a page is sent
     pager(pagerduty, sleeps).page(PAGE)
-    # Then it was sent three times, the same event each time, after two growing waits
+    # Then it was sent three times, the same event each time, after two waits within the jitter's bounds
     assert len(pagerduty.events) == 3
     assert pagerduty.events[0] == pagerduty.events[1] == pagerduty.events[2]
     assert len(sleeps) == 2
-    assert 0.5 <= sleeps[0] <= 0.75 and 1.0 <= sleeps[1] <= 1.5
+    floor = 1.0 if status == 429 else 0.0  # a 429 without Retry-After waits at least a second
+    assert all(floor <= s <= floor + 5.0 for s in sleeps)
 
 
 def test_retry_after_is_honoured() -> None:
     pagerduty = PagerDuty(429, retry_after="3")
     sleeps: list[float] = []
     pager(pagerduty, sleeps).page(PAGE)
-    assert sleeps == [3.0]
+    assert len(sleeps) == 1 and sleeps[0] >= 3.0
+    assert len(pagerduty.events) == 2
+
+
+def test_a_retry_after_longer_than_a_lambda_should_wait_goes_to_the_state_machine() -> None:
+    pagerduty = PagerDuty(429, retry_after="30")
+    sleeps: list[float] = []
+    with pytest.raises(PlatformThrottled) as raised:
+        pager(pagerduty, sleeps).page(PAGE)
+    assert raised.value.retry_after_seconds == 30.0
+    assert len(pagerduty.events) == 1 and sleeps == []
 
 
 def test_persistent_throttling_is_raised_for_the_state_machine_to_back_off() -> None:
@@ -133,9 +145,18 @@ def test_a_persistent_outage_is_a_retryable_error() -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     sleeps: list[float] = []
-    with pytest.raises(TransientPlatformError, match="after 3 attempts"):
+    with pytest.raises(TransientPlatformError, match="unreachable") as raised:
         pager(unreachable, sleeps).page(PAGE)
+    assert not isinstance(raised.value, PlatformThrottled)
     assert len(sleeps) == 2
+
+
+def test_a_persistent_server_error_is_raised_for_the_state_machine_to_retry() -> None:
+    pagerduty = PagerDuty(503, 503, 503)
+    sleeps: list[float] = []
+    with pytest.raises(TransientPlatformError, match="503"):
+        pager(pagerduty, sleeps).page(PAGE)
+    assert len(pagerduty.events) == 3 and len(sleeps) == 2
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 413])
@@ -161,22 +182,6 @@ class _Approvals:
         self.items.pop(incident_id, None)
 
 
-class _LedgerStore:
-    def __init__(self) -> None:
-        self.entries: list[LedgerEntry] = []
-
-    def head(self, incident_id: str) -> LedgerEntry | None:
-        chain = [e for e in self.entries if e.incident_id == incident_id]
-        return chain[-1] if chain else None
-
-    def put_new(self, entry: LedgerEntry) -> bool:
-        self.entries.append(entry)
-        return True
-
-    def entries_of(self, incident_id: str) -> list[LedgerEntry]:
-        return [e for e in self.entries if e.incident_id == incident_id]
-
-
 def test_an_approval_page_sends_no_personal_data_no_task_token_and_no_link_secret() -> None:
     # Given an incident whose approval is paged to PagerDuty at both escalation stages
     pagerduty = PagerDuty()
@@ -196,8 +201,8 @@ def test_an_approval_page_sends_no_personal_data_no_task_token_and_no_link_secre
         return f"https://api.example/approvals?token=signed-{claims.stage}"
 
     # When the first stage is paged
-    store = _LedgerStore()
-    ledger = ChainedLedger(store)  # type: ignore[arg-type]
+    store = MemoryLedgerStore()
+    ledger = ChainedLedger(store)
     request_approval(request, policy, approvals, lambda _stage: chosen, link, ledger, NOW)
     # Then the event carries the incident, the reasons and the link, and nothing else of the incident
     [event] = pagerduty.events
@@ -213,4 +218,4 @@ def test_an_approval_page_sends_no_personal_data_no_task_token_and_no_link_secre
     assert "customer:" not in sent
     assert "approvals?token=signed-0" in sent
     # ...and the request is on the incident's chain
-    assert [e.type.value for e in store.entries_of(request.incident_id)] == ["approval.requested"]
+    assert [e.type.value for e in store.entries_list(request.incident_id)] == ["approval.requested"]

@@ -1,4 +1,4 @@
-"""Magento / Adobe Commerce REST over httpx (OAuth 1.0a-signed integration calls), and the executors on it.
+"""The containment executors on Adobe Commerce REST (functions/common/magento_rest.py).
 
 Core REST has no endpoints for these levers; they go through the Bulkhead companion module's
 contract (docs/adobe-commerce-companion.md). Mutations carry an `Idempotency-Key` derived from the
@@ -8,74 +8,12 @@ incident, the action and the phase, so a retried call after a lost response does
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from functions.common.errors import PermanentActionFailure
-from functions.common.magento_auth import MagentoAuth
-from functions.containment.adapters.retry import RetryAfter, RetryPolicy
+from functions.common.magento_rest import MagentoRest
 from functions.containment.models import PlannedAction
 
 LOCKED_UNTIL = "2100-01-01 00:00:00"  # Magento's admin lock is a lock_expires datetime
 RECALLED = 2  # core integration status STATUS_RECALLED
-
-
-class MagentoRest:
-    def __init__(self, http: httpx.Client, base_url: str, token: str, retry: RetryPolicy | None = None) -> None:
-        self._http = http
-        self._base = f"{base_url.rstrip('/')}/rest/V1"
-        self._auth = MagentoAuth(token)
-        self._headers = {"Content-Type": "application/json"}
-        self._retry = retry or RetryPolicy()
-
-    def call(self, method: str, path: str, body: Any = None, idempotency_key: str | None = None) -> Any:
-        headers = {**self._headers, **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
-        return self._retry.run(lambda: self._once(method, path, body, headers))
-
-    def _once(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
-        try:
-            response = self._http.request(method, f"{self._base}{path}", headers=headers, json=body, auth=self._auth)
-        except httpx.TransportError as exc:
-            raise RetryAfter(0.0, f"Magento unreachable: {type(exc).__name__}", throttled=False) from exc
-        if response.status_code == 429:
-            raise RetryAfter(float(response.headers.get("Retry-After", "1")), "Magento HTTP 429", throttled=True)
-        if response.status_code >= 500:
-            raise RetryAfter(0.0, f"Magento HTTP {response.status_code}", throttled=False)
-        if response.status_code >= 400:
-            message = _message(response)
-            raise PermanentActionFailure(
-                f"Magento {method} {path.split('?', maxsplit=1)[0]}: HTTP {response.status_code} {message}"[:300]
-            )
-        return response.json()
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return error_message(body)
-
-
-def error_message(body: Any) -> str:
-    """Magento's `{"message", "parameters"}` with the placeholders filled in.
-
-    `parameters` is a dict for named placeholders (`%fieldName`) and a list for positional ones
-    (`%1`, `%2`): Magento's web API error renderer sends either.
-    """
-    if not isinstance(body, dict):
-        return ""
-    text = str(body.get("message", ""))
-    parameters = body.get("parameters")
-    if isinstance(parameters, dict):
-        pairs = [(str(name), value) for name, value in parameters.items()]
-    elif isinstance(parameters, list):
-        pairs = [(str(n), value) for n, value in enumerate(parameters, start=1)]
-    else:
-        pairs = []
-    # Longest names first, so `%10` is not filled as `%1` followed by `0`.
-    for name, value in sorted(pairs, key=lambda p: len(p[0]), reverse=True):
-        text = text.replace(f"%{name}", str(value))
-    return text
+REST_PREFIX = "/rest/V1"
 
 
 def _key(action: PlannedAction, pre: dict[str, Any], phase: str, item: str = "") -> str:

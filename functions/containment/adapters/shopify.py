@@ -1,8 +1,7 @@
-"""Shopify Admin GraphQL over httpx, and the containment executors built on it.
+"""The containment executors on Shopify Admin GraphQL.
 
-The client reads `extensions.cost.throttleStatus` on every answer: THROTTLED waits exactly until
-the bucket holds the query's cost (inline when short, else `PlatformThrottled`); 5xx and transport
-errors retry with jitter; `userErrors` and 4xx are permanent.
+The client (functions/common/shopify_admin.py) waits out short throttling and retries 5xx and
+transport errors briefly, then leaves them to the state machine; `userErrors` and 4xx are permanent.
 
 Shopify shows an app only what that app made (docs/containment.md, "Who can pull each lever"):
 Bulkhead's token lists and deletes Bulkhead's own webhook subscriptions and storefront tokens, and
@@ -14,69 +13,16 @@ Bulkhead's own objects, never on its own delivery paths, and what only the merch
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from functions.common.errors import PermanentActionFailure
-from functions.containment.adapters.retry import RetryAfter, RetryPolicy
+from functions.common.shopify_admin import ShopifyAdmin, admin_link
 from functions.containment.models import PlannedAction
 from functions.degradation.shopify import AFFECTED_TAG
 from functions.health.models import HTTP_WEBHOOK_PATH
 
-API_VERSION = "2026-10"
 # The tag the checkout functions read for the `affected` segment: one constant, both sides.
 CONTAINMENT_TAG = AFFECTED_TAG
 OPERATOR_VERIFIED = {"verify": "operator"}  # no API can read the result back: the operator's word, on record
 _BATCH = 25  # aliased mutations per request: 25 x 10 points, well inside a standard bucket
-
-
-class ShopifyAdmin:
-    def __init__(self, http: httpx.Client, base_url: str, token: str, retry: RetryPolicy | None = None) -> None:
-        self._http = http
-        self._url = f"{base_url.rstrip('/')}/admin/api/{API_VERSION}/graphql.json"
-        self._headers = {"X-Shopify-Access-Token": token, "Content-Type": "application/json"}
-        self._retry = retry or RetryPolicy()
-        self.last_throttle_status: dict[str, float] | None = None
-
-    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self._retry.run(lambda: self._once(query, variables or {}))
-
-    def _once(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = self._http.post(self._url, headers=self._headers, json={"query": query, "variables": variables})
-        except httpx.TransportError as exc:
-            raise RetryAfter(0.0, f"Shopify unreachable: {type(exc).__name__}", throttled=False) from exc
-        if response.status_code == 429:
-            raise RetryAfter(float(response.headers.get("Retry-After", "1")), "Shopify HTTP 429", throttled=True)
-        if response.status_code >= 500:
-            raise RetryAfter(0.0, f"Shopify HTTP {response.status_code}", throttled=False)
-        if response.status_code >= 400:
-            raise PermanentActionFailure(f"Shopify refused the call: HTTP {response.status_code}")
-        body = response.json()
-        cost = (body.get("extensions") or {}).get("cost") or {}
-        self.last_throttle_status = cost.get("throttleStatus")
-        errors = body.get("errors") or []
-        if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors):
-            status = cost.get("throttleStatus") or {}
-            missing = float(cost.get("requestedQueryCost") or 0) - float(status.get("currentlyAvailable") or 0)
-            wait = max(missing, 0.0) / float(status.get("restoreRate") or 1.0)
-            raise RetryAfter(wait, "Shopify THROTTLED", throttled=True)
-        if errors:
-            raise PermanentActionFailure(f"Shopify GraphQL error: {errors[0].get('message', 'unknown')}"[:300])
-        return dict(body.get("data") or {})
-
-    def mutate(
-        self, query: str, variables: dict[str, Any], root: str, tolerate: tuple[str, ...] = ()
-    ) -> dict[str, Any]:
-        """Run a mutation; `userErrors` are permanent unless their message says the work is already done."""
-        result = self.execute(query, variables)[root]
-        problems = [e["message"] for e in result.get("userErrors") or [] if not _tolerated(e["message"], tolerate)]
-        if problems:
-            raise PermanentActionFailure(f"Shopify {root}: {'; '.join(problems)}"[:300])
-        return dict(result)
-
-
-def _tolerated(message: str, tolerate: tuple[str, ...]) -> bool:
-    return any(t.lower() in message.lower() for t in tolerate)
 
 
 # --- storefront access tokens ---------------------------------------------------------------
@@ -303,11 +249,6 @@ class CustomerTags:
 # --- merchant-only levers ------------------------------------------------------------------
 
 
-def admin_url(shop_domain: str, path: str) -> str:
-    """A deep link into the store's admin (admin.shopify.com/store/<handle>/...)."""
-    return f"https://admin.shopify.com/store/{shop_domain.removesuffix('.myshopify.com')}/{path}"
-
-
 class AppAccess:
     """Remove another app's access: only the merchant can, by uninstalling it.
 
@@ -328,9 +269,9 @@ class AppAccess:
         app = pre["app"]
         return (
             f"Merchant task for {self._shop}: remove app {app}'s access. 1. Open "
-            f"{admin_url(self._shop, 'settings/apps')} (Settings > Apps and sales channels), find the app "
+            f"{admin_link(self._shop, 'settings/apps')} (Settings > Apps and sales channels), find the app "
             f"(id {app}) and choose Uninstall; for a custom app made in the admin, open "
-            f"{admin_url(self._shop, 'settings/apps/development')} > the app > API credentials > Uninstall app. "
+            f"{admin_link(self._shop, 'settings/apps/development')} > the app > API credentials > Uninstall app. "
             "Uninstalling removes its access token, its webhook subscriptions and its storefront tokens. "
             "2. A webhook made in Settings > Notifications > Webhooks is not an app's: delete it there. "
             "3. Verify: the store's Admin API audit stream (audit_events/admin_api_activity) shows no further "
@@ -366,7 +307,7 @@ class ChannelTokens:
     def manual_instructions(self, action: PlannedAction, pre: dict[str, Any]) -> str | None:
         return (
             f"Merchant task for {self._shop}: rotate the storefront tokens of the sales channel ({pre['channel']}). "
-            f"1. Open {admin_url(self._shop, 'settings/apps')} > Sales channels > Headless (or the channel that "
+            f"1. Open {admin_link(self._shop, 'settings/apps')} > Sales channels > Headless (or the channel that "
             "serves the leaking storefront) > the storefront > Storefront API > Manage. 2. Revoke the public and "
             "private access tokens, create new ones, and redeploy the storefront with them. 3. Verify: the old "
             "token answers 401 on the Storefront API and the storefront works with the new one. Then record it "

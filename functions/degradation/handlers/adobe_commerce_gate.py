@@ -1,4 +1,4 @@
-"""HTTP API: Adobe Commerce synchronous webhooks -> degradation.domain.answer_adobe_commerce.
+"""HTTP API: Adobe Commerce synchronous webhooks -> degradation.gates.answer_adobe_commerce.
 
 Commerce reads the answer from a 200 response: `{"op": "success"}` lets the action continue,
 `{"op": "exception", "message": ...}` stops it with the message. Refusals (bad signature, unknown
@@ -13,8 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.common.http import MalformedBody, raw_body
 from functions.common.observability import logger, tracer
 from functions.common.wiring import firm_config, secret
-from functions.degradation.domain import answer_adobe_commerce
 from functions.degradation.errors import GateRejected
+from functions.degradation.gates import answer_adobe_commerce
 from functions.degradation.metrics import emit_gate_answer
 from functions.degradation.models import Hook
 from functions.degradation.wiring import read_controls

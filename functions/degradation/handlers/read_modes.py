@@ -1,4 +1,4 @@
-"""HTTP API: GET /degradation/modes?store=...&segment=... -> degradation.domain.read_modes.
+"""HTTP API: GET /degradation/modes?store=...&segment=... -> degradation.gates.read_modes.
 
 For headless storefronts and account portals: authenticated with the store's bearer token, cheap
 to poll (answers come from the gate cache), `Cache-Control: max-age` tells pollers how often.
@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.common.observability import logger, tracer
 from functions.common.wiring import firm_config, secret
-from functions.degradation.domain import read_modes
 from functions.degradation.errors import GateRejected
+from functions.degradation.gates import read_modes
 from functions.degradation.wiring import gate_cache, read_controls
 
 app = APIGatewayHttpResolver()

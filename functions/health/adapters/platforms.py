@@ -6,8 +6,9 @@ from typing import Any
 import httpx
 
 from functions.common.config import StoreConfig
-from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
-from functions.common.magento_auth import BEARER_SETTING, MagentoAuth
+from functions.common.errors import PermanentActionFailure
+from functions.common.magento_rest import MagentoRest
+from functions.common.shopify_admin import ShopifyAdmin, store_base
 from functions.health.models import (
     COMPANION_MODULE,
     MODES_METAFIELD,
@@ -16,9 +17,6 @@ from functions.health.models import (
     CompanionStatus,
     Webhook,
 )
-
-API_VERSION = "2026-10"
-_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 
 _SCOPES = "query { currentAppInstallation { accessScopes { handle } } }"
 _WEBHOOKS = (
@@ -37,39 +35,14 @@ COMPANION_STATUS = "/V1/bulkhead/status"
 _ENDPOINT_KINDS = {"WebhookHttpEndpoint": "http", "WebhookEventBridgeEndpoint": "eventbridge"}
 
 
-def _answer(response: httpx.Response, what: str) -> Any:
-    if response.status_code == 429:
-        raise PlatformThrottled(f"{what}: HTTP 429", float(response.headers.get("retry-after", "1")))
-    if response.status_code >= 500:
-        raise TransientPlatformError(f"{what}: HTTP {response.status_code}")
-    if response.status_code in (401, 403):
-        raise PermanentActionFailure(f"{what}: HTTP {response.status_code}: the access token is invalid or revoked")
-    if response.status_code >= 400:
-        raise PermanentActionFailure(f"{what}: HTTP {response.status_code}: {response.text[:200]}")
-    return response.json()
-
-
 class ShopifyControls:
     def __init__(self, http: httpx.Client, token: Callable[[StoreConfig], str]) -> None:
         self._http = http
         self._token = token
 
     def _query(self, store: StoreConfig, query: str) -> dict[str, Any]:
-        base = str(store.admin_api_url or f"https://{store.shop_domain}").rstrip("/")
-        response = self._http.post(
-            f"{base}/admin/api/{API_VERSION}/graphql.json",
-            json={"query": query},
-            headers={"X-Shopify-Access-Token": self._token(store)},
-            timeout=_TIMEOUT,
-        )
-        body = _answer(response, "Shopify Admin API")
-        errors = body.get("errors") or []
-        if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors if isinstance(e, dict)):
-            raise PlatformThrottled("Shopify Admin API: THROTTLED")
-        if errors:
-            first = errors[0].get("message") if isinstance(errors[0], dict) else errors
-            raise PermanentActionFailure(f"Shopify Admin API: {first}")
-        return dict(body.get("data") or {})
+        admin = ShopifyAdmin(self._http, store_base(store.admin_api_url, store.shop_domain), self._token(store))
+        return admin.execute(query)
 
     def granted_scopes(self, store: StoreConfig) -> set[str]:
         installation = self._query(store, _SCOPES).get("currentAppInstallation") or {}
@@ -115,20 +88,8 @@ class AdobeCommerceControls:
         self._token = token
 
     def _get(self, store: StoreConfig, path: str, params: dict[str, str] | None = None) -> Any:
-        base = str(store.admin_api_url or f"https://{store.shop_domain}").rstrip("/")
-        response = self._http.get(
-            f"{base}/rest/all{path}",
-            params=params,
-            auth=MagentoAuth(self._token(store)),
-            timeout=_TIMEOUT,
-        )
-        if response.status_code == 401:
-            raise PermanentActionFailure(
-                f"Adobe Commerce GET {path}: HTTP 401: the integration is not authorised. Give Bulkhead the "
-                "integration's OAuth values (consumer key and secret, access token and secret) as JSON, or "
-                f"enable {BEARER_SETTING} for a bare access token"
-            )
-        return _answer(response, f"Adobe Commerce GET {path}")
+        base = store_base(store.admin_api_url, store.shop_domain)
+        return MagentoRest(self._http, base, self._token(store), prefix="/rest/all").get(path, params)
 
     def granted_scopes(self, store: StoreConfig) -> set[str]:  # noqa: ARG002 - ACLs are not readable by REST
         return set()

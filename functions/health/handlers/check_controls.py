@@ -2,10 +2,9 @@
 
 from typing import Any
 
-import httpx
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.common.clients import client
+from functions.common.clients import client, http
 from functions.common.config import Platform, StoreConfig
 from functions.common.observability import logger, metrics
 from functions.common.settings import Env, env
@@ -28,14 +27,13 @@ def _token(store: StoreConfig) -> str:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = CanaryRequest.model_validate(event or {})
     now = utc_now()
-    with httpx.Client() as http:
-        platforms = {
-            Platform.SHOPIFY: ShopifyControls(http, _token),
-            Platform.ADOBE_COMMERCE: AdobeCommerceControls(http, _token),
-        }
-        oncall = SnsOnCall(client("sns"), env(Env.ONCALL_TOPIC))
-        flow = DispositionFlowDeliveries(DynamoDispositionStore(client("dynamodb"), env(Env.DISPOSITIONS_TABLE)))
-        report = check_controls(firm_config(), platforms, SesControls(client("ses")), oncall, now, flow)  # type: ignore[arg-type]
+    platforms = {
+        Platform.SHOPIFY: ShopifyControls(http(), _token),
+        Platform.ADOBE_COMMERCE: AdobeCommerceControls(http(), _token),
+    }
+    oncall = SnsOnCall(client("sns"), env(Env.ONCALL_TOPIC))
+    flow = DispositionFlowDeliveries(DynamoDispositionStore(client("dynamodb"), env(Env.DISPOSITIONS_TABLE)))
+    report = check_controls(firm_config(), platforms, SesControls(client("ses")), oncall, now, flow)  # type: ignore[arg-type]
     if request.record:
         record_health(report, ledger(), EmfDriftAlarm(metrics), now)
     logger.info("control health checked", healthy=report.healthy, broken=len(report.broken()))

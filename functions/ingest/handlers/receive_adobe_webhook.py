@@ -9,17 +9,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.common.observability import logger, tracer
-from functions.ingest.adapters.http import answer, request_from
+from functions.ingest.adapters.http import entry_point
 from functions.ingest.domain import receive_adobe_commerce_webhook
+from functions.ingest.models import HttpRequest
 from functions.ingest.wiring import ingest_deps
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    def accept() -> dict[str, Any]:
-        receipt = receive_adobe_commerce_webhook(request_from(event), ingest_deps(context))
-        return {"op": "success", **receipt.model_dump(mode="json")}
+def _accept(request: HttpRequest, context: LambdaContext) -> dict[str, Any]:
+    receipt = receive_adobe_commerce_webhook(request, ingest_deps(context))
+    return {"op": "success", **receipt.model_dump(mode="json")}
 
-    return answer(accept, accepted=200)
+
+app, handler = entry_point("/webhooks/adobe-commerce", _accept, status=200)

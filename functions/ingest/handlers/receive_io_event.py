@@ -2,18 +2,21 @@
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.event_handler import Response
 
-from functions.common.observability import logger, tracer
-from functions.ingest.adapters.http import answer, challenge_of, request_from, respond
+from functions.ingest.adapters.http import accepted, challenge_of, current_request, entry_point
 from functions.ingest.domain import receive_io_event
 from functions.ingest.wiring import ingest_deps
 
+PATH = "/webhooks/adobe-io"
+app, handler = entry_point(PATH, lambda request, context: receive_io_event(request, ingest_deps(context)))
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    challenge = challenge_of(event)
-    if challenge is not None:
-        return respond(200, {"challenge": challenge})
-    return answer(lambda: receive_io_event(request_from(event), ingest_deps(context)))
+
+@app.get(PATH)
+def challenge() -> Response[Any]:
+    """Adobe I/O Events' registration check: the `challenge` echoed back; any other GET is refused
+    by the domain, as any other bad delivery."""
+    echoed = challenge_of(app.current_event.raw_event)
+    if echoed is None:
+        return accepted(receive_io_event(current_request(app), ingest_deps(app.lambda_context)))
+    return Response(200, "application/json", {"challenge": echoed})

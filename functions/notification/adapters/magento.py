@@ -13,8 +13,7 @@ from typing import Any
 import httpx
 
 from functions.common.errors import PermanentActionFailure
-from functions.common.magento_auth import MagentoAuth
-from functions.notification.adapters import http_retry
+from functions.common.magento_rest import MagentoRest
 from functions.notification.models import Address, AudienceScope, Customer, ScopeKind
 
 PAGE_SIZE = 300
@@ -24,10 +23,7 @@ class MagentoCustomerDirectory:
     def __init__(
         self, http: httpx.Client, base_url: str, token: str, sleep: Callable[[float], None] = time.sleep
     ) -> None:
-        self._http = http
-        self._base = base_url if base_url.endswith("/rest") else f"{base_url}/rest"
-        self._auth = MagentoAuth(token)  # OAuth 1.0a-signed, or Bearer where the store allows it
-        self._sleep = sleep
+        self._rest = MagentoRest(http, base_url, token, prefix="/rest", sleep=sleep)
 
     def customers(self, scope: AudienceScope) -> Iterator[Customer]:
         match scope.kind:
@@ -68,18 +64,7 @@ class MagentoCustomerDirectory:
             page += 1
 
     def _get(self, path: str, params: dict[str, str] | None = None, allow_missing: bool = False) -> Any:
-        url = f"{self._base}{path}"
-        response = http_retry.call(
-            lambda: self._http.get(url, params=params, auth=self._auth), "Magento REST", self._sleep
-        )
-        if response.status_code == 404 and allow_missing:
-            return None
-        if response.status_code in (401, 403):
-            raise PermanentActionFailure(f"Magento refused the integration token ({response.status_code})")
-        if response.status_code != 200:
-            message = response.json().get("message", "") if response.content else ""
-            raise PermanentActionFailure(f"Magento answered {response.status_code} for {path}: {message}")
-        return response.json()
+        return self._rest.get(path, params, allow_missing)
 
 
 def _customer(item: dict[str, Any]) -> Customer:

@@ -8,9 +8,10 @@ operation that this app cannot read (another app's export) widens the scope to a
 says so.
 
 A busy store: from API 2026-01 an app may run five bulk queries at once, and a sixth answers
-`LIMIT_REACHED` ("try again later"): the directory waits and retries, then hands the wait to the
-state machine's Retry. It polls its own operation with `bulkOperation(id:)`, since
-`currentBulkOperation` is the app's most recent one, which may be another export of the same app.
+`LIMIT_REACHED` ("try again later"): that is throttling, so the directory waits and retries by the
+one policy (functions/common/retry.py), then hands the wait to the state machine's Retry. It polls
+its own operation with `bulkOperation(id:)`, since `currentBulkOperation` is the app's most recent
+one, which may be another export of the same app.
 Contacts are read from `defaultEmailAddress` / `defaultPhoneNumber` (`email` / `phone` are
 deprecated); reading them needs protected customer data, Level 2 (docs/deploy.md).
 """
@@ -22,11 +23,12 @@ from typing import Any
 
 import httpx
 
+from functions.common.clients import answered
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
-from functions.notification.adapters import http_retry
+from functions.common.retry import retrying
+from functions.common.shopify_admin import ShopifyAdmin
 from functions.notification.models import Address, AudienceScope, Customer, ScopeKind
 
-API_VERSION = "2026-10"
 PAGE = 250  # Shopify's maximum `first`
 FIELDS = (
     "id defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } firstName locale "
@@ -48,7 +50,6 @@ RUN_BULK = (
 )
 POLL_BULK = "query Op($id: ID!) { bulkOperation(id: $id) { id status errorCode objectCount url } }"
 BULK_NODE = "query Op($id: ID!) { node(id: $id) { ... on BulkOperation { id status url } } }"
-THROTTLE_ATTEMPTS = 6
 BUSY_ATTEMPTS = 5  # LIMIT_REACHED / OPERATION_IN_PROGRESS: wait and try again, then hand over to Retry
 BUSY = {"LIMIT_REACHED", "OPERATION_IN_PROGRESS"}
 
@@ -56,17 +57,15 @@ BUSY = {"LIMIT_REACHED", "OPERATION_IN_PROGRESS"}
 class ShopifyCustomerDirectory:
     def __init__(
         self,
-        http: httpx.Client,
-        base_url: str,
-        token: str,
+        admin: ShopifyAdmin,
+        http: httpx.Client,  # downloads a bulk export's result from its signed URL, without the token
         sleep: Callable[[float], None] = time.sleep,
         poll_seconds: float = 1.0,
         bulk_timeout_seconds: float = 240.0,
         busy_wait_seconds: float = 5.0,
     ) -> None:
+        self._admin = admin
         self._http = http
-        self._url = f"{base_url}/admin/api/{API_VERSION}/graphql.json"
-        self._headers = {"X-Shopify-Access-Token": token, "Content-Type": "application/json"}
         self._sleep = sleep
         self._poll = poll_seconds
         self._bulk_timeout = bulk_timeout_seconds
@@ -101,14 +100,14 @@ class ShopifyCustomerDirectory:
 
     def _by_ids(self, gids: list[str]) -> Iterator[Customer]:
         for start in range(0, len(gids), PAGE):
-            data = self._graphql(NODES, {"ids": gids[start : start + PAGE]})
+            data = self._admin.execute(NODES, {"ids": gids[start : start + PAGE]})
             for node in data.get("nodes") or []:
                 if node and node.get("id"):
                     yield _customer(node)
 
     def _query(self, query: str | None) -> Iterator[Customer]:
         """One page if the set fits; a bulk operation if it does not (no deep cursor paging)."""
-        page = self._graphql(PAGE_QUERY, {"q": query, "first": PAGE})["customers"]
+        page = self._admin.execute(PAGE_QUERY, {"q": query, "first": PAGE})["customers"]
         if not page["pageInfo"]["hasNextPage"]:
             yield from (_customer(n) for n in page["nodes"])
             return
@@ -118,7 +117,7 @@ class ShopifyCustomerDirectory:
         after: str | None = None
         while True:
             variables = {"id": _gid(segment, "Segment"), "first": PAGE, "after": after}
-            members = self._graphql(SEGMENT_QUERY, variables)["customerSegmentMembers"]
+            members = self._admin.execute(SEGMENT_QUERY, variables)["customerSegmentMembers"]
             ids = [e["node"]["id"].replace("CustomerSegmentMember", "Customer") for e in members["edges"]]
             yield from self._by_ids(ids)
             if not members["pageInfo"]["hasNextPage"]:
@@ -126,7 +125,7 @@ class ShopifyCustomerDirectory:
             after = members["pageInfo"]["endCursor"]
 
     def _exported_by(self, operation: str) -> Iterator[Customer]:
-        node = self._graphql(BULK_NODE, {"id": operation}).get("node") or {}
+        node = self._admin.execute(BULK_NODE, {"id": operation}).get("node") or {}
         url = node.get("url")
         if not url:  # another app's export: its result is not ours to read
             self._widened.add(ScopeKind.BULK_OPERATION)
@@ -147,24 +146,29 @@ class ShopifyCustomerDirectory:
 
     def _start_bulk(self, bulk_query: str) -> str:
         """Start an export; while the app already runs its limit of bulk queries, wait and try again."""
-        message = ""
-        for attempt in range(BUSY_ATTEMPTS):
-            run = self._graphql(RUN_BULK, {"q": bulk_query})["bulkOperationRunQuery"]
-            errors = run["userErrors"] or []
-            if not errors:
-                return str(run["bulkOperation"]["id"])
-            message = "; ".join(e["message"] for e in errors)
-            if not any(e.get("code") in BUSY for e in errors):
-                raise PermanentActionFailure(f"Shopify refused the bulk export: {message}")
-            if attempt < BUSY_ATTEMPTS - 1:
-                self._sleep(self._busy_wait * (attempt + 1))
-        raise TransientPlatformError(f"Shopify bulk operations busy: {message}")
+        return retrying(
+            lambda: self._try_start(bulk_query),
+            self._sleep,
+            BUSY_ATTEMPTS,
+            max_inline_wait=self._busy_wait,
+            transient=False,  # the Admin client already retried those
+        )
+
+    def _try_start(self, bulk_query: str) -> str:
+        run = self._admin.execute(RUN_BULK, {"q": bulk_query})["bulkOperationRunQuery"]
+        errors = run["userErrors"] or []
+        if not errors:
+            return str(run["bulkOperation"]["id"])
+        message = "; ".join(e["message"] for e in errors)
+        if any(e.get("code") in BUSY for e in errors):
+            raise PlatformThrottled(f"Shopify bulk operations busy: {message}", self._busy_wait)
+        raise PermanentActionFailure(f"Shopify refused the bulk export: {message}")
 
     def _await(self, operation_id: str) -> str | None:
         """Poll this export by id (`currentBulkOperation` may be another export of the same app)."""
         deadline = time.monotonic() + self._bulk_timeout
         while True:
-            current = self._graphql(POLL_BULK, {"id": operation_id})["bulkOperation"] or {}
+            current = self._admin.execute(POLL_BULK, {"id": operation_id})["bulkOperation"] or {}
             status = current.get("status")
             if status == "COMPLETED":
                 return current.get("url")  # None when the export is empty
@@ -180,45 +184,16 @@ class ShopifyCustomerDirectory:
             self._sleep(self._poll)
 
     def _jsonl(self, url: str) -> Iterator[dict[str, Any]]:
-        response = http_retry.call(lambda: self._http.get(url), "bulk result download", self._sleep)
-        if response.status_code != 200:
-            raise PermanentActionFailure(f"bulk result download answered {response.status_code}")
+        response = retrying(lambda: self._download(url), self._sleep)
         for raw in response.text.splitlines():
             if raw.strip():
                 yield json.loads(raw)
 
-    # --- transport ----------------------------------------------------------------------------
-
-    def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        payload = {"query": query, "variables": variables}
-        for _ in range(THROTTLE_ATTEMPTS):
-            response = http_retry.call(
-                lambda: self._http.post(self._url, json=payload, headers=self._headers),
-                "Shopify Admin API",
-                self._sleep,
-            )
-            if response.status_code in (401, 403):
-                raise PermanentActionFailure(f"Shopify Admin API refused the token ({response.status_code})")
-            if response.status_code != 200:
-                raise PermanentActionFailure(f"Shopify Admin API answered {response.status_code}")
-            body = response.json()
-            errors = body.get("errors") or []
-            if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors):
-                self._sleep(_refill_seconds(body))
-                continue
-            if errors:
-                raise PermanentActionFailure(f"Shopify GraphQL error: {errors[0].get('message', errors[0])}")
-            return dict(body.get("data") or {})
-        raise PlatformThrottled("Shopify Admin API still throttled", retry_after_seconds=2.0)
-
-
-def _refill_seconds(body: dict[str, Any]) -> float:
-    """How long until the bucket holds this query's cost, from extensions.cost.throttleStatus."""
-    cost = (body.get("extensions") or {}).get("cost") or {}
-    status = cost.get("throttleStatus") or {}
-    needed = float(cost.get("requestedQueryCost") or 50) - float(status.get("currentlyAvailable") or 0)
-    rate = float(status.get("restoreRate") or 50) or 50.0
-    return max(needed / rate, 0.05)
+    def _download(self, url: str) -> httpx.Response:
+        response = answered(lambda: self._http.get(url), "bulk result download")
+        if response.status_code != 200:
+            raise PermanentActionFailure(f"bulk result download answered {response.status_code}")
+        return response
 
 
 def _gid(value: str, kind: str = "Customer") -> str:

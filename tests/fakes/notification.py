@@ -1,6 +1,7 @@
-"""In-memory adapters: the exactly-once guard, roster, ledger and a provider simulator that enforces
+"""In-memory adapters: the exactly-once guard, roster and a provider simulator that enforces
 a send-rate quota (moto never throttles). Used by the unit tests and by scripts/bench/notify.py to
-measure the pipeline itself; they keep the same semantics as the DynamoDB/S3/SES adapters.
+measure the pipeline itself; they keep the same semantics as the DynamoDB/S3/SES adapters. The
+ledger double is tests/fakes/ledger.py's.
 """
 
 import threading
@@ -9,10 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-# ruff: noqa: ARG002 - these implement the ports' signatures and ignore what they do not need
 from functions.common.errors import PlatformThrottled
-from functions.ledger.domain import next_entry
-from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry
 from functions.notification.models import Channel, EmailSendResult, Recipient, RenderedNotice
 
 
@@ -71,29 +69,6 @@ class MemoryRosterStore:
         key = f"drafts/{incident_id}/{name}"
         self.objects[key] = text
         return key
-
-
-class MemoryLedger:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.entries: dict[str, list[LedgerEntry]] = {}
-
-    def append(self, incident_id: str, draft: EntryDraft) -> LedgerEntry:
-        with self._lock:
-            chain = self.entries.setdefault(incident_id, [])
-            entry = next_entry(incident_id, chain[-1] if chain else None, draft)
-            chain.append(entry)
-            return entry
-
-    def open_chain(self, incident_id: str, draft: EntryDraft) -> LedgerEntry | None:
-        return None if self.entries.get(incident_id) else self.append(incident_id, draft)
-
-    def has_entry(self, incident_id: str, entry_type: EntryType) -> bool:
-        return any(e.type is entry_type for e in self.entries.get(incident_id, []))
-
-    def verify(self, incident_id: str) -> ChainVerdict:
-        chain = self.entries.get(incident_id, [])
-        return ChainVerdict(incident_id=incident_id, entries=len(chain), valid=True, head_hash=chain[-1].hash)
 
 
 class SimulatedSes:
