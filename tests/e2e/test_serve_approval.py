@@ -94,7 +94,9 @@ def test_a_person_running_serve_sees_the_page_opens_its_link_and_approves(
 
     # Then serve prints the page on-call receives, with a signed link to this very server
     def page() -> str | None:
-        return next((line for line in list(lines) if line.startswith("page to on-call: Bulkhead: approval")), None)
+        # (a sandbox store only ever drills: the page says so before anything else)
+        wanted = "page to on-call: DRILL: Bulkhead: approval"
+        return next((line for line in list(lines) if line.startswith(wanted)), None)
 
     printed = wait_for(page)
     found = re.search(r"(http://127\.0\.0\.1:\d+/approvals\?token=[A-Za-z0-9_.-]+)", printed)

@@ -103,6 +103,14 @@ def declare_with_a_running_clock() -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 200-column terminal for every command's console, whatever the test runner's own width."""
+    from bulkhead.cli import incident_command
+
+    monkeypatch.setattr(incident_command.console, "width", 200)
+
+
 def bulkhead(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, [*args, "--target", "aws"])
     return result.exit_code, " ".join(result.output.split())
