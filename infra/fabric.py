@@ -53,6 +53,9 @@ class FunctionSpec:
     access: tuple[Access, ...]
     timeout_seconds: int = 30
     memory_mb: int = 512
+    # A bound on concurrent runs (Lambda reserved concurrency); None where nothing needs bounding:
+    # infra/constructs/functions.py says why for each kind of function.
+    reserved_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "Raises degradation modes that outlived their expiry without renewal",
         (Env.CONFIG_PARAMETER, Env.CONTROLS_TABLE, Env.ONCALL_TOPIC),
         (Access.CONFIG_READ, Access.CONTROLS_READ, Access.ONCALL_PUBLISH),  # metrics: EMF log lines
+        reserved_concurrency=2,  # scheduled: only overlapping runs run at once; Scheduler retries a throttled one
     ),
     FunctionSpec(
         "ReceiveWebhook",
@@ -129,6 +133,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         (Env.CONFIG_PARAMETER, Env.EVENT_BUS, Env.IDEMPOTENCY_TABLE),
         (Access.CONFIG_READ, Access.SECRETS_READ, Access.BUS_PUT, Access.IDEMPOTENCY),
         timeout_seconds=5,
+        reserved_concurrency=50,  # a webhook flood is throttled here; Shopify retries a refused delivery
     ),
     FunctionSpec(
         "ReceiveFlowRequest",
@@ -205,6 +210,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         (Env.CONFIG_PARAMETER, Env.APPROVALS_TABLE, *_LEDGER),
         (Access.CONFIG_READ, Access.SECRETS_READ, Access.APPROVALS_WRITE, Access.APPROVALS_DECIDE, *_STEP),
         timeout_seconds=10,
+        reserved_concurrency=5,  # people clicking signed links: a handful at once, never a flood
     ),
     FunctionSpec(
         "StartClocks",
@@ -227,6 +233,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             *_STEP,
         ),
         timeout_seconds=120,
+        reserved_concurrency=2,  # scheduled: only overlapping runs run at once; Scheduler retries a throttled one
     ),
     FunctionSpec(
         "ApplyContainmentAction",
@@ -358,6 +365,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         (Env.CONFIG_PARAMETER, Env.ONCALL_TOPIC, *_LEDGER),
         (Access.CONFIG_READ, Access.SECRETS_READ, Access.HEALTH_READ, *_STEP),
         timeout_seconds=120,
+        reserved_concurrency=2,  # scheduled: only overlapping runs run at once; Scheduler retries a throttled one
     ),
 )
 # Drills without a person: the monthly schedule starts one on the configured sandbox store; when a drill
@@ -369,6 +377,7 @@ FUNCTIONS += (
         "Monthly drill: starts the Response state machine in drill mode with the configured scenario",
         (Env.CONFIG_PARAMETER, Env.RESPONSE_STATE_MACHINE),
         (Access.CONFIG_READ, Access.RESPONSE_START),
+        reserved_concurrency=2,  # scheduled: only overlapping runs run at once; Scheduler retries a throttled one
     ),
     FunctionSpec(
         "ScoreDrill",

@@ -184,6 +184,7 @@ def expected_grants(synth: Synthesized, spec: fabric.FunctionSpec) -> set[tuple[
     for access in spec.access:
         expected |= per_access[access]
     key = fabric_key_id(synth)
+    expected.add(("kms:Decrypt", key))  # every environment is encrypted with the fabric key
     dead_letters = spec.name in ASYNC_TARGETS
     if dead_letters:
         expected.add(("sqs:SendMessage", single_id(synth, "AWS::SQS::Queue")))
