@@ -551,3 +551,62 @@ def function(name: str) -> FunctionSpec:
 
 def table(name: str) -> TableSpec:
     return next(t for t in TABLES if t.name == name)
+
+
+@dataclass(frozen=True)
+class OperatorSpec:
+    """A person's role with `--target aws`: the accesses its commands need, from the functions' own."""
+
+    name: str
+    description: str
+    commands: tuple[str, ...]  # what the policy lets a person run (docs/deploy.md lists them)
+    access: tuple[Access, ...]
+    read_only: bool = False
+
+
+_SIGNED_APPEND = (Access.LEDGER_APPEND, Access.LEDGER_READ, Access.LEDGER_SIGN, Access.LEDGER_ANCHOR)
+OPERATORS: tuple[OperatorSpec, ...] = (
+    OperatorSpec(
+        "OnCall",
+        "Bulkhead on-call: degradation modes, regulatory clocks, the incident's ledger",
+        (
+            "bulkhead degrade --target aws",
+            "bulkhead ledger verify --target aws",
+            "bulkhead clock classify|file|start (their calls: the clocks table, reminders, the ledger)",
+        ),
+        (
+            Access.CONFIG_READ,
+            Access.CONTROLS_READ,
+            Access.CONTROLS_WRITE,
+            Access.ONCALL_PUBLISH,
+            Access.CLOCKS_WRITE,
+            Access.REMINDERS_SCHEDULE,
+            Access.LEDGER_ANCHORS_READ,
+            *_SIGNED_APPEND,
+        ),
+    ),
+    OperatorSpec(
+        "Approver",
+        "Bulkhead approver: approve or reject a waiting response, on the record",
+        ("bulkhead approve (its calls: the approvals table, the task token's SendTaskSuccess/Failure, the ledger)",),
+        (Access.CONFIG_READ, Access.APPROVALS_WRITE, Access.APPROVALS_DECIDE, *_SIGNED_APPEND),
+    ),
+    OperatorSpec(
+        "Auditor",
+        "Bulkhead auditor: read and verify ledgers, dispositions and notice drafts; changes nothing",
+        (
+            "bulkhead ledger verify --target aws",
+            "bulkhead evidence export --target aws",
+            "bulkhead incident dispositions --table <deployed Dispositions table>",
+            "bulkhead notice drafts --bucket <deployed notification bucket>",
+        ),
+        (
+            Access.CONFIG_READ,
+            Access.LEDGER_READ,
+            Access.LEDGER_ANCHORS_READ,
+            Access.DISPOSITIONS_READ,
+            Access.NOTICES_READ,
+        ),
+        read_only=True,
+    ),
+)

@@ -37,6 +37,7 @@ from infra.constructs.ledger_evidence import LedgerEvidence
 from infra.constructs.messaging import DeadLetters, FabricTopics
 from infra.constructs.nag import NIST_800_53_R5, PCI_DSS_321, SERVERLESS, acknowledge
 from infra.constructs.observability import OnCallView
+from infra.constructs.operators import OperatorPolicies
 from infra.constructs.prestates import PreStateKey
 from infra.constructs.schedules import FabricSchedules, ReminderSchedules
 from infra.constructs.state_machines import ResponseStateMachine
@@ -243,6 +244,7 @@ class BulkheadStack(Stack):
             "and sequence number as they are written, so reads are granted on the anchors/ prefix of the one "
             "Object Lock bucket; the policy holds no write, delete or kms:Sign.",
         )
+        operators = OperatorPolicies(self, "OperatorPolicies", specs=fabric.OPERATORS, resources=resources)
         view = OnCallView(
             self,
             "OnCall",
@@ -274,6 +276,7 @@ class BulkheadStack(Stack):
                 "ReminderScheduleGroup": reminders.group_name,
                 "OperationsScheduleGroup": str(schedules.group.name),
                 "LedgerVerifierPolicyArn": verifier.managed_policy_arn,
+                **{f"{n}OperatorPolicyArn": p.managed_policy_arn for n, p in operators.policies.items()},
                 "NotificationConfigurationSet": feedback,
                 "DashboardName": view.dashboard.dashboard_name,
             },

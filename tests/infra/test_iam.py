@@ -386,7 +386,11 @@ def test_reminder_role_only_pages_on_call_and_only_scheduler_of_this_group_assum
 
 
 def test_ledger_verifiers_may_read_and_verify_but_never_sign_or_write(synthesized: Synthesized):
-    (policy,) = synthesized.of_type("AWS::IAM::ManagedPolicy").values()
+    (policy,) = [
+        p
+        for p in synthesized.of_type("AWS::IAM::ManagedPolicy").values()
+        if "verify incident ledgers" in p["Properties"]["Description"]
+    ]
     actual = grants(policy["Properties"]["PolicyDocument"]["Statement"])
     signing = key_by_alias(synthesized, "alias/bulkhead-ledger-signing")
     anchors, ledger = bucket_id(synthesized, "LedgerEvidence"), table_id(synthesized, "Ledger")
