@@ -99,6 +99,8 @@ WAF_GLOBAL_FINDING = (
     f"IAM5[Resource::arn:<AWS::Partition>:wafv2:us-east-1:<AWS::AccountId>:global/ipset/{IP_SET_PREFIX}*/*]"
 )
 STAR_FINDING = "IAM5[Resource::*]"
+# Writes that take no resource narrower than `*` are held to this stack's region at least.
+IN_THIS_REGION: dict[str, Mapping[str, Any]] = {"StringEquals": {"aws:RequestedRegion": Aws.REGION}}
 
 
 @dataclass(frozen=True)
@@ -159,13 +161,13 @@ def grants_by_access(stack: Stack, resources: FabricResources) -> dict[Access, l
         Access.BUS_PUT: [Grant("PutOnBus", (resources.bus.event_bus_arn,), ("events:PutEvents",))],
         # The topic is encrypted with the fabric key, so publishing needs the key too.
         Access.ONCALL_PUBLISH: [Grant("PageOnCall", (oncall,), ("sns:Publish",), ENCRYPT_DECRYPT)],
-        Access.EMAIL_SEND: [Grant("SendNotices", ("*",), EMAIL_SEND_ACTIONS)],
+        Access.EMAIL_SEND: [Grant("SendNotices", ("*",), EMAIL_SEND_ACTIONS, conditions=IN_THIS_REGION)],
         Access.HEALTH_READ: [
             Grant("ReadSesAccount", ("*",), ("ses:GetIdentityVerificationAttributes", "ses:GetSendQuota")),
             Grant("ReadOnCallSubscriptions", (oncall,), ("sns:ListSubscriptionsByTopic",)),
         ],
-        Access.SMS_SEND: [Grant("SendNotices", ("*",), SMS_SEND_ACTIONS)],
-        Access.APPROVALS_DECIDE: [Grant("ResumeWaitingResponse", ("*",), DECIDE_ACTIONS)],
+        Access.SMS_SEND: [Grant("SendNotices", ("*",), SMS_SEND_ACTIONS, conditions=IN_THIS_REGION)],
+        Access.APPROVALS_DECIDE: [Grant("ResumeWaitingResponse", ("*",), DECIDE_ACTIONS, conditions=IN_THIS_REGION)],
     }
     for item, (table, actions, on_key) in TABLE_ACCESS.items():
         if table in resources.tables:

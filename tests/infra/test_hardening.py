@@ -47,3 +47,36 @@ def test_versioned_rosters_leave_no_old_version_behind(synthesized: Synthesized)
         if rule.get("Id") == "ExpireRosters"
     ]
     assert rules and all("NoncurrentVersionExpiration" in r for r in rules)
+
+
+# Written by the service integrations for the resource's own telemetry; the Service Authorization
+# Reference lists no resource type for them (XRAY_REASON in infra/stacks/fabric_stack.py, and the
+# state machines' vended-logging acknowledgement in infra/constructs/state_machines.py).
+TELEMETRY_WRITES = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:PutResourcePolicy",
+}
+READS = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "Verify")
+
+
+def test_no_policy_allows_a_write_on_star_without_a_condition(synthesized: Synthesized):
+    unconditioned: set[tuple[str, str]] = set()
+    for lid, resource in synthesized.resources.items():
+        properties = resource["Properties"] if "Properties" in resource else {}
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents = [properties["PolicyDocument"]]
+        elif resource["Type"] == "AWS::IAM::Role":
+            documents = [p["PolicyDocument"] for p in properties.get("Policies", [])]
+        else:
+            continue
+        for statement in (s for d in documents for s in d["Statement"]):
+            resources = statement.get("Resource", [])
+            if "*" not in (resources if isinstance(resources, list) else [resources]) or "Condition" in statement:
+                continue
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            unconditioned |= {(lid, a) for a in actions if not a.split(":", 1)[1].startswith(READS)}
+    assert {action for _, action in unconditioned} <= TELEMETRY_WRITES, sorted(unconditioned)
