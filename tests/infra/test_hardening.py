@@ -66,7 +66,7 @@ READS = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "Verify")
 def test_no_policy_allows_a_write_on_star_without_a_condition(synthesized: Synthesized):
     unconditioned: set[tuple[str, str]] = set()
     for lid, resource in synthesized.resources.items():
-        properties = resource["Properties"] if "Properties" in resource else {}
+        properties = resource.get("Properties", {})
         if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             documents = [properties["PolicyDocument"]]
         elif resource["Type"] == "AWS::IAM::Role":
