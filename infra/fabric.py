@@ -17,7 +17,7 @@ class Access(StrEnum):
     SECRETS_READ = "secrets:read"
     BUS_PUT = "bus:put"
     LEDGER_APPEND = "ledger:append"  # PutItem (conditional) + Query; never Update or Delete
-    LEDGER_READ = "ledger:read"
+    LEDGER_READ = "ledger:read"  # Query by incident
     CONTROLS_WRITE = "controls:write"
     CONTROLS_READ = "controls:read"
     APPROVALS_WRITE = "approvals:write"

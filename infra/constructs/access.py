@@ -37,7 +37,8 @@ IP_SET_PREFIX = "bulkhead-"
 # Only the calls the adapters make; the ledger and the clocks are never updated or deleted.
 TABLE_ACCESS: dict[Access, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     Access.LEDGER_APPEND: ("Ledger", ("dynamodb:PutItem", "dynamodb:Query"), ENCRYPT_DECRYPT),
-    Access.LEDGER_READ: ("Ledger", ("dynamodb:GetItem", "dynamodb:Query"), DECRYPT),
+    # The chain is read by incident (Query); no code reads a single entry by key.
+    Access.LEDGER_READ: ("Ledger", ("dynamodb:Query",), DECRYPT),
     Access.CONTROLS_WRITE: ("Controls", ("dynamodb:PutItem",), ENCRYPT_DECRYPT),
     Access.CONTROLS_READ: ("Controls", ("dynamodb:GetItem",), DECRYPT),
     Access.APPROVALS_WRITE: (

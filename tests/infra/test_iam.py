@@ -131,7 +131,7 @@ def expected_per_access(synth: Synthesized) -> dict[Access, set[tuple[str, str]]
         Access.SECRETS_READ: on(SECRETS, "secretsmanager:GetSecretValue"),
         Access.BUS_PUT: on(single_id(synth, "AWS::Events::EventBus"), "events:PutEvents"),
         Access.LEDGER_APPEND: on(table["Ledger"], "dynamodb:PutItem", "dynamodb:Query"),
-        Access.LEDGER_READ: on(table["Ledger"], "dynamodb:GetItem", "dynamodb:Query"),
+        Access.LEDGER_READ: on(table["Ledger"], "dynamodb:Query"),
         Access.CONTROLS_WRITE: on(table["Controls"], "dynamodb:PutItem"),
         Access.CONTROLS_READ: on(table["Controls"], "dynamodb:GetItem"),
         Access.APPROVALS_WRITE: on(table["Approvals"], "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
