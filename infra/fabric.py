@@ -41,6 +41,7 @@ class Access(StrEnum):
     LEDGER_ANCHOR = "ledger:anchor"  # PutObject (write-once) under anchors/ in the Object Lock bucket
     HEALTH_READ = "health:read"  # SES GetSendQuota + GetIdentityVerificationAttributes; ListSubscriptionsByTopic
     RESPONSE_START = "response:start"  # states:StartExecution on the Response state machine (scheduled drills)
+    LEDGER_VERIFY = "ledger:verify"  # kms:GetPublicKey on the ledger signing key (heads are checked locally)
     LEDGER_ANCHORS_READ = "ledger:anchors-read"  # ListBucketVersions + GetObject(Version) under anchors/ (verify)
 
 
@@ -582,6 +583,7 @@ OPERATORS: tuple[OperatorSpec, ...] = (
             Access.CLOCKS_WRITE,
             Access.REMINDERS_SCHEDULE,
             Access.LEDGER_ANCHORS_READ,
+            Access.LEDGER_VERIFY,
             *_SIGNED_APPEND,
         ),
     ),
@@ -604,6 +606,7 @@ OPERATORS: tuple[OperatorSpec, ...] = (
             Access.CONFIG_READ,
             Access.LEDGER_READ,
             Access.LEDGER_ANCHORS_READ,
+            Access.LEDGER_VERIFY,
             Access.DISPOSITIONS_READ,
             Access.NOTICES_READ,
         ),

@@ -47,8 +47,22 @@ def _allowed_actions(resources: Mapping[str, Any], role_id: str) -> list[str]:
     return sorted({action for s in statements for action in _as_list(s["Action"])})
 
 
+def _operator_actions(resources: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Each operator's managed policy (fabric.OPERATORS), found by the description it is given."""
+    found: dict[str, list[str]] = {}
+    for resource in resources.values():
+        if resource["Type"] != "AWS::IAM::ManagedPolicy":
+            continue
+        description = str(resource["Properties"].get("Description", ""))
+        for spec in fabric.OPERATORS:
+            if description.startswith(spec.description):
+                statements = resource["Properties"]["PolicyDocument"]["Statement"]
+                found[spec.name] = sorted({a for s in statements for a in _as_list(s["Action"])})
+    return dict(sorted(found.items()))
+
+
 def project(template: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
-    """{"functions": {name: actions}, "state_machines": {name: actions}} from a synthesized template."""
+    """{"functions"|"state_machines"|"operators": {name: actions}} from a synthesized template."""
     resources: Mapping[str, Any] = template["Resources"]
     by_handler = {spec.handler: spec.name for spec in fabric.FUNCTIONS}
     functions: dict[str, list[str]] = {}
@@ -63,7 +77,11 @@ def project(template: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
     missing = set(by_handler.values()) - set(functions)
     if missing:
         raise ValueError(f"functions without a role in the template: {sorted(missing)}")
-    return {"functions": dict(sorted(functions.items())), "state_machines": dict(sorted(machines.items()))}
+    return {
+        "functions": dict(sorted(functions.items())),
+        "state_machines": dict(sorted(machines.items())),
+        "operators": _operator_actions(resources),
+    }
 
 
 def main(argv: list[str]) -> int:

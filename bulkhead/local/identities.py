@@ -8,13 +8,15 @@ authenticates and authorises every call (`INITIAL_NO_AUTH_ACTION_COUNT`, the set
 `moto.core.set_initial_no_auth_action_count`), so a call outside a role's grants fails with
 AccessDenied, as it would in AWS.
 
-Three identities are not functions:
+Four kinds of identity are not functions:
 - the state machines: moto's interpreter signs its own service-integration calls (Lambda invoke,
   SNS publish, the ItemReader's S3 read) with the fixed key `ak`, one key for every machine, so
   that key belongs to a user holding the union of the machines' template policies;
 - the fabric itself: provisioning, delivering routed events, saving state, and the CLI commands run
   in-process or against the service's endpoint (service.json holds its key). It is the emulator's
   own machinery, standing in for CloudFormation, EventBridge and the operator, and may do anything;
+- the operators (on-call, approver, auditor): users holding the stack's operator policies, so a
+  command can be run as a person would run it against AWS;
 - nothing else: a call signed with any other key is refused (InvalidClientTokenId).
 
 Credentials are chosen per call, not per client: `functions.common.clients` caches one boto3
@@ -168,6 +170,7 @@ class Identities:
     def __init__(self) -> None:
         self.functions: dict[str, Identity] = {}  # "bulkhead-<Name>" -> the function role's credentials
         self.fabric: Identity | None = None
+        self.operators: dict[str, Identity] = {}  # fabric.OPERATORS name -> that operator's user key
         self.usage = Usage()
         self._names: dict[str, str] = {}  # access key id -> identity name
         self.granted: dict[str, frozenset[str]] = {}  # identity name -> IAM actions its policy grants
@@ -202,6 +205,11 @@ class Identities:
         self._add(self._user(iam, STATES_USER, union, account, fixed_key=INTERPRETER_KEY), None)
         self.fabric = self._user(iam, FABRIC_USER, "*", account)
         self._add(self.fabric, None)
+        for name, actions in grants.get("operators", {}).items():  # people: on-call, approver, auditor
+            operator = self._user(iam, f"bulkhead-operator-{name}", actions, account)
+            self.operators[name] = operator
+            self._add(operator, None)
+            self.granted[operator.name] = frozenset(actions)
 
     def role_arn(self, function: str, account: str) -> str:
         return f"arn:aws:iam::{account}:role/bulkhead-{function}"
@@ -218,7 +226,7 @@ class Identities:
         iam.put_user_policy(UserName=name, PolicyName="grants", PolicyDocument=allow(actions, "Grants"))
         key = iam.create_access_key(UserName=name)["AccessKey"]
         if fixed_key is None:
-            label = "fabric" if name == FABRIC_USER else name
+            label = "fabric" if name == FABRIC_USER else name.removeprefix("bulkhead-operator-")
             return Identity(label, key["AccessKeyId"], key["SecretAccessKey"])
         # moto's interpreter signs with a fixed key; give that key to this user (local only).
         from moto.iam.models import iam_backends  # noqa: PLC0415 - moto is a development dependency

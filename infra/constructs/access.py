@@ -177,6 +177,8 @@ def grants_by_access(stack: Stack, resources: FabricResources) -> dict[Access, l
     if "LedgerSigning" in resources.signing_keys:
         signing = resources.signing_keys["LedgerSigning"].key_arn
         rules[Access.LEDGER_SIGN] = [Grant("SignLedgerHeads", (signing,), ("kms:GetPublicKey", "kms:Sign"))]
+        # Verifying pins the deployment's public key and checks each head with it, never calling Sign.
+        rules[Access.LEDGER_VERIFY] = [Grant("VerifyLedgerHeads", (signing,), ("kms:GetPublicKey",))]
     if "LedgerAnchors" in resources.buckets:
         anchors = resources.buckets["LedgerAnchors"].arn_for_objects("anchors/*")
         rules[Access.LEDGER_ANCHOR] = [Grant("WriteLedgerAnchors", (anchors,), ("s3:PutObject",), ENCRYPT_DECRYPT)]

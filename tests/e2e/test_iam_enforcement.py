@@ -8,14 +8,20 @@ import io
 import json
 import threading
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from typer.testing import CliRunner
 
+from bulkhead.cli.main import app
+from bulkhead.drills.runner import run_scenario
 from bulkhead.local.identities import acting_as
 from bulkhead.local.runtime import ACCOUNT, LocalFabric
 from functions.common.clients import client
+from functions.common.settings import Env
+from functions.drills.adapters.catalogue import load_catalogue
 
 LEDGER_ROW = {"incident_id": {"S": "inc-probe"}, "seq": {"N": "1"}}
 
@@ -104,3 +110,31 @@ def test_a_key_no_identity_holds_is_refused(fabric: LocalFabric):
         stranger.list_tables()
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert "security token included in the request is invalid" in str(refused.value), refused.value
+
+
+def test_operators_run_the_cli_with_their_own_policies(fabric: LocalFabric, tmp_path: Path):
+    # Given a drill's incident in the fabric
+    scenario = load_catalogue()["compromised-storefront-token"]
+    result = run_scenario(fabric, scenario, reports=tmp_path)
+    assert result.passed
+    incident = result.incident_id
+    assert incident is not None
+    verify = [
+        "ledger", "verify", incident, "--target", "aws",
+        "--table", fabric.tables["Ledger"],
+        "--bucket", fabric.buckets["LedgerAnchors"],
+        "--key", fabric.settings[Env.LEDGER_SIGNING_KEY.value],
+    ]  # fmt: skip
+    # When the auditor verifies its ledger with `--target aws`, as a person with the auditor policy would
+    with acting_as(fabric.identities.operators["Auditor"]):
+        verified = CliRunner().invoke(app, verify)
+        # ...and then tries to write a degradation mode, which only on-call may
+        with pytest.raises(ClientError) as refused:
+            client("dynamodb").put_item(TableName=fabric.tables["Controls"], Item={"store_id": {"S": "acme-eu"}})
+    # Then the verification passes and the write is refused; on-call's policy allows it
+    assert verified.exit_code == 0, verified.output
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with acting_as(fabric.identities.operators["OnCall"]):
+        client("dynamodb").put_item(TableName=fabric.tables["Controls"], Item={"store_id": {"S": "acme-eu"}})
+    denied = fabric.identities.usage.export()["denied"]
+    assert ["Auditor", "dynamodb:PutItem", 1] in denied

@@ -165,6 +165,7 @@ def expected_per_access(synth: Synthesized) -> dict[Access, set[tuple[str, str]]
         Access.HEALTH_READ: on("*", "ses:GetIdentityVerificationAttributes", "ses:GetSendQuota")
         | on(topic_id(synth, "OnCall"), "sns:ListSubscriptionsByTopic"),
         Access.LEDGER_SIGN: on(signing, "kms:GetPublicKey", "kms:Sign"),
+        Access.LEDGER_VERIFY: on(signing, "kms:GetPublicKey"),
         Access.LEDGER_ANCHOR: on(anchors, "s3:PutObject"),
         Access.LEDGER_ANCHORS_READ: on(anchors, "s3:GetObject", "s3:GetObjectVersion")
         | on(anchors, "s3:ListBucketVersions"),

@@ -44,6 +44,7 @@ def test_each_function_gets_the_actions_of_its_own_role_and_each_machine_its_own
     assert roles["functions"][first] == ["dynamodb:GetItem", "kms:Decrypt", "sns:Publish"]
     assert roles["functions"][second] == ["dynamodb:GetItem", "kms:Decrypt"]
     assert roles["state_machines"] == {"Response": ["lambda:InvokeFunction"]}
+    assert roles["operators"] == {}
 
 
 def test_a_deny_cannot_be_projected_to_actions_alone():
