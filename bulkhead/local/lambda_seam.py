@@ -9,7 +9,6 @@ Each handler runs as its function's role (bulkhead/local/identities.py), as Lamb
 
 import importlib
 import json
-import sys
 import threading
 import time
 import traceback
@@ -22,7 +21,7 @@ from typing import Any
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from bulkhead.local.identities import Identities, acting_as
-from functions.common import clients, config, wiring
+from functions.common import config, wiring
 from functions.ledger import wiring as ledger_wiring
 
 
@@ -50,18 +49,14 @@ class LocalContext:
 
 
 def cold_start() -> None:
-    """Each Lambda function fills its caches on its own cold start; locally the functions share one
-    process, so the per-container caches are dropped at each function's first invocation, and what
-    fills them (the configuration, secrets, the ledger key's public half, wired adapters) is read
-    as that function's role."""
+    """Each Lambda function reads what it caches for its container on its own cold start; locally
+    the functions share one process, so the caches filled by an AWS read once per container (the
+    configuration, secrets, the ledger key's public half) are dropped at each function's first
+    invocation, and the read is made as that function's role. Caches that expire by themselves
+    (the gate's controls) are left as they are."""
     config.forget_config()
     wiring.forget_secrets()
-    ledger_wiring._signers.clear()
-    for name, module in list(sys.modules.items()):
-        if name.startswith("functions.") and name.endswith(".wiring"):
-            for value in list(vars(module).values()):
-                if callable(getattr(value, "cache_clear", None)) and value is not clients.client:
-                    value.cache_clear()
+    ledger_wiring._signers.clear()  # one signer per container, by design
 
 
 def resolve(handler: str) -> Callable[[Any, Any], Any]:
