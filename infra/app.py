@@ -9,8 +9,10 @@ Context parameters (`cdk synth -c name=value`):
 - `shopifyPartnerEventBus`: the Shopify partner event bus name (`aws.partner/shopify.com/...`);
   routes with `source_bus="partner"` are deployed only when it is given.
 
-cdk-nag's AwsSolutions pack runs as a policy-validation plugin, so synth fails on any finding that
-is not acknowledged (with its reason) in the construct that causes it.
+cdk-nag's AwsSolutions, Serverless, NIST 800-53 rev 5 and PCI DSS 3.2.1 packs run as
+policy-validation plugins (the firms Bulkhead serves take card payments and answer to financial
+regulators), so synth fails on any finding that is not acknowledged (with its reason, under the
+pack's prefixed id) in the construct that causes it.
 """
 
 from collections.abc import Mapping
@@ -19,7 +21,7 @@ from typing import Any
 
 from aws_cdk import App, Tags, Validations
 from aws_cdk import aws_logs as logs
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks
 
 from infra.constructs.functions import POWERTOOLS_LAYER_VERSION
 from infra.stacks.fabric_stack import BulkheadStack, StackSettings
@@ -40,6 +42,11 @@ RETENTION = {
     2557: logs.RetentionDays.SEVEN_YEARS,
     3653: logs.RetentionDays.TEN_YEARS,
 }
+
+
+def NAG_PACKS() -> tuple[Any, ...]:  # noqa: N802 - reads as the constant it stands for
+    """The rule packs, new per app (a plugin instance belongs to one synth)."""
+    return (AwsSolutionsChecks(), ServerlessChecks(), NIST80053R5Checks(), PCIDSS321Checks())
 
 
 class MissingAsset(FileNotFoundError):
@@ -68,7 +75,7 @@ def _settings(app: App) -> StackSettings:
 
 
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> tuple[App, BulkheadStack]:
-    """The app with its one stack and the cdk-nag plugin; tests pass cdk.json's context in."""
+    """The app with its one stack and the cdk-nag plugins; tests pass cdk.json's context in."""
     app = App(context=dict(context or {}), outdir=outdir)
     stack_name = str(app.node.try_get_context("stackName") or "Bulkhead")
     stack = BulkheadStack(
@@ -79,7 +86,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         description="Bulkhead: data-leak emergency response fabric for commerce stores",
     )
     Tags.of(app).add("application", "bulkhead")
-    Validations.of(app).add_plugins(AwsSolutionsChecks())
+    Validations.of(app).add_plugins(*NAG_PACKS())
     return app, stack
 
 

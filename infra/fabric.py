@@ -17,7 +17,7 @@ class Access(StrEnum):
     SECRETS_READ = "secrets:read"
     BUS_PUT = "bus:put"
     LEDGER_APPEND = "ledger:append"  # PutItem (conditional) + Query; never Update or Delete
-    LEDGER_READ = "ledger:read"
+    LEDGER_READ = "ledger:read"  # Query by incident
     CONTROLS_WRITE = "controls:write"
     CONTROLS_READ = "controls:read"
     APPROVALS_WRITE = "approvals:write"
@@ -41,6 +41,7 @@ class Access(StrEnum):
     LEDGER_ANCHOR = "ledger:anchor"  # PutObject (write-once) under anchors/ in the Object Lock bucket
     HEALTH_READ = "health:read"  # SES GetSendQuota + GetIdentityVerificationAttributes; ListSubscriptionsByTopic
     RESPONSE_START = "response:start"  # states:StartExecution on the Response state machine (scheduled drills)
+    LEDGER_VERIFY = "ledger:verify"  # kms:GetPublicKey on the ledger signing key (heads are checked locally)
     LEDGER_ANCHORS_READ = "ledger:anchors-read"  # ListBucketVersions + GetObject(Version) under anchors/ (verify)
 
 
@@ -53,6 +54,9 @@ class FunctionSpec:
     access: tuple[Access, ...]
     timeout_seconds: int = 30
     memory_mb: int = 512
+    # A bound on concurrent runs (Lambda reserved concurrency); None where nothing needs bounding:
+    # infra/constructs/functions.py says why for each kind of function.
+    reserved_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "Raises degradation modes that outlived their expiry without renewal",
         (Env.CONFIG_PARAMETER, Env.CONTROLS_TABLE, Env.ONCALL_TOPIC),
         (Access.CONFIG_READ, Access.CONTROLS_READ, Access.ONCALL_PUBLISH),  # metrics: EMF log lines
+        reserved_concurrency=2,  # scheduled: only overlapping runs run at once; Scheduler retries a throttled one
     ),
     FunctionSpec(
         "ReceiveWebhook",
@@ -129,6 +134,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         (Env.CONFIG_PARAMETER, Env.EVENT_BUS, Env.IDEMPOTENCY_TABLE),
         (Access.CONFIG_READ, Access.SECRETS_READ, Access.BUS_PUT, Access.IDEMPOTENCY),
         timeout_seconds=5,
+        reserved_concurrency=50,  # a webhook flood is throttled here; Shopify retries a refused delivery
     ),
     FunctionSpec(
         "ReceiveFlowRequest",
@@ -205,6 +211,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         (Env.CONFIG_PARAMETER, Env.APPROVALS_TABLE, *_LEDGER),
         (Access.CONFIG_READ, Access.SECRETS_READ, Access.APPROVALS_WRITE, Access.APPROVALS_DECIDE, *_STEP),
         timeout_seconds=10,
+        reserved_concurrency=5,  # people clicking signed links: a handful at once, never a flood
     ),
     FunctionSpec(
         "StartClocks",
@@ -227,6 +234,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             *_STEP,
         ),
         timeout_seconds=120,
+        reserved_concurrency=2,  # scheduled: only overlapping runs run at once; Scheduler retries a throttled one
     ),
     FunctionSpec(
         "ApplyContainmentAction",
@@ -359,6 +367,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Dispositions: the last Shopify Flow delivery per store (no Admin API reads Flow workflows).
         (Access.CONFIG_READ, Access.SECRETS_READ, Access.HEALTH_READ, Access.DISPOSITIONS_READ, *_STEP),
         timeout_seconds=120,
+        reserved_concurrency=2,  # scheduled: only overlapping runs run at once; Scheduler retries a throttled one
     ),
 )
 # Drills without a person: the monthly schedule starts one on the configured sandbox store; when a drill
@@ -370,6 +379,7 @@ FUNCTIONS += (
         "Monthly drill: starts the Response state machine in drill mode with the configured scenario",
         (Env.CONFIG_PARAMETER, Env.RESPONSE_STATE_MACHINE),
         (Access.CONFIG_READ, Access.RESPONSE_START),
+        reserved_concurrency=2,  # scheduled: only overlapping runs run at once; Scheduler retries a throttled one
     ),
     FunctionSpec(
         "ScoreDrill",
@@ -543,3 +553,64 @@ def function(name: str) -> FunctionSpec:
 
 def table(name: str) -> TableSpec:
     return next(t for t in TABLES if t.name == name)
+
+
+@dataclass(frozen=True)
+class OperatorSpec:
+    """A person's role with `--target aws`: the accesses its commands need, from the functions' own."""
+
+    name: str
+    description: str
+    commands: tuple[str, ...]  # what the policy lets a person run (docs/deploy.md lists them)
+    access: tuple[Access, ...]
+    read_only: bool = False
+
+
+_SIGNED_APPEND = (Access.LEDGER_APPEND, Access.LEDGER_READ, Access.LEDGER_SIGN, Access.LEDGER_ANCHOR)
+OPERATORS: tuple[OperatorSpec, ...] = (
+    OperatorSpec(
+        "OnCall",
+        "Bulkhead on-call: degradation modes, regulatory clocks, the incident's ledger",
+        (
+            "bulkhead degrade --target aws",
+            "bulkhead ledger verify --target aws",
+            "bulkhead clock classify|file|start (their calls: the clocks table, reminders, the ledger)",
+        ),
+        (
+            Access.CONFIG_READ,
+            Access.CONTROLS_READ,
+            Access.CONTROLS_WRITE,
+            Access.ONCALL_PUBLISH,
+            Access.CLOCKS_WRITE,
+            Access.REMINDERS_SCHEDULE,
+            Access.LEDGER_ANCHORS_READ,
+            Access.LEDGER_VERIFY,
+            *_SIGNED_APPEND,
+        ),
+    ),
+    OperatorSpec(
+        "Approver",
+        "Bulkhead approver: approve or reject a waiting response, on the record",
+        ("bulkhead approve (its calls: the approvals table, the task token's SendTaskSuccess/Failure, the ledger)",),
+        (Access.CONFIG_READ, Access.APPROVALS_WRITE, Access.APPROVALS_DECIDE, *_SIGNED_APPEND),
+    ),
+    OperatorSpec(
+        "Auditor",
+        "Bulkhead auditor: read and verify ledgers, dispositions and notice drafts; changes nothing",
+        (
+            "bulkhead ledger verify --target aws",
+            "bulkhead evidence export --target aws",
+            "bulkhead incident dispositions --table <deployed Dispositions table>",
+            "bulkhead notice drafts --bucket <deployed notification bucket>",
+        ),
+        (
+            Access.CONFIG_READ,
+            Access.LEDGER_READ,
+            Access.LEDGER_ANCHORS_READ,
+            Access.LEDGER_VERIFY,
+            Access.DISPOSITIONS_READ,
+            Access.NOTICES_READ,
+        ),
+        read_only=True,
+    ),
+)

@@ -63,11 +63,13 @@ class Service:
 
     def client_environment(self) -> dict[str, str]:
         """What a process needs to call the fabric as a Lambda function of it would, over HTTP."""
+        # IAM is enforced at the endpoint: sign as the fabric's identity (a user key: no session token).
+        key = (self.info.access_key_id, self.info.secret_access_key, "") if self.info.access_key_id else ("local",) * 3
         return {
             "AWS_ENDPOINT_URL": self.info.endpoint,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_SESSION_TOKEN": "local",
+            "AWS_ACCESS_KEY_ID": key[0],
+            "AWS_SECRET_ACCESS_KEY": key[1],
+            "AWS_SESSION_TOKEN": key[2],
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "POWERTOOLS_SERVICE_NAME": "bulkhead-cli",
@@ -83,11 +85,15 @@ class Service:
     def connected(self) -> Iterator["Service"]:
         """This process's AWS clients talk to the service for the block (restored after: tests run
         many commands in one process)."""
+        import boto3  # noqa: PLC0415 - only commands that reach the fabric pay for it
+
         from functions.common import clients, config, wiring  # noqa: PLC0415
 
         values = self.client_environment()
         saved = {k: os.environ.get(k) for k in values}
         os.environ.update(values)
+        # boto3's default session keeps the first credentials it read: each service has its own key.
+        session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, None
         clients.reset()
         config.forget_config()
         wiring.forget_secrets()
@@ -99,6 +105,7 @@ class Service:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = old
+            boto3.DEFAULT_SESSION = session
             clients.reset()
             config.forget_config()
             wiring.forget_secrets()

@@ -4,6 +4,7 @@ moto without Docker answers a Lambda invoke by echoing its input. While installe
 replaces that with an in-process call of the function's own Handler string, so the real handlers
 run inside the real state machine. Errors come back the way Lambda reports them
 (`x-amz-function-error` and `{"errorType", "errorMessage"}`), so Retry and Catch see their names.
+Each handler runs as its function's role (bulkhead/local/identities.py), as Lambda runs it.
 """
 
 import importlib
@@ -18,6 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from bulkhead.local.identities import Identities, acting_as
+from functions.common import config, wiring
+from functions.ledger import wiring as ledger_wiring
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,17 @@ class LocalContext:
         return 300_000
 
 
+def cold_start() -> None:
+    """Each Lambda function reads what it caches for its container on its own cold start; locally
+    the functions share one process, so the caches filled by an AWS read once per container (the
+    configuration, secrets, the ledger key's public half) are dropped at each function's first
+    invocation, and the read is made as that function's role. Caches that expire by themselves
+    (the gate's controls) are left as they are."""
+    config.forget_config()
+    wiring.forget_secrets()
+    ledger_wiring._signers.clear()  # one signer per container, by design
+
+
 def resolve(handler: str) -> Callable[[Any, Any], Any]:
     module_name, _, attribute = handler.rpartition(".")
     return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
@@ -62,12 +78,18 @@ class InvocationLog:
             return list(self._items)
 
 
-def invoke_in_process(fn: Any, body: Any, response_headers: dict[str, str], log: InvocationLog) -> bytes:
+def invoke_in_process(
+    fn: Any, body: Any, response_headers: dict[str, str], log: InvocationLog, identities: Identities | None = None
+) -> bytes:
     event = json.loads(body) if body else {}
     context = LocalContext(fn.function_name, fn.function_arn, int(fn.memory_size or 128), str(uuid.uuid4()))
+    role = identities.for_function(fn.function_name) if identities is not None else None
+    if role is not None and identities is not None and identities.cold_start(fn.function_name):
+        cold_start()
     started = time.monotonic()
     try:
-        result = resolve(fn.handler)(event, context)
+        with acting_as(role):
+            result = resolve(fn.handler)(event, context)
     except Exception as exc:  # reported to the caller exactly as Lambda would
         log.add(Invocation(fn.function_name, started, time.monotonic() - started, type(exc).__name__))
         response_headers["x-amz-function-error"] = "Unhandled"
@@ -83,8 +105,10 @@ def invoke_in_process(fn: Any, body: Any, response_headers: dict[str, str], log:
 
 
 @contextmanager
-def in_process_lambda() -> Iterator[InvocationLog]:
-    """Install the seam for the duration of the block; yields the log of invocations."""
+def in_process_lambda(identities: Identities | None = None) -> Iterator[InvocationLog]:
+    """Install the seam for the duration of the block; yields the log of invocations.
+
+    With `identities`, each handler's calls are signed with its function's role credentials."""
     log = InvocationLog()
     original = LambdaSimpleBackend.invoke
 
@@ -97,7 +121,7 @@ def in_process_lambda() -> Iterator[InvocationLog]:
         response_headers: Any,
     ) -> bytes:
         fn = self.get_function(function_name, qualifier)
-        payload = invoke_in_process(fn, body, response_headers, log)
+        payload = invoke_in_process(fn, body, response_headers, log, identities)
         response_headers["Content-Length"] = str(len(payload))
         return payload
 
@@ -112,7 +136,7 @@ def in_process_lambda() -> Iterator[InvocationLog]:
     ) -> None:
         """An SNS topic's Lambda subscription: the handler gets the SNS event, asynchronously in AWS."""
         fn = self.get_function(function_name, qualifier)
-        invoke_in_process(fn, json.dumps(sns_event(message, subject)), {}, log)
+        invoke_in_process(fn, json.dumps(sns_event(message, subject)), {}, log, identities)
 
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
     LambdaSimpleBackend.send_sns_message = send_sns_message  # type: ignore[method-assign,assignment]

@@ -25,6 +25,7 @@ from moto.kms.models import kms_backends
 
 from bulkhead.local import containment_state, journal
 from bulkhead.local.atomic_writes import DYNAMODB_LOCK, S3_LOCK, serialised_backends
+from bulkhead.local.identities import Identities, enforced, enforcement, per_thread_credentials
 from bulkhead.local.journal import Journal
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
 from bulkhead.local.paths import DEFAULT_CONFIG, DEFAULT_SECRETS
@@ -77,6 +78,7 @@ class LocalFabric:
     buckets: dict[str, str] = field(default_factory=dict)
     signing_keys: dict[str, str] = field(default_factory=dict)  # fabric key name -> key ARN
     work: WorkTracker | None = None  # with a state directory: responses running, and those cut off
+    identities: Identities = field(default_factory=Identities)  # who signs each call
 
     # --- driving the fabric -------------------------------------------------------------
 
@@ -209,10 +211,15 @@ def local_fabric(
         stack.enter_context(ses_production_quota())
         stack.enter_context(ses_event_publishing())  # bounces and complaints reach NotificationFeedback
         _forget_process_caches()
-        local = LocalFabric(invocations=stack.enter_context(in_process_lambda()))
+        who = Identities()
+        local = LocalFabric(invocations=stack.enter_context(in_process_lambda(who)), identities=who)
         secrets = json.loads(secrets_path.read_text())
         config_text, local.sandboxes = start_sandboxes(config_path.read_text(), secrets, stack)
         _provision(local, config_text, secrets, tunables or fabric.LOCAL_TUNABLES)
+        if enforced():  # from here on every call is signed by a known identity and checked
+            stack.enter_context(per_thread_credentials(who))
+            stack.enter_context(enforcement(who))
+            _forget_process_caches()
         stack.enter_context(_environment(local.settings))
         stack.callback(_forget_process_caches)
         if state_dir is not None and kept is not None:
@@ -370,11 +377,13 @@ def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str],
     _provision_firm_buckets(firm)
     local.settings = _settings(local)
     role = c("iam").create_role(RoleName="bulkhead-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    if enforced():
+        local.identities.provision(c("iam"), c("sts"), ACCOUNT)
     for spec in fabric.FUNCTIONS:
         local.functions[spec.name] = c("lambda").create_function(
             FunctionName=f"bulkhead-{spec.name}",
             Runtime="python3.13",
-            Role=role,
+            Role=local.identities.role_arn(spec.name, ACCOUNT) if enforced() else role,
             Handler=spec.handler,
             Code={"ZipFile": _EMPTY_ZIP},
             Timeout=spec.timeout_seconds,

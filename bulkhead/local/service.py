@@ -9,7 +9,8 @@ for what AWS has no API for (run a drill, list interrupted responses, read the s
 
 The state directory holds:
 - `service.lock`: flock-ed by the running service, so there is one per directory;
-- `service.json`: pid, front door URL, AWS endpoint, control token (0600), written once ready;
+- `service.json`: pid, front door URL, AWS endpoint, control token and the fabric identity's key
+  (0600), written once ready;
 - `service.log`: what a service started in the background prints;
 - `fabric.json` + `journal.jsonl`: the durable state (`bulkhead.local.journal`).
 
@@ -51,6 +52,9 @@ class ServiceInfo:
     token: str  # the control API's bearer token
     started_at: str
     config: str
+    # The fabric identity's key at the endpoint (IAM is enforced there); empty when enforcement is off.
+    access_key_id: str = ""
+    secret_access_key: str = ""
 
     def line(self) -> str:
         return f"Local fabric: pid {self.pid}, {self.url} (AWS endpoint {self.endpoint}), state {self.state_dir}"
@@ -150,6 +154,8 @@ def run(
             token=token,
             started_at=datetime.now(UTC).isoformat(),
             config=str(config_path),
+            access_key_id=fabric.identities.fabric.access_key if fabric.identities.fabric else "",
+            secret_access_key=fabric.identities.fabric.secret_key if fabric.identities.fabric else "",
         )
         control.info = info
         schedules = LocalSchedules(fabric.invoke, datetime.now(UTC), report)

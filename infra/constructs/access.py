@@ -37,7 +37,8 @@ IP_SET_PREFIX = "bulkhead-"
 # Only the calls the adapters make; the ledger and the clocks are never updated or deleted.
 TABLE_ACCESS: dict[Access, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     Access.LEDGER_APPEND: ("Ledger", ("dynamodb:PutItem", "dynamodb:Query"), ENCRYPT_DECRYPT),
-    Access.LEDGER_READ: ("Ledger", ("dynamodb:GetItem", "dynamodb:Query"), DECRYPT),
+    # The chain is read by incident (Query); no code reads a single entry by key.
+    Access.LEDGER_READ: ("Ledger", ("dynamodb:Query",), DECRYPT),
     Access.CONTROLS_WRITE: ("Controls", ("dynamodb:PutItem",), ENCRYPT_DECRYPT),
     Access.CONTROLS_READ: ("Controls", ("dynamodb:GetItem",), DECRYPT),
     Access.APPROVALS_WRITE: (
@@ -99,6 +100,8 @@ WAF_GLOBAL_FINDING = (
     f"IAM5[Resource::arn:<AWS::Partition>:wafv2:us-east-1:<AWS::AccountId>:global/ipset/{IP_SET_PREFIX}*/*]"
 )
 STAR_FINDING = "IAM5[Resource::*]"
+# Writes that take no resource narrower than `*` are held to this stack's region at least.
+IN_THIS_REGION: dict[str, Mapping[str, Any]] = {"StringEquals": {"aws:RequestedRegion": Aws.REGION}}
 
 
 @dataclass(frozen=True)
@@ -159,13 +162,13 @@ def grants_by_access(stack: Stack, resources: FabricResources) -> dict[Access, l
         Access.BUS_PUT: [Grant("PutOnBus", (resources.bus.event_bus_arn,), ("events:PutEvents",))],
         # The topic is encrypted with the fabric key, so publishing needs the key too.
         Access.ONCALL_PUBLISH: [Grant("PageOnCall", (oncall,), ("sns:Publish",), ENCRYPT_DECRYPT)],
-        Access.EMAIL_SEND: [Grant("SendNotices", ("*",), EMAIL_SEND_ACTIONS)],
+        Access.EMAIL_SEND: [Grant("SendNotices", ("*",), EMAIL_SEND_ACTIONS, conditions=IN_THIS_REGION)],
         Access.HEALTH_READ: [
             Grant("ReadSesAccount", ("*",), ("ses:GetIdentityVerificationAttributes", "ses:GetSendQuota")),
             Grant("ReadOnCallSubscriptions", (oncall,), ("sns:ListSubscriptionsByTopic",)),
         ],
-        Access.SMS_SEND: [Grant("SendNotices", ("*",), SMS_SEND_ACTIONS)],
-        Access.APPROVALS_DECIDE: [Grant("ResumeWaitingResponse", ("*",), DECIDE_ACTIONS)],
+        Access.SMS_SEND: [Grant("SendNotices", ("*",), SMS_SEND_ACTIONS, conditions=IN_THIS_REGION)],
+        Access.APPROVALS_DECIDE: [Grant("ResumeWaitingResponse", ("*",), DECIDE_ACTIONS, conditions=IN_THIS_REGION)],
     }
     for item, (table, actions, on_key) in TABLE_ACCESS.items():
         if table in resources.tables:
@@ -174,6 +177,8 @@ def grants_by_access(stack: Stack, resources: FabricResources) -> dict[Access, l
     if "LedgerSigning" in resources.signing_keys:
         signing = resources.signing_keys["LedgerSigning"].key_arn
         rules[Access.LEDGER_SIGN] = [Grant("SignLedgerHeads", (signing,), ("kms:GetPublicKey", "kms:Sign"))]
+        # Verifying pins the deployment's public key and checks each head with it, never calling Sign.
+        rules[Access.LEDGER_VERIFY] = [Grant("VerifyLedgerHeads", (signing,), ("kms:GetPublicKey",))]
     if "LedgerAnchors" in resources.buckets:
         anchors = resources.buckets["LedgerAnchors"].arn_for_objects("anchors/*")
         rules[Access.LEDGER_ANCHOR] = [Grant("WriteLedgerAnchors", (anchors,), ("s3:PutObject",), ENCRYPT_DECRYPT)]

@@ -20,7 +20,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.encryption import ENCRYPT_DECRYPT, FabricKey
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import NIST_800_53_R5, PCI_DSS_321, SERVERLESS, acknowledge
 from infra.fabric import FunctionSpec
 
 # Keep in step with scripts/build_lambda_assets.py (PYTHON_VERSION, PLATFORMS).
@@ -108,6 +108,10 @@ class FunctionFactory(Construct):
         )
         for statement in statements:
             role.add_to_policy(statement)
+        # The environment is encrypted with the fabric key; Lambda decrypts it at start with this role.
+        role.add_to_policy(
+            iam.PolicyStatement(sid="DecryptOwnEnvironment", actions=["kms:Decrypt"], resources=[self._key.key.key_arn])
+        )
         if async_dead_letters is not None:
             # Lambda writes failed async events with the function's role; the queue is encrypted.
             role.add_to_policy(
@@ -130,6 +134,8 @@ class FunctionFactory(Construct):
             timeout=Duration.seconds(spec.timeout_seconds),
             role=role,
             environment={**POWERTOOLS_ENVIRONMENT, **environment},
+            environment_encryption=self._key.key,
+            reserved_concurrent_executions=spec.reserved_concurrency,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
@@ -146,6 +152,49 @@ class FunctionFactory(Construct):
             "compiled wheels (pydantic-core, cryptography) are built for cp313; moving to a newer runtime "
             "is a deliberate upgrade of RUNTIME, the layer and scripts/build_lambda_assets.py together.",
         )
+        acknowledge(
+            function,
+            "LambdaLatestVersion",
+            "Python 3.13 is pinned on purpose (see AwsSolutions-L1 on this function): the Powertools layer "
+            "and the dependency layer's compiled wheels are cp313, so the runtime moves with them, deliberately.",
+            packs=(SERVERLESS,),
+        )
+        acknowledge(
+            function,
+            "LambdaInsideVPC",
+            "Bulkhead's functions call only public endpoints: the commerce platforms' APIs (Shopify Admin, "
+            "Adobe Commerce) and AWS service APIs over TLS with SigV4. They hold no network path into the "
+            "cardholder data environment, and a VPC would add NAT egress without narrowing what they reach.",
+            packs=(NIST_800_53_R5, PCI_DSS_321),
+        )
+        if async_dead_letters is None:
+            acknowledge(
+                function,
+                "LambdaDLQ",
+                "Invoked synchronously only (by a state machine task, the HTTP API or a schedule): the caller "
+                "sees the error and retries or routes it (ASL Retry/Catch, the platform's redelivery, the "
+                "schedule's retry policy), so a dead-letter queue would never receive anything.",
+                packs=(SERVERLESS, NIST_800_53_R5),
+            )
+        else:
+            acknowledge(
+                function,
+                "LambdaAsyncFailureDestination",
+                "Asynchronous failures go to the encrypted dead-letter queue (DeadLetterConfig) after "
+                f"{ASYNC_RETRY_ATTEMPTS} retries within {ASYNC_MAX_EVENT_AGE.to_hours():.0f} h; an on-failure "
+                "destination would be a second copy of the same event in the same queue.",
+                packs=(SERVERLESS,),
+            )
+        if spec.reserved_concurrency is None:
+            acknowledge(
+                function,
+                "LambdaConcurrency",
+                "Not bounded on purpose: state-machine steps run once per incident step (Map MaxConcurrency "
+                "bounds the fan-out), and the synchronous front doors (the Adobe Commerce gate, Flow and I/O "
+                "events, degradation reads) must answer every request: a throttled answer is a lost signal or "
+                "an order refused. Bounded ones are in infra/fabric.py (reserved_concurrency).",
+                packs=(NIST_800_53_R5,),
+            )
         self.functions[spec.name] = function
         self.roles[spec.name] = role
         return function

@@ -17,7 +17,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.encryption import DECRYPT
-from infra.constructs.storage import AccessLogs
+from infra.constructs.storage import AccessLogs, not_replicated
 from infra.fabric import BucketSpec, SigningKeySpec
 
 ANCHOR_PREFIX = "anchors/"
@@ -64,6 +64,7 @@ class LedgerEvidence(Construct):
             server_access_logs_prefix=access_logs.prefix(bucket_spec.name),
             removal_policy=RemovalPolicy.RETAIN,
         )
+        not_replicated(self.bucket, "the signed ledger anchors, under Object Lock in compliance mode")
 
     def verifier_policy(self, scope: Construct, *, ledger: dynamodb.ITable, fabric_key: kms.IKey) -> iam.ManagedPolicy:
         """What an auditor's or operator's role needs to verify a ledger in AWS: read-only, no Sign."""

@@ -11,6 +11,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.nag import SERVERLESS, acknowledge
+
 
 class FabricTopics(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, names: tuple[str, ...], key: kms.IKey) -> None:
@@ -31,4 +33,11 @@ class DeadLetters(Construct):
             encryption_master_key=key,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+        )
+        acknowledge(
+            self.queue,
+            "SQSRedrivePolicy",
+            "This queue is itself the dead-letter queue of the fabric's rules and asynchronous functions; "
+            "nothing consumes it automatically (an operator replays from it), so it has no redrive target.",
+            packs=(SERVERLESS,),
         )

@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import NIST_800_53_R5, PCI_DSS_321, acknowledge
 from infra.fabric import BucketSpec
 
 ROSTER_PREFIX = "rosters/"
@@ -32,7 +32,14 @@ class AccessLogs(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=Duration.days(ACCESS_LOG_DAYS))],
+            versioned=True,  # a log object overwritten or deleted stays recoverable until it expires
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs",
+                    expiration=Duration.days(ACCESS_LOG_DAYS),
+                    noncurrent_version_expiration=Duration.days(ACCESS_LOG_DAYS),
+                )
+            ],
             removal_policy=RemovalPolicy.RETAIN,
         )
         acknowledge(
@@ -41,6 +48,14 @@ class AccessLogs(Construct):
             "This bucket is the destination of every Bulkhead bucket's server access logs; logging it to "
             "itself would log each log delivery without end, and CloudTrail records who manages it.",
         )
+        acknowledge(
+            self.bucket,
+            "S3DefaultEncryptionKMS",
+            "S3 delivers server access logs only to buckets encrypted with SSE-S3 (AES-256); a KMS default "
+            "key would make S3 drop the logs. The bucket holds request metadata, never customer objects.",
+            packs=(NIST_800_53_R5, PCI_DSS_321),
+        )
+        not_replicated(self.bucket, "server access logs of this region's Bulkhead buckets")
 
     def prefix(self, bucket_name: str) -> str:
         return f"{bucket_name}/"
@@ -62,9 +77,30 @@ class NotificationStore(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=access_logs.bucket,
             server_access_logs_prefix=access_logs.prefix(spec.name),
+            versioned=True,  # a draft overwritten by mistake stays recoverable
             lifecycle_rules=[
-                s3.LifecycleRule(id="ExpireRosters", prefix=ROSTER_PREFIX, expiration=Duration.days(ROSTER_DAYS)),
+                s3.LifecycleRule(
+                    id="ExpireRosters",
+                    prefix=ROSTER_PREFIX,
+                    expiration=Duration.days(ROSTER_DAYS),
+                    # Versioned: the expired roster's old version must go too, a day later.
+                    noncurrent_version_expiration=Duration.days(1),
+                ),
                 s3.LifecycleRule(id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=Duration.days(1)),
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )
+        not_replicated(self.bucket, "customer contact rosters and regulator notice drafts")
+
+
+def not_replicated(bucket: s3.IBucket, holds: str) -> None:
+    """Cross-region replication is declined for every Bulkhead bucket, for the same reason."""
+    acknowledge(
+        bucket,
+        "S3BucketReplicationEnabled",
+        f"Not replicated to another region: the bucket holds {holds}, and a replica would copy that data "
+        "into a second jurisdiction the firm's data-residency commitments may not cover. Durability is "
+        "S3's (eleven nines, multi-AZ), with versioning on, and the evidence is also exportable "
+        "(bulkhead evidence pack).",
+        packs=(NIST_800_53_R5, PCI_DSS_321),
+    )

@@ -9,6 +9,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra.constructs.nag import NIST_800_53_R5, acknowledge
 from infra.fabric import TableSpec
 
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
@@ -36,4 +37,12 @@ class FabricTables(Construct):
                 encryption_key=key,
                 time_to_live_attribute=spec.ttl_attribute,
                 removal_policy=RemovalPolicy.RETAIN,
+            )
+            acknowledge(
+                self.tables[spec.name],
+                "DynamoDBInBackupPlan",
+                "Point-in-time recovery is on (35 days, to the second) and deletion protection with a retain "
+                "policy keeps the table; an AWS Backup plan would add a vault and a role for copies PITR "
+                "already gives. A firm that keeps a Backup plan adds the table by its tag application=bulkhead.",
+                packs=(NIST_800_53_R5,),
             )

@@ -35,8 +35,9 @@ from infra.constructs.functions import POWERTOOLS_LAYER_VERSION, FunctionFactory
 from infra.constructs.http_api import WebhookApi
 from infra.constructs.ledger_evidence import LedgerEvidence
 from infra.constructs.messaging import DeadLetters, FabricTopics
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import NIST_800_53_R5, PCI_DSS_321, SERVERLESS, acknowledge
 from infra.constructs.observability import OnCallView
+from infra.constructs.operators import OperatorPolicies
 from infra.constructs.prestates import PreStateKey
 from infra.constructs.schedules import FabricSchedules, ReminderSchedules
 from infra.constructs.state_machines import ResponseStateMachine
@@ -108,6 +109,15 @@ def environment_for(spec: fabric.FunctionSpec, values: Mapping[Env, str]) -> dic
 class BulkheadStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StackSettings, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        acknowledge(
+            self,
+            "IAMNoInlinePolicy",
+            "Every role's policy is its own: generated for that one role from the accesses its function or "
+            "state machine declares (infra/fabric.py), never shared, created and deleted with the role. A "
+            "customer managed policy per role would be the same document as a second, detachable resource. "
+            "Policies meant for people are managed policies (OperatorPolicies, LedgerVerifier).",
+            packs=(NIST_800_53_R5, PCI_DSS_321),
+        )
         key = FabricKey(self, "Encryption", log_retention=settings.log_retention)
         key.allow_event_rules()
         key.allow_service_publishers()
@@ -234,6 +244,7 @@ class BulkheadStack(Stack):
             "and sequence number as they are written, so reads are granted on the anchors/ prefix of the one "
             "Object Lock bucket; the policy holds no write, delete or kms:Sign.",
         )
+        operators = OperatorPolicies(self, "OperatorPolicies", specs=fabric.OPERATORS, resources=resources)
         view = OnCallView(
             self,
             "OnCall",
@@ -265,6 +276,7 @@ class BulkheadStack(Stack):
                 "ReminderScheduleGroup": reminders.group_name,
                 "OperationsScheduleGroup": str(schedules.group.name),
                 "LedgerVerifierPolicyArn": verifier.managed_policy_arn,
+                **{f"{n}OperatorPolicyArn": p.managed_policy_arn for n, p in operators.policies.items()},
                 "NotificationConfigurationSet": feedback,
                 "DashboardName": view.dashboard.dashboard_name,
             },
@@ -330,5 +342,13 @@ class BulkheadStack(Stack):
         )
         for name in FEEDBACK_SUBSCRIBERS:
             if name in functions:
-                topic.add_subscription(subscriptions.LambdaSubscription(functions[name]))
+                subscription = topic.add_subscription(subscriptions.LambdaSubscription(functions[name]))
+                acknowledge(
+                    subscription,
+                    "SNSRedrivePolicy",
+                    "SNS hands the feedback to Lambda asynchronously; Lambda accepts it and its own async "
+                    "retries and dead-letter queue (DeadLetterConfig on the subscriber) keep what fails. SNS "
+                    "retries a delivery Lambda refuses (throttling) for up to 23 days by its default policy.",
+                    packs=(SERVERLESS,),
+                )
         return configuration_set_name

@@ -131,7 +131,7 @@ def expected_per_access(synth: Synthesized) -> dict[Access, set[tuple[str, str]]
         Access.SECRETS_READ: on(SECRETS, "secretsmanager:GetSecretValue"),
         Access.BUS_PUT: on(single_id(synth, "AWS::Events::EventBus"), "events:PutEvents"),
         Access.LEDGER_APPEND: on(table["Ledger"], "dynamodb:PutItem", "dynamodb:Query"),
-        Access.LEDGER_READ: on(table["Ledger"], "dynamodb:GetItem", "dynamodb:Query"),
+        Access.LEDGER_READ: on(table["Ledger"], "dynamodb:Query"),
         Access.CONTROLS_WRITE: on(table["Controls"], "dynamodb:PutItem"),
         Access.CONTROLS_READ: on(table["Controls"], "dynamodb:GetItem"),
         Access.APPROVALS_WRITE: on(table["Approvals"], "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
@@ -165,6 +165,7 @@ def expected_per_access(synth: Synthesized) -> dict[Access, set[tuple[str, str]]
         Access.HEALTH_READ: on("*", "ses:GetIdentityVerificationAttributes", "ses:GetSendQuota")
         | on(topic_id(synth, "OnCall"), "sns:ListSubscriptionsByTopic"),
         Access.LEDGER_SIGN: on(signing, "kms:GetPublicKey", "kms:Sign"),
+        Access.LEDGER_VERIFY: on(signing, "kms:GetPublicKey"),
         Access.LEDGER_ANCHOR: on(anchors, "s3:PutObject"),
         Access.LEDGER_ANCHORS_READ: on(anchors, "s3:GetObject", "s3:GetObjectVersion")
         | on(anchors, "s3:ListBucketVersions"),
@@ -184,6 +185,7 @@ def expected_grants(synth: Synthesized, spec: fabric.FunctionSpec) -> set[tuple[
     for access in spec.access:
         expected |= per_access[access]
     key = fabric_key_id(synth)
+    expected.add(("kms:Decrypt", key))  # every environment is encrypted with the fabric key
     dead_letters = spec.name in ASYNC_TARGETS
     if dead_letters:
         expected.add(("sqs:SendMessage", single_id(synth, "AWS::SQS::Queue")))
@@ -385,7 +387,11 @@ def test_reminder_role_only_pages_on_call_and_only_scheduler_of_this_group_assum
 
 
 def test_ledger_verifiers_may_read_and_verify_but_never_sign_or_write(synthesized: Synthesized):
-    (policy,) = synthesized.of_type("AWS::IAM::ManagedPolicy").values()
+    (policy,) = [
+        p
+        for p in synthesized.of_type("AWS::IAM::ManagedPolicy").values()
+        if "verify incident ledgers" in p["Properties"]["Description"]
+    ]
     actual = grants(policy["Properties"]["PolicyDocument"]["Statement"])
     signing = key_by_alias(synthesized, "alias/bulkhead-ledger-signing")
     anchors, ledger = bucket_id(synthesized, "LedgerEvidence"), table_id(synthesized, "Ledger")
