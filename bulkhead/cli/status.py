@@ -5,7 +5,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 console = Console()
 
@@ -62,31 +61,17 @@ def status(
         f"Drills (apart from the live figures): {figures.drills_open} open, {figures.drill_clocks_open} clocks "
         f"open (never paged); last drill: {last_text}"
     )
-    table = Table(title="Incidents")
-    for column in (
-        "incident",
-        "mode",
-        "severity",
-        "open",
-        "detect",
-        "contain",
-        "notify",
-        "applied",
-        "failed",
-        "sent",
-        "bounced",
-        "notify failed",
-        "steps failed",
-    ):
-        table.add_column(column)
+    # One block per incident, not a wide table: it reads on an 80-column terminal at 3 a.m.
+    console.print("Incidents:" if figures.incidents else "Incidents: none")
     for i in figures.incidents:
-        table.add_row(
-            i.incident_id, i.mode, i.severity, "yes" if i.open else "no", _seconds(i.time_to_detect_seconds),
-            _seconds(i.time_to_contain_seconds), _seconds(i.time_to_notify_seconds), str(i.actions_applied),
-            str(i.actions_failed), str(i.notifications_sent), str(i.notifications_bounced),
-            str(i.notifications_failed), str(i.steps_failed),
-        )  # fmt: skip
-    console.print(table)
+        console.print(f"  {i.incident_id}  {i.mode}  {i.severity}  {'open' if i.open else 'closed'}")
+        console.print(
+            f"    detect {_seconds(i.time_to_detect_seconds)} · contain {_seconds(i.time_to_contain_seconds)} · "
+            f"notify {_seconds(i.time_to_notify_seconds)}; actions {i.actions_applied} applied, "
+            f"{i.actions_failed} failed; notices {i.notifications_sent} sent, {i.notifications_bounced} bounced, "
+            f"{i.notifications_failed} failed; steps failed {i.steps_failed}",
+            markup=False,
+        )
     for store in figures.stores:
         expiry = f", expires {store.expires_at:%Y-%m-%d %H:%M} UTC" if store.expires_at else ""
         warn = " [red]PAST EXPIRY[/red]" if store.past_expiry else ""
