@@ -208,15 +208,7 @@ def resume(
     state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
 ) -> None:
     """Start an interrupted local response again from its declaration."""
-    from bulkhead.cli.local import fabric
-    from bulkhead.local.client import ControlRefused
-
-    with fabric(state_dir) as service:
-        try:
-            answer = service.control("POST", "/local/work/resume", {"incident_id": incident, "operator": operator})
-        except ControlRefused as exc:
-            console.print(f"[red]not resumed:[/red] {exc.reason}")
-            raise typer.Exit(1) from exc
+    answer = _interrupted(state_dir, "resume", incident, operator)
     console.print(f"resumed {incident}: execution {answer['execution'].rsplit(':', 1)[-1]} (recorded in the ledger)")
 
 
@@ -227,19 +219,26 @@ def abandon(
     state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
 ) -> None:
     """Abandon an interrupted local response: undo its containment and clear its degradation modes."""
-    from bulkhead.cli.local import fabric
-    from bulkhead.local.client import ControlRefused
-
-    with fabric(state_dir) as service:
-        try:
-            answer = service.control("POST", "/local/work/abandon", {"incident_id": incident, "operator": operator})
-        except ControlRefused as exc:
-            console.print(f"[red]not abandoned:[/red] {exc.reason}")
-            raise typer.Exit(1) from exc
+    answer = _interrupted(state_dir, "abandon", incident, operator)
     console.print(
         f"abandoned {incident}: restore {answer['restore'].lower()}, {answer['reverted']} actions reverted, "
         f"modes cleared: {', '.join(answer['modes_cleared']) or 'none'} (recorded in the ledger)"
     )
+
+
+def _interrupted(state_dir: Path | None, decision: str, incident: str, operator: str) -> dict[str, Any]:
+    """Ask the local service to resume or abandon an interrupted response; exit 1 with its reason if refused."""
+    from bulkhead.cli.local import fabric
+    from bulkhead.local.client import ControlRefused
+
+    body = {"incident_id": incident, "operator": operator}
+    with fabric(state_dir) as service:
+        try:
+            return dict(service.control("POST", f"/local/work/{decision}", body))
+        except ControlRefused as exc:
+            done = {"resume": "resumed", "abandon": "abandoned"}[decision]
+            console.print(f"[red]not {done}:[/red] {exc.reason}")
+            raise typer.Exit(1) from exc
 
 
 def _print_answer(status: int, body: dict[str, object]) -> None:

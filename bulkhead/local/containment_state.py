@@ -12,6 +12,7 @@ its KMS key and a development store. In AWS the key material never leaves KMS.
 
 import base64
 import json
+import threading
 from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -88,8 +89,14 @@ def _finish_bulk_operations(sandbox: SandboxStore) -> None:
             current_bulk_operation(sandbox.state, {})
 
 
+# Drills, the periodic saver and the control API save from several threads: one writer at a time,
+# so two saves never race on the temporary file (the second would find it already renamed).
+_SAVING = threading.Lock()
+
+
 def save_sandboxes(sandboxes: Mapping[str, SandboxStore], state_dir: Path) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
-    temporary = state_dir / f"{SANDBOX_FILE}.tmp"
-    temporary.write_text(json.dumps({store_id: s.state.export() for store_id, s in sandboxes.items()}))
-    temporary.replace(state_dir / SANDBOX_FILE)
+    with _SAVING:
+        temporary = state_dir / f"{SANDBOX_FILE}.tmp"
+        temporary.write_text(json.dumps({store_id: s.state.export() for store_id, s in sandboxes.items()}))
+        temporary.replace(state_dir / SANDBOX_FILE)
