@@ -26,7 +26,7 @@ drill: $(PY_STAMP)
 
 ## test: every test tier (unit, functions, state machines, infra, end to end), one worker per core
 test: setup chromium
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 ## chromium: the headless browser the drill-report tests render in (Debian package; CI runs as root)
 chromium:

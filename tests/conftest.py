@@ -16,6 +16,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         tier = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
         if tier in TIERS:
             item.add_marker(getattr(pytest.mark, tier))
+        if tier == "infra":
+            # One worker synthesizes the CDK app once for the whole tier (`--dist loadgroup`), instead
+            # of every worker paying for its own synth.
+            item.add_marker(pytest.mark.xdist_group("infra"))
 
 
 @pytest.fixture

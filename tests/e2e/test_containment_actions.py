@@ -171,7 +171,7 @@ def test_transient_failures_and_lost_responses_are_survived_without_acting_twice
 def test_shopify_throttling_is_waited_out_from_throttle_status(fabric: LocalFabric) -> None:
     sandbox = fabric.sandboxes["acme-eu"]
     sandbox.bucket.restore_rate = 10.0  # a 10-point mutation waits about 1 s: inline, with jitter
-    sandbox.bucket.drain(to=0.0)
+    sandbox.bucket.drain(to=0.0, on_next_request=True)
 
     outcome = apply(fabric, "shopify.revoke_storefront_token", "acme-eu", "all")
 

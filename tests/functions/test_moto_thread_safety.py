@@ -3,9 +3,11 @@
 Without the guard, concurrent appenders on threads (as Map and Parallel branches and the service's
 request threads are) fail now and then inside the emulation ("dictionary changed size during
 iteration" while a query iterates a table another thread writes), or two conditional puts both
-pass. Fifty repetitions of eight appenders and a reader, each must leave one unbroken chain.
+pass. Ten repetitions of eight appenders and a reader, each must leave one unbroken chain; set
+BULKHEAD_RACE_REPETITIONS for a longer run (`scripts/bench/ledger.py` races 32 writers as well).
 """
 
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,6 +27,7 @@ REGION = "eu-west-1"
 INCIDENT = "inc-20261130-concurrent01"
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 WRITERS, PER_WRITER = 8, 12
+REPETITIONS = int(os.environ.get("BULKHEAD_RACE_REPETITIONS", "10"))
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def ledger_table() -> Iterator[tuple[Any, str]]:
         yield db, create_table(db, table("Ledger"), "ledger")
 
 
-@pytest.mark.parametrize("repetition", range(50))
+@pytest.mark.parametrize("repetition", range(REPETITIONS))
 def test_concurrent_appenders_and_a_reader_leave_one_unbroken_chain(
     ledger_table: tuple[Any, str], repetition: int
 ) -> None:

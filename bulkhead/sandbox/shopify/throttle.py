@@ -48,6 +48,7 @@ class LeakyBucket:
         self._available = maximum
         self._at = time.monotonic()
         self._lock = threading.Lock()
+        self._drain_on_next: float | None = None
 
     def _refill(self) -> None:
         now = time.monotonic()
@@ -57,13 +58,22 @@ class LeakyBucket:
     def take(self, cost: float) -> tuple[bool, ThrottleStatus]:
         with self._lock:
             self._refill()
+            if self._drain_on_next is not None:
+                self._available, self._drain_on_next = self._drain_on_next, None
             allowed = cost <= self._available
             if allowed:
                 self._available -= cost
             return allowed, ThrottleStatus(self.maximum, self._available, self.restore_rate)
 
-    def drain(self, to: float = 0.0) -> None:
-        """Empty the bucket (tests and drills use it to provoke THROTTLED)."""
+    def drain(self, to: float = 0.0, *, on_next_request: bool = False) -> None:
+        """Empty the bucket (tests and drills use it to provoke THROTTLED).
+
+        With `on_next_request` the bucket is emptied when the next query arrives, so the refill
+        between this call and that query (however slow the machine) cannot hide the throttle.
+        """
         with self._lock:
             self._refill()
-            self._available = to
+            if on_next_request:
+                self._drain_on_next = to
+            else:
+                self._available = to
