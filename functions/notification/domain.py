@@ -143,6 +143,7 @@ def resolve_audience(
                 "customers": resolved.customers,
                 "reachable": sum(by_language.values()),
                 "unreachable": counts["unreachable"],
+                "invalid_emails": counts["invalid_email"],
                 "invalid_phones": counts["invalid_phone"],
                 "batches": resolved.batches,
                 "by_jurisdiction": resolved.by_jurisdiction,
@@ -164,7 +165,9 @@ def resolve_audience(
 def _recipient(
     customer: Customer, store: StoreConfig, pseudonyms: Pseudonyms, counts: Counter[str]
 ) -> Recipient | None:
-    email = customer.email.strip().lower() if roster.valid_email(customer.email) and customer.email else None
+    email = roster.email_address(customer.email)
+    if customer.email and email is None:
+        counts["invalid_email"] += 1
     phone = roster.e164(customer.phone) if customer.accepts_sms else None
     if customer.phone and customer.accepts_sms and phone is None:
         counts["invalid_phone"] += 1
