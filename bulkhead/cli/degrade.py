@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bulkhead.cli.ledger import DEFAULT_KEY, Target
+from bulkhead.cli.refusals import invalid_fields
 from bulkhead.local.environment import function_settings
 from functions.common.settings import Env
 
@@ -258,8 +259,7 @@ def _act(run: _Run, check: bool, page: bool, firm: "FirmConfig") -> int:
         else:
             result = None
     except ValidationError as exc:
-        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        console.print(f"[red]invalid:[/red] {fields}")
+        console.print(f"[red]invalid:[/red] {invalid_fields(exc)}")
         return 2
     except BulkheadError as exc:
         console.print(f"[red]failed:[/red] {type(exc).__name__}: {exc}")
