@@ -7,7 +7,6 @@ import pytest
 
 from bulkhead.sandbox.audience import fictional_email
 from functions.common.config import FirmConfig
-from functions.detection.models import Incident
 from functions.notification.domain import resolve_audience
 from functions.notification.models import (
     AudienceScope,
@@ -48,19 +47,14 @@ class Pseudonyms:
 
 
 def request(*subjects: str) -> ResolveRequest:
-    incident = Incident(
+    incident = builders.incident(
         incident_id="inc-unit-audience-0001",
-        store_id="acme-eu",
-        platform="shopify",
         rule_id="macie-customer-export-bucket",
-        title="Macie finding",
         severity="critical",
         data_categories=("contact", "identity"),
         scope={"subject_ids": list(subjects)},
-        jurisdictions=("DE",),
         aware_at=NOW,
         declared_at=NOW,
-        signal_ids=("s",),
     )
     return ResolveRequest(
         incident=incident, mode="drill", notification=NotificationPlan(subject_ids=subjects, required=True)

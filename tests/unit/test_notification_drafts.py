@@ -40,10 +40,9 @@ def firm(*regimes: str) -> FirmConfig:
 
 
 def incident(categories: tuple[DataCategory, ...] = (DataCategory.IDENTITY,), places: tuple[str, ...] = ()) -> Incident:
-    return Incident(
+    return builders.incident(
         incident_id="inc-20260302-drafts01",
         store_id="acme",
-        platform="shopify",
         rule_id="bulk-export",
         title="Bulk export by an unknown app",
         severity="critical",
@@ -52,7 +51,6 @@ def incident(categories: tuple[DataCategory, ...] = (DataCategory.IDENTITY,), pl
         jurisdictions=places,
         aware_at=AWARE,
         declared_at=AWARE + timedelta(minutes=5),
-        signal_ids=("s",),
     )
 
 

@@ -59,21 +59,7 @@ class ThrottlesFirst(SimulatedSes):
 
 
 def incident(store: str = "live-eu") -> Incident:
-    now = datetime(2026, 11, 27, tzinfo=UTC)
-    return Incident(
-        incident_id="inc-unit-notify-0001",
-        store_id=store,
-        platform="shopify",
-        rule_id="r",
-        title="t",
-        severity="critical",
-        data_categories=("contact",),
-        scope={"subject_ids": []},
-        jurisdictions=("DE",),
-        aware_at=now,
-        declared_at=now,
-        signal_ids=("s",),
-    )
+    return builders.incident(incident_id="inc-unit-notify-0001", store_id=store, severity="critical")
 
 
 def roster(n: int = 50) -> tuple[MemoryRosterStore, BatchRef]:
