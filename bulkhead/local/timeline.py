@@ -4,9 +4,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bulkhead.local.lambda_seam import Invocation
+if TYPE_CHECKING:  # the seam imports moto; a drill against AWS reads its timeline without it
+    from bulkhead.local.lambda_seam import Invocation
 
 # The functions that run before the state machine (ingest and detection), by their step names.
 INGEST_FUNCTIONS = {
@@ -27,7 +28,7 @@ class Step:
     count: int = 1  # > 1: this many runs of the step in a row, shown as one (see `grouped`)
 
 
-def ingest_steps(invocations: Iterable[Invocation], since: float) -> list[Step]:
+def ingest_steps(invocations: "Iterable[Invocation]", since: float) -> list[Step]:
     """Ingest and detection run before the state machine: take them from the invocation log."""
     wall = time.time() - time.monotonic()
     return [
