@@ -10,13 +10,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.reach import STATE_DIR
 from bulkhead.cli.refusals import refusals
 
 console = Console()
 clock_app = typer.Typer(help="Stop a regulatory clock by recording the filing, or record a start event.")
-
-
-STATE_DIR = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state).")
 
 
 def _fabric(state_dir: Path | None) -> AbstractContextManager[Any]:

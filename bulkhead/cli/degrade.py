@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from bulkhead.cli.ledger import DEFAULT_KEY, Target
+from bulkhead.cli.ledger import DEFAULT_KEY
+from bulkhead.cli.reach import Target
 from bulkhead.cli.refusals import invalid_fields
 from bulkhead.local.environment import function_settings
 from functions.common.settings import Env
