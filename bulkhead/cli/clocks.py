@@ -10,11 +10,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.reach import STATE_DIR
+from bulkhead.cli.refusals import refusals
+
 console = Console()
 clock_app = typer.Typer(help="Stop a regulatory clock by recording the filing, or record a start event.")
-
-
-STATE_DIR = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state).")
 
 
 def _fabric(state_dir: Path | None) -> AbstractContextManager[Any]:
@@ -116,30 +116,21 @@ def file(
 
     Repeating the same filing (same clock and reference) changes nothing and says so.
     """
-    from pydantic import ValidationError
-
     from functions.clocks.domain import AlreadyFiled, file_clock
     from functions.clocks.models import FileRequest
     from functions.clocks.wiring import clock_store, reminders
-    from functions.common.errors import BulkheadError
     from functions.ledger.wiring import ledger
 
-    try:
+    with refusals(console, "not filed"):
         request = FileRequest(
             incident_id=incident, clock=_named(regime, stage), reference=reference, filed_by=by, recipients=recipients
         )
         with _fabric(state_dir):
-            clock = file_clock(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
-    except AlreadyFiled as exc:
-        console.print(f"[yellow]already recorded:[/yellow] {exc}")
-        return
-    except ValidationError as exc:
-        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
-        console.print(f"[red]invalid:[/red] {problems}")
-        raise typer.Exit(2) from exc
-    except BulkheadError as exc:
-        console.print(f"[red]not filed:[/red] {exc}")
-        raise typer.Exit(1) from exc
+            try:
+                clock = file_clock(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
+            except AlreadyFiled as exc:
+                console.print(f"[yellow]already recorded:[/yellow] {exc}")
+                return
     colour = "green" if clock.status.value == "met" else "red"
     console.print(f"[{colour}]{clock.clock_id}: {clock.status.value}[/] (reference {clock.reference}); ledger updated")
 
@@ -159,25 +150,15 @@ def withdraw(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Withdraw a filing recorded in error: the clock runs again, and the ledger keeps both."""
-    from pydantic import ValidationError
-
     from functions.clocks.domain import withdraw_filing
     from functions.clocks.models import WithdrawRequest
     from functions.clocks.wiring import clock_store, reminders
-    from functions.common.errors import BulkheadError
     from functions.ledger.wiring import ledger
 
-    try:
+    with refusals(console, "not withdrawn"):
         request = WithdrawRequest(incident_id=incident, clock=_named(regime, stage), withdrawn_by=by, reason=reason)
         with _fabric(state_dir):
             clock = withdraw_filing(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
-    except ValidationError as exc:
-        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
-        console.print(f"[red]invalid:[/red] {problems}")
-        raise typer.Exit(2) from exc
-    except BulkheadError as exc:
-        console.print(f"[red]not withdrawn:[/red] {exc}")
-        raise typer.Exit(1) from exc
     console.print(f"{clock.clock_id}: filing withdrawn, clock {clock.status.value} again; ledger updated")
 
 
@@ -190,31 +171,20 @@ def start(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Record a start event a person determines (SEC 8-K materiality): the clock starts then."""
-    from pydantic import ValidationError
-
     from functions.clocks.domain import record_start_event
     from functions.clocks.models import StartEventRequest
     from functions.clocks.wiring import clock_store, reminders
-    from functions.common.errors import BulkheadError
     from functions.ledger.wiring import ledger
 
     when = at if at.tzinfo else at.replace(tzinfo=UTC)
-    try:
-        with _fabric(state_dir):
-            clock = record_start_event(
-                StartEventRequest(incident_id=incident, clock=regime, at=when, recorded_by=by),
-                clock_store(),
-                reminders(),
-                ledger(),
-                datetime.now(UTC),
-            )
-    except ValidationError as exc:
-        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
-        console.print(f"[red]invalid:[/red] {problems}")
-        raise typer.Exit(2) from exc
-    except BulkheadError as exc:
-        console.print(f"[red]not started:[/red] {exc}")
-        raise typer.Exit(1) from exc
+    with refusals(console, "not started"), _fabric(state_dir):
+        clock = record_start_event(
+            StartEventRequest(incident_id=incident, clock=regime, at=when, recorded_by=by),
+            clock_store(),
+            reminders(),
+            ledger(),
+            datetime.now(UTC),
+        )
     console.print(f"{clock.clock_id} started; due {clock.deadline:%Y-%m-%d %H:%M} UTC ({clock.rule})")
 
 
@@ -228,26 +198,16 @@ def classify_incident(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Record a person's classification (DORA Art. 18): major starts the clocks, not major closes them."""
-    from pydantic import ValidationError
-
     from functions.clocks.domain import classify
     from functions.clocks.models import ClassifyRequest
     from functions.clocks.wiring import clock_store, reminders
-    from functions.common.errors import BulkheadError
     from functions.ledger.wiring import ledger
 
     when = at if at.tzinfo else at.replace(tzinfo=UTC)
-    try:
+    with refusals(console, "not classified"):
         request = ClassifyRequest(incident_id=incident, regime=regime, major=major, at=when, classified_by=by)
         with _fabric(state_dir):
             changed = classify(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
-    except ValidationError as exc:
-        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
-        console.print(f"[red]invalid:[/red] {problems}")
-        raise typer.Exit(2) from exc
-    except BulkheadError as exc:
-        console.print(f"[red]not classified:[/red] {exc}")
-        raise typer.Exit(1) from exc
     for clock in changed:
         if clock.deadline is not None:
             console.print(f"{clock.clock_id} started; due {clock.deadline:%Y-%m-%d %H:%M} UTC ({clock.rule})")

@@ -9,8 +9,6 @@ SetDegradationMode step and the gates use, so a Shopify store's metafield projec
 """
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,7 +20,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from bulkhead.cli.ledger import DEFAULT_KEY, Target
+from bulkhead.cli.ledger import DEFAULT_KEY
+from bulkhead.cli.reach import Target
+from bulkhead.cli.refusals import invalid_fields
+from bulkhead.local.environment import function_settings
 from functions.common.settings import Env
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def degrade(
     if target is Target.AWS:
         writes = bool(modes) or clear
         settings = _aws_settings(table, ledger_table, bucket, key, config_parameter, topic, writes=writes)
-        with _settings(settings):
+        with function_settings(settings):
             code = _run(run, check_expiry, page=Env.ONCALL_TOPIC.value in settings)
         raise typer.Exit(code)
     with fabric(config=config):
@@ -129,28 +130,6 @@ def _aws_settings(
         console.print(f"[red]missing:[/red] {', '.join(missing)}")
         raise typer.Exit(2)
     return {name: value for name, value in values.items() if value}
-
-
-@contextmanager
-def _settings(values: Mapping[str, str]) -> Iterator[None]:
-    """Set the functions' settings for this command only (restored after, as the CLI runs in-process in tests)."""
-    from functions.common import clients, config, wiring
-
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    config.forget_config()
-    wiring.forget_secrets()
-    clients.reset()
-    try:
-        yield
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
-        config.forget_config()
-        wiring.forget_secrets()
 
 
 def _usage_problem(
@@ -281,8 +260,7 @@ def _act(run: _Run, check: bool, page: bool, firm: "FirmConfig") -> int:
         else:
             result = None
     except ValidationError as exc:
-        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        console.print(f"[red]invalid:[/red] {fields}")
+        console.print(f"[red]invalid:[/red] {invalid_fields(exc)}")
         return 2
     except BulkheadError as exc:
         console.print(f"[red]failed:[/red] {type(exc).__name__}: {exc}")

@@ -25,7 +25,7 @@ def health(
     from bulkhead.local.paths import DEFAULT_STATE_DIR
     from bulkhead.local.runtime import local_fabric
     from functions.common.wiring import firm_config
-    from functions.health.domain import health_chain
+    from functions.ledger.chains import health_chain
 
     if break_control is not None and break_control not in BREAKABLE:
         console.print(f"[red]health:[/red] --break must be one of {', '.join(BREAKABLE)}, not {break_control!r}")

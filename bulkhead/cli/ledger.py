@@ -9,13 +9,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
+from bulkhead.cli.reach import STATE_DIR, Target
 from functions.common.settings import Env
 
 if TYPE_CHECKING:
@@ -35,11 +35,6 @@ console = Console()
 DEFAULT_KEY = "alias/bulkhead-ledger-signing"
 
 
-class Target(StrEnum):
-    LOCAL = "local"
-    AWS = "aws"
-
-
 @dataclass(frozen=True)
 class Where:
     target: Target
@@ -50,7 +45,6 @@ class Where:
 
 
 TARGET = typer.Option(Target.LOCAL, "--target", help="local: the local fabric's saved state; aws: the deployed fabric.")
-STATE_DIR = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state).")
 TABLE = typer.Option(None, "--table", help=f"Ledger table in AWS (default ${Env.LEDGER_TABLE.value}).")
 BUCKET = typer.Option(None, "--bucket", help=f"Anchor bucket in AWS (default ${Env.LEDGER_ANCHOR_BUCKET.value}).")
 KEY = typer.Option(

@@ -5,8 +5,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from bulkhead.cli.reach import STATE_DIR
+
 console = Console()
-STATE_DIR = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state).")
 
 
 def serve(

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
+from bulkhead.cli.refusals import refusals
 
 console = Console()
 task_app = typer.Typer(help="Tasks per role across departments, due from the clocks.", no_args_is_help=True)
@@ -21,18 +22,13 @@ def task_list(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Open tasks, soonest due first: role, person, due time, what and how to close it."""
-    from functions.common.errors import BulkheadError
     from functions.incidents import wiring
     from functions.incidents.domain import build_view
 
     now = datetime.now(UTC)
-    try:
-        with reach(target, state_dir):
-            wanted = [incident] if incident else wiring.index().incident_ids()
-            views = [build_view(i, list(wiring.chain().entries(i)), (), None, now) for i in wanted]
-    except BulkheadError as exc:
-        console.print(f"[red]unknown:[/red] {exc}")
-        raise typer.Exit(1) from exc
+    with refusals(console, "unknown"), reach(target, state_dir):
+        wanted = [incident] if incident else wiring.index().incident_ids()
+        views = [build_view(i, list(wiring.chain().entries(i)), (), None, now) for i in wanted]
     rows = [(v.incident_id, t) for v in views if incident or v.state != "resolved" for t in v.tasks]
     if not rows:
         console.print("No open tasks.")
@@ -55,24 +51,14 @@ def task_done(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Record a task as done, naming who did it."""
-    from pydantic import ValidationError
-
-    from functions.common.errors import BulkheadError
     from functions.incidents import wiring
     from functions.incidents.tasks import TaskDone, complete_task
     from functions.ledger.wiring import ledger
 
-    try:
+    with refusals(console, "not recorded"):
         request = TaskDone(incident_id=incident, task_id=task, by=by, note=note)
         with reach(target, state_dir):
             complete_task(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
-    except ValidationError as exc:
-        problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
-        console.print(f"[red]invalid:[/red] {problems}")
-        raise typer.Exit(2) from exc
-    except BulkheadError as exc:
-        console.print(f"[red]not recorded:[/red] {exc}")
-        raise typer.Exit(1) from exc
     console.print(f"{task} done by {by}; recorded in the ledger")
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from bulkhead.drills.report import write_report
 from bulkhead.local.paths import ROOT
 from bulkhead.local.runtime import LocalFabric
-from bulkhead.local.timeline import Step, steps_from_history
+from bulkhead.local.timeline import Step, ingest_steps, steps_from_history
 from functions.approval.adapters.aws import DynamoApprovalStore, StepFunctionsExecution
 from functions.approval.domain import decide
 from functions.approval.models import ApprovalDecision
@@ -44,12 +44,6 @@ from infra import fabric as fabric_spec
 
 REPORTS = ROOT / "reports" / "drills"
 APPROVER = "drill-approver"
-INGEST_FUNCTIONS = {
-    "bulkhead-ReceiveWebhook": "ReceiveWebhook",
-    "bulkhead-ReceiveAdobeCommerceWebhook": "ReceiveAdobeCommerceWebhook",
-    "bulkhead-ReceivePlatformEvent": "ReceivePlatformEvent",
-    "bulkhead-DetectIncident": "DetectIncident",
-}
 # The sandbox Commerce instance's webhook signing key (its public half is the store's
 # `webhook_secret_id`). Sandbox-only: outside the bulkhead/ prefix no deployed role may read.
 COMMERCE_SIGNING_KEY = "sandbox/{store_id}/commerce-webhook-signing-key"
@@ -118,7 +112,7 @@ def run_scenario(local: LocalFabric, scenario: Scenario, reports: Path | None = 
     now = datetime.now(UTC)
     card = score_execution(inputs, evidence, fabric_ledger(), now)
     result.incident_id, result.execution_status, result.scorecard = incident_id, inputs.execution_status, card
-    result.steps = _ingest_steps(local, mark) + steps_from_history(history)
+    result.steps = ingest_steps(local.invocations.items(), mark) + steps_from_history(history)
     result.entries = evidence.entries(incident_id)
     result.verdict = evidence.verify(incident_id)  # again, with the scorecard on the chain
     if reports is not None:
@@ -296,18 +290,3 @@ class _Approving:
             if execution["status"] == "RUNNING":
                 incidents.append(str(json.loads(execution["input"])["incident"]["incident_id"]))
         return incidents
-
-
-def _ingest_steps(local: LocalFabric, since: float) -> list[Step]:
-    """Ingest and detection run before the state machine: take them from the invocation log."""
-    wall = time.time() - time.monotonic()
-    return [
-        Step(
-            INGEST_FUNCTIONS[i.function_name],
-            datetime.fromtimestamp(wall + i.started, UTC),
-            i.seconds,
-            "failed" if i.error else "ok",
-        )
-        for i in local.invocations.items()
-        if i.function_name in INGEST_FUNCTIONS and i.started >= since
-    ]

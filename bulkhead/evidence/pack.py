@@ -72,31 +72,34 @@ def export_pack(
     (`VERIFICATION-FAILED.txt`, the manifest's `verification`); `verified` tells the caller."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty")
+    files = _files(incident_id, entries, anchors, public_key_pem, verdict, source)
+    manifest = _manifest(incident_id, entries, anchors, key_id, verdict, source, files)
     staging = out.with_name(f".{out.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        _write(staging, incident_id, entries, anchors, public_key_pem, key_id, verdict, source)
+        for name, content in {**files, "manifest.json": (json.dumps(manifest, indent=2) + "\n").encode()}.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
         if out.exists():
             out.rmdir()
         staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    manifest = json.loads((out / "manifest.json").read_text())
-    return ExportedPack(out, len(entries), len(anchors), len(manifest["files"]), verdict.valid)
+    return ExportedPack(out, len(entries), len(anchors), len(files), verdict.valid)
 
 
-def _write(
-    root: Path,
+def _files(
     incident_id: str,
     entries: Sequence[SealedEntry],
     anchors: Sequence[Anchor],
     public_key_pem: str,
-    key_id: str,
     verdict: LedgerVerdict,
     source: AnchorSource | None,
-) -> None:
+) -> dict[str, bytes]:
+    """Every file of the pack but its manifest, by path."""
     files: dict[str, bytes] = {}
     files["entries.jsonl"] = b"".join(
         json.dumps({"seq": e.seq, "hash": e.hash, "body": e.body.decode()}, ensure_ascii=False).encode() + b"\n"
@@ -117,12 +120,21 @@ def _write(
     files["VERIFY.md"] = _readme(incident_id, verdict, source).encode()
     files["SUMMARY.md"] = render_summary(incident_id, entries, verdict).encode()
     files["verify.py"] = VERIFIER.read_bytes()
-    for name, content in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+    return files
+
+
+def _manifest(
+    incident_id: str,
+    entries: Sequence[SealedEntry],
+    anchors: Sequence[Anchor],
+    key_id: str,
+    verdict: LedgerVerdict,
+    source: AnchorSource | None,
+    files: dict[str, bytes],
+) -> dict[str, Any]:
+    """What the pack holds, with each file's SHA-256, and how to check it."""
     last_anchor = _last_entry_anchor(entries, anchors)
-    manifest = {
+    return {
         "format": FORMAT,
         "incident_id": incident_id,
         "exported_at": datetime.now(UTC).isoformat(),
@@ -154,7 +166,6 @@ def _write(
         "anchors": len(anchors),
         "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())},
     }
-    (root / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 def _row(entry: SealedEntry, body: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bulkhead.local.environment import function_settings
 from bulkhead.local.service import LOG_FILE, ServiceInfo, is_held
 
 START_TIMEOUT_SECONDS = 180.0
@@ -87,28 +88,13 @@ class Service:
         many commands in one process)."""
         import boto3  # noqa: PLC0415 - only commands that reach the fabric pay for it
 
-        from functions.common import clients, config, wiring  # noqa: PLC0415
-
-        values = self.client_environment()
-        saved = {k: os.environ.get(k) for k in values}
-        os.environ.update(values)
-        # boto3's default session keeps the first credentials it read: each service has its own key.
-        session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, None
-        clients.reset()
-        config.forget_config()
-        wiring.forget_secrets()
-        try:
-            yield self
-        finally:
-            for key, old in saved.items():
-                if old is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = old
-            boto3.DEFAULT_SESSION = session
-            clients.reset()
-            config.forget_config()
-            wiring.forget_secrets()
+        with function_settings(self.client_environment()):
+            # boto3's default session keeps the first credentials it read: each service has its own key.
+            session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, None
+            try:
+                yield self
+            finally:
+                boto3.DEFAULT_SESSION = session
 
 
 class ControlRefused(RuntimeError):

@@ -9,7 +9,8 @@ import hmac
 import io
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -134,18 +135,14 @@ class Control:
 
     def _resume(self, request: dict[str, Any]) -> dict[str, Any]:
         incident, operator = _incident_and_operator(request)
-        try:
+        with _known_work():
             arn = self._tracker().resume(incident, operator)
-        except UnknownWork as exc:
-            raise ControlError(404, str(exc)) from exc
         return {"incident_id": incident, "execution": arn}
 
     def _abandon(self, request: dict[str, Any]) -> dict[str, Any]:
         incident, operator = _incident_and_operator(request)
-        try:
+        with _known_work():
             outcome = self._tracker().abandon(incident, operator)
-        except UnknownWork as exc:
-            raise ControlError(404, str(exc)) from exc
         self.save_sandboxes()
         return {"incident_id": incident} | outcome
 
@@ -185,6 +182,15 @@ def _parse(model: type[_M], request: dict[str, Any]) -> _M:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
         raise ControlError(400, problems) from exc
+
+
+@contextmanager
+def _known_work() -> Iterator[None]:
+    """Resuming or abandoning a response that is not interrupted: 404, naming the incident."""
+    try:
+        yield
+    except UnknownWork as exc:
+        raise ControlError(404, str(exc)) from exc
 
 
 def _incident_and_operator(request: dict[str, Any]) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bulkhead.local.runtime import LocalFabric
-from bulkhead.local.timeline import Step, steps_from_history
+from bulkhead.local.timeline import Step, ingest_steps, steps_from_history
 from functions.common import clients
 from functions.ingest.shopify import sign
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
@@ -145,24 +145,8 @@ def run_thin_path(fabric: LocalFabric) -> DrillRun:
         incident_id=incident_id,
         execution_status=str(execution["status"]),
         outcome=json.loads(execution.get("output") or "{}"),
-        steps=_ingest_steps(fabric, since=mark) + steps_from_history(history),
+        steps=ingest_steps(fabric.invocations.items(), since=mark) + steps_from_history(history),
         entries=entries,
         verdict=verdict,
         webhook_to_done_seconds=elapsed,
     )
-
-
-def _ingest_steps(fabric: LocalFabric, since: float) -> list[Step]:
-    """Ingest and detection run before the state machine: take them from the invocation log."""
-    wall = time.time() - time.monotonic()
-    names = {"bulkhead-ReceiveWebhook": "ReceiveWebhook", "bulkhead-DetectIncident": "DetectIncident"}
-    return [
-        Step(
-            names[i.function_name],
-            datetime.fromtimestamp(wall + i.started, UTC),
-            i.seconds,
-            "failed" if i.error else "ok",
-        )
-        for i in fabric.invocations.items()
-        if i.function_name in names and i.started >= since
-    ]

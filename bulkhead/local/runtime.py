@@ -25,6 +25,7 @@ from moto.kms.models import kms_backends
 
 from bulkhead.local import containment_state, journal
 from bulkhead.local.atomic_writes import DYNAMODB_LOCK, S3_LOCK, serialised_backends
+from bulkhead.local.environment import environment
 from bulkhead.local.identities import Identities, enforced, enforcement, per_thread_credentials
 from bulkhead.local.journal import Journal
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
@@ -204,7 +205,7 @@ def local_fabric(
     with ExitStack() as stack:
         if state_dir is not None and hold_lock:
             stack.enter_context(exclusive(state_dir))
-        stack.enter_context(_environment({**_PROCESS_ENV, "POWERTOOLS_LOG_LEVEL": log_level}))
+        stack.enter_context(environment({**_PROCESS_ENV, "POWERTOOLS_LOG_LEVEL": log_level}))
         stack.enter_context(mock_aws(config=_MOTO))
         kept = Journal(state_dir / journal.JOURNAL_FILE) if state_dir is not None else None
         stack.enter_context(serialised_backends(kept))
@@ -220,7 +221,7 @@ def local_fabric(
             stack.enter_context(per_thread_credentials(who))
             stack.enter_context(enforcement(who))
             _forget_process_caches()
-        stack.enter_context(_environment(local.settings))
+        stack.enter_context(environment(local.settings))
         stack.callback(_forget_process_caches)
         if state_dir is not None and kept is not None:
             keep_local_signing_keys(local, state_dir)
@@ -344,20 +345,6 @@ def ses_production_quota(max_send_rate: int = 14, max_24_hour_send: int = 50_000
         yield
     finally:
         SESQuota.__init__ = original  # type: ignore[method-assign]
-
-
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
 
 
 def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str], tunables: Mapping[str, int]) -> None:

@@ -1,9 +1,21 @@
 """A run's timeline: each step with its start, duration and outcome, from the execution history."""
 
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:  # the seam imports moto; a drill against AWS reads its timeline without it
+    from bulkhead.local.lambda_seam import Invocation
+
+# The functions that run before the state machine (ingest and detection), by their step names.
+INGEST_FUNCTIONS = {
+    "bulkhead-ReceiveWebhook": "ReceiveWebhook",
+    "bulkhead-ReceiveAdobeCommerceWebhook": "ReceiveAdobeCommerceWebhook",
+    "bulkhead-ReceivePlatformEvent": "ReceivePlatformEvent",
+    "bulkhead-DetectIncident": "DetectIncident",
+}
 _FAILURES = ("LambdaFunctionFailed", "LambdaFunctionTimedOut", "TaskFailed", "TaskTimedOut", "ExecutionFailed")
 
 
@@ -14,6 +26,21 @@ class Step:
     seconds: float
     outcome: str  # ok | retried | failed | running
     count: int = 1  # > 1: this many runs of the step in a row, shown as one (see `grouped`)
+
+
+def ingest_steps(invocations: "Iterable[Invocation]", since: float) -> list[Step]:
+    """Ingest and detection run before the state machine: take them from the invocation log."""
+    wall = time.time() - time.monotonic()
+    return [
+        Step(
+            INGEST_FUNCTIONS[i.function_name],
+            datetime.fromtimestamp(wall + i.started, UTC),
+            i.seconds,
+            "failed" if i.error else "ok",
+        )
+        for i in invocations
+        if i.function_name in INGEST_FUNCTIONS and i.started >= since
+    ]
 
 
 # The worst outcome of a group is the group's outcome.

@@ -25,6 +25,7 @@ from functions.common import clients
 
 if TYPE_CHECKING:
     from bulkhead.local.runtime import LocalFabric
+    from functions.ledger.models import EntryType
 
 ACTOR = "bulkhead-local"
 
@@ -74,8 +75,7 @@ class WorkTracker:
 
     def mark_interrupted(self) -> list[str]:
         """Every response still running when the last process stopped: record it as interrupted."""
-        from functions.ledger.models import EntryDraft, EntryType  # noqa: PLC0415
-        from functions.ledger.wiring import ledger  # noqa: PLC0415
+        from functions.ledger.models import EntryType  # noqa: PLC0415
 
         marked = []
         for arn, record in list(self.running.items()):
@@ -86,14 +86,11 @@ class WorkTracker:
                 if incident_id:
                     self.interrupted[incident_id] = record | {"execution": arn, "interrupted_at": _now()}
             if incident_id:
-                ledger().append(
+                _record(
                     incident_id,
-                    EntryDraft(
-                        type=EntryType.RESPONSE_INTERRUPTED,
-                        actor=ACTOR,
-                        at=datetime.now(UTC),
-                        data={"execution": arn.rsplit(":", 1)[-1], "started_at": record.get("started_at")},
-                    ),
+                    EntryType.RESPONSE_INTERRUPTED,
+                    ACTOR,
+                    {"execution": arn.rsplit(":", 1)[-1], "started_at": record.get("started_at")},
                 )
                 marked.append(incident_id)
         return marked
@@ -119,27 +116,17 @@ class WorkTracker:
 
     def resume(self, incident_id: str, operator: str) -> str:
         """Start the response again from its declaration; its steps are idempotent."""
-        from functions.ledger.models import EntryDraft, EntryType  # noqa: PLC0415
-        from functions.ledger.wiring import ledger  # noqa: PLC0415
+        from functions.ledger.models import EntryType  # noqa: PLC0415
 
         record = self._take(incident_id)
         arn = self._local.start_response(json.loads(record["input"]), name=f"resume-{uuid.uuid4()}")
         self._settled(incident_id)
-        ledger().append(
-            incident_id,
-            EntryDraft(
-                type=EntryType.RESPONSE_RESUMED,
-                actor=operator,
-                at=datetime.now(UTC),
-                data={"execution": arn.rsplit(":", 1)[-1]},
-            ),
-        )
+        _record(incident_id, EntryType.RESPONSE_RESUMED, operator, {"execution": arn.rsplit(":", 1)[-1]})
         return arn
 
     def abandon(self, incident_id: str, operator: str, timeout_seconds: float = 120.0) -> dict[str, Any]:
         """Undo what the response changed: containment through the Restore machine, then its modes."""
-        from functions.ledger.models import EntryDraft, EntryType  # noqa: PLC0415
-        from functions.ledger.wiring import ledger  # noqa: PLC0415
+        from functions.ledger.models import EntryType  # noqa: PLC0415
 
         record = self._take(incident_id)
         declared = json.loads(record["input"])
@@ -163,11 +150,16 @@ class WorkTracker:
             "modes_cleared": cleared,
         }
         self._settled(incident_id)
-        ledger().append(
-            incident_id,
-            EntryDraft(type=EntryType.RESPONSE_ABANDONED, actor=operator, at=datetime.now(UTC), data=outcome),
-        )
+        _record(incident_id, EntryType.RESPONSE_ABANDONED, operator, outcome)
         return outcome
+
+
+def _record(incident_id: str, entry_type: "EntryType", actor: str, data: dict[str, Any]) -> None:
+    """One entry on the incident's chain, at the moment it is written."""
+    from functions.ledger.models import EntryDraft  # noqa: PLC0415
+    from functions.ledger.wiring import ledger  # noqa: PLC0415
+
+    ledger().append(incident_id, EntryDraft(type=entry_type, actor=actor, at=datetime.now(UTC), data=data))
 
 
 def _clear_modes(incident_id: str, store_id: str, operator: str) -> list[str]:

@@ -10,6 +10,25 @@ from dataclasses import dataclass
 
 from bulkhead.sandbox.state import StoreState
 
+# Sandbox contacts reach no real person, and still pass the roster's checks (a contact the checks
+# refuse would be skipped, and the drill would never exercise sending):
+# - e-mail under example.com, reserved for documentation by RFC 2606 (email-validator refuses the
+#   other reserved names, .test and .invalid, as names that receive no mail);
+# - phone numbers in 555-0100..555-0199, which the NANP sets aside for fictional use in every area
+#   code, and which libphonenumber accepts as valid. Ofcom's drama range (+44 7700 900000-900999)
+#   would do as well, but libphonenumber refuses it as not a valid number.
+FICTIONAL_AREA_CODES = ("212", "202", "415", "312", "617")
+
+
+def fictional_email(n: int) -> str:
+    return f"customer{n}@example.com"
+
+
+def fictional_phone(n: int) -> str:
+    """A distinct fictional number for each n in 0..499 (then they repeat), in E.164."""
+    area = FICTIONAL_AREA_CODES[n // 100 % len(FICTIONAL_AREA_CODES)]
+    return f"+1{area}55501{n % 100:02d}"
+
 
 @dataclass(frozen=True)
 class Contact:

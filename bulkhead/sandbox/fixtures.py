@@ -7,6 +7,7 @@ the headless channel owns the storefront's tokens; the compromised custom app ow
 that sends orders away; the CRM app owns its own.
 """
 
+from bulkhead.sandbox.audience import fictional_email, fictional_phone
 from bulkhead.sandbox.shopify.apps_model import bulkhead_installation
 from bulkhead.sandbox.shopify.operations.storefront_tokens import new_token
 from bulkhead.sandbox.shopify.operations.webhooks import subscription
@@ -27,8 +28,9 @@ BULKHEAD_SUBSCRIPTIONS = {
     "THEMES_PUBLISH": BULKHEAD_WEBHOOK_URL,
     "AUDIT_EVENTS_ADMIN_API_ACTIVITY": BULKHEAD_PARTNER_SOURCE,
 }
-# (country, locale, phone prefix) of the Shopify sandbox customers: the EU store's markets.
-SHOPIFY_CONTACTS = (("DE", "de", "+4915550"), ("FR", "fr", "+3361550"), ("ES", "es", "+3461550"))
+# (country, locale) of the Shopify sandbox customers: the EU store's markets. Their contacts are
+# fictional (`audience.fictional_email`, `audience.fictional_phone`: why those ranges).
+SHOPIFY_CONTACTS = (("DE", "de"), ("FR", "fr"), ("ES", "es"))
 
 
 def seed_shopify(state: StoreState, shop_domain: str) -> None:
@@ -42,19 +44,20 @@ def seed_shopify(state: StoreState, shop_domain: str) -> None:
         }
         for n in CUSTOMER_IDS:
             gid = f"gid://shopify/Customer/{n}"
-            country, locale, phone = SHOPIFY_CONTACTS[n % len(SHOPIFY_CONTACTS)]
+            country, locale = SHOPIFY_CONTACTS[n % len(SHOPIFY_CONTACTS)]
+            email, phone = fictional_email(n), fictional_phone(n)
             state.table("customers")[gid] = {
                 "__typename": "Customer",
                 "id": gid,
                 "displayName": f"Sandbox Customer {n}",
                 "firstName": "Sandbox",
-                # Reserved domains and fictional numbers: a sandbox customer can never be a real person.
+                # A reserved domain and a fictional number: a sandbox customer can never be a real person.
                 # `email` and `phone` are deprecated for `defaultEmailAddress` / `defaultPhoneNumber`
                 # (https://shopify.dev/docs/api/admin-graphql/latest/objects/Customer); both are served.
-                "email": f"customer{n}@sandbox.invalid",
-                "phone": f"{phone}{n}",
-                "defaultEmailAddress": {"emailAddress": f"customer{n}@sandbox.invalid"},
-                "defaultPhoneNumber": {"phoneNumber": f"{phone}{n}"},
+                "email": email,
+                "phone": phone,
+                "defaultEmailAddress": {"emailAddress": email},
+                "defaultPhoneNumber": {"phoneNumber": phone},
                 "locale": locale,
                 "defaultAddress": {"countryCodeV2": country, "provinceCode": None},
                 "tags": ["private-client"] if n % 2 else [],
@@ -105,7 +108,7 @@ def seed_magento(state: StoreState) -> None:
             state.table("customers")[str(n)] = {
                 "id": n,
                 "group_id": 1,
-                "email": f"customer{n}@sandbox.invalid",
+                "email": fictional_email(n),
                 "firstname": "Sandbox",
                 "lastname": f"Customer {n}",
                 "store_id": 1,

@@ -187,8 +187,22 @@ def _start_time(event: StartEvent, incident: Incident) -> datetime | None:
 
 def _new_clock(incident: Incident, mode: Mode, regime: Regime, stage: StageRule, authority: str) -> Clock:
     started = _start_time(stage.start_event, incident)
+    deadline = stage.deadline.due(started, incident.aware_at) if started else None
+    return _stage_clock(incident, mode, regime, stage, authority, started, deadline)
+
+
+def _stage_clock(
+    of: Incident | Clock,
+    mode: Mode,
+    regime: Regime,
+    stage: StageRule,
+    authority: str,
+    started: datetime | None,
+    deadline: datetime | None,
+) -> Clock:
+    """The clock of one stage of a regime, for the incident `of` names (or the clock it follows)."""
     return Clock(
-        incident_id=incident.incident_id,
+        incident_id=of.incident_id,
         clock_id=clock_id(regime, stage.stage),
         regime=regime,
         stage=stage.stage,
@@ -197,13 +211,13 @@ def _new_clock(incident: Incident, mode: Mode, regime: Regime, stage: StageRule,
         rule=stage.rule,
         statutory=stage.statutory,
         source=stage.source,
-        aware_at=incident.aware_at,
+        aware_at=of.aware_at,
         start_event=stage.start_event,
         started_at=started,
-        deadline=stage.deadline.due(started, incident.aware_at) if started else None,
+        deadline=deadline,
         status=ClockStatus.OPEN if started else ClockStatus.WAITING,
-        severity=incident.severity,
-        store_id=incident.store_id,
+        severity=of.severity,
+        store_id=of.store_id,
         mode=mode,
     )
 
@@ -458,25 +472,8 @@ def _start_following(
         few = filed.recipients is not None and filed.recipients <= CALIFORNIA_AG_MIN_RESIDENTS
         if filed.regime is Regime.CALIFORNIA_1798_82 and few:
             continue
-        clock = Clock(
-            incident_id=filed.incident_id,
-            clock_id=clock_id(filed.regime, stage.stage),
-            regime=filed.regime,
-            stage=stage.stage,
-            authority=filed.authority,
-            notify=stage.notify,
-            rule=stage.rule,
-            statutory=stage.statutory,
-            source=stage.source,
-            aware_at=filed.aware_at,
-            start_event=stage.start_event,
-            started_at=filed_at,
-            deadline=stage.deadline.due(filed_at, filed_at),
-            status=ClockStatus.OPEN,
-            severity=filed.severity,
-            store_id=filed.store_id,
-            mode=filed.mode,
-        )
+        deadline = stage.deadline.due(filed_at, filed_at)
+        clock = _stage_clock(filed, filed.mode, filed.regime, stage, filed.authority, filed_at, deadline)
         if store.put_new(clock):
             _record_start(clock, ledger, now, actor=f"operator:{operator}")
             _schedule_reminders(clock, scheduler, now)

@@ -176,38 +176,49 @@ def _single(
 
 A, D = StartEvent.AWARENESS, StartEvent.DISCOVERY
 C, F = StartEvent.CLASSIFICATION, StartEvent.FILING
+
+
+def _gdpr(
+    art33: Regime,
+    art34: Regime,
+    name: str,
+    authority: str,
+    authority_in_full: str,
+    in_scope: Callable[[str], bool],
+    text: str,
+    enacted_by: str = "",
+) -> tuple[RegimeRule, RegimeRule]:
+    """A GDPR's two clocks: Art. 33 to the supervisory authority; Art. 34 to the data subjects when
+    the data is high risk, following Art. 33's authority. The EU's and the UK's read alike."""
+    return (
+        RegimeRule(
+            art33, f"{name} Art. 33", authority, in_scope,
+            _single(
+                A, Deadline(hours=72), "72 hours after awareness", authority_in_full,
+                f"{text} Art. 33(1){enacted_by}",
+            ),
+        ),
+        RegimeRule(
+            art34, f"{name} Art. 34", "data subjects", in_scope,
+            _single(
+                A, Deadline(hours=72), "without undue delay (target: 72 hours after awareness)",
+                "affected data subjects", f"{text} Art. 34(1)", statutory=False, to_authority=False,
+            ),
+            covers=HIGH_RISK, follows=art33,
+        ),
+    )  # fmt: skip
+
+
 RULES: dict[Regime, RegimeRule] = {
     r.regime: r
     for r in (
-        RegimeRule(
-            Regime.GDPR_ART33, "GDPR Art. 33", "lead supervisory authority", _eu,
-            _single(
-                A, Deadline(hours=72), "72 hours after awareness", "lead supervisory authority",
-                "Regulation (EU) 2016/679 Art. 33(1)",
-            ),
+        *_gdpr(
+            Regime.GDPR_ART33, Regime.GDPR_ART34, "GDPR", "lead supervisory authority", "lead supervisory authority",
+            _eu, "Regulation (EU) 2016/679",
         ),
-        RegimeRule(
-            Regime.GDPR_ART34, "GDPR Art. 34", "data subjects", _eu,
-            _single(
-                A, Deadline(hours=72), "without undue delay (target: 72 hours after awareness)",
-                "affected data subjects", "Regulation (EU) 2016/679 Art. 34(1)", statutory=False, to_authority=False,
-            ),
-            covers=HIGH_RISK, follows=Regime.GDPR_ART33,
-        ),
-        RegimeRule(
-            Regime.UK_GDPR, "UK GDPR Art. 33", "ICO", _uk,
-            _single(
-                A, Deadline(hours=72), "72 hours after awareness", "Information Commissioner's Office",
-                "UK GDPR Art. 33(1) (Data Protection Act 2018)",
-            ),
-        ),
-        RegimeRule(
-            Regime.UK_GDPR_ART34, "UK GDPR Art. 34", "data subjects", _uk,
-            _single(
-                A, Deadline(hours=72), "without undue delay (target: 72 hours after awareness)",
-                "affected data subjects", "UK GDPR Art. 34(1)", statutory=False, to_authority=False,
-            ),
-            covers=HIGH_RISK, follows=Regime.UK_GDPR,
+        *_gdpr(
+            Regime.UK_GDPR, Regime.UK_GDPR_ART34, "UK GDPR", "ICO", "Information Commissioner's Office", _uk,
+            "UK GDPR", enacted_by=" (Data Protection Act 2018)",
         ),
         RegimeRule(
             Regime.DORA, "DORA Art. 19", "competent authority", _anywhere,

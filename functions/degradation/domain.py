@@ -30,16 +30,12 @@ from functions.degradation.models import (
     active_modes,
 )
 from functions.degradation.ports import ControlsStore, ModesProjector, OverdueAlarm
+from functions.ledger.chains import store_chain
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import Ledger
 
 ACTOR = "degradation"
 WRITE_ATTEMPTS = 5
-
-
-def store_chain(store_id: str) -> str:
-    """The ledger chain that holds every change of one store's modes."""
-    return f"controls-{store_id}"
 
 
 def set_modes(

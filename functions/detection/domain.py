@@ -26,6 +26,7 @@ from functions.detection.models import (
 )
 from functions.detection.ports import DispositionStore, IncidentBus
 from functions.ingest.models import DataCategory, Signal
+from functions.ledger.chains import dispositions_chain
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 
@@ -60,7 +61,7 @@ def detect(signal: Signal, deps: DetectDeps) -> Disposition:
         window = f"ignored|{signal.store_id}|{signal.topic}|{reason}"[:512]
         tally = deps.dispositions.count(day, window, _facts(signal, None, None, reason), signal.signal_id, deps.now, 1)
         disposition = _disposition(signal, deps, "ignored", reason)
-        _checkpoint(deps, daily_chain(deps.now), window, tally, disposition)
+        _checkpoint(deps, dispositions_chain(deps.now), window, tally, disposition)
         return disposition
     incident = classify(signal, rule, deps)
     window = f"{signal.store_id}|{rule.rule_id}|{incident.incident_id}"
@@ -72,7 +73,7 @@ def detect(signal: Signal, deps: DetectDeps) -> Disposition:
         deps.dispositions.count_below_threshold(day, window)
         why = f"{rule.title}: {tally.weight} of {rule.threshold} within {rule.window_minutes} min"
         disposition = _disposition(signal, deps, "ignored", why, rule.rule_id, incident.incident_id)
-        _checkpoint(deps, daily_chain(deps.now), window, tally, disposition)
+        _checkpoint(deps, dispositions_chain(deps.now), window, tally, disposition)
         return disposition
     if tally.declared or not deps.dispositions.claim(day, window, deps.now, CLAIM_LEASE_SECONDS):
         disposition = _disposition(
@@ -172,11 +173,6 @@ def incident_id(signal: Signal, rule: DetectionRule) -> str:
     key = {"actor": signal.actor, "store": "*", "signal": signal.signal_id}[rule.correlate_by]
     digest = hashlib.sha256(f"{signal.store_id}|{key}|{rule.rule_id}|{window}".encode()).hexdigest()[:12]
     return f"inc-{signal.observed_at:%Y%m%d}-{digest}"
-
-
-def daily_chain(at: datetime) -> str:
-    """Dispositions of signals that declared nothing go to one chain per day."""
-    return f"dispositions-{at:%Y-%m-%d}"
 
 
 def _declare(incident: Incident, declared: Disposition, deps: DetectDeps) -> None:

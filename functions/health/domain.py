@@ -25,15 +25,12 @@ from functions.health.models import (
     HealthReport,
 )
 from functions.health.ports import DriftAlarm, EmailControls, FlowDeliveries, OnCallControls, PlatformControls
+from functions.ledger.chains import health_chain
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 
 ACTOR = "health"
 _DEFAULT_CLOCK_HOURS = 72
-
-
-def health_chain(at: datetime) -> str:
-    return f"health-{at:%Y-%m-%d}"
 
 
 def check_controls(

@@ -140,15 +140,8 @@ def _guardduty(detail: Mapping[str, Any]) -> Facts:
     bucket = buckets[0].get("name", "") if buckets and isinstance(buckets[0], dict) else ""
     score = detail.get("severity")
     severity = _scored(float(score)) if isinstance(score, int | float) else None
-    return (
-        text(detail.get("id"), "detail.id"),
-        text(detail.get("type"), "detail.type", 128),
-        text(detail.get("accountId"), "detail.accountId", 12),
-        str(bucket),
-        text(detail.get("updatedAt"), "detail.updatedAt", 40),
-        severity,
-        (DataCategory.CONTACT, DataCategory.IDENTITY) if bucket else (DataCategory.CREDENTIALS,),
-    )
+    categories = (DataCategory.CONTACT, DataCategory.IDENTITY) if bucket else (DataCategory.CREDENTIALS,)
+    return _finding(detail, str(bucket), severity, categories)
 
 
 def _macie(detail: Mapping[str, Any]) -> Facts:
@@ -159,14 +152,23 @@ def _macie(detail: Mapping[str, Any]) -> Facts:
     for item in result.get("sensitiveData") or []:
         if isinstance(item, dict):
             categories.extend(_MACIE_CATEGORIES.get(str(item.get("category")), ()))
+    return _finding(
+        detail, str(bucket), _labelled(severity), tuple(dict.fromkeys(categories)) or (DataCategory.CONTACT,)
+    )
+
+
+def _finding(
+    detail: Mapping[str, Any], bucket: str, severity: Severity | None, categories: tuple[DataCategory, ...]
+) -> Facts:
+    """GuardDuty and Macie name a finding alike in the event's detail: its id, type, account and time."""
     return (
         text(detail.get("id"), "detail.id"),
         text(detail.get("type"), "detail.type", 128),
         text(detail.get("accountId"), "detail.accountId", 12),
-        str(bucket),
+        bucket,
         text(detail.get("updatedAt"), "detail.updatedAt", 40),
-        _labelled(severity),
-        tuple(dict.fromkeys(categories)) or (DataCategory.CONTACT,),
+        severity,
+        categories,
     )
 
 

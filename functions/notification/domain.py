@@ -143,6 +143,7 @@ def resolve_audience(
                 "customers": resolved.customers,
                 "reachable": sum(by_language.values()),
                 "unreachable": counts["unreachable"],
+                "invalid_emails": counts["invalid_email"],
                 "invalid_phones": counts["invalid_phone"],
                 "batches": resolved.batches,
                 "by_jurisdiction": resolved.by_jurisdiction,
@@ -164,7 +165,9 @@ def resolve_audience(
 def _recipient(
     customer: Customer, store: StoreConfig, pseudonyms: Pseudonyms, counts: Counter[str]
 ) -> Recipient | None:
-    email = customer.email.strip().lower() if roster.valid_email(customer.email) and customer.email else None
+    email = roster.email_address(customer.email)
+    if customer.email and email is None:
+        counts["invalid_email"] += 1
     phone = roster.e164(customer.phone) if customer.accepts_sms else None
     if customer.phone and customer.accepts_sms and phone is None:
         counts["invalid_phone"] += 1
@@ -294,11 +297,12 @@ def send_batch(
     recorded = notice_facts(journal.entries(incident.incident_id), started) if journal else NoticeFacts()
     notice = _Notice(incident, config, drill, recorded, started.date())
     tally: Counter[str] = Counter()
+    outgoing = _Outgoing(incident.incident_id, notice, channels, tally)
     reached: set[str] = set()
     if Channel.EMAIL in request.channels:
-        reached |= _email(request, notice, recipients, channels, tally)
+        reached |= _email(outgoing, recipients)
     if Channel.SMS in request.channels:
-        reached |= _sms(request, notice, recipients, channels, tally)
+        reached |= _sms(outgoing, recipients)
     outcome = BatchOutcome(batch=request.batch.batch, customers_reached=len(reached), **tally)
     ledger.append(
         incident.incident_id,
@@ -332,32 +336,36 @@ class _Notice:
         return _rendered(context)
 
 
-def _email(
-    request: SendBatchRequest,
-    notice: _Notice,
-    recipients: Sequence[Recipient],
-    channels: Channels,
-    tally: Counter[str],
-) -> set[str]:
+@dataclass(frozen=True)
+class _Outgoing:
+    """One batch on its way out: its notices, the channels it goes by, and the counts it keeps."""
+
+    incident_id: str
+    notice: _Notice
+    channels: Channels
+    tally: Counter[str]
+
+
+def _email(outgoing: _Outgoing, recipients: Sequence[Recipient]) -> set[str]:
     reached: set[str] = set()
     with_email = [r for r in recipients if r.email]
-    tally["no_address"] += len(recipients) - len(with_email)
+    outgoing.tally["no_address"] += len(recipients) - len(with_email)
     groups: dict[tuple[NoticeRegime, str], list[Recipient]] = {}
     for recipient in with_email:
-        groups.setdefault(notice.for_recipient(recipient), []).append(recipient)
+        groups.setdefault(outgoing.notice.for_recipient(recipient), []).append(recipient)
     for (regime, language), group in sorted(groups.items()):
-        won = channels.guard.claim(request.incident.incident_id, Channel.EMAIL, [r.pseudonym for r in group])
-        tally["duplicates"] += len(group) - len(won)
+        won = outgoing.channels.guard.claim(outgoing.incident_id, Channel.EMAIL, [r.pseudonym for r in group])
+        outgoing.tally["duplicates"] += len(group) - len(won)
         todo = [r.model_copy(update={"language": language}) for r in group if r.pseudonym in won]
         if not todo:
             continue
-        rendered = notice.rendered(regime, language)
-        name = template_name(request.incident.incident_id, regime, language, rendered, notice.drill)
-        channels.email.ensure_template(name, rendered)
-        if notice.drill:
-            tally["drill_redirected"] += len(todo)
-            todo = [r.model_copy(update={"email": notice.config.notices.drill_sink_email}) for r in todo]
-        reached |= _send_email(request.incident.incident_id, name, todo, channels, tally)
+        rendered = outgoing.notice.rendered(regime, language)
+        name = template_name(outgoing.incident_id, regime, language, rendered, outgoing.notice.drill)
+        outgoing.channels.email.ensure_template(name, rendered)
+        if outgoing.notice.drill:
+            outgoing.tally["drill_redirected"] += len(todo)
+            todo = [r.model_copy(update={"email": outgoing.notice.config.notices.drill_sink_email}) for r in todo]
+        reached |= _send_email(outgoing.incident_id, name, todo, outgoing.channels, outgoing.tally)
     return reached
 
 
@@ -405,41 +413,35 @@ def _send_email(
     return reached
 
 
-def _sms(
-    request: SendBatchRequest,
-    notice: _Notice,
-    recipients: Sequence[Recipient],
-    channels: Channels,
-    tally: Counter[str],
-) -> set[str]:
+def _sms(outgoing: _Outgoing, recipients: Sequence[Recipient]) -> set[str]:
     reached: set[str] = set()
-    guard = channels.guard
+    guard = outgoing.channels.guard
     with_phone = [r for r in recipients if r.phone]
     if not with_phone:
         return reached
-    won = guard.claim(request.incident.incident_id, Channel.SMS, [r.pseudonym for r in with_phone])
-    tally["duplicates"] += len(with_phone) - len(won)
-    sink = notice.config.notices.drill_sink_phone
+    won = guard.claim(outgoing.incident_id, Channel.SMS, [r.pseudonym for r in with_phone])
+    outgoing.tally["duplicates"] += len(with_phone) - len(won)
+    sink = outgoing.notice.config.notices.drill_sink_phone
     for recipient in (r for r in with_phone if r.pseudonym in won):
-        text = notice.rendered(*notice.for_recipient(recipient)).sms
+        text = outgoing.notice.rendered(*outgoing.notice.for_recipient(recipient)).sms
         number = recipient.phone or ""
-        if notice.drill:
-            tally["drill_redirected"] += 1
+        if outgoing.notice.drill:
+            outgoing.tally["drill_redirected"] += 1
             if sink is None:  # no verified test number: record the drill, send nothing
-                guard.confirm(request.incident.incident_id, Channel.SMS, [recipient.pseudonym])
+                guard.confirm(outgoing.incident_id, Channel.SMS, [recipient.pseudonym])
                 continue
             number = sink
-        if not channels.sms_budget.reserve(roster.sms_parts(text)):
-            guard.release(request.incident.incident_id, Channel.SMS, [recipient.pseudonym])
-            tally["sms_over_budget"] += 1
+        if not outgoing.channels.sms_budget.reserve(roster.sms_parts(text)):
+            guard.release(outgoing.incident_id, Channel.SMS, [recipient.pseudonym])
+            outgoing.tally["sms_over_budget"] += 1
             continue
-        if _send_sms(number, text, channels):
-            guard.confirm(request.incident.incident_id, Channel.SMS, [recipient.pseudonym])
+        if _send_sms(number, text, outgoing.channels):
+            guard.confirm(outgoing.incident_id, Channel.SMS, [recipient.pseudonym])
             reached.add(recipient.pseudonym)
-            tally["texted"] += 1
+            outgoing.tally["texted"] += 1
         else:
-            guard.fail(request.incident.incident_id, Channel.SMS, [recipient.pseudonym], "refused by SNS")
-            tally["failed"] += 1
+            guard.fail(outgoing.incident_id, Channel.SMS, [recipient.pseudonym], "refused by SNS")
+            outgoing.tally["failed"] += 1
     return reached
 
 

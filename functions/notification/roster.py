@@ -1,8 +1,10 @@
-"""Pure roster rules: scope grammar, jurisdiction and language per customer, E.164, batching."""
+"""Pure roster rules: scope grammar, jurisdiction and language per customer, contact checks, batching."""
 
-import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 
 from functions.notification.models import MAX_BATCH, Address, AudienceScope, Customer, ScopeKind
 
@@ -45,8 +47,6 @@ LANGUAGE_BY_COUNTRY = {
     **dict.fromkeys(("ES", "MX", "AR", "CO", "CL", "PE"), "es"),
 }
 SUPPORTED_LANGUAGES = frozenset({"en", "de", "fr", "es"})
-_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
-_PHONE_NOISE = re.compile(r"[\s().\-/]")
 
 
 class ScopeError(ValueError):
@@ -131,20 +131,33 @@ def language(locale: str | None, place: str, default: str = "en") -> str:
 
 
 def e164(phone: str | None) -> str | None:
-    """The number in E.164 form, or None when it is not one (national formats are not guessed)."""
+    """The number in E.164 form when it is a valid number of its region (libphonenumber's metadata),
+    else None. It must carry its country code (+ or 00): national formats are not guessed."""
     if not phone:
         return None
-    compact = _PHONE_NOISE.sub("", phone)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    return compact if _E164.match(compact) else None
+    written = phone.strip()
+    if written.startswith("00"):
+        written = "+" + written[2:]
+    try:
+        number = phonenumbers.parse(written, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def valid_email(address: str | None) -> bool:
-    if not address or len(address) > 254 or address.count("@") != 1:
-        return False
-    local, domain = address.split("@")
-    return bool(local) and "." in domain and not any(c.isspace() for c in address)
+def email_address(address: str | None) -> str | None:
+    """The address, lower case, when its syntax is valid and its domain may receive mail (no
+    reserved names such as .test or .invalid), else None. No DNS lookup: a roster of thousands is
+    checked offline, and SES reports what bounces."""
+    if not address:
+        return None
+    try:
+        checked = validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return checked.normalized.lower()
 
 
 def batched(customers: Iterable[Customer], size: int = MAX_BATCH) -> Iterator[list[Customer]]:

@@ -13,10 +13,11 @@ import pytest
 from bulkhead.local.runtime import LocalFabric
 from functions.common.wiring import firm_config
 from functions.containment.adapters.shopify import CONTAINMENT_TAG
-from functions.degradation.domain import change_modes, clear_modes, store_chain
+from functions.degradation.domain import change_modes, clear_modes
 from functions.degradation.models import DegradationMode, ModeChange, ModeClear
 from functions.degradation.shopify import AFFECTED_SEGMENT, AFFECTED_TAG
 from functions.degradation.wiring import controls_store, projector
+from functions.ledger.chains import store_chain
 from functions.ledger.wiring import ledger
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "shopify-functions"

@@ -1,16 +1,26 @@
 """The in-memory ledger doubles every test uses: a store with the same conditional-append contract as
-DynamoDB, and a ledger (the `Ledger` port) that chains entries as the real one does."""
+DynamoDB (and writers that lose the race to it), and a ledger (the `Ledger` port) that chains
+entries as the real one does."""
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
-from functions.ledger.domain import next_entry
+from functions.ledger.domain import ChainedLedger, next_entry
 from functions.ledger.models import ChainVerdict, EntryDraft, EntryType, LedgerEntry
+
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def draft(n: int) -> EntryDraft:
+    """The n-th of a run of distinct entries, a second apart."""
+    return EntryDraft(type=EntryType.ACTION_APPLIED, actor="containment", at=T0 + timedelta(seconds=n), data={"n": n})
 
 
 class MemoryLedgerStore:
     def __init__(self) -> None:
         self.chains: dict[str, list[LedgerEntry]] = {}
+        self.refuse_next = 0  # this many appends lose the race to a rival writer
 
     def head(self, incident_id: str) -> LedgerEntry | None:
         chain = self.chains.get(incident_id, [])
@@ -18,6 +28,12 @@ class MemoryLedgerStore:
 
     def put_new(self, entry: LedgerEntry) -> bool:
         """Append only if `entry.seq` is the next free sequence number, as the conditional PutItem does."""
+        if self.refuse_next:
+            # Another writer won this sequence number: its entry lands first.
+            self.refuse_next -= 1
+            rival = EntryDraft(type=EntryType.STEP_FAILED, actor="rival", at=T0)
+            ChainedLedger(self).append(entry.incident_id, rival)
+            return False
         chain = self.chains.setdefault(entry.incident_id, [])
         if len(chain) != entry.seq:
             return False
@@ -29,6 +45,18 @@ class MemoryLedgerStore:
 
     def entries_list(self, incident_id: str) -> list[LedgerEntry]:
         return list(self.chains.get(incident_id, []))
+
+
+class AlwaysTaken(MemoryLedgerStore):
+    """Every sequence number is taken by someone else by the time this writer tries."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attempts = 0
+
+    def put_new(self, entry: LedgerEntry) -> bool:
+        self.attempts += 1
+        return False
 
 
 class MemoryLedger:

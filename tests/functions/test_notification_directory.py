@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from bulkhead.sandbox import running_sandbox
-from bulkhead.sandbox.audience import Contact, add_customers
+from bulkhead.sandbox.audience import Contact, add_customers, fictional_email, fictional_phone
 from bulkhead.sandbox.stores import SandboxStore
 from functions.common.shopify_admin import ShopifyAdmin
 from functions.notification.adapters.magento import MagentoCustomerDirectory
@@ -43,12 +43,12 @@ def directory(store: SandboxStore) -> ShopifyCustomerDirectory:
 
 
 def contacts(n: int, start: int = 10_000, **extra: object) -> list[Contact]:
-    return [Contact(start + i, f"c{start + i}@example.test", **extra) for i in range(n)]  # type: ignore[arg-type]
+    return [Contact(start + i, fictional_email(start + i), **extra) for i in range(n)]  # type: ignore[arg-type]
 
 
 def test_explicit_ids_are_read_with_paged_node_queries(shopify: SandboxStore) -> None:
     # Given 300 customers with contact details (more than one `nodes` page of 250)
-    add_customers(shopify.state, contacts(300, phone="+4915112345678", locale="de-DE"))
+    add_customers(shopify.state, contacts(300, phone=fictional_phone(0), locale="de-DE"))
     ids = tuple(str(10_000 + i) for i in range(300))
 
     # When the explicit ids are resolved
@@ -56,7 +56,7 @@ def test_explicit_ids_are_read_with_paged_node_queries(shopify: SandboxStore) ->
 
     # Then every customer comes back once, with contact details and address, in two calls
     assert sorted(c.platform_id for c in found) == sorted(ids)
-    assert found[0].email == "c10000@example.test" and found[0].addresses[0].country_code == "DE"
+    assert found[0].email == fictional_email(10_000) and found[0].addresses[0].country_code == "DE"
     assert len(shopify.state.calls_to("nodes")) == 2
 
 
@@ -72,7 +72,7 @@ def test_a_small_tag_is_one_page_and_a_large_one_becomes_a_bulk_operation(shopif
 
     # Then the small one needed no bulk operation, the large one ran one and read its JSONL
     assert len(vip) == 5
-    assert len(news) == 260 and {c.email for c in news} == {f"c{30_000 + i}@example.test" for i in range(260)}
+    assert len(news) == 260 and {c.email for c in news} == {fictional_email(30_000 + i) for i in range(260)}
     assert len(shopify.state.calls_to("bulkOperationRunQuery")) == 1
     assert len(shopify.state.calls_to("bulkOperation")) >= 2  # its own operation, polled by id until COMPLETED
     assert shopify.state.calls_to("currentBulkOperation") == []

@@ -237,7 +237,7 @@ def test_contact_fields_are_refused_without_level_2_protected_customer_data(shop
         shopify.state.table("current_app")["installation"] = bulkhead_installation(protected_customer_data=1)
     refused = graphql(shopify, query)
     ids_only = graphql(shopify, "{ customers(first: 1) { nodes { id } } }")
-    assert approved["data"]["customers"]["nodes"][0]["defaultEmailAddress"]["emailAddress"].endswith(".invalid")
+    assert approved["data"]["customers"]["nodes"][0]["defaultEmailAddress"]["emailAddress"].endswith("@example.com")
     assert refused["data"]["customers"] is None and refused["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
     assert ids_only["data"]["customers"]["nodes"]
 

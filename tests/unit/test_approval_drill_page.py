@@ -12,18 +12,10 @@ from functions.common.config import EscalationStage, Mode, ResponsePolicy, Sever
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import LedgerEntry
 from functions.paging.adapters.pagerduty import PagerDutyPager
-from functions.paging.models import Page
+from tests.fakes.paging import RecordingPager
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 INCIDENT = "inc-20261130-drill0000001"
-
-
-class _Pager:
-    def __init__(self) -> None:
-        self.pages: list[Page] = []
-
-    def page(self, page: Page) -> None:
-        self.pages.append(page)
 
 
 class _Approvals:
@@ -74,7 +66,7 @@ def _page(mode: Mode, severity: Severity, pager: object) -> None:
 @pytest.mark.parametrize("severity", list(Severity))
 def test_a_drill_approval_page_says_drill_first_and_is_never_critical(severity: Severity) -> None:
     # Given a drill incident of any severity that waits for approval
-    pager = _Pager()
+    pager = RecordingPager()
     # When its approvers are paged
     _page(Mode.DRILL, severity, pager)
     # Then subject and message start with DRILL: and the page is informational
@@ -87,7 +79,7 @@ def test_a_drill_approval_page_says_drill_first_and_is_never_critical(severity: 
 
 @pytest.mark.parametrize("mode", [Mode.LIVE, Mode.DRY_RUN])
 def test_a_live_approval_page_keeps_its_severity_and_never_says_drill(mode: Mode) -> None:
-    pager = _Pager()
+    pager = RecordingPager()
     _page(mode, Severity.CRITICAL, pager)
     [page] = pager.pages
     assert "DRILL" not in page.subject + page.message

@@ -40,19 +40,13 @@ def incident(
     aware_at: datetime = AWARE,
     declared_at: datetime = DECLARED,
 ) -> Incident:
-    return Incident(
+    return builders.incident(
         incident_id="inc-20260302-abcdef12",
-        store_id="acme-eu",
-        platform="shopify",
-        rule_id="bulk-export",
-        title="Bulk export by an unknown app",
-        severity="high",
         data_categories=categories,
         scope=AffectedScope(subject_ids=tuple(f"customer:{n}" for n in range(customers)), components=()),
         jurisdictions=jurisdictions,
         aware_at=aware_at,
         declared_at=declared_at,
-        signal_ids=("sig-1",),
     )
 
 

@@ -9,12 +9,11 @@ scope does not name becomes a recorded manual task rather than a guess.
 from datetime import UTC, datetime
 from typing import Any
 
-from functions.common.config import FirmConfig, Mode, Platform, Severity
+from functions.common.config import FirmConfig, Mode, Platform
 from functions.containment.domain import apply_action
 from functions.containment.models import ActionKind, ActionStatus, ApplyActionRequest, PlannedAction, PreState
 from functions.containment.targets import UNIDENTIFIED
 from functions.detection.models import AffectedScope, Incident
-from functions.ingest.models import DataCategory
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType, LedgerEntry
 from functions.response.domain import DRILL_SEGMENT, plan_response
@@ -36,20 +35,15 @@ def config(**policy: Any) -> FirmConfig:
 
 
 def incident(platform: Platform, components: tuple[str, ...], subjects: tuple[str, ...], actor: str | None) -> Incident:
-    return Incident(
+    return builders.incident(
         incident_id="inc-20261127-planning",
         store_id="acme-us" if platform is Platform.ADOBE_COMMERCE else "acme-eu",
         platform=platform,
-        rule_id="test-rule",
-        title="Test incident",
-        severity=Severity.HIGH,
-        data_categories=(DataCategory.CONTACT,),
         scope=AffectedScope(subject_ids=subjects, components=components),
         jurisdictions=("EU",),
         actor=actor,
         aware_at=NOW,
         declared_at=NOW,
-        signal_ids=("sig-1",),
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 from aws_lambda_powertools.metrics import EphemeralMetrics
 
 from functions.degradation.adapters.cache import CachedControls
-from functions.degradation.domain import change_modes, check_expiry, clear_modes, store_chain
+from functions.degradation.domain import change_modes, check_expiry, clear_modes
 from functions.degradation.errors import ControlsConflict, ControlsUnavailable
 from functions.degradation.gates import adobe_commerce_decision, modes_view
 from functions.degradation.metrics import emit_gate_answer
@@ -21,6 +21,7 @@ from functions.degradation.models import (
     StoreControls,
 )
 from functions.degradation.shopify import function_input, modes_metafield
+from functions.ledger.chains import store_chain
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryType
 from tests.fakes.ledger import MemoryLedgerStore

@@ -10,51 +10,32 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from functions.clocks.models import Clock, ClockStatus, StartEvent
-from functions.common.config import FirmConfig, Mode, Regime, Severity
+from functions.common.config import Mode, Regime, Severity
 from functions.incidents.domain import CloseNeedsReason, build_view, close
 from functions.incidents.models import CloseRequest
 from functions.incidents.tasks import create_tasks, escalate_overdue
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryDraft, EntryType
-from functions.paging.models import Page
+from tests.fakes import builders
 from tests.fakes.ledger import MemoryLedgerStore
+from tests.fakes.paging import RecordingPager
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 INC = "inc-20261130-tasks0001"
-CONFIG = FirmConfig.model_validate(
-    {
-        "firm_name": "Acme",
-        "contact_point": "DPO, dpo@acme.example",
-        "stores": [
-            {
-                "store_id": "acme-eu",
-                "platform": "shopify",
-                "shop_domain": "acme-eu.myshopify.com",
-                "webhook_secret_id": "w",
-                "admin_token_secret_id": "a",
-                "sandbox": True,
-            }
-        ],
-        "roles": [
-            {
-                "role": "dpo",
-                "people": [
-                    {"name": "Anna Schmidt", "contact": "dpo@acme.example"},
-                    {"name": "Paul Richter", "contact": "legal@acme.example"},
-                ],
-            },
-            {"role": "incident_commander", "people": [{"name": "Maria Keller", "contact": "ic@acme.example"}]},
-        ],
-    }
+CONFIG = builders.firm(
+    builders.store(shop_domain="acme-eu.myshopify.com", sandbox=True),
+    contact_point="DPO, dpo@acme.example",
+    roles=[
+        {
+            "role": "dpo",
+            "people": [
+                {"name": "Anna Schmidt", "contact": "dpo@acme.example"},
+                {"name": "Paul Richter", "contact": "legal@acme.example"},
+            ],
+        },
+        {"role": "incident_commander", "people": [{"name": "Maria Keller", "contact": "ic@acme.example"}]},
+    ],
 )
-
-
-class Pager:
-    def __init__(self) -> None:
-        self.pages: list[Page] = []
-
-    def page(self, page: Page) -> None:
-        self.pages.append(page)
 
 
 def incident(mode: Mode = Mode.LIVE) -> tuple[ChainedLedger, MemoryLedgerStore, list[Clock]]:
@@ -102,7 +83,7 @@ def test_the_dpo_gets_the_art33_decision_due_before_the_deadline_once() -> None:
 def test_an_overdue_task_is_recorded_once_and_paged_to_the_backup() -> None:
     ledger, store, clocks = incident()
     create_tasks(INC, store.entries_list(INC), clocks, CONFIG, ledger, T0)
-    pager = Pager()
+    pager = RecordingPager()
     # Before it is due: nothing
     assert escalate_overdue(INC, store.entries_list(INC), CONFIG, ledger, pager, T0 + timedelta(hours=65)) == []
     # After: recorded and paged, naming the backup DPO
@@ -119,7 +100,7 @@ def test_an_overdue_task_is_recorded_once_and_paged_to_the_backup() -> None:
 def test_a_drills_overdue_task_is_recorded_but_never_paged() -> None:
     ledger, store, clocks = incident(Mode.DRILL)
     create_tasks(INC, store.entries_list(INC), clocks, CONFIG, ledger, T0)
-    pager = Pager()
+    pager = RecordingPager()
     assert escalate_overdue(INC, store.entries_list(INC), CONFIG, ledger, pager, T0 + timedelta(hours=70))
     assert pager.pages == []
 

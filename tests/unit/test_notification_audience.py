@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from functions.common.config import FirmConfig, parse_config
-from functions.detection.models import Incident
+from bulkhead.sandbox.audience import fictional_email
+from functions.common.config import FirmConfig
 from functions.notification.domain import resolve_audience
 from functions.notification.models import (
     AudienceScope,
@@ -16,13 +16,10 @@ from functions.notification.models import (
     ScopeKind,
 )
 from functions.notification.roster import readable, scopes
+from tests.fakes import builders
 from tests.fakes.ledger import MemoryLedger
 from tests.fakes.notification import MemoryRosterStore
 
-CONFIG = """{"firm_name": "Acme", "contact_point": "DPO, dpo@acme.example", "stores": [
- {"store_id": "acme-eu", "platform": "shopify", "shop_domain": "acme.myshopify.com",
-  "webhook_secret_id": "w", "admin_token_secret_id": "t", "jurisdictions": ["DE"],
-  "customer_data_buckets": ["acme-eu-customer-exports"]}]}"""
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
 
 
@@ -34,7 +31,7 @@ class Directory:
 
     def customers(self, scope: AudienceScope) -> Iterator[Customer]:
         self.asked.append(scope.kind)
-        everyone = [Customer(platform_id=str(n), email=f"c{n}@customer.example") for n in range(7001, 7007)]
+        everyone = [Customer(platform_id=str(n), email=fictional_email(n)) for n in range(7001, 7007)]
         if scope.kind is ScopeKind.ALL_CUSTOMERS:
             yield from everyone
         elif scope.kind is ScopeKind.CUSTOMER_IDS:
@@ -50,19 +47,14 @@ class Pseudonyms:
 
 
 def request(*subjects: str) -> ResolveRequest:
-    incident = Incident(
+    incident = builders.incident(
         incident_id="inc-unit-audience-0001",
-        store_id="acme-eu",
-        platform="shopify",
         rule_id="macie-customer-export-bucket",
-        title="Macie finding",
         severity="critical",
         data_categories=("contact", "identity"),
         scope={"subject_ids": list(subjects)},
-        jurisdictions=("DE",),
         aware_at=NOW,
         declared_at=NOW,
-        signal_ids=("s",),
     )
     return ResolveRequest(
         incident=incident, mode="drill", notification=NotificationPlan(subject_ids=subjects, required=True)
@@ -71,7 +63,7 @@ def request(*subjects: str) -> ResolveRequest:
 
 @pytest.fixture
 def config() -> FirmConfig:
-    return parse_config(CONFIG)
+    return builders.firm(builders.store(jurisdictions=["DE"], customer_data_buckets=["acme-eu-customer-exports"]))
 
 
 def test_a_bucket_of_the_stores_customer_exports_widens_to_all_its_customers_and_says_so(config: FirmConfig) -> None:

@@ -9,35 +9,40 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.common.config import FirmConfig, Regime, parse_config
+from functions.common.config import FirmConfig, Regime
 from functions.detection.models import AffectedScope, Incident
 from functions.ingest.models import DataCategory
 from functions.notification import regulators
 from functions.notification.models import AudienceResolved, NoticeFacts
+from tests.fakes import builders
 
 AWARE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-CONFIG = """{"firm_name": "Acme Wealth", "contact_point": "DPO, dpo@acme.example", "lei": "5299000ACMEWEALTH078",
- "stores": [{"store_id": "acme", "platform": "shopify", "shop_domain": "acme.myshopify.com",
-   "webhook_secret_id": "w", "admin_token_secret_id": "t",
-   "authorities": {"gdpr_art33": "HBDI (Hesse)"}}],
- "regulators": [{"regime": "gdpr_art33", "authority": "lead SA"}, {"regime": "dora", "authority": "BaFin"},
-   {"regime": "nydfs_500_17", "authority": "NYDFS"}, {"regime": "ftc_safeguards", "authority": "FTC"},
-   {"regime": "sec_8k_1_05", "authority": "SEC"}, {"regime": "nis2", "authority": "BSI"},
-   {"regime": "sec_reg_sp", "authority": "SEC"}]}"""
+REGULATORS = {
+    "gdpr_art33": "lead SA",
+    "dora": "BaFin",
+    "nydfs_500_17": "NYDFS",
+    "ftc_safeguards": "FTC",
+    "sec_8k_1_05": "SEC",
+    "nis2": "BSI",
+    "sec_reg_sp": "SEC",
+}
 
 
 def firm(*regimes: str) -> FirmConfig:
-    config = parse_config(CONFIG)
-    if regimes:
-        config = config.model_copy(update={"regulators": tuple(r for r in config.regulators if r.regime in regimes)})
-    return config
+    """Acme Wealth with every regulator in REGULATORS, or only those named."""
+    return builders.firm(
+        builders.store("acme", authorities={"gdpr_art33": "HBDI (Hesse)"}),
+        firm_name="Acme Wealth",
+        contact_point="DPO, dpo@acme.example",
+        lei="5299000ACMEWEALTH078",
+        regulators=[{"regime": r, "authority": a} for r, a in REGULATORS.items() if not regimes or r in regimes],
+    )
 
 
 def incident(categories: tuple[DataCategory, ...] = (DataCategory.IDENTITY,), places: tuple[str, ...] = ()) -> Incident:
-    return Incident(
+    return builders.incident(
         incident_id="inc-20260302-drafts01",
         store_id="acme",
-        platform="shopify",
         rule_id="bulk-export",
         title="Bulk export by an unknown app",
         severity="critical",
@@ -46,7 +51,6 @@ def incident(categories: tuple[DataCategory, ...] = (DataCategory.IDENTITY,), pl
         jurisdictions=places,
         aware_at=AWARE,
         declared_at=AWARE + timedelta(minutes=5),
-        signal_ids=("s",),
     )
 
 

@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 
-from functions.common.config import FirmConfig, RegulatorConfig, parse_config
+from bulkhead.sandbox.audience import fictional_email, fictional_phone
+from functions.common.config import FirmConfig, RegulatorConfig
 from functions.common.errors import PlatformThrottled
 from functions.detection.models import Incident
 from functions.ledger.models import EntryDraft, EntryType
 from functions.notification import domain
 from functions.notification.domain import Channels, send_batch
 from functions.notification.models import BatchRef, Recipient, SendBatchRequest
+from tests.fakes import builders
 from tests.fakes.ledger import MemoryLedger
 from tests.fakes.notification import (
     MemoryDeliveryGuard,
@@ -23,12 +25,7 @@ from tests.fakes.notification import (
     UnlimitedSmsBudget,
 )
 
-CONFIG = """{"firm_name": "Acme", "contact_point": "DPO, dpo@acme.example", "stores": [
- {"store_id": "live-eu", "platform": "shopify", "shop_domain": "acme.myshopify.com",
-  "webhook_secret_id": "w", "admin_token_secret_id": "t"},
- {"store_id": "sandbox-eu", "platform": "shopify", "shop_domain": "sandbox.myshopify.com",
-  "webhook_secret_id": "w", "admin_token_secret_id": "t", "sandbox": true}],
- "notices": {"drill_sink_email": "sink@verified.example", "drill_sink_phone": "+15550000001"}}"""
+SINK_EMAIL, SINK_PHONE = "sink@example.org", "+12025550199"
 
 
 class Sms:
@@ -62,21 +59,7 @@ class ThrottlesFirst(SimulatedSes):
 
 
 def incident(store: str = "live-eu") -> Incident:
-    now = datetime(2026, 11, 27, tzinfo=UTC)
-    return Incident(
-        incident_id="inc-unit-notify-0001",
-        store_id=store,
-        platform="shopify",
-        rule_id="r",
-        title="t",
-        severity="critical",
-        data_categories=("contact",),
-        scope={"subject_ids": []},
-        jurisdictions=("DE",),
-        aware_at=now,
-        declared_at=now,
-        signal_ids=("s",),
-    )
+    return builders.incident(incident_id="inc-unit-notify-0001", store_id=store, severity="critical")
 
 
 def roster(n: int = 50) -> tuple[MemoryRosterStore, BatchRef]:
@@ -86,8 +69,8 @@ def roster(n: int = 50) -> tuple[MemoryRosterStore, BatchRef]:
             pseudonym=f"ps_{i:032x}",
             jurisdiction="DE",
             language="de" if i % 2 else "en",
-            email=f"person{i}@customer.example",
-            phone=f"+49151000{i:05d}",
+            email=fictional_email(i),
+            phone=fictional_phone(i),
             first_name="Kim",
         )
         for i in range(n)
@@ -110,9 +93,19 @@ def channels(guard: MemoryDeliveryGuard, email: SimulatedSes, sms: object = None
     return Channels(guard, email, NoWait(), sms or NoSms(), NoWait(), UnlimitedSmsBudget())  # type: ignore[arg-type]
 
 
+def firm(**fields: Any) -> FirmConfig:
+    """A live store and a sandbox store, with the drill sinks set."""
+    return builders.firm(
+        builders.store("live-eu"),
+        builders.store("sandbox-eu", shop_domain="sandbox.myshopify.com", sandbox=True),
+        notices={"drill_sink_email": SINK_EMAIL, "drill_sink_phone": SINK_PHONE},
+        **fields,
+    )
+
+
 @pytest.fixture
 def config() -> FirmConfig:
-    return parse_config(CONFIG)
+    return firm()
 
 
 def now() -> datetime:
@@ -168,7 +161,7 @@ def test_a_drill_reaches_only_the_sink(config: FirmConfig) -> None:
         MemoryLedger(),
         now,
     )
-    assert set(ses.delivered) == {"sink@verified.example"} and set(sms.sent) == {"+15550000001"}
+    assert set(ses.delivered) == {SINK_EMAIL} and set(sms.sent) == {SINK_PHONE}
     assert outcome.drill_redirected == 20
 
 
@@ -178,7 +171,7 @@ def test_a_sandbox_store_reaches_only_the_sink_even_in_live_mode(config: FirmCon
     send_batch(
         request(ref, store="sandbox-eu"), config, rosters, channels(MemoryDeliveryGuard(), ses), MemoryLedger(), now
     )
-    assert set(ses.delivered) == {"sink@verified.example"}
+    assert set(ses.delivered) == {SINK_EMAIL}
 
 
 def test_the_ledger_and_the_logs_hold_no_personal_data(config: FirmConfig, caplog: pytest.LogCaptureFixture) -> None:
@@ -241,7 +234,7 @@ class Journal:
 
 
 def test_each_customer_gets_the_notice_of_their_regime_stating_what_the_ledger_records() -> None:
-    config = parse_config(CONFIG.replace('"notices"', '"languages": ["en", "de"], "notices"'))
+    config = firm(languages=["en", "de"])
     places = {"DE": "de", "GB": "en", "US-CA": "en", "US-MA": "en", "US-TX": "fr"}
     store = MemoryRosterStore()
     recipients = [
@@ -269,7 +262,7 @@ def test_each_customer_gets_the_notice_of_their_regime_stating_what_the_ledger_r
 def test_without_the_ledger_a_notice_claims_no_measure() -> None:
     rosters, ref = roster(2)
     ses = RecordingSes()
-    send_batch(request(ref), parse_config(CONFIG), rosters, channels(MemoryDeliveryGuard(), ses), MemoryLedger(), now)
+    send_batch(request(ref), firm(), rosters, channels(MemoryDeliveryGuard(), ses), MemoryLedger(), now)
     assert all("revoked" not in n.text and "widerrufen" not in n.text for n in ses.templates.values())
 
 
@@ -290,14 +283,14 @@ def test_without_the_ledger_a_notice_claims_no_measure() -> None:
 def test_the_notice_regime_follows_residence_then_the_firms_authorisations(
     place: str, regulators: list[str], expected: str
 ) -> None:
-    config = parse_config(CONFIG).model_copy(
+    config = firm().model_copy(
         update={"regulators": tuple(RegulatorConfig(regime=r, authority="x") for r in regulators)}
     )
     assert domain.notice_regime(place, config).value == expected
 
 
 def test_a_language_the_firm_does_not_write_in_falls_back_to_the_stores_default() -> None:
-    config = parse_config(CONFIG.replace('"notices"', '"languages": ["de", "fr"], "notices"'))
+    config = firm(languages=["de", "fr"])
     store = config.store("live-eu")  # default_language en, not a firm language: the firm's first
     assert [domain.notice_language(lang, config, store) for lang in ("fr", "es", "en")] == ["fr", "de", "de"]
 
@@ -313,8 +306,7 @@ def test_a_batch_sent_after_containment_failed_and_nothing_was_filed_claims_neit
     ):
         ledger.append("inc-unit-notify-0001", EntryDraft(type=entry_type, actor="t", at=at, data=data))
 
-    firm = parse_config(CONFIG)
-    send_batch(request(ref), firm, rosters, channels(MemoryDeliveryGuard(), ses), ledger, now, Journal(ledger))
+    send_batch(request(ref), firm(), rosters, channels(MemoryDeliveryGuard(), ses), ledger, now, Journal(ledger))
 
     assert len(ses.templates) == 2  # de and en, GDPR
     for notice in ses.templates.values():
