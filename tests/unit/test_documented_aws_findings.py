@@ -369,3 +369,11 @@ def test_a_guardduty_finding_naming_two_buckets_belongs_to_the_customer_data_buc
         "acme-eu-customer-exports",
         "true",
     )
+
+
+def test_the_macie_drill_scenario_sends_only_documented_fields() -> None:
+    scenario = json.loads(Path("functions/drills/scenarios/macie-customer-exports.json").read_text())
+    [signal] = scenario["signals"]
+    held = {f"detail.{p}" for p in documented_paths(json.dumps(signal["detail"]))}
+    assert (signal["source"], signal["detail_type"]) == ("aws.macie", "Macie Finding")
+    assert held - MACIE_DOCUMENTED == set(), f"not documented: {sorted(held - MACIE_DOCUMENTED)}"
