@@ -108,7 +108,7 @@ class Probe(dict[str, Any]):
         self.reads.add(path)
         return probed(value, path, self.reads)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return self._read(key, super().get(key, default))
 
     def __getitem__(self, key: str) -> Any:
