@@ -81,11 +81,13 @@ def finding(kind: SignalSource, event: Mapping[str, Any], config: FirmConfig, no
     envelope = _envelope(event)
     detail = event["detail"]
     known = frozenset(b for s in config.stores for b in s.customer_data_buckets)
+    product: dict[str, str] = {}
     if kind is SignalSource.AWS_SECURITYHUB:
         findings = detail.get("findings")
         if not isinstance(findings, list) or not findings or not isinstance(findings[0], dict):
             raise Rejected(400, "detail.findings holds no finding")
         facts = _securityhub(findings[0], known)
+        product = _product(findings[0])
     elif kind is SignalSource.AWS_MACIE:
         facts = _macie(detail)
     else:
@@ -109,6 +111,7 @@ def finding(kind: SignalSource, event: Mapping[str, Any], config: FirmConfig, no
             "bucket": bucket[:128],
             "customer_data_bucket": str(bool(bucket) and bucket in store.customer_data_buckets).lower(),
             "secrets": str(sum(1 for s in _containable(kind, detail) if s.startswith("secret:"))),
+            **product,
         },
         severity_hint=severity,
     )
@@ -149,6 +152,15 @@ def _envelope(event: Mapping[str, Any]) -> dict[str, str]:
         "region": text(event.get("region"), "event region", 32),
         "event_time": parse_time(event.get("time"), "event time").isoformat(),
     }
+
+
+def _product(item: Mapping[str, Any]) -> dict[str, str]:
+    """Which product a Security Hub finding comes from: `company-id/product-id` of its `ProductArn`
+    (`arn:partition:securityhub:region:account-id:product/company-id/product-id`, a required
+    attribute). GuardDuty's and Macie's own findings reach Bulkhead from those services too."""
+    arn = item.get("ProductArn")
+    found = arn.partition(":product/")[2] if isinstance(arn, str) else ""
+    return {"product": found[:128]} if found.isprintable() and found else {}
 
 
 def _bucket(names: list[object], known: frozenset[str]) -> str:

@@ -377,3 +377,25 @@ def test_the_macie_drill_scenario_sends_only_documented_fields() -> None:
     held = {f"detail.{p}" for p in documented_paths(json.dumps(signal["detail"]))}
     assert (signal["source"], signal["detail_type"]) == ("aws.macie", "Macie Finding")
     assert held - MACIE_DOCUMENTED == set(), f"not documented: {sorted(held - MACIE_DOCUMENTED)}"
+
+
+@pytest.mark.parametrize(
+    ("product", "outcome", "rule"),
+    [
+        ("aws/macie", "ignored", None),  # Macie's own event reaches Bulkhead too (macie-customer-export-bucket)
+        ("aws/guardduty", "ignored", None),  # likewise (guardduty-s3-exfiltration)
+        ("aws/securityhub", "declared", "securityhub-high-finding"),  # a control finding only Security Hub sends
+    ],
+)
+def test_a_security_hub_finding_imported_from_macie_or_guardduty_does_not_declare_a_second_time(
+    product: str, outcome: str, rule: str | None
+) -> None:
+    # Given the documented envelope around a HIGH finding on the customer-export bucket, from `product`
+    finding = drill_fixture("securityhub_finding.json")["detail"]["findings"][0]
+    finding["ProductArn"] = f"arn:aws:securityhub:eu-west-1::product/{product}"
+    signal = events.accept_event(filled(SECURITYHUB_FORMAT, SECURITYHUB_PLACEHOLDER, finding), CONFIG, NOW)
+    assert (signal.attributes["product"], signal.attributes["customer_data_bucket"]) == (product, "true")
+    # When detection reads it, then only a product Bulkhead does not hear from directly declares
+    d, _ = deps()
+    disposition = detect(signal, d)
+    assert (disposition.outcome, disposition.rule_id) == (outcome, rule), disposition.reason
