@@ -65,6 +65,7 @@ def _foreground(where: Path, port: int, moto_port: int, config: Path, secrets: P
             tunables=tunables,
             report=lambda line: console.print(line, markup=False),
             on_ready=ready,
+            warm_handlers=True,
         )
     except AlreadyRunning as exc:
         console.print(f"[red]already running:[/red] {exc}\nStop it first: bulkhead serve --stop")

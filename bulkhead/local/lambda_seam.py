@@ -13,7 +13,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from bulkhead.local.identities import Identities, acting_as
-from functions.common import config, wiring
+from functions.common import clients, config, observability, wiring
 from functions.ledger import wiring as ledger_wiring
 
 
@@ -62,6 +62,35 @@ def cold_start() -> None:
 def resolve(handler: str) -> Callable[[Any, Any], Any]:
     module_name, _, attribute = handler.rpartition(".")
     return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
+
+
+# The AWS services the handlers call (functions/*/wiring.py): their clients are created once per
+# process, and the first creation of each reads botocore's service model from disk.
+HANDLER_SERVICES = (
+    "dynamodb",
+    "events",
+    "kms",
+    "s3",
+    "scheduler",
+    "secretsmanager",
+    "ses",
+    "sns",
+    "ssm",
+    "stepfunctions",
+    "wafv2",
+)
+
+
+def warm(handlers: Iterable[str], services: Iterable[str] = HANDLER_SERVICES) -> None:
+    """Import each handler's module, make the tracer and create the process's AWS clients now, as a
+    Lambda container's init would, so no request waits for them. Clients sign with the identity of the thread that
+    calls (bulkhead/local/identities.py), so creating them ahead signs nothing. The per-function
+    cold start (caches re-read as the function's role) is left to the first invocation, as before."""
+    for handler in handlers:
+        resolve(handler)
+    observability.tracer.load()  # before any client, as a first invocation does
+    for service in services:
+        clients.client(service)
 
 
 class InvocationLog:

@@ -179,6 +179,9 @@ class LocalFabric:
         return moved
 
     def _deliver(self, route: Route, event: dict[str, Any]) -> None:
+        # EventBridge always sends `account` (the envelope AWS documents); moto 5.2's rules drop it
+        # from what they send to a queue (its default input template has no such field).
+        event.setdefault("account", ACCOUNT)
         if route.target_kind == "function":
             self.invoke(route.target, event)
             return

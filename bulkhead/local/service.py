@@ -113,8 +113,12 @@ def run(
     report: Callable[[str], None] = print,
     stop: threading.Event | None = None,
     on_ready: Callable[[ServiceInfo], None] | None = None,
+    warm_handlers: bool = False,
 ) -> None:
-    """Hold the state directory and serve until `stop` is set (or SIGTERM/SIGINT in the main thread)."""
+    """Hold the state directory and serve until `stop` is set (or SIGTERM/SIGINT in the main thread).
+
+    `warm_handlers` loads every handler before the first answer (`bulkhead serve`, which platforms
+    deliver webhooks to, within their timeouts)."""
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 - moto is a development dependency
 
     from bulkhead.local.control import Control  # noqa: PLC0415
@@ -142,7 +146,7 @@ def run(
         stack.callback(moto.stop)
         token = secrets.token_urlsafe(24)
         control = Control(fabric, state_dir, token, stop)
-        server = FabricServer(fabric, port=port, report=report, control=control)
+        server = FabricServer(fabric, port=port, report=report, control=control, warm_handlers=warm_handlers)
         server.start()
         stack.callback(server.stop)
         host, bound = moto.get_host_and_port()

@@ -36,6 +36,11 @@ class LazyTracer:
                 self._tracer = Tracer()
             return self._tracer
 
+    def load(self) -> None:
+        """Make the Tracer now rather than on the first invocation (the local service, before it
+        answers anything: the X-Ray SDK creates its own AWS clients, seconds on a busy machine)."""
+        _ = self.tracer
+
     def capture_lambda_handler(self, handler: Handler) -> Handler:
         traced: Callable[..., Any] | None = None
 

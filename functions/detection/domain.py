@@ -111,6 +111,8 @@ def holds(condition: Condition, signal: Signal, profile: StoreProfile) -> bool:
     match condition.op:
         case "equals_any":
             return value in condition.values
+        case "equals_none":
+            return value not in condition.values
         case "contains_any":
             return bool(set(value.split(",")) & set(condition.values))
         case "at_least":

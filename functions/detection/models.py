@@ -15,6 +15,7 @@ class Condition(Message):
 
     op: Literal[
         "equals_any",  # attributes[attribute] is one of values
+        "equals_none",  # attributes[attribute] is none of values (absent counts as none)
         "contains_any",  # attributes[attribute] (comma-separated) holds one of values
         "at_least",  # int(attributes[attribute]) >= int(values[0])
         "actor_not_allowed",  # the signal names an actor, and it is not on the store's app allow-list

@@ -76,16 +76,22 @@ def shopify_event(event: Mapping[str, Any], config: FirmConfig, now: datetime) -
 
 
 def finding(kind: SignalSource, event: Mapping[str, Any], config: FirmConfig, now: datetime) -> Signal:
+    """A finding as AWS documents it (tests/events/aws/: the envelopes, GetFindings, ASFF, Macie's
+    Finding): every field read here is one the documented syntax has, which a test checks."""
+    envelope = _envelope(event)
     detail = event["detail"]
+    known = frozenset(b for s in config.stores for b in s.customer_data_buckets)
+    product: dict[str, str] = {}
     if kind is SignalSource.AWS_SECURITYHUB:
         findings = detail.get("findings")
         if not isinstance(findings, list) or not findings or not isinstance(findings[0], dict):
             raise Rejected(400, "detail.findings holds no finding")
-        facts = _securityhub(findings[0])
+        facts = _securityhub(findings[0], known)
+        product = _product(findings[0])
     elif kind is SignalSource.AWS_MACIE:
         facts = _macie(detail)
     else:
-        facts = _guardduty(detail)
+        facts = _guardduty(detail, known)
     finding_id, finding_type, account, bucket, updated, severity, categories = facts
     store = _store_for(config, account, bucket)
     return Signal(
@@ -100,10 +106,12 @@ def finding(kind: SignalSource, event: Mapping[str, Any], config: FirmConfig, no
         received_at=now,
         raw_sha256=canonical_sha256(detail),
         attributes={
+            **envelope,
             "finding_type": finding_type[:128],
             "bucket": bucket[:128],
             "customer_data_bucket": str(bool(bucket) and bucket in store.customer_data_buckets).lower(),
             "secrets": str(sum(1 for s in _containable(kind, detail) if s.startswith("secret:"))),
+            **product,
         },
         severity_hint=severity,
     )
@@ -134,10 +142,41 @@ def _containable(kind: SignalSource, detail: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _guardduty(detail: Mapping[str, Any]) -> Facts:
+def _envelope(event: Mapping[str, Any]) -> dict[str, str]:
+    """The envelope EventBridge gives every AWS event (id, account, Region, time), kept as the trail
+    back to the event. The account is the one whose bus received it (a delegated administrator's, for
+    a member's finding): the store is found from the finding, never from the envelope."""
+    return {
+        "event_id": text(event.get("id"), "event id", 128),
+        "event_account": text(event.get("account"), "event account", 12),
+        "region": text(event.get("region"), "event region", 32),
+        "event_time": parse_time(event.get("time"), "event time").isoformat(),
+    }
+
+
+def _product(item: Mapping[str, Any]) -> dict[str, str]:
+    """Which product a Security Hub finding comes from: `company-id/product-id` of its `ProductArn`
+    (`arn:partition:securityhub:region:account-id:product/company-id/product-id`, a required
+    attribute). GuardDuty's and Macie's own findings reach Bulkhead from those services too."""
+    arn = item.get("ProductArn")
+    found = arn.partition(":product/")[2] if isinstance(arn, str) else ""
+    return {"product": found[:128]} if found.isprintable() and found else {}
+
+
+def _bucket(names: list[object], known: frozenset[str]) -> str:
+    """Of the buckets a finding names, a configured customer-data bucket first, else the first one."""
+    named = [n for n in names if isinstance(n, str) and n]
+    return next((n for n in named if n in known), named[0] if named else "")
+
+
+def _guardduty(detail: Mapping[str, Any], known: frozenset[str]) -> Facts:
     resource = mapping(detail.get("resource"))
-    buckets = resource.get("s3BucketDetails") or []
-    bucket = buckets[0].get("name", "") if buckets and isinstance(buckets[0], dict) else ""
+    details = resource.get("s3BucketDetails")
+    bucket = (
+        _bucket([mapping(b).get("name") for b in details if isinstance(b, dict)], known)
+        if isinstance(details, list)
+        else ""
+    )
     score = detail.get("severity")
     severity = _scored(float(score)) if isinstance(score, int | float) else None
     categories = (DataCategory.CONTACT, DataCategory.IDENTITY) if bucket else (DataCategory.CREDENTIALS,)
@@ -152,9 +191,8 @@ def _macie(detail: Mapping[str, Any]) -> Facts:
     for item in result.get("sensitiveData") or []:
         if isinstance(item, dict):
             categories.extend(_MACIE_CATEGORIES.get(str(item.get("category")), ()))
-    return _finding(
-        detail, str(bucket), _labelled(severity), tuple(dict.fromkeys(categories)) or (DataCategory.CONTACT,)
-    )
+    named = tuple(dict.fromkeys(categories)) or _unnamed_data(str(detail.get("type")), str(bucket))
+    return _finding(detail, str(bucket), _labelled(severity), named)
 
 
 def _finding(
@@ -172,11 +210,21 @@ def _finding(
     )
 
 
-def _securityhub(item: Mapping[str, Any]) -> Facts:
-    bucket = ""
+def _unnamed_data(finding_type: str, bucket: str) -> tuple[DataCategory, ...]:
+    """A Macie finding that names no category: a sensitive data finding found personal data of some
+    kind; a policy finding reports a bucket's setting, which exposes what the bucket holds (customer
+    records, as for GuardDuty and Security Hub findings on a bucket) or, without a bucket, nothing."""
+    if finding_type.startswith("SensitiveData:"):
+        return (DataCategory.CONTACT,)
+    return (DataCategory.CONTACT, DataCategory.IDENTITY) if bucket else ()
+
+
+def _securityhub(item: Mapping[str, Any], known: frozenset[str]) -> Facts:
+    buckets: list[object] = []
     for resource in item.get("Resources") or []:
         if isinstance(resource, dict) and resource.get("Type") == "AwsS3Bucket":
-            bucket = str(resource.get("Id", "")).removeprefix("arn:aws:s3:::")
+            buckets.append(str(resource.get("Id", "")).removeprefix("arn:aws:s3:::"))
+    bucket = _bucket(buckets, known)
     types = item.get("Types") or ["Unknown"]
     severity = mapping(item.get("Severity")).get("Label")
     return (
