@@ -281,7 +281,9 @@ def _subjects(items: list[_Entry]) -> list[str]:
     out.append(f"- notices reached: {reached} customers in {len(batches)} batches")
     why: list[str] = []
     if planned.data.get("scope_widened"):
-        why.append(f"the audience was widened from {', '.join(planned.data.get('widened_from', []))} to the store")
+        source = planned.data.get("widened_from") or []
+        named = source if isinstance(source, str) else ", ".join(str(s) for s in source)
+        why.append(f"the audience was widened from {named} to the store")
     if not planned.data.get("scopes"):
         why.append("the declaration gave a count but named no customers, so the audience resolved to none")
     if planned.data.get("required") is False:
