@@ -206,6 +206,16 @@ def documents_rule(pack: Path, bodies: list[dict[str, Any]]) -> list[str]:
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         if recorded.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():
             failures.append(f"rule 9: notices/regulator/{path.name} is not a recorded draft")
+    sent = {
+        f"{name}.json": digest
+        for b in bodies
+        if b["type"] == "notification.batch_sent"
+        for name, digest in (b["data"].get("templates") or {}).items()
+    }
+    folder = pack / "notices" / "customer"
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if sent.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():
+            failures.append(f"rule 9: notices/customer/{path.name} is not a template a batch records")
     return failures
 
 

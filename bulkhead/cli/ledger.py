@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -213,7 +213,10 @@ def export(
         entries, found, pem, verdict = _read(incident_id, sources, expect_key_sha256)
         key_id = sources[2].key_id
         source = AnchorSource(sources[1].bucket, f"anchors/{incident_id}/")
-    documents = _documents(incident_id, reviews, _drafts(incident_id, where, notification_bucket))
+    from bulkhead.evidence.pack import customer_templates
+
+    drafts, templates = _notices(incident_id, where, notification_bucket, customer_templates(entries))
+    documents = _documents(incident_id, reviews, drafts, templates)
     try:
         pack = export_pack(destination, incident_id, entries, found, pem, key_id, verdict, source, documents)
     except DocumentMismatch as exc:
@@ -229,7 +232,9 @@ def export(
         raise typer.Exit(1)
 
 
-def _documents(incident_id: str, reviews: Path, drafts: tuple[tuple[str, bytes], ...]) -> "Documents":
+def _documents(
+    incident_id: str, reviews: Path, drafts: tuple[tuple[str, bytes], ...], templates: tuple[tuple[str, bytes], ...]
+) -> "Documents":
     from bulkhead.evidence.pack import Documents
 
     markdown, page = reviews / f"{incident_id}-review.md", reviews / f"{incident_id}-review.html"
@@ -237,12 +242,15 @@ def _documents(incident_id: str, reviews: Path, drafts: tuple[tuple[str, bytes],
         review_markdown=markdown.read_bytes() if markdown.is_file() else None,
         review_html=page.read_bytes() if page.is_file() else None,
         regulator_drafts=drafts,
+        customer_templates=templates,
     )
 
 
-def _drafts(incident_id: str, where: Where, bucket: str | None) -> tuple[tuple[str, bytes], ...]:
-    """The regulator drafts stored for the incident, (file name, text); the exporter keeps only those
-    whose SHA-256 the ledger records."""
+def _notices(
+    incident_id: str, where: Where, bucket: str | None, template_names: list[str]
+) -> tuple[tuple[tuple[str, bytes], ...], tuple[tuple[str, bytes], ...]]:
+    """The regulator drafts stored for the incident and the e-mail templates its notices used, as
+    (file name, bytes); the exporter keeps only those whose SHA-256 the ledger records."""
     from functions.common.clients import client
     from functions.notification.adapters.s3_roster import S3RosterStore
 
@@ -250,16 +258,39 @@ def _drafts(incident_id: str, where: Where, bucket: str | None) -> tuple[tuple[s
         name = bucket or os.environ.get(Env.NOTIFICATION_BUCKET.value)
         if not name:
             console.print("[yellow]no --notification-bucket: the regulator drafts are left out[/yellow]")
-            return ()
-        found = S3RosterStore(client("s3"), name).drafts(incident_id)
-    else:
-        from bulkhead.cli.local import fabric as local_service
-        from bulkhead.local import paths
+        found = S3RosterStore(client("s3"), name).drafts(incident_id) if name else []
+        return _named(found), _templates(client("ses"), template_names)
+    from bulkhead.cli.local import fabric as local_service
+    from bulkhead.local import paths
 
-        with local_service(where.state_dir or paths.DEFAULT_STATE_DIR) as service:
-            store = S3RosterStore(client("s3"), service.describe()["buckets"]["Notifications"])
-            found = store.drafts(incident_id)
-    return tuple((k.rsplit("/", 1)[-1], text.encode()) for k, text in found)
+    with local_service(where.state_dir or paths.DEFAULT_STATE_DIR) as service:
+        store = S3RosterStore(client("s3"), service.describe()["buckets"]["Notifications"])
+        return _named(store.drafts(incident_id)), _templates(client("ses"), template_names)
+
+
+def _named(found: list[tuple[str, str]]) -> tuple[tuple[str, bytes], ...]:
+    return tuple((key.rsplit("/", 1)[-1], text.encode()) for key, text in found)
+
+
+def _templates(ses: "Any", names: list[str]) -> tuple[tuple[str, bytes], ...]:
+    """Each template as SES holds it, in the form whose SHA-256 the ledger records (`template_sha256`)."""
+    from botocore.exceptions import ClientError
+
+    from functions.ledger.canonical import canonical
+
+    found: list[tuple[str, bytes]] = []
+    for name in names:
+        try:
+            part = ses.get_template(TemplateName=name)["Template"]
+        except ClientError:
+            continue  # deleted since: SUMMARY.md says it is not in the pack
+        body = {
+            "subject": part.get("SubjectPart", ""),
+            "text": part.get("TextPart", ""),
+            "html": part.get("HtmlPart", ""),
+        }
+        found.append((f"{name}.json", canonical(body)))
+    return tuple(found)
 
 
 def _show(verdict: "LedgerVerdict", key_source: str) -> None:

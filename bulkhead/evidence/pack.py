@@ -42,6 +42,7 @@ VIEWS: dict[str, tuple[str, ...]] = {
 }
 REVIEW_FILES = ("review/review.md", "review/review.html")  # the latest review.recorded: sha256, html_sha256
 DRAFTS_DIR = "notices/regulator/"  # each file: a regulator.notice_drafted entry's draft_sha256
+TEMPLATES_DIR = "notices/customer/"  # each file: a template a notification.batch_sent entry records
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Documents:
     review_markdown: bytes | None = None
     review_html: bytes | None = None
     regulator_drafts: tuple[tuple[str, bytes], ...] = ()  # (file name, text)
+    customer_templates: tuple[tuple[str, bytes], ...] = ()  # (<template name>.json, RFC 8785 JSON)
 
 
 class DocumentMismatch(ValueError):
@@ -77,6 +79,22 @@ def check_documents(entries: Sequence[SealedEntry], documents: Documents) -> lis
             elif hashlib.sha256(content).hexdigest() != review["data"].get(member):
                 problems.append(f"the review's {name} is not the one signed at seq {review['seq']} ({member})")
     return problems
+
+
+def customer_templates(entries: Sequence[SealedEntry]) -> list[str]:
+    """The names of the e-mail templates the incident's notice batches record."""
+    bodies = [json.loads(e.body) for e in entries]
+    return list(_templates_recorded(bodies))
+
+
+def _templates_recorded(bodies: list[dict[str, Any]]) -> dict[str, str]:
+    """template name -> SHA-256, from every notification.batch_sent entry."""
+    return {
+        str(name): str(digest)
+        for b in bodies
+        if b["type"] == EntryType.NOTIFICATION_BATCH_SENT.value
+        for name, digest in (b["data"].get("templates") or {}).items()
+    }
 
 
 def _drafts_recorded(bodies: list[dict[str, Any]]) -> dict[str, str]:
@@ -179,6 +197,11 @@ def _write(
         # Only the drafts the ledger vouches for: a draft changed since it was recorded stays out.
         if recorded.get(name) == hashlib.sha256(text).hexdigest():
             files[f"{DRAFTS_DIR}{name}"] = text
+            included.append(name)
+    templates = _templates_recorded(bodies)
+    for name, text in documents.customer_templates:
+        if templates.get(name.removesuffix(".json")) == hashlib.sha256(text).hexdigest():
+            files[f"{TEMPLATES_DIR}{name}"] = text
             included.append(name)
     files["verification.json"] = verdict.model_dump_json(indent=2).encode()
     if not verdict.valid:
@@ -292,6 +315,8 @@ docs/evidence-format.md) rather than this pack's own `verify.py`.
   it is copied from
 - review/: the post-incident review (Markdown and HTML) whose SHA-256s the last review.recorded entry signs
 - notices/regulator/: the regulator drafts, each the one whose SHA-256 a regulator.notice_drafted entry records
+- notices/customer/: the customer notice e-mail templates (with their placeholders), each the one whose
+  SHA-256 a notification.batch_sent entry records
 - SUMMARY.md: the incident for a person to read, generated from the verified entries only
 - verification.json: the exporter's verdict
 - manifest.json: SHA-256 of every file, the entry count, the last entry and its signed head

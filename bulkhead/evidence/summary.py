@@ -250,10 +250,16 @@ def _notices(items: list[_Entry], in_pack: set[str]) -> list[str]:
     completed = _first(items, EntryType.NOTIFICATION_COMPLETED)
     done = f", completed at seq {completed.seq}" if completed else ""
     out.append(f"- customers reached: {reached} in {len(batches)} batches{done}")
-    out.append(
-        "- customer notice text: the ledger records no SHA-256 of the rendered notice template, so the pack "
-        "holds none (`bulkhead notice preview` renders it with its placeholders)"
-    )
+    templates: dict[str, int] = {}
+    for e in batches:
+        for name in e.data.get("templates") or {}:
+            templates.setdefault(str(name), e.seq)
+    for name, seq in templates.items():
+        digest = next(str(b.data["templates"][name]) for b in batches if name in (b.data.get("templates") or {}))
+        where = f"`notices/customer/{name}.json`" if f"{name}.json" in in_pack else "not in this pack (not found)"
+        out.append(f"- customer notice template {name}: sha256 `{digest}`, {where} (seq {seq})")
+    if batches and not templates:
+        out.append("- customer notice templates: the ledger records none for these batches")
     return [*out, ""]
 
 

@@ -20,7 +20,8 @@ Checks, offline (the format is docs/evidence-format.md):
   and that `who_acted` says rightly whether a person, an IAM principal or only a function acted;
 - that the documents the ledger signs by SHA-256 are the ones signed: the post-incident review
   (`review/`, against the last `review.recorded`, which requires them) and each regulator draft
-  (`notices/regulator/`, against its `regulator.notice_drafted`).
+  (`notices/regulator/`, against its `regulator.notice_drafted`) and customer notice template
+  (`notices/customer/`, against the `notification.batch_sent` entries that name it).
 
 Exit 0 when all hold and the key was pinned; 1 with the first bad entry or missing part named;
 2 when the pack cannot be read at all; 3 when everything holds but the key was not pinned.
@@ -54,6 +55,7 @@ PACK = -1  # where a problem belongs to the pack itself rather than to one entry
 ANCHOR_NAME = re.compile(r"^(\d{10})-([a-z]+)\.json$")
 REVIEW_FILES = (("review/review.md", "sha256"), ("review/review.html", "html_sha256"))
 DRAFTS_DIR = "notices/regulator"
+TEMPLATES_DIR = "notices/customer"
 
 
 class Findings:
@@ -318,7 +320,8 @@ def _acted_by(actor: str, data: dict[str, Any]) -> dict[str, str]:
 
 
 def _check_documents(root: Path, bodies: list[dict[str, Any]], found: Findings) -> None:
-    """The review and the regulator drafts in the pack are exactly the documents the entries sign."""
+    """The review, the regulator drafts and the customer notice templates in the pack are exactly the
+    documents the entries sign."""
     reviews = [b for b in bodies if b.get("type") == "review.recorded"]
     for name, member in REVIEW_FILES:
         path = root / name
@@ -338,14 +341,28 @@ def _check_documents(root: Path, bodies: list[dict[str, Any]], found: Findings) 
         for b in bodies
         if b.get("type") == "regulator.notice_drafted"
     }
-    for path in sorted((root / DRAFTS_DIR).glob("*")) if (root / DRAFTS_DIR).is_dir() else []:
-        recorded = drafts.get(path.name)
-        if recorded is None:
-            found.bad(PACK, f"{DRAFTS_DIR}/{path.name}: no regulator.notice_drafted entry records it")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != recorded[1]:
-            found.bad(PACK, f"{DRAFTS_DIR}/{path.name} is not the draft recorded at seq {recorded[0]} (altered)")
+    _check_folder(root, DRAFTS_DIR, drafts, "regulator.notice_drafted", "the draft recorded", found)
+    templates = {
+        f"{name}.json": (b["seq"], digest)
+        for b in bodies
+        if b.get("type") == "notification.batch_sent"
+        for name, digest in (b["data"].get("templates") or {}).items()
+    }
+    _check_folder(root, TEMPLATES_DIR, templates, "notification.batch_sent", "the template sent", found)
+
+
+def _check_folder(
+    root: Path, folder: str, recorded: dict[str, tuple[int, Any]], entry_type: str, what: str, found: Findings
+) -> None:
+    """Each file of `folder` is named and hashed as an entry of `entry_type` records it."""
+    for path in sorted((root / folder).glob("*")) if (root / folder).is_dir() else []:
+        known = recorded.get(path.name)
+        if known is None:
+            found.bad(PACK, f"{folder}/{path.name}: no {entry_type} entry records it")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != known[1]:
+            found.bad(PACK, f"{folder}/{path.name} is not {what} at seq {known[0]} (altered)")
         else:
-            found.notes.append(f"{DRAFTS_DIR}/{path.name}: the draft recorded at seq {recorded[0]}")
+            found.notes.append(f"{folder}/{path.name}: {what} at seq {known[0]}")
 
 
 def main(argv: list[str] | None = None) -> int:

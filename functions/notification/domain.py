@@ -22,6 +22,7 @@ from functions.common.config import FirmConfig, Mode, Regime, StoreConfig
 from functions.common.errors import PermanentActionFailure, PlatformThrottled
 from functions.common.retry import retrying
 from functions.detection.models import Incident
+from functions.ledger.canonical import canonical
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 from functions.notification import notices, regulators, roster
@@ -295,8 +296,9 @@ def send_batch(
     notice = _Notice(incident, config, drill, recorded, started.date())
     tally: Counter[str] = Counter()
     reached: set[str] = set()
+    templates: dict[str, str] = {}
     if Channel.EMAIL in request.channels:
-        reached |= _email(request, notice, recipients, channels, tally)
+        reached |= _email(request, notice, recipients, channels, tally, templates)
     if Channel.SMS in request.channels:
         reached |= _sms(request, notice, recipients, channels, tally)
     outcome = BatchOutcome(batch=request.batch.batch, customers_reached=len(reached), **tally)
@@ -306,10 +308,17 @@ def send_batch(
             type=EntryType.NOTIFICATION_BATCH_SENT,
             actor=ACTOR,
             at=now(),
-            data={**outcome.model_dump(mode="json"), "mode": request.mode.value},
+            # The e-mail templates sent, by name and SHA-256: the evidence pack carries them.
+            data={**outcome.model_dump(mode="json"), "mode": request.mode.value, "templates": templates},
         ),
     )
     return outcome
+
+
+def template_sha256(notice: RenderedNotice) -> str:
+    """The SHA-256 of an e-mail template as the evidence pack holds it: RFC 8785 JSON of its subject,
+    text and HTML, each with the `{{greeting}}` placeholder SES fills per recipient (no personal data)."""
+    return hashlib.sha256(canonical({"subject": notice.subject, "text": notice.text, "html": notice.html})).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -338,6 +347,7 @@ def _email(
     recipients: Sequence[Recipient],
     channels: Channels,
     tally: Counter[str],
+    templates: dict[str, str],
 ) -> set[str]:
     reached: set[str] = set()
     with_email = [r for r in recipients if r.email]
@@ -354,6 +364,7 @@ def _email(
         rendered = notice.rendered(regime, language)
         name = template_name(request.incident.incident_id, regime, language, rendered, notice.drill)
         channels.email.ensure_template(name, rendered)
+        templates[name] = template_sha256(rendered)
         if notice.drill:
             tally["drill_redirected"] += len(todo)
             todo = [r.model_copy(update={"email": notice.config.notices.drill_sink_email}) for r in todo]

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from bulkhead.cli.main import app
 from bulkhead.local import client
 from functions.common import clients
 from functions.ledger.adapters.kms import KmsHeadSigner
@@ -29,6 +31,7 @@ from tests.e2e.test_evidence_tampering import reseal
 from tests.e2e.test_incident_command import bulkhead, declared, entries_of, ledger, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
@@ -268,3 +271,41 @@ def test_export_refuses_a_review_that_is_not_the_one_signed(state: Path, tmp_pat
 
     assert code == 2 and "the review's Markdown is not the one signed at seq" in output, output
     assert not pack.exists()
+
+
+def test_a_drills_pack_carries_its_notice_templates_and_says_it_is_not_scored(state: Path, tmp_path: Path) -> None:
+    # Given the thin-path drill, which notifies the sandbox's customers (redirected to the sink)
+    drilled = runner.invoke(app, ["drill", "--reports", str(tmp_path / "reports")])
+    assert drilled.exit_code == 0, drilled.output
+    incident = next(p.stem for p in (tmp_path / "reports").glob("inc-*.html"))
+    pack = tmp_path / "pack"
+
+    # When it is exported
+    code, output = bulkhead("evidence", "export", incident, "--out", str(pack), "--reviews", str(tmp_path / "none"))
+    assert code == 0, output
+
+    # Then each e-mail template its batches record is in the pack, by the recorded SHA-256, with its placeholder
+    recorded = ledger(state, incident)
+    sent = {n: d for e in recorded if e.type.value == "notification.batch_sent" for n, d in e.data["templates"].items()}
+    assert sent, [e.data for e in recorded if e.type.value == "notification.batch_sent"]
+    summary = (pack / "SUMMARY.md").read_text()
+    for name, digest in sent.items():
+        content = (pack / "notices" / "customer" / f"{name}.json").read_bytes()
+        assert hashlib.sha256(content).hexdigest() == digest
+        assert "{{greeting}}" in json.loads(content)["text"]
+        assert f"- customer notice template {name}: sha256 `{digest}`, `notices/customer/{name}.json`" in summary
+    assert not any("@" in line for line in (pack / "entries.jsonl").read_text().splitlines() if '"templates"' in line)
+    scored = [e for e in recorded if e.type.value == "drill.scored"]
+    assert scored or "this drill is **NOT SCORED**" in summary
+    key = key_sha256(state)
+    assert verify(pack, key).returncode == 0 and spec_check()(pack, key) == []
+
+    # And an altered template is named by both verifiers
+    copy = tmp_path / "tampered"
+    shutil.copytree(pack, copy)
+    target = next((copy / "notices" / "customer").iterdir())
+    target.write_text(target.read_text().replace("{{greeting}}", "Dear customer"))
+    reseal(copy)
+    checked = verify(copy, key)
+    assert checked.returncode == 1 and f"notices/customer/{target.name} is not the template sent" in checked.stdout
+    assert f"rule 9: notices/customer/{target.name} is not a template a batch records" in spec_check()(copy, key)
