@@ -172,3 +172,33 @@ def test_on_call_runs_the_incident_against_the_deployment() -> None:
         ("incident.resolved", "person:Maria Keller"),
     ]
     assert json.dumps(entries()[-1][2]["open_items"]) == '["clock gdpr_art33 (open)", "task task-gdpr-art33 (dpo)"]'
+
+
+@pytest.mark.usefixtures("deployment")
+def test_the_dpo_time_and_the_art33_record_are_recorded_against_the_deployment() -> None:
+    declared_at = next(e.at for e in DynamoLedgerStore(clients.client("dynamodb"), TABLES["Ledger"]).entries(INC))
+    told = (
+        "incident",
+        "dpo-informed",
+        INC,
+        "--by",
+        "Maria Keller",
+        "--at",
+        declared_at.isoformat(),
+        "--channel",
+        "phone",
+    )
+    code, output = bulkhead(*told)
+    assert code == 0 and "Dr. Anna Schmidt (DPO) told at" in output, output
+    record = ("--facts", "Export of 40 customers", "--effects", "Phishing risk", "--remedial", "Token revoked")
+    code, output = bulkhead("incident", "facts", INC, "--by", "Dr. Anna Schmidt", *record)
+    assert code == 0 and "revision 1" in output, output
+    code, output = bulkhead("incident", "facts", INC, "--by", "Dr. Anna Schmidt", *record[:5], "Call +49 69 555 0101")
+    assert code == 2 and "--remedial: it holds a phone number" in output, output
+
+    recorded = [(t, a, d) for t, a, d in entries() if t in {"dpo.informed", "breach.facts"}]
+    assert [(t, a) for t, a, _ in recorded] == [
+        ("dpo.informed", "person:Maria Keller"),
+        ("breach.facts", "person:Dr. Anna Schmidt"),
+    ]
+    assert recorded[1][2]["remedial"] == "Token revoked"
