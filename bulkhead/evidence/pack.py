@@ -20,7 +20,7 @@ from typing import Any
 from bulkhead.evidence.summary import ACCOUNTABLE, acted_by, render_summary
 from functions.ledger.models import Anchor, EntryType, LedgerVerdict, SealedEntry
 
-FORMAT = "bulkhead-evidence/2"
+FORMAT = "bulkhead-evidence/3"
 FAILED_MARK = "VERIFICATION-FAILED.txt"
 VERIFIER = Path(__file__).with_name("verifier.py")
 
