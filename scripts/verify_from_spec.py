@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A second, independent verifier of Bulkhead evidence packs, written from docs/evidence-format.md
-alone (sections 2-7), sharing no code with Bulkhead or its own verifier.
+alone (sections 2-7 and 10), sharing no code with Bulkhead or its own verifier.
 
     python scripts/verify_from_spec.py PACK --expect-key-sha256 HEX [--bucket-listing LISTING.json]
 
@@ -47,7 +47,7 @@ def check(pack: Path, fingerprint: str, listing: dict[str, Any] | None = None) -
     failures += anchor_failures + coverage_rules(bodies, lines, good)
     if listing is not None:
         failures += bucket_rule(pack, manifest["incident_id"], listing)
-    return failures + views_rule(pack, lines, bodies)
+    return failures + views_rule(pack, lines, bodies) + documents_rule(pack, bodies)
 
 
 def files_rule(pack: Path, listed: dict[str, str]) -> list[str]:
@@ -168,8 +168,54 @@ def views_rule(pack: Path, lines: list[dict[str, Any]], bodies: list[dict[str, A
             body = bodies[row["seq"]]
             copy = {"seq": body["seq"], "entry_hash": lines[row["seq"]]["hash"]}
             copy |= {k: body[k] for k in ("at", "type", "actor", "data")}
+            if path.name == "who_acted.json":
+                copy["acted_by"] = who(body["actor"], body["data"])
             if row != copy:
                 failures.append(f"rule 8 seq {row['seq']}: {path.name} row differs from its entry")
+    return failures
+
+
+def who(actor: str, data: dict[str, Any]) -> dict[str, str]:
+    """Section 7, `acted_by`: the first of actor, data.by naming a person or an IAM principal."""
+    for source, value in (("actor", actor), ("data.by", data.get("by"))):
+        if isinstance(value, str) and value.startswith(("person:", "operator:")):
+            return {"kind": "person", "name": value.split(":", 1)[1], "source": source}
+        if isinstance(value, str) and value.startswith("arn:"):
+            return {"kind": "iam_principal", "name": value, "source": source}
+    return {"kind": "function", "name": actor, "source": "actor"}
+
+
+def documents_rule(pack: Path, bodies: list[dict[str, Any]]) -> list[str]:
+    """Rule 9 (section 10): the review and the regulator drafts are the documents the entries sign."""
+    failures: list[str] = []
+    reviews = [b for b in bodies if b["type"] == "review.recorded"]
+    for path, member in (("review/review.md", "sha256"), ("review/review.html", "html_sha256")):
+        present = (pack / path).is_file()
+        if not reviews:
+            failures += [f"rule 9: {path} present without a review.recorded entry"] if present else []
+        elif not present:
+            failures.append(f"rule 9 seq {reviews[-1]['seq']}: {path} is missing")
+        elif hashlib.sha256((pack / path).read_bytes()).hexdigest() != reviews[-1]["data"][member]:
+            failures.append(f"rule 9 seq {reviews[-1]['seq']}: {path} does not match {member}")
+    recorded = {
+        b["data"]["draft_key"].split("/")[-1]: b["data"]["draft_sha256"]
+        for b in bodies
+        if b["type"] == "regulator.notice_drafted" and b["data"].get("draft_key")
+    }
+    folder = pack / "notices" / "regulator"
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if recorded.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():
+            failures.append(f"rule 9: notices/regulator/{path.name} is not a recorded draft")
+    sent = {
+        f"{name}.json": digest
+        for b in bodies
+        if b["type"] == "notification.batch_sent"
+        for name, digest in (b["data"].get("templates") or {}).items()
+    }
+    folder = pack / "notices" / "customer"
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if sent.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():
+            failures.append(f"rule 9: notices/customer/{path.name} is not a template a batch records")
     return failures
 
 

@@ -268,3 +268,128 @@ def close(
         raise _fail("not closed", exc) from exc
     left = f"; still open, recorded with the reason: {', '.join(closed.open_items)}" if closed.open_items else ""
     console.print(f"{incident} closed by {by}{left}", soft_wrap=True)
+
+
+@incident_app.command("dpo-informed")
+def dpo_informed(
+    incident: str = typer.Argument(...),
+    by: str = typer.Option(..., "--by", help="Who records it (recorded)."),
+    at: str = typer.Option(
+        ..., "--at", help="When the DPO was told: ISO 8601 with a timezone, e.g. 2026-11-27T10:15Z."
+    ),
+    channel: str = typer.Option(..., "--channel", help="phone, email, in_person, chat, video, sms or page."),
+    dpo: str = typer.Option("", "--dpo", help="Who was told (default: the first DPO of the firm's roster)."),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Record when the DPO was told out of band (GDPR Art. 33: the clock runs from awareness)."""
+    from pydantic import ValidationError
+
+    from functions.common.config import Role
+    from functions.common.errors import BulkheadError
+    from functions.common.wiring import firm_config
+    from functions.incidents import wiring
+    from functions.incidents.breach_record import Channel, DpoInformedRequest, record_dpo_informed
+    from functions.ledger.wiring import ledger
+
+    try:
+        told_at = datetime.fromisoformat(at.replace("Z", "+00:00") if at.endswith("Z") else at)
+    except ValueError as exc:
+        console.print(f"[red]invalid:[/red] --at: {at!r} is not an ISO 8601 time (e.g. 2026-11-27T10:15:00Z)")
+        raise typer.Exit(2) from exc
+    if channel not in {c.value for c in Channel}:
+        console.print(f"[red]invalid:[/red] --channel: {channel!r} is not one of {', '.join(c.value for c in Channel)}")
+        raise typer.Exit(2)
+    try:
+        with reach(target, state_dir):
+            roster = firm_config().people(Role.DPO)
+            who = dpo or (roster[0].name if roster else "")
+            if not who:
+                console.print("[red]invalid:[/red] --dpo: the firm's configuration names no DPO; name who was told")
+                raise typer.Exit(2)
+            request = DpoInformedRequest(incident_id=incident, by=by, dpo=who, at=told_at, channel=Channel(channel))
+            done = record_dpo_informed(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    except BulkheadError as exc:
+        code = 2 if type(exc).__name__ == "InvalidRecord" else 1
+        raise _fail("not recorded", exc, code) from exc
+    when = f"{told_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    if not done.changed:
+        console.print(f"already recorded: {who} told at {when} by {channel} (ledger entry {done.seq}); no change")
+        return
+    console.print(f"{who} (DPO) told at {when} by {channel}; recorded by {by} (ledger entry {done.seq})")
+
+
+@incident_app.command("facts")
+def facts(
+    incident: str = typer.Argument(...),
+    by: str = typer.Option("", "--by", help="Who writes the record (recorded; not needed with --draft)."),
+    facts_text: str = typer.Option("", "--facts", help="The facts of the breach."),
+    effects: str = typer.Option("", "--effects", help="Its effects (likely consequences for the people)."),
+    remedial: str = typer.Option("", "--remedial", help="The remedial action taken or proposed."),
+    from_file: Path | None = typer.Option(
+        None, "--from-file", exists=True, dir_okay=False, help="JSON with facts, effects, remedial (e.g. a --draft)."
+    ),
+    draft: Path | None = typer.Option(
+        None, "--draft", dir_okay=False, help="Write a draft pre-filled from the ledger to FILE; records nothing."
+    ),
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """The GDPR Art. 33(5) record (facts, effects, remedial action): recorded, or amended as a new entry."""
+    import json
+
+    from pydantic import ValidationError
+
+    from functions.common.errors import BulkheadError
+    from functions.incidents import wiring
+    from functions.incidents.breach_record import FactsRequest, draft_facts, record_facts
+    from functions.ledger.wiring import ledger
+
+    if draft is not None:
+        try:
+            with reach(target, state_dir):
+                made = draft_facts(incident, list(wiring.chain().entries(incident)))
+        except BulkheadError as exc:
+            raise _fail("no draft", exc) from exc
+        draft.write_text(json.dumps(made.model_dump(), indent=2, ensure_ascii=False) + "\n")
+        console.print(
+            f"draft written: {draft} (edit it, then: bulkhead incident facts {incident} --from-file {draft} --by NAME)"
+        )
+        return
+    if not by:
+        console.print("[red]invalid:[/red] --by: name who writes the record")
+        raise typer.Exit(2)
+    try:
+        given = json.loads(from_file.read_text()) if from_file else {}
+    except ValueError as exc:
+        console.print(f"[red]invalid:[/red] --from-file: {exc}")
+        raise typer.Exit(2) from exc
+    if not isinstance(given, dict):
+        console.print("[red]invalid:[/red] --from-file: the file must hold a JSON object with facts, effects, remedial")
+        raise typer.Exit(2)
+    record = {
+        "facts": facts_text or given.get("facts", ""),
+        "effects": effects or given.get("effects", ""),
+        "remedial": remedial or given.get("remedial", ""),
+    }
+    missing = [f"--{k}" for k, v in record.items() if not str(v).strip()]
+    if missing:
+        console.print(f"[red]invalid:[/red] {', '.join(missing)}: empty (the record needs facts, effects and remedial)")
+        raise typer.Exit(2)
+    try:
+        request = FactsRequest.model_validate({"incident_id": incident, "by": by, "record": record})
+        with reach(target, state_dir):
+            done = record_facts(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
+    except ValidationError as exc:
+        problems = "; ".join(f"--{err['loc'][-1]}: {err['msg']}" for err in exc.errors())
+        console.print(f"[red]invalid:[/red] {problems}")
+        raise typer.Exit(2) from exc
+    except BulkheadError as exc:
+        code = 2 if type(exc).__name__ == "InvalidRecord" else 1
+        raise _fail("not recorded", exc, code) from exc
+    if not done.changed:
+        console.print(f"already recorded as revision {done.revision} (ledger entry {done.seq}); no change")
+        return
+    console.print(f"Art. 33(5) record revision {done.revision} by {by} (ledger entry {done.seq})")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,7 @@ from bulkhead.cli.reach import STATE_DIR, Target
 from functions.common.settings import Env
 
 if TYPE_CHECKING:
+    from bulkhead.evidence.pack import Documents
     from functions.ledger.adapters.dynamodb import DynamoLedgerStore
     from functions.ledger.adapters.kms import KmsHeadSigner
     from functions.ledger.adapters.s3 import S3AnchorStore
@@ -181,22 +182,40 @@ def export(
     bucket: str | None = BUCKET,
     key: str | None = KEY,
     expect_key_sha256: str | None = EXPECT_KEY,
+    reviews: Path = typer.Option(
+        Path("reviews"), "--reviews", help="Where `bulkhead review` wrote the review (INCIDENT-review.md and .html)."
+    ),
+    notification_bucket: str | None = typer.Option(
+        None,
+        "--notification-bucket",
+        help=f"Bucket of the regulator drafts in AWS (default ${Env.NOTIFICATION_BUCKET.value}).",
+    ),
 ) -> None:
     """Write the incident's evidence pack; `python <pack>/verify.py <pack>` checks it offline.
 
-    A ledger that fails verification is still written (for forensics), marked as failing, and the
-    command exits 1."""
-    from bulkhead.evidence.pack import AnchorSource, export_pack
+    The post-incident review (when the ledger records one) and the regulator drafts go in beside the
+    entries that sign their SHA-256. A ledger that fails verification is still written (for
+    forensics), marked as failing, and the command exits 1."""
+    from bulkhead.evidence.pack import AnchorSource, DocumentMismatch, export_pack
 
     destination = out or Path(f"evidence-{incident_id}")
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         console.print(f"[red]refused:[/red] --out {destination} exists and is not an empty directory")
         raise typer.Exit(2)
-    with _open(Where(target, state_dir, table, bucket, key)) as sources:
+    where = Where(target, state_dir, table, bucket, key)
+    with _open(where) as sources:
         entries, found, pem, verdict = _read(incident_id, sources, expect_key_sha256)
         key_id = sources[2].key_id
         source = AnchorSource(sources[1].bucket, f"anchors/{incident_id}/")
-    pack = export_pack(destination, incident_id, entries, found, pem, key_id, verdict, source)
+    from bulkhead.evidence.pack import customer_templates
+
+    drafts, templates = _notices(incident_id, where, notification_bucket, customer_templates(entries))
+    documents = _documents(incident_id, reviews, drafts, templates)
+    try:
+        pack = export_pack(destination, incident_id, entries, found, pem, key_id, verdict, source, documents)
+    except DocumentMismatch as exc:
+        console.print(f"[red]refused:[/red] --reviews {reviews}: {exc}; nothing written")
+        raise typer.Exit(2) from exc
     _show(verdict, key_id)
     console.print(f"wrote {pack.path}: {pack.entries} entries, {pack.anchors} signed heads, {pack.files} files")
     console.print(
@@ -205,6 +224,67 @@ def export(
     if not pack.verified:
         console.print("[red]the pack is marked FAILED VERIFICATION[/red] (written for forensics only)")
         raise typer.Exit(1)
+
+
+def _documents(
+    incident_id: str, reviews: Path, drafts: tuple[tuple[str, bytes], ...], templates: tuple[tuple[str, bytes], ...]
+) -> "Documents":
+    from bulkhead.evidence.pack import Documents
+
+    markdown, page = reviews / f"{incident_id}-review.md", reviews / f"{incident_id}-review.html"
+    return Documents(
+        review_markdown=markdown.read_bytes() if markdown.is_file() else None,
+        review_html=page.read_bytes() if page.is_file() else None,
+        regulator_drafts=drafts,
+        customer_templates=templates,
+    )
+
+
+def _notices(
+    incident_id: str, where: Where, bucket: str | None, template_names: list[str]
+) -> tuple[tuple[tuple[str, bytes], ...], tuple[tuple[str, bytes], ...]]:
+    """The regulator drafts stored for the incident and the e-mail templates its notices used, as
+    (file name, bytes); the exporter keeps only those whose SHA-256 the ledger records."""
+    from functions.common.clients import client
+    from functions.notification.adapters.s3_roster import S3RosterStore
+
+    if where.target is Target.AWS:
+        name = bucket or os.environ.get(Env.NOTIFICATION_BUCKET.value)
+        if not name:
+            console.print("[yellow]no --notification-bucket: the regulator drafts are left out[/yellow]")
+        found = S3RosterStore(client("s3"), name).drafts(incident_id) if name else []
+        return _named(found), _templates(client("ses"), template_names)
+    from bulkhead.cli.local import fabric as local_service
+    from bulkhead.local import paths
+
+    with local_service(where.state_dir or paths.DEFAULT_STATE_DIR) as service:
+        store = S3RosterStore(client("s3"), service.describe()["buckets"]["Notifications"])
+        return _named(store.drafts(incident_id)), _templates(client("ses"), template_names)
+
+
+def _named(found: list[tuple[str, str]]) -> tuple[tuple[str, bytes], ...]:
+    return tuple((key.rsplit("/", 1)[-1], text.encode()) for key, text in found)
+
+
+def _templates(ses: "Any", names: list[str]) -> tuple[tuple[str, bytes], ...]:
+    """Each template as SES holds it, in the form whose SHA-256 the ledger records (`template_sha256`)."""
+    from botocore.exceptions import ClientError
+
+    from functions.ledger.canonical import canonical
+
+    found: list[tuple[str, bytes]] = []
+    for name in names:
+        try:
+            part = ses.get_template(TemplateName=name)["Template"]
+        except ClientError:
+            continue  # deleted since: SUMMARY.md says it is not in the pack
+        body = {
+            "subject": part.get("SubjectPart", ""),
+            "text": part.get("TextPart", ""),
+            "html": part.get("HtmlPart", ""),
+        }
+        found.append((f"{name}.json", canonical(body)))
+    return tuple(found)
 
 
 def _show(verdict: "LedgerVerdict", key_source: str) -> None:

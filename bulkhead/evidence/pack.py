@@ -1,6 +1,7 @@
 """Write an incident's evidence pack: the sealed entries, the signed anchors, the public key, the
-auditor's views (timeline, dispositions, approvals, actions, notifications, clocks, drill scores)
-and a manifest with every file's SHA-256.
+auditor's views (timeline, dispositions, approvals, actions, notifications, clocks, drill scores,
+who acted, when the DPO was told, the Art. 33(5) record, reviews), the documents the ledger signs by
+their SHA-256 (the post-incident review, the regulator drafts) and a manifest with every file's SHA-256.
 
 Every row of a view cites the entry it comes from (`seq`, `entry_hash`) and copies its fields, so
 the standalone verifier can prove each view against the chain; nothing in the pack is trusted
@@ -16,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bulkhead.evidence.summary import ACCOUNTABLE, render_summary
+from bulkhead.evidence.summary import ACCOUNTABLE, acted_by, render_summary
 from functions.ledger.models import Anchor, EntryType, LedgerVerdict, SealedEntry
 
-FORMAT = "bulkhead-evidence/2"
+FORMAT = "bulkhead-evidence/3"
 FAILED_MARK = "VERIFICATION-FAILED.txt"
 VERIFIER = Path(__file__).with_name("verifier.py")
 
@@ -35,7 +36,74 @@ VIEWS: dict[str, tuple[str, ...]] = {
     "drill_scores": (EntryType.DRILL_SCORED.value,),
     # approvals, manual tasks, filings, restores and repairs: who acted, person or IAM principal
     "who_acted": tuple(t.value for t in ACCOUNTABLE),
+    "dpo_informed": (EntryType.DPO_INFORMED.value,),
+    "breach_facts": (EntryType.BREACH_FACTS.value,),  # GDPR Art. 33(5), every revision
+    "reviews": (EntryType.REVIEW_RECORDED.value,),
 }
+REVIEW_FILES = ("review/review.md", "review/review.html")  # the latest review.recorded: sha256, html_sha256
+DRAFTS_DIR = "notices/regulator/"  # each file: a regulator.notice_drafted entry's draft_sha256
+TEMPLATES_DIR = "notices/customer/"  # each file: a template a notification.batch_sent entry records
+
+
+@dataclass(frozen=True)
+class Documents:
+    """Documents the ledger records by their SHA-256, as found beside it; checked before they go in."""
+
+    review_markdown: bytes | None = None
+    review_html: bytes | None = None
+    regulator_drafts: tuple[tuple[str, bytes], ...] = ()  # (file name, text)
+    customer_templates: tuple[tuple[str, bytes], ...] = ()  # (<template name>.json, RFC 8785 JSON)
+
+
+class DocumentMismatch(ValueError):
+    """A document the ledger signs by its SHA-256 is missing or is not the one recorded."""
+
+
+def latest_review(entries: Sequence[SealedEntry]) -> dict[str, Any] | None:
+    bodies = [json.loads(e.body) for e in entries]
+    reviews = [b for b in bodies if b["type"] == EntryType.REVIEW_RECORDED.value]
+    return reviews[-1] if reviews else None
+
+
+def check_documents(entries: Sequence[SealedEntry], documents: Documents) -> list[str]:
+    """What the pack would hold that the ledger does not vouch for, or what it must hold and lacks."""
+    problems: list[str] = []
+    review = latest_review(entries)
+    if review is not None:
+        for name, content, member in (
+            ("Markdown", documents.review_markdown, "sha256"),
+            ("HTML", documents.review_html, "html_sha256"),
+        ):
+            if content is None:
+                problems.append(f"the review's {name} (review.recorded at seq {review['seq']}) was not found")
+            elif hashlib.sha256(content).hexdigest() != review["data"].get(member):
+                problems.append(f"the review's {name} is not the one signed at seq {review['seq']} ({member})")
+    return problems
+
+
+def customer_templates(entries: Sequence[SealedEntry]) -> list[str]:
+    """The names of the e-mail templates the incident's notice batches record."""
+    bodies = [json.loads(e.body) for e in entries]
+    return list(_templates_recorded(bodies))
+
+
+def _templates_recorded(bodies: list[dict[str, Any]]) -> dict[str, str]:
+    """template name -> SHA-256, from every notification.batch_sent entry."""
+    return {
+        str(name): str(digest)
+        for b in bodies
+        if b["type"] == EntryType.NOTIFICATION_BATCH_SENT.value
+        for name, digest in (b["data"].get("templates") or {}).items()
+    }
+
+
+def _drafts_recorded(bodies: list[dict[str, Any]]) -> dict[str, str]:
+    """file name -> draft_sha256 of every regulator draft the ledger records."""
+    return {
+        str(b["data"].get("draft_key", "")).rsplit("/", 1)[-1]: str(b["data"].get("draft_sha256"))
+        for b in bodies
+        if b["type"] == EntryType.REGULATOR_NOTICE_DRAFTED.value and b["data"].get("draft_key")
+    }
 
 
 @dataclass(frozen=True)
@@ -64,15 +132,21 @@ def export_pack(
     key_id: str,
     verdict: LedgerVerdict,
     source: AnchorSource | None = None,
+    documents: Documents | None = None,
 ) -> ExportedPack:
     """Write the pack into `out` (created; must not hold a pack already). Written to a temporary
-    directory first and renamed, so a failed export leaves nothing half-written.
+    directory first and renamed, so a failed export leaves nothing half-written. A review the ledger
+    records must be given and match its signed SHA-256s (`DocumentMismatch` otherwise: nothing written).
 
     A ledger that fails verification is still exported, for forensics, and the pack says so
     (`VERIFICATION-FAILED.txt`, the manifest's `verification`); `verified` tells the caller."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty")
-    files = _files(incident_id, entries, anchors, public_key_pem, verdict, source)
+    documents = documents or Documents()
+    problems = check_documents(entries, documents)
+    if problems:
+        raise DocumentMismatch("; ".join(problems))
+    files = _files(incident_id, entries, anchors, public_key_pem, verdict, source, documents)
     manifest = _manifest(incident_id, entries, anchors, key_id, verdict, source, files)
     staging = out.with_name(f".{out.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -98,6 +172,7 @@ def _files(
     public_key_pem: str,
     verdict: LedgerVerdict,
     source: AnchorSource | None,
+    documents: Documents,
 ) -> dict[str, bytes]:
     """Every file of the pack but its manifest, by path."""
     files: dict[str, bytes] = {}
@@ -113,12 +188,29 @@ def _files(
     bodies = [json.loads(e.body) for e in entries]
     for view, types in VIEWS.items():
         rows = [_row(e, body) for e, body in zip(entries, bodies, strict=True) if not types or body["type"] in types]
+        if view == "who_acted":
+            rows = [{**row, "acted_by": acted_by(row["actor"], row["data"])} for row in rows]
         files[f"views/{view}.json"] = json.dumps({"types": list(types), "rows": rows}, indent=2).encode()
+    if documents.review_markdown is not None and documents.review_html is not None:
+        files[REVIEW_FILES[0]] = documents.review_markdown
+        files[REVIEW_FILES[1]] = documents.review_html
+    recorded = _drafts_recorded(bodies)
+    included: list[str] = []
+    for name, text in documents.regulator_drafts:
+        # Only the drafts the ledger vouches for: a draft changed since it was recorded stays out.
+        if recorded.get(name) == hashlib.sha256(text).hexdigest():
+            files[f"{DRAFTS_DIR}{name}"] = text
+            included.append(name)
+    templates = _templates_recorded(bodies)
+    for name, text in documents.customer_templates:
+        if templates.get(name.removesuffix(".json")) == hashlib.sha256(text).hexdigest():
+            files[f"{TEMPLATES_DIR}{name}"] = text
+            included.append(name)
     files["verification.json"] = verdict.model_dump_json(indent=2).encode()
     if not verdict.valid:
         files[FAILED_MARK] = _failed(verdict).encode()
     files["VERIFY.md"] = _readme(incident_id, verdict, source).encode()
-    files["SUMMARY.md"] = render_summary(incident_id, entries, verdict).encode()
+    files["SUMMARY.md"] = render_summary(incident_id, entries, verdict, drafts_included=included).encode()
     files["verify.py"] = VERIFIER.read_bytes()
     return files
 
@@ -228,8 +320,14 @@ docs/evidence-format.md) rather than this pack's own `verify.py`.
 - anchors/: every chain head, signed with the KMS key: under its milestone's name (declared,
   contained, notified, closed) or as a checkpoint; the last entry's is named in the manifest
 - public_key.pem: the signing key's public half (as the exporter read it from KMS)
-- views/: timeline, dispositions, approvals, actions, notifications, clocks, drill scores; each row
-  cites the entry (seq, entry_hash) it is copied from
+- views/: timeline, dispositions, approvals, actions, notifications, clocks, drill scores, who acted
+  (each row also says whether a person, an IAM principal or only a function acted), when the DPO was
+  told, the Art. 33(5) record (every revision), reviews; each row cites the entry (seq, entry_hash)
+  it is copied from
+- review/: the post-incident review (Markdown and HTML) whose SHA-256s the last review.recorded entry signs
+- notices/regulator/: the regulator drafts, each the one whose SHA-256 a regulator.notice_drafted entry records
+- notices/customer/: the customer notice e-mail templates (with their placeholders), each the one whose
+  SHA-256 a notification.batch_sent entry records
 - SUMMARY.md: the incident for a person to read, generated from the verified entries only
 - verification.json: the exporter's verdict
 - manifest.json: SHA-256 of every file, the entry count, the last entry and its signed head

@@ -16,7 +16,12 @@ Checks, offline (the format is docs/evidence-format.md):
 - with --bucket-listing (`aws s3api list-object-versions --bucket B --prefix anchors/INCIDENT/`),
   that every anchor the Object Lock bucket holds is in the pack: a pack cut back to an earlier
   head, its later anchors dropped, is otherwise self-consistent;
-- that every view row is a faithful copy of the entry it cites and no entry of a view's types is missing.
+- that every view row is a faithful copy of the entry it cites and no entry of a view's types is missing,
+  and that `who_acted` says rightly whether a person, an IAM principal or only a function acted;
+- that the documents the ledger signs by SHA-256 are the ones signed: the post-incident review
+  (`review/`, against the last `review.recorded`, which requires them) and each regulator draft
+  (`notices/regulator/`, against its `regulator.notice_drafted`) and customer notice template
+  (`notices/customer/`, against the `notification.batch_sent` entries that name it).
 
 Exit 0 when all hold and the key was pinned; 1 with the first bad entry or missing part named;
 2 when the pack cannot be read at all; 3 when everything holds but the key was not pinned.
@@ -48,6 +53,9 @@ MILESTONE_TYPES = {
 }
 PACK = -1  # where a problem belongs to the pack itself rather than to one entry
 ANCHOR_NAME = re.compile(r"^(\d{10})-([a-z]+)\.json$")
+REVIEW_FILES = (("review/review.md", "sha256"), ("review/review.html", "html_sha256"))
+DRAFTS_DIR = "notices/regulator"
+TEMPLATES_DIR = "notices/customer"
 
 
 class Findings:
@@ -95,6 +103,7 @@ def verify_pack(
             "anchors dropped is self-consistent. Run with --bucket-listing (see VERIFY.md)."
         )
     _check_views(root, entries, bodies, found)
+    _check_documents(root, bodies, found)
     return found
 
 
@@ -288,10 +297,72 @@ def _check_views(root: Path, entries: list[dict[str, Any]], bodies: list[dict[st
             body = bodies[seq]
             if any(row[field] != body[field] for field in ("at", "type", "actor", "data")):
                 found.bad(seq, f"views/{path.name}: row differs from the entry it cites")
+            elif path.name == "who_acted.json" and row.get("acted_by") != _acted_by(body["actor"], body["data"]):
+                found.bad(seq, f"views/{path.name}: acted_by is not who the entry names")
             cited.append(seq)
         expected = [s for s, b in enumerate(bodies) if not types or b["type"] in types]
         if cited != expected:
             found.bad(PACK, f"views/{path.name}: lists entries {cited[:5]}... but the chain has {expected[:5]}...")
+
+
+def _acted_by(actor: str, data: dict[str, Any]) -> dict[str, str]:
+    """A person (`person:` or `operator:`) or an IAM principal (`arn:`) named by the actor, else by
+    `data.by`; otherwise only a function acted."""
+    for source, value in (("actor", actor), ("data.by", data.get("by"))):
+        if not isinstance(value, str):
+            continue
+        for prefix in ("person:", "operator:"):
+            if value.startswith(prefix):
+                return {"kind": "person", "name": value[len(prefix) :], "source": source}
+        if value.startswith("arn:"):
+            return {"kind": "iam_principal", "name": value, "source": source}
+    return {"kind": "function", "name": actor, "source": "actor"}
+
+
+def _check_documents(root: Path, bodies: list[dict[str, Any]], found: Findings) -> None:
+    """The review, the regulator drafts and the customer notice templates in the pack are exactly the
+    documents the entries sign."""
+    reviews = [b for b in bodies if b.get("type") == "review.recorded"]
+    for name, member in REVIEW_FILES:
+        path = root / name
+        if not reviews:
+            if path.exists():
+                found.bad(PACK, f"{name} is in the pack but the ledger records no review")
+            continue
+        signed = reviews[-1]
+        if not path.is_file():
+            found.bad(PACK, f"missing part: {name}, the review signed at seq {signed['seq']}")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != signed["data"].get(member):
+            found.bad(PACK, f"{name} is not the review signed at seq {signed['seq']} ({member} differs: altered)")
+        else:
+            found.notes.append(f"{name}: the review signed at seq {signed['seq']}")
+    drafts = {
+        str(b["data"].get("draft_key", "")).rsplit("/", 1)[-1]: (b["seq"], b["data"].get("draft_sha256"))
+        for b in bodies
+        if b.get("type") == "regulator.notice_drafted"
+    }
+    _check_folder(root, DRAFTS_DIR, drafts, "regulator.notice_drafted", "the draft recorded", found)
+    templates = {
+        f"{name}.json": (b["seq"], digest)
+        for b in bodies
+        if b.get("type") == "notification.batch_sent"
+        for name, digest in (b["data"].get("templates") or {}).items()
+    }
+    _check_folder(root, TEMPLATES_DIR, templates, "notification.batch_sent", "the template sent", found)
+
+
+def _check_folder(
+    root: Path, folder: str, recorded: dict[str, tuple[int, Any]], entry_type: str, what: str, found: Findings
+) -> None:
+    """Each file of `folder` is named and hashed as an entry of `entry_type` records it."""
+    for path in sorted((root / folder).glob("*")) if (root / folder).is_dir() else []:
+        known = recorded.get(path.name)
+        if known is None:
+            found.bad(PACK, f"{folder}/{path.name}: no {entry_type} entry records it")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != known[1]:
+            found.bad(PACK, f"{folder}/{path.name} is not {what} at seq {known[0]} (altered)")
+        else:
+            found.notes.append(f"{folder}/{path.name}: {what} at seq {known[0]}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -330,7 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     if not found.key_pinned:
         print("NOT PROVEN: consistent, but only against the pack's own key (pin it: --expect-key-sha256)")
         return 3
-    print("VALID: every file, the hash chain, every signed head (the last entry's included) and every view check out")
+    print(
+        "VALID: every file, the hash chain, every signed head (the last entry's included), every view and every "
+        "signed document check out"
+    )
     return 0
 
 

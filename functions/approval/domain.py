@@ -25,6 +25,7 @@ from functions.paging.ports import Pager
 ACTOR = "approval"
 REJECTED = "ApprovalRejected"  # the error a rejection sends to the waiting task (the ASL catches it)
 DRILL_PREFIX = "DRILL: "
+DPO_STAGE = "dpo"  # an escalation stage of this name pages the DPO
 DRILL_SEVERITY = "info"  # PagerDuty's lowest: a drill page never wakes anyone as an emergency would
 
 
@@ -40,8 +41,12 @@ def request_approval(
     link_for: Callable[[LinkClaims], str | None],
     ledger: Ledger,
     now: datetime,
+    dpo: str | None = None,
 ) -> PendingApproval:
-    """Store the task token for this stage and page the stage's approvers (with a signed link)."""
+    """Store the task token for this stage and page the stage's approvers (with a signed link).
+
+    A live incident's page to the stage `dpo` tells the DPO (`dpo`, the first of the role's roster):
+    the time is recorded as `dpo.informed`."""
     previous = store.get(request.incident_id)
     stage = previous.stage + 1 if previous and previous.escalated else 0
     stage = min(stage, len(policy.escalation) - 1)
@@ -91,6 +96,9 @@ def request_approval(
             dedup_key=f"{request.incident_id}/approval",
         )
     )
+    if stage_name == DPO_STAGE and dpo and request.mode is Mode.LIVE:
+        data = {"person": dpo, "channel": "page", "source": f"approval stage {stage_name}"}
+        ledger.append(request.incident_id, EntryDraft(type=EntryType.DPO_INFORMED, actor=ACTOR, at=now, data=data))
     return pending
 
 

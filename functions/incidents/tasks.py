@@ -13,6 +13,7 @@ from functions.clocks.models import Clock, ClockStatus
 from functions.common.config import FirmConfig, Mode, Regime, Role
 from functions.common.errors import BulkheadError
 from functions.common.models import Message
+from functions.incidents.breach_record import dpo_paged
 from functions.incidents.domain import declaration, open_role_tasks
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import Ledger
@@ -120,6 +121,37 @@ def create_tasks(
         )
         made.append(task.task_id)
     return made
+
+
+def page_dpo_tasks(
+    incident_id: str, entries: list[LedgerEntry], made: list[str], ledger: Ledger, pager: Pager, now: datetime
+) -> list[str]:
+    """Page each DPO task just created (stage `dpo`: the DPO's subscription filters on it) and record
+    the time the DPO was told. A drill's tasks are never paged, so a drill records no such time here."""
+    if str(declaration(incident_id, entries).data.get("mode", Mode.LIVE.value)) != Mode.LIVE.value:
+        return []
+    created = {e.data.get("task_id"): e.data for e in entries if e.type is EntryType.TASK_CREATED}
+    paged: list[str] = []
+    for task_id in made:
+        task = created.get(task_id)
+        if task is None or task.get("role") != Role.DPO.value or not task.get("person"):
+            continue
+        pager.page(
+            Page(
+                subject=f"Bulkhead: DPO task, incident {incident_id}"[:100],
+                message=(
+                    f"Incident {incident_id}: {task['title']}. Due {task['due_at'][:16]} UTC. "
+                    f"Done: bulkhead task done {incident_id} {task_id} --by NAME"
+                ),
+                incident_id=incident_id,
+                stage=Role.DPO.value,
+                severity="high",
+                dedup_key=f"{incident_id}/{task_id}/created",
+            )
+        )
+        dpo_paged(incident_id, str(task["person"]), f"task {task_id}", ledger, now, actor=ACTOR)
+        paged.append(task_id)
+    return paged
 
 
 def escalate_overdue(

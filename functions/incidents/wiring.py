@@ -8,7 +8,7 @@ from functions.common.settings import Env, env
 from functions.common.wiring import firm_config
 from functions.degradation.adapters.dynamodb import DynamoControlsStore
 from functions.incidents.adapters.dynamodb import DynamoIncidentIndex
-from functions.incidents.tasks import create_tasks, escalate_overdue
+from functions.incidents.tasks import create_tasks, escalate_overdue, page_dpo_tasks
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import EntryType
 from functions.ledger.wiring import ledger
@@ -40,6 +40,8 @@ def sweep_tasks(incident_ids: list[str], now: datetime) -> tuple[list[str], list
         created += [f"{incident_id}/{t}" for t in made]
         if made:
             entries = list(chain().entries(incident_id))
+            if page_dpo_tasks(incident_id, entries, made, appender, pager, now):
+                entries = list(chain().entries(incident_id))
         late = escalate_overdue(incident_id, entries, config, appender, pager, now)
         overdue += [f"{incident_id}/{t}" for t in late]
     return created, overdue

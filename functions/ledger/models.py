@@ -69,6 +69,10 @@ class EntryType(StrEnum):
     TASK_DONE = "task.done"
     TASK_OVERDUE = "task.overdue"
     REVIEW_RECORDED = "review.recorded"  # the post-incident review, by its SHA-256
+    # When the DPO was told (GDPR Art. 33-34 run from awareness; the DPO decides on the filings).
+    DPO_INFORMED = "dpo.informed"
+    # The GDPR Art. 33(5) record: facts, effects and remedial action; each amendment a new entry.
+    BREACH_FACTS = "breach.facts"
 
 
 class Milestone(StrEnum):

@@ -14,7 +14,7 @@ Three steps of the response state machine run this:
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -22,6 +22,7 @@ from functions.common.config import FirmConfig, Mode, Regime, StoreConfig
 from functions.common.errors import PermanentActionFailure, PlatformThrottled
 from functions.common.retry import retrying
 from functions.detection.models import Incident
+from functions.ledger.canonical import canonical
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 from functions.notification import notices, regulators, roster
@@ -310,10 +311,17 @@ def send_batch(
             type=EntryType.NOTIFICATION_BATCH_SENT,
             actor=ACTOR,
             at=now(),
-            data={**outcome.model_dump(mode="json"), "mode": request.mode.value},
+            # The e-mail templates sent, by name and SHA-256: the evidence pack carries them.
+            data={**outcome.model_dump(mode="json"), "mode": request.mode.value, "templates": outgoing.templates},
         ),
     )
     return outcome
+
+
+def template_sha256(notice: RenderedNotice) -> str:
+    """The SHA-256 of an e-mail template as the evidence pack holds it: RFC 8785 JSON of its subject,
+    text and HTML, each with the `{{greeting}}` placeholder SES fills per recipient (no personal data)."""
+    return hashlib.sha256(canonical({"subject": notice.subject, "text": notice.text, "html": notice.html})).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -338,12 +346,14 @@ class _Notice:
 
 @dataclass(frozen=True)
 class _Outgoing:
-    """One batch on its way out: its notices, the channels it goes by, and the counts it keeps."""
+    """One batch on its way out: its notices, the channels it goes by, the counts it keeps and the
+    e-mail templates it sent (name -> SHA-256)."""
 
     incident_id: str
     notice: _Notice
     channels: Channels
     tally: Counter[str]
+    templates: dict[str, str] = field(default_factory=dict)
 
 
 def _email(outgoing: _Outgoing, recipients: Sequence[Recipient]) -> set[str]:
@@ -362,6 +372,7 @@ def _email(outgoing: _Outgoing, recipients: Sequence[Recipient]) -> set[str]:
         rendered = outgoing.notice.rendered(regime, language)
         name = template_name(outgoing.incident_id, regime, language, rendered, outgoing.notice.drill)
         outgoing.channels.email.ensure_template(name, rendered)
+        outgoing.templates[name] = template_sha256(rendered)
         if outgoing.notice.drill:
             outgoing.tally["drill_redirected"] += len(todo)
             todo = [r.model_copy(update={"email": outgoing.notice.config.notices.drill_sink_email}) for r in todo]

@@ -50,7 +50,7 @@ def pack_from_doc(root: Path) -> tuple[Path, str]:
     fingerprint = re.search(r"SubjectPublicKeyInfo \(91 bytes\): `([0-9a-f]{64})`", section)
     assert incident and fingerprint and chain and len(files) == 4
     manifest = {
-        "format": "bulkhead-evidence/2",
+        "format": "bulkhead-evidence/3",
         "incident_id": incident.group(1),
         "chain": chain,
         "files": {name: hashlib.sha256(c.encode()).hexdigest() for name, c in files.items()},

@@ -105,14 +105,17 @@ def test_the_pack_summary_tells_the_incident_from_its_verified_entries(state: Pa
 
     assert "Ledger verified at export: 10 entries" in summary
     assert "| contained | 2026-11-27 09:04:00 | 0.05 h | 4 |" in summary
-    assert "| approval.granted | operator:oncall@example.com | 2026-11-27 09:02:00 | 2 |" in summary
-    assert "| clock.met | operator:dpo@example.com | 2026-11-27 09:06:00 | 6 |" in summary
-    assert "GDPR Art. 33 (72 hours): **PASS** (seq 6)." in summary
+    assert "| approval.granted | oncall@example.com | person | 2026-11-27 09:02:00 | 2 |" in summary
+    assert "| action.applied | e2e | **function only** | 2026-11-27 09:03:00 | 3 |" in summary
+    assert "| clock.met | dpo@example.com | person | 2026-11-27 09:06:00 | 6 |" in summary
+    assert "- gdpr_art33 (72 hours from awareness): **PASS** (met, reference CNIL-2026-0042; seq 6)" in summary
     assert "- declared: 1" in summary and "(seq 8)" in summary
+    assert "- restores: none recorded" in summary and "## When the DPO was told\n\n- not recorded" in summary
     views = json.loads((pack / "views" / "who_acted.json").read_text())["rows"]
-    assert [(r["seq"], r["actor"]) for r in views] == [
-        (2, "operator:oncall@example.com"),
-        (6, "operator:dpo@example.com"),
+    assert [(r["seq"], r["actor"], r["acted_by"]["kind"]) for r in views] == [
+        (2, "operator:oncall@example.com", "person"),
+        (3, "e2e", "function"),
+        (6, "operator:dpo@example.com", "person"),
     ]
 
 

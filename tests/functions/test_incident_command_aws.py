@@ -65,12 +65,30 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         ssm.put_parameter(Name="/bulkhead/prod/config", Value=DEFAULT_CONFIG.read_text(), Type="String")
         sns = clients.client("sns")
         settings["ONCALL_TOPIC_ARN"] = sns.create_topic(Name="bh-prod-oncall")["TopicArn"]
+        dpo_inbox(settings["ONCALL_TOPIC_ARN"])
         for name, value in settings.items():
             monkeypatch.setenv(name, value)
         declare_with_a_running_clock()
         yield
         clients.reset()
         config.forget_config()
+
+
+def dpo_inbox(topic: str) -> None:
+    """The DPO's subscription to the on-call topic: only pages of the stage `dpo`."""
+    sqs = clients.client("sqs")
+    url = sqs.create_queue(QueueName="dpo-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"stage": ["dpo"]})
+    clients.client("sns").subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"FilterPolicy": policy, "RawMessageDelivery": "true"}
+    )
+
+
+def dpo_pages() -> list[str]:
+    sqs = clients.client("sqs")
+    url = sqs.get_queue_url(QueueName="dpo-inbox")["QueueUrl"]
+    return [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
 
 
 def declare_with_a_running_clock() -> None:
@@ -133,6 +151,15 @@ def test_on_call_runs_the_incident_against_the_deployment() -> None:
     assert code == 0 and f"{INC}/task-gdpr-art33" in output, output
     created = next(d for t, _, d in entries() if t == "task.created")
     assert (created["role"], created["person"]) == ("dpo", "Dr. Anna Schmidt")
+    # ...and the DPO's task was paged on the DPO's stage, so the time the DPO was told is recorded
+    [page] = dpo_pages()
+    assert f"Incident {INC}: decide on the gdpr_art33 filing" in page, page
+    informed = next(d for t, _, d in entries() if t == "dpo.informed")
+    assert (informed["person"], informed["channel"], informed["source"]) == (
+        "Dr. Anna Schmidt",
+        "page",
+        "task task-gdpr-art33",
+    )
 
     code, output = bulkhead("incident", "close", INC, "--by", "Maria Keller")
     assert code == 1 and "clock gdpr_art33 (open)" in output, output
@@ -141,6 +168,37 @@ def test_on_call_runs_the_incident_against_the_deployment() -> None:
     assert recorded[1:] == [
         ("incident.noted", "person:Maria Keller"),
         ("task.created", "tasks"),
+        ("dpo.informed", "tasks"),
         ("incident.resolved", "person:Maria Keller"),
     ]
     assert json.dumps(entries()[-1][2]["open_items"]) == '["clock gdpr_art33 (open)", "task task-gdpr-art33 (dpo)"]'
+
+
+@pytest.mark.usefixtures("deployment")
+def test_the_dpo_time_and_the_art33_record_are_recorded_against_the_deployment() -> None:
+    declared_at = next(e.at for e in DynamoLedgerStore(clients.client("dynamodb"), TABLES["Ledger"]).entries(INC))
+    told = (
+        "incident",
+        "dpo-informed",
+        INC,
+        "--by",
+        "Maria Keller",
+        "--at",
+        declared_at.isoformat(),
+        "--channel",
+        "phone",
+    )
+    code, output = bulkhead(*told)
+    assert code == 0 and "Dr. Anna Schmidt (DPO) told at" in output, output
+    record = ("--facts", "Export of 40 customers", "--effects", "Phishing risk", "--remedial", "Token revoked")
+    code, output = bulkhead("incident", "facts", INC, "--by", "Dr. Anna Schmidt", *record)
+    assert code == 0 and "revision 1" in output, output
+    code, output = bulkhead("incident", "facts", INC, "--by", "Dr. Anna Schmidt", *record[:5], "Call +49 69 555 0101")
+    assert code == 2 and "--remedial: it holds a phone number" in output, output
+
+    recorded = [(t, a, d) for t, a, d in entries() if t in {"dpo.informed", "breach.facts"}]
+    assert [(t, a) for t, a, _ in recorded] == [
+        ("dpo.informed", "person:Maria Keller"),
+        ("breach.facts", "person:Dr. Anna Schmidt"),
+    ]
+    assert recorded[1][2]["remedial"] == "Token revoked"

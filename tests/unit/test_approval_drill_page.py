@@ -45,7 +45,7 @@ class _LedgerStore:
         return True
 
 
-def _page(mode: Mode, severity: Severity, pager: object) -> None:
+def _page(mode: Mode, severity: Severity, pager: object, stage: str = "on-call") -> list[LedgerEntry]:
     request = ApprovalRequest(
         incident_id=INCIDENT,
         mode=mode,
@@ -54,13 +54,15 @@ def _page(mode: Mode, severity: Severity, pager: object) -> None:
         task_token="task-token",
         timeout_seconds=900,
     )
-    policy = ResponsePolicy(escalation=(EscalationStage(name="on-call"),))
+    policy = ResponsePolicy(escalation=(EscalationStage(name=stage),))
 
     def link(claims: LinkClaims) -> str | None:
         return None
 
-    ledger = ChainedLedger(_LedgerStore())  # type: ignore[arg-type]
-    request_approval(request, policy, _Approvals(), lambda _stage: pager, link, ledger, NOW)  # type: ignore[arg-type,return-value]
+    store = _LedgerStore()
+    ledger = ChainedLedger(store)  # type: ignore[arg-type]
+    request_approval(request, policy, _Approvals(), lambda _stage: pager, link, ledger, NOW, dpo="Anna Schmidt")  # type: ignore[arg-type,return-value]
+    return store.entries
 
 
 @pytest.mark.parametrize("severity", list(Severity))
@@ -104,3 +106,19 @@ def test_pagerduty_receives_a_drill_approval_as_info() -> None:
     assert isinstance(payload, dict)
     assert payload["severity"] == "info"
     assert str(payload["summary"]).startswith("DRILL:")
+
+
+@pytest.mark.parametrize(
+    ("stage", "mode", "told"), [("dpo", Mode.LIVE, True), ("dpo", Mode.DRILL, False), ("on-call", Mode.LIVE, False)]
+)
+def test_an_approval_page_to_the_dpo_stage_records_when_the_dpo_was_told(stage: str, mode: Mode, told: bool) -> None:
+    # Given an incident whose approval stage pages the DPO
+    pager = RecordingPager()
+    # When the stage is paged
+    entries = _page(mode, Severity.HIGH, pager, stage=stage)
+    # Then a live incident records the DPO told by page, at the page's time; a drill or another stage does not
+    informed = [e for e in entries if e.type.value == "dpo.informed"]
+    assert len(pager.pages) == 1
+    assert [(e.data["person"], e.data["channel"], e.at) for e in informed] == (
+        [("Anna Schmidt", "page", NOW)] if told else []
+    )

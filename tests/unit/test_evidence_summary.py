@@ -44,7 +44,7 @@ ENTRIES = chain(
         EntryType.NOTIFICATION_PLANNED,
         "notification",
         2,
-        {"customers": 55, "scope_widened": True, "widened_from": "segment"},
+        {"customers": 55, "scope_widened": True, "widened_from": "segment", "scopes": ["segment"]},
     ),
     (
         EntryType.REGULATOR_NOTICE_DRAFTED,
@@ -63,15 +63,17 @@ def test_the_summary_tells_the_incident_with_the_entry_behind_each_line() -> Non
     summary = render_summary(INCIDENT, ENTRIES, verdict(ENTRIES))
 
     assert "| contained | 2026-11-27 10:00:00 | 1.00 h | 5 |" in summary
-    assert "| approval.granted | operator:oncall@example.com | 2026-11-27 09:30:00 | 4 |" in summary
-    assert "| gdpr_art33 | 2026-11-30T09:00:00+00:00 | clock.met by operator:dpo@example.com | 10 |" in summary
-    assert "GDPR Art. 33 (72 hours): **PASS** (seq 10)." in summary
-    assert f"- regulator draft, gdpr_art33 to CNIL: sha256 `{'cd' * 32}` (seq 7)" in summary
+    assert "| approval.granted | oncall@example.com | person | 2026-11-27 09:30:00 | 4 |" in summary
+    assert "| gdpr_art33 | None | 2026-11-30T09:00:00+00:00 | met | operator:dpo@example.com | 10 |" in summary
+    assert "- gdpr_art33 (72 hours from awareness): **PASS** (met; seq 10)" in summary
+    assert f"- regulator draft, gdpr_art33 to CNIL: sha256 `{'cd' * 32}`, not in this pack" in summary
     assert "- customers reached: 55 in 2 batches" in summary
     assert "- affected at declaration: 40 customers (seq 1)" in summary
-    assert "- notified audience: 55 customers, audience widened from segment (seq 6)" in summary
+    assert "- notification audience resolved: 55 customers (seq 6)" in summary
+    assert "- the counts differ because the audience was widened from segment to the store (seq 6)" in summary
     assert "- merged: at least 10 signals in one correlation window (seq 2;" in summary
-    assert "the time the DPO was told" in summary
+    assert "## When the DPO was told\n\n- not recorded" in summary
+    assert "- restores: none recorded" in summary and "- not a drill: no scorecard" in summary
 
 
 def test_a_failed_ledger_is_summarised_only_up_to_its_first_bad_entry() -> None:
@@ -80,13 +82,37 @@ def test_a_failed_ledger_is_summarised_only_up_to_its_first_bad_entry() -> None:
     assert "**THE LEDGER FAILED VERIFICATION** (first bad entry seq 5" in summary
     assert "This summary uses only the 5 entries before it, of 12." in summary
     assert "| contained | not recorded | | |" in summary
-    assert "GDPR Art. 33 (72 hours): no filing recorded." in summary
+    assert "- gdpr_art33 (72 hours from awareness): **OPEN (not filed yet)** (open (not filed); seq 3)" in summary
 
 
-def test_a_late_filing_fails_the_72_hours() -> None:
+def test_a_late_filing_fails_the_72_hours_and_a_withdrawn_filing_reopens_the_clock() -> None:
     late = chain(
         (EntryType.CLOCK_STARTED, "clocks", 0, {"clock": "gdpr_art33", "deadline": "2026-11-30T09:00:00+00:00"}),
+        (EntryType.CLOCK_STARTED, "clocks", 0, {"clock": "uk_gdpr", "deadline": "2026-11-30T09:00:00+00:00"}),
+        (EntryType.CLOCK_STARTED, "clocks", 0, {"clock": "dora/initial", "deadline": "2026-11-27T13:00:00+00:00"}),
+        (EntryType.CLOCK_MISSED, "clocks", 72, {"clock": "gdpr_art33"}),
         (EntryType.CLOCK_FILED_LATE, "operator:dpo@example.com", 80, {"clock": "gdpr_art33", "late": True}),
+        (EntryType.CLOCK_MET, "operator:dpo@example.com", 1, {"clock": "uk_gdpr", "reference": "ICO-1"}),
+        (EntryType.CLOCK_WITHDRAWN, "operator:dpo@example.com", 2, {"clock": "uk_gdpr", "status": "open"}),
+        (EntryType.CLOCK_MET, "operator:compliance@example.com", 3, {"clock": "dora/initial", "late": False}),
     )
 
-    assert "GDPR Art. 33 (72 hours): **FAIL** (seq 1)." in render_summary(INCIDENT, late, verdict(late))
+    summary = render_summary(INCIDENT, late, verdict(late))
+
+    assert "- gdpr_art33 (72 hours from awareness): **FAIL** (filed late; seq 4)" in summary
+    assert "- uk_gdpr (72 hours from awareness): **OPEN (not filed yet)** (open (not filed); seq 6)" in summary
+    assert "| dora/initial | None | 2026-11-27T13:00:00+00:00 | met | operator:compliance@example.com | 7 |" in summary
+    assert "| clock.missed | clocks | **function only** |" in summary
+
+
+def test_a_drill_without_a_scorecard_says_it_is_not_scored_and_matching_counts_agree() -> None:
+    drill = chain(
+        (EntryType.INCIDENT_DECLARED, "detection", 0, {"customers": 4, "mode": "drill"}),
+        (EntryType.NOTIFICATION_PLANNED, "notification", 1, {"customers": 4, "scopes": ["customer_ids"]}),
+        (EntryType.NOTIFICATION_BATCH_SENT, "notification", 1, {"customers_reached": 4}),
+    )
+
+    summary = render_summary(INCIDENT, drill, verdict(drill))
+
+    assert "this drill is **NOT SCORED**: no scorecard was recorded" in summary
+    assert "- the counts agree: 4 known, resolved and reached" in summary
