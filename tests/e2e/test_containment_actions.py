@@ -19,6 +19,7 @@ from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
 INCIDENT = "inc-20261127-containment01"
+RESTORER = "person:Maria Keller"
 
 
 def apply(
@@ -43,7 +44,8 @@ def apply(
 
 def revert(fabric: LocalFabric, kind: str, action_id: str = "act-01-test") -> dict[str, Any]:
     return fabric.invoke(
-        "RevertContainmentAction", {"incident_id": INCIDENT, "mode": "drill", "action_id": action_id, "kind": kind}
+        "RevertContainmentAction",
+        {"incident_id": INCIDENT, "mode": "drill", "action_id": action_id, "kind": kind, "restored_by": RESTORER},
     )
 
 

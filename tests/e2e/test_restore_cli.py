@@ -20,6 +20,7 @@ from bulkhead.local import paths, runtime
 from bulkhead.sandbox.fixtures import HEADLESS_APP
 from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+from functions.ledger.models import LedgerEntry
 
 
 def sandbox(state_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
@@ -40,7 +41,14 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
     # Bulkhead's own token is revoked; the headless channel's are the merchant's to rotate
     assert [t["_app"] for t in contained["storefront_tokens"].values()] == [HEADLESS_APP, HEADLESS_APP]
 
-    restored = runner.invoke(app, ["restore", incident])
+    # A restore is done by a person of the roster: anyone else is refused, naming the field, changing nothing
+    stranger = runner.invoke(app, ["restore", incident, "--as", "Mallory"])
+    assert stranger.exit_code == 2 and "--as: 'Mallory' is not on the roster" in " ".join(stranger.output.split())
+    nobody = runner.invoke(app, ["restore", incident])
+    assert nobody.exit_code == 2 and "--as: name who restores" in " ".join(nobody.output.split())
+    assert sandbox(tmp_path / "state") == contained
+
+    restored = runner.invoke(app, ["restore", incident, "--as", "Maria Keller"])
 
     assert restored.exit_code == 0, restored.output
     assert "acme-eu" in restored.output
@@ -52,6 +60,14 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
     assert f"{recorded['unchanged']} already as before" in printed and recorded["unchanged"] == 1
     # (the drill ended its own degradation mode before it closed: none is left for the restore)
     assert f"{recorded['modes_cleared']} modes cleared" in printed and recorded["modes_cleared"] == 0
+    assert f"Restore of {incident} by person:Maria Keller" in printed
+    # ...and per action: before -> after and whether the read-back verified it, as each entry records it
+    for entry in reverts(tmp_path / "state", incident):
+        was = ", ".join(f"{k} {v}" for k, v in sorted(entry.data["before"].items()) if k != "sha256")
+        now = ", ".join(f"{k} {v}" for k, v in sorted(entry.data["after"].items()) if k != "sha256")
+        assert f"{entry.data['action_id']} {entry.data['kind']}: reverted" in printed
+        assert f"before {was} -> after {now}; verified yes" in printed
+        assert entry.actor == "person:Maria Keller"
 
     after = sandbox(tmp_path / "state")
     assert after["customers"] == before["customers"]
@@ -62,25 +78,32 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
         (h["topic"], h["uri"]) for h in before["webhooks"].values()
     )
     # A second restore finds nothing left to undo and leaves the store as it is.
-    again = runner.invoke(app, ["restore", incident])
+    again = runner.invoke(app, ["restore", incident, "--as", "Tom Baker"])
     assert again.exit_code == 0, again.output
     assert sandbox(tmp_path / "state") == after
     assert "0 reverted (changed), 0 already as before, 2 reverted earlier" in " ".join(again.output.split())
     assert "safe to repeat" in " ".join(again.output.split())
     # An unknown incident and a mistyped id are refused, saying why, and change nothing
-    unknown = runner.invoke(app, ["restore", "inc-20261127-deadbeef"])
+    unknown = runner.invoke(app, ["restore", "inc-20261127-deadbeef", "--as", "Maria Keller"])
     assert unknown.exit_code == 1 and "UnknownIncident" in unknown.output and "check the id" in unknown.output
     typo = runner.invoke(app, ["restore", "inc-2026_BAD"])
     assert typo.exit_code == 2 and "INCIDENT must look like" in typo.output
     assert sandbox(tmp_path / "state") == after
 
 
-def completed(state_dir: Path, incident: str) -> dict[str, Any]:
-    """The restore.completed entry the first restore left in the incident's ledger."""
+def entries_of(state_dir: Path, incident: str) -> list[LedgerEntry]:
     with local_service(state_dir) as service:
         ledger_table = service.describe()["tables"]["Ledger"]
-        entries = list(DynamoLedgerStore(clients.client("dynamodb"), ledger_table).entries(incident))
-    return next(e.data for e in entries if e.type.value == "restore.completed")
+        return list(DynamoLedgerStore(clients.client("dynamodb"), ledger_table).entries(incident))
+
+
+def completed(state_dir: Path, incident: str) -> dict[str, Any]:
+    """The restore.completed entry the first restore left in the incident's ledger."""
+    return next(e.data for e in entries_of(state_dir, incident) if e.type.value == "restore.completed")
+
+
+def reverts(state_dir: Path, incident: str) -> list[LedgerEntry]:
+    return [e for e in entries_of(state_dir, incident) if e.type.value == "action.reverted"]
 
 
 def test_restore_without_local_state_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
