@@ -68,6 +68,13 @@ def test_restore_in_a_second_command_puts_the_sandbox_back(tmp_path: Path, monke
         assert f"{entry.data['action_id']} {entry.data['kind']}: reverted" in printed
         assert f"before {was} -> after {now}; verified yes" in printed
         assert entry.actor == "person:Maria Keller"
+    # ...and the evidence pack's who_acted view names her for the restore
+    pack = tmp_path / "evidence"
+    exported = runner.invoke(app, ["evidence", "export", incident, "--out", str(pack)])
+    assert exported.exit_code == 0, exported.output
+    who = json.loads((pack / "views" / "who_acted.json").read_text())["rows"]
+    restore_rows = [r for r in who if r["type"] in ("action.reverted", "restore.completed")]
+    assert len(restore_rows) == 3 and {r["actor"] for r in restore_rows} == {"person:Maria Keller"}
 
     after = sandbox(tmp_path / "state")
     assert after["customers"] == before["customers"]
