@@ -309,11 +309,12 @@ class CustomerTags:
         has = sorted(g for g, t in tags.items() if t and pre["tag"] in t)
         extra, lost = len(set(has) - set(had)), len(set(had) - set(has))
         before = {"customers": len(pre["customers"]), "tagged": len(pre["already_tagged"])}
-        after = {"customers": len(live), "tagged": len(has), "deleted_since": len(pre["customers"]) - len(live)}
+        after = {"customers": len(live), "tagged": len(has)}
         verified = (extra, lost) == (0, 0)
-        reason = (
-            "" if verified else f"{extra} customers still carry {pre['tag']} and {lost} lost it, against the pre-state"
-        )
+        gone = len(pre["customers"]) - len(live)
+        reason = f"{gone} customers were deleted since" if gone else ""
+        if not verified:
+            reason = f"{extra} customers still carry {pre['tag']} and {lost} lost it, against the pre-state"
         return RestoreCheck(
             before=before | {"sha256": digest(sorted(pre["already_tagged"]))},
             after=after | {"sha256": digest(has)},
