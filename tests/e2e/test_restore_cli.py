@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from bulkhead.cli.local import fabric as local_service
 from bulkhead.cli.main import app
-from bulkhead.local import paths, runtime
+from bulkhead.local import client, paths, runtime
 from bulkhead.sandbox.fixtures import HEADLESS_APP
+from bulkhead.sandbox.shopify.apps_model import BULKHEAD_APP
 from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import LedgerEntry
@@ -118,3 +119,44 @@ def test_restore_without_local_state_says_what_to_run(tmp_path: Path, monkeypatc
     result = CliRunner().invoke(app, ["restore", "inc-20261127-00000000"])
     assert result.exit_code == 1
     assert "run `bulkhead drill` first" in " ".join(result.output.split())
+
+
+def test_a_restore_the_store_refuses_is_reported_failed_by_name_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a drilled incident, and a store that now holds 100 of Bulkhead's storefront tokens: the
+    # most an app may have, so re-issuing the revoked one is refused ("Too many tokens")
+    monkeypatch.setattr(paths, "DEFAULT_STATE_DIR", tmp_path / "state")
+    runner = CliRunner()
+    drilled = runner.invoke(app, ["drill", "--reports", str(tmp_path / "reports")])
+    assert drilled.exit_code == 0, drilled.output
+    incident = next(p.stem for p in (tmp_path / "reports").glob("inc-*.html"))
+    client.stop_started()  # the service keeps the sandboxes in sandboxes.json while it is down
+    kept = json.loads((tmp_path / "state" / "sandboxes.json").read_text())
+    tokens = kept["acme-eu"]["collections"]["storefront_tokens"]
+    for n in range(100):
+        gid = f"gid://shopify/StorefrontAccessToken/{990_000 + n}"
+        tokens[gid] = {
+            "_app": BULKHEAD_APP,
+            "__typename": "StorefrontAccessToken",
+            "id": gid,
+            "title": f"Campaign storefront {n}",
+            "accessToken": f"{n:032x}",
+            "accessScopes": [{"handle": "unauthenticated_read_product_listings"}],
+            "createdAt": "2026-11-30T09:00:00Z",
+        }
+    (tmp_path / "state" / "sandboxes.json").write_text(json.dumps(kept))
+
+    restored = runner.invoke(app, ["restore", incident, "--as", "Maria Keller"])
+
+    # Then the restore exits 1 naming the action that was not restored, and prints the ledger's figures
+    printed = " ".join(restored.output.split())
+    recorded = completed(tmp_path / "state", incident)
+    (failed,) = recorded["failed_actions"]
+    assert restored.exit_code == 1, restored.output
+    assert f"Not restored (on-call paged): {failed}" in printed
+    assert f"{recorded['failed']} failed" in printed and recorded["failed"] == 1
+    assert f"{recorded['unchanged']} already as before" in printed and recorded["unchanged"] == 1
+    assert f"{failed} shopify.revoke_storefront_token: failed" in printed
+    # ...and it is not recorded as reverted: the next restore tries it again
+    assert failed not in [e.data["action_id"] for e in reverts(tmp_path / "state", incident)]
