@@ -257,6 +257,8 @@ def _action_done(incident: str, action_id: str, operator: str) -> None:
         console.print(f"[red]not recorded:[/red] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"[green]{outcome.action_id}: {outcome.status.value}[/green] (recorded by {operator})")
+    if outcome.detail:  # the last open task of a response that left the incident to a person
+        console.print(outcome.detail, soft_wrap=True)
 
 
 @action_app.command("list")

@@ -216,21 +216,22 @@ def complete_manual_task(
     if EntryType.ACTION_VERIFIED in recorded:
         return ActionOutcome(action_id=action_id, kind=action.kind, status=ActionStatus.ALREADY_APPLIED)
     outcome = _record_applied(incident_id, action, 0, digest, ledger, recorded, now, by=f"operator:{operator}")
-    _close_after_last_task(incident_id, action_id, entries, operator, ledger, now)
+    if _close_after_last_task(incident_id, action_id, entries, operator, ledger, now):
+        return outcome.model_copy(update={"detail": f"the last open manual task: {incident_id} is closed"})
     return outcome
 
 
 def _close_after_last_task(
     incident_id: str, action_id: str, entries: list[LedgerEntry], operator: str, ledger: Ledger, now: datetime
-) -> None:
+) -> bool:
     """The response left tasks open (`response.completed`): the last one done closes the incident,
     on the record of the person who reported it."""
     completed = next((e for e in entries if e.type is EntryType.RESPONSE_COMPLETED), None)
     if completed is None or any(e.type is EntryType.INCIDENT_CLOSED for e in entries):
-        return
+        return False
     done = {e.data.get("action_id") for e in entries if e.type is EntryType.ACTION_VERIFIED} | {action_id}
     if not set(completed.data.get("open_tasks", [])) <= done:
-        return
+        return False
     data = {
         **{k: v for k, v in completed.data.items() if k not in ("open_tasks", "awaits")},
         "manual_tasks_done": len(completed.data.get("open_tasks", [])),
@@ -240,6 +241,7 @@ def _close_after_last_task(
     ledger.append(
         incident_id, EntryDraft(type=EntryType.INCIDENT_CLOSED, actor=f"operator:{operator}", at=now, data=data)
     )
+    return True
 
 
 def _audit_quiet(
