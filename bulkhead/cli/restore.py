@@ -1,13 +1,15 @@
 """`bulkhead restore` and `bulkhead action done`: undo an incident's containment; close manual tasks.
 
-In AWS, `restore INCIDENT --state-machine-arn ARN` starts the Restore state machine and waits for
-its outcome. Locally, `restore INCIDENT` runs the same state machine on the local fabric, whose state
-directory keeps the ledger, the sealed pre-states, their key and the sandbox stores between commands
-(`bulkhead drill`, then `bulkhead restore INC`); `restore --drill` contains and restores in one run.
+In AWS, `restore INCIDENT --target aws --state-machine-arn ARN` starts the Restore state machine,
+recorded under the caller's IAM principal, and waits for its outcome. Locally, `restore INCIDENT
+--as PERSON` runs the same state machine on the local fabric, whose state directory keeps the
+ledger, the sealed pre-states, their key and the sandbox stores between commands (`bulkhead drill`,
+then `bulkhead restore INC --as PERSON`); `restore --drill` contains and restores in one run.
 """
 
 import getpass
 import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -152,15 +154,11 @@ def restore(
     if not incident:
         console.print("[red]restore needs INCIDENT (or --drill to try it locally)[/red]")
         raise typer.Exit(2)
-    from pydantic import ValidationError
+    from functions.containment.models import INCIDENT_ID
 
-    from functions.containment.models import RestoreRequest
-
-    try:
-        RestoreRequest(incident_id=incident, restored_by="person:-")
-    except ValidationError as exc:
+    if not re.fullmatch(INCIDENT_ID, incident):
         console.print(f"[red]INCIDENT must look like inc-YYYYMMDD-... (lower case), got {incident!r}[/red]")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(2)
     if target is Target.LOCAL:
         _restore_local(incident, dry_run, state_dir, as_person)
         return

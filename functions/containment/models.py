@@ -91,10 +91,13 @@ class RevertStatus(StrEnum):
 Restorer = Annotated[str, Field(pattern=r"^(person|os-user|iam):\S.{0,299}$")]
 
 
+INCIDENT_ID = r"^inc-[0-9a-z-]{8,80}$"
+
+
 class RestoreRequest(Message):
     """Input of the restore state machine and of its PlanRestore step."""
 
-    incident_id: str = Field(pattern=r"^inc-[0-9a-z-]{8,80}$")
+    incident_id: str = Field(pattern=INCIDENT_ID)
     mode: Mode = Mode.LIVE
     restored_by: Restorer
 
