@@ -1,9 +1,26 @@
 """How the CLI shows a run to a person: tables, not JSON."""
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
 from bulkhead.local.drill import DrillRun
+
+
+def awaiting(console: Console, incident_id: str, outcome: dict[str, Any]) -> None:
+    """Whether the response closed the incident, or left it open for a person (manual tasks)."""
+    if outcome.get("incident_closed", True):
+        console.print(f"Incident {incident_id} closed by the response: no manual task is open.")
+        return
+    tasks = list(outcome.get("open_tasks", []))
+    console.print(
+        f"[yellow]Incident {incident_id} stays open: {len(tasks)} manual tasks await a person "
+        f"({', '.join(tasks)}).[/yellow] Record each with `bulkhead action done {incident_id} ACTION --operator NAME` "
+        f"(the last one closes the incident), or close it with `bulkhead incident close {incident_id} --by NAME "
+        "--reason WHY`.",
+        soft_wrap=True,
+    )
 
 
 def drill_run(console: Console, run: DrillRun) -> None:
@@ -29,6 +46,7 @@ def drill_run(console: Console, run: DrillRun) -> None:
             f"tasks, {outcome.get('actions_failed', 0)} failed; modes {', '.join(outcome.get('modes', [])) or 'none'}; "
             f"{outcome.get('customers_notified', 0)} customers notified"
         )
+        awaiting(console, run.incident_id, outcome)
     ledger = Table(title=f"Ledger of {run.incident_id}")
     for column in ("seq", "type", "actor", "hash"):
         ledger.add_column(column)

@@ -1,16 +1,19 @@
 """`bulkhead restore` and `bulkhead action done`: undo an incident's containment; close manual tasks.
 
-In AWS, `restore INCIDENT --state-machine-arn ARN` starts the Restore state machine and waits for
-its outcome. Locally, `restore INCIDENT` runs the same state machine on the local fabric, whose state
-directory keeps the ledger, the sealed pre-states, their key and the sandbox stores between commands
-(`bulkhead drill`, then `bulkhead restore INC`); `restore --drill` contains and restores in one run.
+In AWS, `restore INCIDENT --target aws --state-machine-arn ARN` starts the Restore state machine,
+recorded under the caller's IAM principal, and waits for its outcome. Locally, `restore INCIDENT
+--as PERSON` runs the same state machine on the local fabric, whose state directory keeps the
+ledger, the sealed pre-states, their key and the sandbox stores between commands (`bulkhead drill`,
+then `bulkhead restore INC --as PERSON`); `restore --drill` contains and restores in one run.
 """
 
+import getpass
 import json
+import re
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -32,8 +35,8 @@ def _wait(sfn: Any, arn: str, timeout: float) -> dict[str, Any]:
     raise TimeoutError(f"restore {arn} still running after {timeout:.0f} s")
 
 
-def _start(sfn: Any, machine: str, incident: str, dry_run: bool, mode: str = "live") -> str:
-    body = {"incident_id": incident, "mode": "dry_run" if dry_run else mode}
+def _start(sfn: Any, machine: str, incident: str, dry_run: bool, restored_by: str, mode: str = "live") -> str:
+    body = {"incident_id": incident, "mode": "dry_run" if dry_run else mode, "restored_by": restored_by}
     return str(
         sfn.start_execution(stateMachineArn=machine, input=json.dumps(body), name=str(uuid.uuid4()))["executionArn"]
     )
@@ -52,6 +55,51 @@ _COLUMNS = (
 )
 
 
+def restorer(target: Target, as_person: str, roster: tuple[str, ...]) -> str:
+    """Who restores, as the ledger records it (docs/containment.md, "Who restored").
+
+    On AWS: the caller's IAM principal (`sts:GetCallerIdentity`), never a name typed in. Locally: a
+    person of the firm's roster (`roles` in the configuration) named with --as; with no roster
+    configured, the OS user (or --as as given), marked `os-user:` since no roster vouches for it.
+    """
+    if target is Target.AWS:
+        if as_person:
+            _refuse("--as: on AWS the restore is recorded under your IAM principal (sts:GetCallerIdentity); drop --as")
+        from functions.common.clients import client
+
+        return f"iam:{client('sts').get_caller_identity()['Arn']}"
+    if not roster:
+        return f"os-user:{as_person or getpass.getuser()}"
+    if not as_person:
+        _refuse(f"--as: name who restores, one of the roster: {', '.join(roster)}")
+    if as_person not in roster:
+        _refuse(f"--as: {as_person!r} is not on the roster (roles in the configuration): {', '.join(roster)}")
+    return f"person:{as_person}"
+
+
+def _refuse(message: str) -> NoReturn:
+    console.print(f"[red]{message}[/red]", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _roster() -> tuple[str, ...]:
+    from functions.common.wiring import firm_config
+
+    return tuple(dict.fromkeys(p.name for r in firm_config().roles for p in r.people))
+
+
+def _verified(action: dict[str, Any]) -> str:
+    if action.get("verified") is None:
+        return "-"
+    return "yes" if action["verified"] else "NO"
+
+
+def _summary(state: dict[str, Any] | None) -> str:
+    if state is None:
+        return "-"
+    return ", ".join(f"{k} {v}" for k, v in sorted(state.items()) if k != "sha256")
+
+
 def _show(execution: dict[str, Any]) -> None:
     if execution["status"] != "SUCCEEDED":
         error, cause = execution.get("error", ""), execution.get("cause", "")
@@ -59,24 +107,35 @@ def _show(execution: dict[str, Any]) -> None:
         console.print(f"[red]restore {execution['status'].lower()}:[/red] {error}: {reason}")
         raise typer.Exit(1)
     outcome = json.loads(execution["output"])
-    if outcome.get("actions"):
-        table = Table("action", "kind", "result", "objects changed", "detail")
-        for action in outcome["actions"]:
-            table.add_row(
-                action["action_id"], action["kind"], action["status"], str(action["changed"]), action["detail"]
-            )
-        console.print(table)
+    for action in outcome.get("actions", []):
+        console.print(
+            f"{action['action_id']} {action['kind']}: {action['status']}, {action['changed']} changed; "
+            f"before {_summary(action.get('before'))} -> after {_summary(action.get('after'))}; "
+            f"verified {_verified(action)}" + (f" ({action['detail']})" if action["detail"] else ""),
+            soft_wrap=True,
+            markup=False,
+        )
     figures = ", ".join(f"{outcome.get(key, 0)} {label}" for key, label in _COLUMNS)
-    console.print(f"Restore of {outcome['incident_id']}: {figures}.", soft_wrap=True)
+    console.print(f"Restore of {outcome['incident_id']} by {outcome['restored_by']}: {figures}.", soft_wrap=True)
     if not any(outcome.get(k) for k in ("reverted", "unchanged", "modes_cleared", "manual_tasks", "failed")):
         console.print("Nothing left to restore: every action was reverted before (a restore is safe to repeat).")
-    if outcome["failed"] or outcome["manual_tasks"] or outcome.get("modes_failed"):
+    if outcome["failed_actions"]:
+        console.print(
+            f"[red]Not restored (on-call paged): {', '.join(outcome['failed_actions'])}[/red]: restore them by hand "
+            "or run the restore again; see the incident's ledger.",
+            soft_wrap=True,
+        )
+    if outcome["manual_tasks"] or outcome.get("modes_failed"):
         console.print("[yellow]Some steps need a human: see the incident's ledger (bulkhead ledger verify).[/yellow]")
+    if outcome["failed"] or outcome.get("modes_failed"):
+        raise typer.Exit(1)
 
 
 def restore(
     incident: str = typer.Argument("", help="Incident whose containment to undo (AWS: with --state-machine-arn)."),
     state_machine_arn: str = typer.Option("", "--state-machine-arn", help="The deployed Restore state machine."),
+    as_person: str = typer.Option("", "--as", help="Who restores (locally: a person of the roster)."),
+    target: Target = TARGET,
     drill: bool = typer.Option(False, "--drill", help="Locally: contain a drill incident, then restore it."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Plan the restore; change nothing."),
     timeout: float = typer.Option(900.0, help="Seconds to wait for the outcome."),
@@ -84,33 +143,35 @@ def restore(
 ) -> None:
     """Undo every containment action of an incident, newest first, from its stored pre-state.
 
-    Without --state-machine-arn it runs on the local fabric, against the sandbox stores.
+    Each action is read back against its pre-state; one that does not match counts as failed (exit 1).
+    Without --target aws it runs on the local fabric, against the sandbox stores.
     """
+    if state_machine_arn:
+        target = Target.AWS
     if drill:
-        _restore_drill(dry_run)
+        _restore_drill(dry_run, as_person)
         return
     if not incident:
         console.print("[red]restore needs INCIDENT (or --drill to try it locally)[/red]")
         raise typer.Exit(2)
-    from pydantic import ValidationError
+    from functions.containment.models import INCIDENT_ID
 
-    from functions.containment.models import RestoreRequest
-
-    try:
-        RestoreRequest(incident_id=incident)
-    except ValidationError as exc:
+    if not re.fullmatch(INCIDENT_ID, incident):
         console.print(f"[red]INCIDENT must look like inc-YYYYMMDD-... (lower case), got {incident!r}[/red]")
-        raise typer.Exit(2) from exc
-    if not state_machine_arn:
-        _restore_local(incident, dry_run, state_dir)
+        raise typer.Exit(2)
+    if target is Target.LOCAL:
+        _restore_local(incident, dry_run, state_dir, as_person)
         return
+    if not state_machine_arn:
+        _refuse("--state-machine-arn: --target aws needs the deployed Restore state machine's ARN")
     from functions.common.clients import client
 
+    by = restorer(Target.AWS, as_person, ())
     sfn = client("stepfunctions")
-    _show(_wait(sfn, _start(sfn, state_machine_arn, incident, dry_run), timeout))
+    _show(_wait(sfn, _start(sfn, state_machine_arn, incident, dry_run, by), timeout))
 
 
-def _restore_local(incident: str, dry_run: bool, state_dir: Path | None) -> None:
+def _restore_local(incident: str, dry_run: bool, state_dir: Path | None, as_person: str) -> None:
     from bulkhead.cli.local import fabric
     from bulkhead.local import paths
     from functions.common.clients import client
@@ -120,24 +181,26 @@ def _restore_local(incident: str, dry_run: bool, state_dir: Path | None) -> None
         console.print(f"[red]no local state[/red] in {where}: run `bulkhead drill` first")
         raise typer.Exit(1)
     with fabric(where) as service:
+        by = restorer(Target.LOCAL, as_person, _roster())
         before = service.control("GET", "/local/sandboxes")["sandboxes"]
         sfn = client("stepfunctions")
         machine = service.describe()["state_machines"]["Restore"]
         # Locally every store is a sandbox: the restore is a drill-mode run, like the response was.
-        execution = _wait(sfn, _start(sfn, machine, incident, dry_run, mode="drill"), 120)
+        execution = _wait(sfn, _start(sfn, machine, incident, dry_run, by, mode="drill"), 120)
         after = service.control("GET", "/local/sandboxes")["sandboxes"]
     changed = [store_id for store_id in before if before[store_id] != after[store_id]]
     console.print(f"Sandbox stores changed by the restore: {', '.join(changed) or 'none'}")
     _show(execution)
 
 
-def _restore_drill(dry_run: bool) -> None:
+def _restore_drill(dry_run: bool, as_person: str) -> None:
     from bulkhead.local.drill import run_thin_path
     from bulkhead.local.runtime import local_fabric
     from functions.common.clients import client
     from functions.containment.adapters.shopify import CONTAINMENT_TAG
 
     with local_fabric(log_level="ERROR") as fabric:
+        by = restorer(Target.LOCAL, as_person, _roster())
         sandbox = fabric.sandboxes["acme-eu"]
         before = sandbox.snapshot()
         run = run_thin_path(fabric)
@@ -146,7 +209,7 @@ def _restore_drill(dry_run: bool) -> None:
             raise typer.Exit(1)
         contained = sandbox.snapshot()
         sfn = client("stepfunctions")
-        execution = _wait(sfn, _start(sfn, fabric.state_machines["Restore"], run.incident_id, dry_run), 120)
+        execution = _wait(sfn, _start(sfn, fabric.state_machines["Restore"], run.incident_id, dry_run, by), 120)
         after = sandbox.snapshot()
     table = Table("sandbox acme-eu", "before", "contained", "restored")
     tagged = [sum(CONTAINMENT_TAG in c["tags"] for c in s["customers"].values()) for s in (before, contained, after)]
@@ -192,6 +255,8 @@ def _action_done(incident: str, action_id: str, operator: str) -> None:
         console.print(f"[red]not recorded:[/red] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"[green]{outcome.action_id}: {outcome.status.value}[/green] (recorded by {operator})")
+    if outcome.detail:  # the last open task of a response that left the incident to a person
+        console.print(outcome.detail, soft_wrap=True)
 
 
 @action_app.command("list")

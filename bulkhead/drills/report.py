@@ -97,6 +97,22 @@ def _verdict(card: Scorecard | None, verdict: ChainVerdict | LedgerVerdict | Non
     )
 
 
+def _awaiting(entries: Sequence[LedgerEntry]) -> str:
+    """A response that ended with manual tasks open left the incident for a person to close: say so."""
+    completed = next((e for e in entries if e.type is EntryType.RESPONSE_COMPLETED), None)
+    closing = {EntryType.INCIDENT_CLOSED, EntryType.INCIDENT_RESOLVED}
+    if completed is None or any(e.type in closing for e in entries):
+        return ""
+    incident = completed.incident_id
+    return (
+        f'<p id="awaiting" class=meta>The response is done; the incident awaits a person to close it: '
+        f"{len(completed.data.get('open_tasks', []))} manual tasks are open. Each is recorded with "
+        f"<code>bulkhead action done {escape(incident)} ACTION --operator NAME</code> (the last one closes the "
+        f"incident), or a person closes it with <code>bulkhead incident close {escape(incident)} --by NAME "
+        "--reason WHY</code>.</p>"
+    )
+
+
 def _manual_tasks(entries: Sequence[LedgerEntry]) -> str:
     """Every manual task the response raised, with what a person must do, and whether it was done."""
     tasks = [e for e in entries if e.type is EntryType.ACTION_MANUAL_TASK]
@@ -113,7 +129,7 @@ def _manual_tasks(entries: Sequence[LedgerEntry]) -> str:
     )
     return (
         '<h2>Manual tasks</h2><table id="tasks"><tr><th>action</th><th>kind</th><th>what to do</th>'
-        f"<th>state</th></tr>{rows}</table>"
+        f"<th>state</th></tr>{rows}</table>" + _awaiting(entries)
     )
 
 

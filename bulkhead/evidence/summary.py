@@ -20,8 +20,13 @@ _MILESTONES = (
     ("declared", EntryType.INCIDENT_DECLARED),
     ("contained", EntryType.INCIDENT_CONTAINED),
     ("notified", EntryType.INCIDENT_NOTIFIED),
+    ("response completed, manual tasks open", EntryType.RESPONSE_COMPLETED),
     ("closed", EntryType.INCIDENT_CLOSED),
+    ("closed by a person", EntryType.INCIDENT_RESOLVED),
 )
+# Steps not every incident has: listed only where recorded (a response that closed the incident
+# itself has no `response.completed`).
+_WHEN_RECORDED = {EntryType.RESPONSE_COMPLETED, EntryType.INCIDENT_RESOLVED}
 # Who acted, for the decisions and hands-on steps an auditor samples (SOC 2 CC7.3-7.5, ISO A.5.24-28).
 ACCOUNTABLE = (
     EntryType.APPROVAL_GRANTED,
@@ -112,6 +117,8 @@ def _timeline(items: list[_Entry]) -> list[str]:
     declared = _first(items, EntryType.INCIDENT_DECLARED)
     for label, kind in _MILESTONES:
         entry = _first(items, kind)
+        if entry is None and kind in _WHEN_RECORDED:
+            continue
         if entry is None:
             out.append(f"| {label} | not recorded | | |")
             continue

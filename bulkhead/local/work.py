@@ -133,7 +133,9 @@ class WorkTracker:
         sfn = clients.client("stepfunctions")
         arn = sfn.start_execution(
             stateMachineArn=self._local.state_machines["Restore"],
-            input=json.dumps({"incident_id": incident_id, "mode": declared.get("mode", "live")}),
+            input=json.dumps(
+                {"incident_id": incident_id, "mode": declared.get("mode", "live"), "restored_by": f"person:{operator}"}
+            ),
             name=f"abandon-{uuid.uuid4()}",
         )["executionArn"]
         deadline = time.monotonic() + timeout_seconds

@@ -2,7 +2,8 @@
 
 Faults decide before an operation runs (`error`, `throttle`: nothing changed) or after it ran
 (`lost_response`: the change happened but the caller sees a gateway error), which is the case that
-proves a client's retries are idempotent.
+proves a client's retries are idempotent. `silently_dropped` names mutations answered as done that
+change nothing: the case that proves a read-back catches a write the platform lost.
 """
 
 import random
@@ -26,6 +27,9 @@ class Faults:
     lost_response_rate: float = 0.0
     retry_after_seconds: float = 1.0
     seed: int | None = None
+    # Shopify mutations the store answers as done but does not carry out: a platform that silently
+    # loses a write, which only a read-back finds (the restore's check, docs/containment.md).
+    silently_dropped: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         rates = (self.error_rate, self.throttle_rate, self.lost_response_rate)

@@ -100,7 +100,8 @@ def incident_figures(incident_id: str, entries: Iterable[LedgerEntry], live_cloc
     origin = aware or declared.at
     counts = Counter(e.type for e in ordered)
     batches = [e.data for e in ordered if e.type is EntryType.NOTIFICATION_BATCH_SENT]
-    closed = counts[EntryType.INCIDENT_CLOSED] > 0
+    # Closed by the machine (nothing left open) or by a person; `response.completed` leaves it open.
+    closed = counts[EntryType.INCIDENT_CLOSED] + counts[EntryType.INCIDENT_RESOLVED] > 0
     planned = next((e.data for e in ordered if e.type is EntryType.NOTIFICATION_PLANNED), {})
     reached = sum(int(b.get("customers_reached", 0)) for b in batches)
     return IncidentFigures(

@@ -215,7 +215,33 @@ def complete_manual_task(
         )
     if EntryType.ACTION_VERIFIED in recorded:
         return ActionOutcome(action_id=action_id, kind=action.kind, status=ActionStatus.ALREADY_APPLIED)
-    return _record_applied(incident_id, action, 0, digest, ledger, recorded, now, by=f"operator:{operator}")
+    outcome = _record_applied(incident_id, action, 0, digest, ledger, recorded, now, by=f"operator:{operator}")
+    if _close_after_last_task(incident_id, action_id, entries, operator, ledger, now):
+        return outcome.model_copy(update={"detail": f"the last open manual task: {incident_id} is closed"})
+    return outcome
+
+
+def _close_after_last_task(
+    incident_id: str, action_id: str, entries: list[LedgerEntry], operator: str, ledger: Ledger, now: datetime
+) -> bool:
+    """The response left tasks open (`response.completed`): the last one done closes the incident,
+    on the record of the person who reported it."""
+    completed = next((e for e in entries if e.type is EntryType.RESPONSE_COMPLETED), None)
+    if completed is None or any(e.type is EntryType.INCIDENT_CLOSED for e in entries):
+        return False
+    done = {e.data.get("action_id") for e in entries if e.type is EntryType.ACTION_VERIFIED} | {action_id}
+    if not set(completed.data.get("open_tasks", [])) <= done:
+        return False
+    data = {
+        **{k: v for k, v in completed.data.items() if k not in ("open_tasks", "awaits")},
+        "manual_tasks_done": len(completed.data.get("open_tasks", [])),
+        "closed_by": f"operator:{operator}",
+        "last_task": action_id,
+    }
+    ledger.append(
+        incident_id, EntryDraft(type=EntryType.INCIDENT_CLOSED, actor=f"operator:{operator}", at=now, data=data)
+    )
+    return True
 
 
 def _audit_quiet(
@@ -254,7 +280,11 @@ def record_action_failure(request: ActionFailureRequest, ledger: Ledger, now: da
 
 
 def plan_restore(request: RestoreRequest, journal: ActionJournal) -> RestorePlan:
-    """Every applied, not yet reverted action of the incident, newest first."""
+    """Every applied, not yet reverted action of the incident, newest first.
+
+    An action whose earlier restore failed its read-back (`action.failed`, phase restore) is not
+    reverted: it is planned again.
+    """
     entries = list(journal.entries(request.incident_id))
     if not entries:
         raise UnknownIncident(f"no incident {request.incident_id} in the ledger: check the id (bulkhead status)")
@@ -266,12 +296,17 @@ def plan_restore(request: RestoreRequest, journal: ActionJournal) -> RestorePlan
         if entry.type is EntryType.ACTION_APPLIED and action_id not in reverted and fresh:
             applied.append(
                 RevertActionRequest(
-                    incident_id=request.incident_id, mode=request.mode, action_id=action_id, kind=entry.data["kind"]
+                    incident_id=request.incident_id,
+                    mode=request.mode,
+                    action_id=action_id,
+                    kind=entry.data["kind"],
+                    restored_by=request.restored_by,
                 )
             )
     return RestorePlan(
         incident_id=request.incident_id,
         mode=request.mode,
+        restored_by=request.restored_by,
         actions=tuple(applied),
         already_reverted=len({a for a in reverted if a}),
     )
@@ -293,7 +328,13 @@ def revert_action(
     vault: PreStateVault,
     now: datetime,
 ) -> RevertOutcome:
-    incident_id, action_id = request.incident_id, request.action_id
+    """Undo one action from its pre-state, then read the platform back against that pre-state.
+
+    The entry records `before` and `after` (summaries, no personal data) and `verified`. A read-back
+    that does not show the pre-state records `action.failed` (phase restore) with the reason, and
+    the action counts as failed: the state machine pages on-call, and the next restore tries it again.
+    """
+    incident_id, action_id, actor = request.incident_id, request.action_id, request.restored_by
     if EntryType.ACTION_REVERTED in _recorded(journal.entries(incident_id), action_id):
         return RevertOutcome(action_id=action_id, kind=request.kind, status=RevertStatus.ALREADY_REVERTED)
     stored = vault.get(incident_id, action_id)
@@ -310,20 +351,45 @@ def revert_action(
             f"store {pre.action.store_id} (the pre-state is in the vault under {action_id})."
         )
         data = {**facts, "status": RevertStatus.MANUAL_TASK.value}
-        ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_MANUAL_TASK, actor=ACTOR, at=now, data=data))
+        ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_MANUAL_TASK, actor=actor, at=now, data=data))
         return RevertOutcome(action_id=action_id, kind=request.kind, status=RevertStatus.MANUAL_TASK, detail=detail)
     changed = executor.revert(pre.action, pre.state)
-    status = RevertStatus.NOT_REVERSIBLE if changed is None else RevertStatus.REVERTED
-    data = {**facts, "status": status.value, "changed": changed or 0}
-    ledger.append(incident_id, EntryDraft(type=EntryType.ACTION_REVERTED, actor=ACTOR, at=now, data=data))
-    detail = "irreversible by design: see docs/containment.md" if changed is None else ""
-    return RevertOutcome(action_id=action_id, kind=request.kind, status=status, changed=changed or 0, detail=detail)
+    check = executor.restore_check(pre.action, pre.state)
+    if changed is None:
+        status = RevertStatus.NOT_REVERSIBLE
+    else:
+        status = RevertStatus.REVERTED if check.verified else RevertStatus.FAILED
+    data = {
+        **facts,
+        "status": status.value,
+        "changed": changed or 0,
+        "before": check.before,
+        "after": check.after,
+        "verified": check.verified,
+        "reason": check.reason,
+    }
+    if status is RevertStatus.FAILED:
+        data |= {"phase": "restore", "step": f"restore:{action_id}", "error": "RestoreNotVerified"}
+    entry_type = EntryType.ACTION_FAILED if status is RevertStatus.FAILED else EntryType.ACTION_REVERTED
+    ledger.append(incident_id, EntryDraft(type=entry_type, actor=actor, at=now, data=data))
+    return RevertOutcome(
+        action_id=action_id,
+        kind=request.kind,
+        status=status,
+        changed=changed or 0,
+        detail=check.reason,
+        before=check.before,
+        after=check.after,
+        verified=check.verified,
+    )
 
 
 def record_revert_failure(request: RevertFailureRequest, ledger: Ledger, now: datetime) -> RevertOutcome:
     facts = failure_facts(f"restore:{request.action_id}", request.error)
     data = {**facts, "action_id": request.action_id, "kind": request.kind.value, "phase": "restore"}
-    ledger.append(request.incident_id, EntryDraft(type=EntryType.ACTION_FAILED, actor=ACTOR, at=now, data=data))
+    ledger.append(
+        request.incident_id, EntryDraft(type=EntryType.ACTION_FAILED, actor=request.restored_by, at=now, data=data)
+    )
     return RevertOutcome(
         action_id=request.action_id, kind=request.kind, status=RevertStatus.FAILED, detail=facts["error"]
     )
@@ -336,6 +402,7 @@ def close_restore(request: RestoreCloseRequest, ledger: Ledger, now: datetime) -
     outcome = RestoreOutcome(
         incident_id=request.incident_id,
         mode=request.mode,
+        restored_by=request.restored_by,
         reverted=sum(1 for r in request.reverts if r.status is RevertStatus.REVERTED and r.changed > 0),
         unchanged=sum(1 for r in request.reverts if r.status is RevertStatus.REVERTED and r.changed == 0),
         already_reverted=count(RevertStatus.ALREADY_REVERTED) + request.already_reverted,
@@ -343,10 +410,15 @@ def close_restore(request: RestoreCloseRequest, ledger: Ledger, now: datetime) -
         not_reversible=count(RevertStatus.NOT_REVERSIBLE),
         manual_tasks=count(RevertStatus.MANUAL_TASK),
         failed=count(RevertStatus.FAILED),
+        verified=sum(1 for r in request.reverts if r.verified),
+        failed_actions=tuple(sorted(r.action_id for r in request.reverts if r.status is RevertStatus.FAILED)),
         modes_cleared=request.modes_cleared,
         modes_failed=request.modes_failed,
         actions=request.reverts,
     )
-    data = outcome.model_dump(mode="json", exclude={"incident_id", "actions"})
-    ledger.append(request.incident_id, EntryDraft(type=EntryType.RESTORE_COMPLETED, actor=ACTOR, at=now, data=data))
+    data = outcome.model_dump(mode="json", exclude={"incident_id", "actions", "restored_by"})
+    ledger.append(
+        request.incident_id,
+        EntryDraft(type=EntryType.RESTORE_COMPLETED, actor=request.restored_by, at=now, data=data),
+    )
     return outcome

@@ -1,7 +1,7 @@
 """Containment actions: what the plan asks for, what each application did, and how it is undone."""
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -86,11 +86,20 @@ class RevertStatus(StrEnum):
     FAILED = "failed"
 
 
+# Who restored, as the ledger records it: a roster person (`person:<name>`), the OS user where no
+# roster is configured (`os-user:<login>`), or on AWS the caller's IAM principal (`iam:<arn>`).
+Restorer = Annotated[str, Field(pattern=r"^(person|os-user|iam):\S.{0,299}$")]
+
+
+INCIDENT_ID = r"^inc-[0-9a-z-]{8,80}$"
+
+
 class RestoreRequest(Message):
     """Input of the restore state machine and of its PlanRestore step."""
 
-    incident_id: str = Field(pattern=r"^inc-[0-9a-z-]{8,80}$")
+    incident_id: str = Field(pattern=INCIDENT_ID)
     mode: Mode = Mode.LIVE
+    restored_by: Restorer
 
 
 class RevertActionRequest(Message):
@@ -100,13 +109,29 @@ class RevertActionRequest(Message):
     mode: Mode
     action_id: str
     kind: ActionKind
+    restored_by: Restorer
 
 
 class RestorePlan(Message):
     incident_id: str
     mode: Mode
+    restored_by: Restorer
     actions: tuple[RevertActionRequest, ...]  # newest first: undone in reverse order of application
     already_reverted: int = Field(default=0, ge=0)  # actions a previous restore reverted: left alone
+
+
+class RestoreCheck(Message):
+    """A restore read back: the platform state after the inverse against the sealed pre-state.
+
+    `before` and `after` are summaries an auditor can compare (counts, titles, flags, SHA-256 of the
+    objects' identifying fields), never the objects themselves: customer and address lists stay in
+    the vault. `verified` is false, with the `reason`, where the platform does not show the pre-state.
+    """
+
+    before: dict[str, Any]
+    after: dict[str, Any]
+    verified: bool
+    reason: str = ""
 
 
 class RevertOutcome(Message):
@@ -115,6 +140,9 @@ class RevertOutcome(Message):
     status: RevertStatus
     detail: str = ""
     changed: int = 0
+    before: dict[str, Any] | None = None  # the read-back check (RestoreCheck); None where none ran
+    after: dict[str, Any] | None = None
+    verified: bool | None = None
 
 
 class RevertFailureRequest(Message):
@@ -122,12 +150,14 @@ class RevertFailureRequest(Message):
     mode: Mode
     action_id: str
     kind: ActionKind
+    restored_by: Restorer
     error: StepError
 
 
 class RestoreCloseRequest(Message):
     incident_id: str
     mode: Mode
+    restored_by: Restorer
     reverts: tuple[RevertOutcome, ...]
     already_reverted: int = Field(default=0, ge=0)  # from the plan: reverted by an earlier restore
     modes_cleared: int = Field(default=0, ge=0)  # degradation rules of the incident returned to normal
@@ -140,13 +170,16 @@ class RestoreOutcome(Message):
 
     incident_id: str
     mode: Mode
+    restored_by: Restorer
     reverted: int
     unchanged: int = 0  # reverted, but the platform already matched the pre-state: nothing was changed
     already_reverted: int = 0
     would_revert: int = 0
     not_reversible: int
     manual_tasks: int
-    failed: int
+    failed: int  # each action whose revert failed or whose read-back did not show the pre-state
+    verified: int = 0  # actions whose read-back showed the pre-state again
+    failed_actions: tuple[str, ...] = ()  # the failed actions, by id: each one paged on-call
     modes_cleared: int = 0
     modes_failed: bool = False
     actions: tuple[RevertOutcome, ...] = ()  # each action: its result and how many objects it changed

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Protocol
 
-from functions.containment.models import PlannedAction, PreState
+from functions.containment.models import PlannedAction, PreState, RestoreCheck
 from functions.ledger.models import LedgerEntry
 
 
@@ -28,6 +28,10 @@ class ActionExecutor(Protocol):
 
     def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int | None:
         """Put the pre-state back; None where it cannot be (the outcome says why). Idempotent."""
+        ...
+
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        """Read back after `revert`: does the platform show the pre-state again (docs/containment.md)?"""
         ...
 
 

@@ -164,7 +164,9 @@ def clear_incident_modes(
         stored, changed = _write(store_id, apply, controls)
         kept += len(stored.rules)
         gone = [ClearedRule(store_id=store_id, segment=r.segment, modes=r.modes) for r in mine]
-        clear = ModeClear(store_id=store_id, incident_id=request.incident_id, actor=ACTOR, reason=request.reason)
+        clear = ModeClear(
+            store_id=store_id, incident_id=request.incident_id, actor=request.actor or ACTOR, reason=request.reason
+        )
         data = {
             "store_id": store_id,
             "segments": [r.segment or "*" for r in mine],

@@ -130,6 +130,7 @@ class IncidentModesRequest(Message):
     incident_id: str = Field(pattern=r"^inc-[0-9a-z-]{8,80}$")
     mode: Mode = Mode.LIVE
     reason: str = Field(default="restore", max_length=100)  # restore, or drill ended
+    actor: str | None = Field(default=None, max_length=320)  # who restored (RestoreRequest.restored_by)
 
 
 class ClearedRule(Message):

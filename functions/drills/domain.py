@@ -385,17 +385,29 @@ def _notification_check(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> 
 
 
 def _closed_check(inputs: ScoreInputs, entries: Sequence[LedgerEntry]) -> StepCheck:
+    """The response ran to its end: `incident.closed`, or, with manual tasks open, `response.completed`
+    (the machine does not close an incident a person still has work on; the check says so)."""
     closed = _first(entries, EntryType.INCIDENT_CLOSED)
+    completed = _first(entries, EntryType.RESPONSE_COMPLETED)
     failed = _first(entries, EntryType.STEP_FAILED)
     if failed is not None:
         actual = f"stopped at {failed.data.get('step')}: {failed.data.get('error')}"
+    elif closed is not None:
+        actual = f"closed, execution {inputs.execution_status}"
+    elif completed is not None:
+        tasks = len(completed.data.get("open_tasks", []))
+        actual = (
+            f"response completed with {tasks} manual tasks open: the incident awaits a person to close it, "
+            f"execution {inputs.execution_status}"
+        )
     else:
-        actual = f"closed, execution {inputs.execution_status}" if closed else f"execution {inputs.execution_status}"
+        actual = f"execution {inputs.execution_status}"
+    ended = closed is not None or completed is not None
     return StepCheck(
         step="response closed",
-        expected="incident.closed, execution SUCCEEDED",
+        expected="incident.closed (or response.completed while manual tasks are open), execution SUCCEEDED",
         actual=actual,
-        status=_status(closed is not None and failed is None and inputs.execution_status == "SUCCEEDED"),
+        status=_status(ended and failed is None and inputs.execution_status == "SUCCEEDED"),
     )
 
 

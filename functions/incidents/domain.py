@@ -179,6 +179,8 @@ def _state(entries: list[LedgerEntry], pending: str | None) -> str:
         return "waiting for approval"
     if EntryType.INCIDENT_CLOSED in types:
         return "response done"
+    if EntryType.RESPONSE_COMPLETED in types:
+        return "awaiting a person"  # the response ended with manual tasks open
     return "responding"
 
 

@@ -49,7 +49,7 @@ class IncidentView(Message):
     customers: int
     components: tuple[str, ...]
     declared_at: datetime
-    state: str  # responding, waiting for approval, response done, resolved
+    state: str  # responding, waiting for approval, awaiting a person (tasks open), response done, resolved
     commander: str | None = None
     clocks: tuple[ClockLine, ...] = ()
     pending_approval: str | None = None  # what the approval waits for, when one does

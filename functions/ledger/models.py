@@ -50,6 +50,9 @@ class EntryType(StrEnum):
     INCIDENT_CONTAINED = "incident.contained"
     INCIDENT_NOTIFIED = "incident.notified"
     INCIDENT_CLOSED = "incident.closed"
+    # The automated response ended with manual tasks open: the incident stays open until the last
+    # task is reported done (`bulkhead action done`) or a person closes it (`bulkhead incident close`).
+    RESPONSE_COMPLETED = "response.completed"
     RESTORE_COMPLETED = "restore.completed"
     # Local fabric only: a response cut off by a crash or Ctrl-C, and what the operator chose.
     RESPONSE_INTERRUPTED = "response.interrupted"

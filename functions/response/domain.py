@@ -180,22 +180,29 @@ def record_milestone(request: MilestoneRequest, ledger: Ledger, now: datetime) -
 
 
 def close_response(request: CloseRequest, ledger: Ledger, now: datetime) -> ResponseOutcome:
+    """The end of the automated response. The machine closes the incident only when no manual task
+    is open; otherwise it records `response.completed` (what was done, what is open) and leaves the
+    incident to the people: the last `bulkhead action done`, or `bulkhead incident close` with a reason."""
     isolation = request.containment.isolation
     applied = _count(isolation, ActionStatus.APPLIED, ActionStatus.ALREADY_APPLIED, ActionStatus.WOULD_APPLY)
+    open_tasks = tuple(o.action_id for o in isolation if o.status is ActionStatus.MANUAL_TASK)
+    data: dict[str, Any] = {
+        "mode": request.mode.value,
+        "actions_applied": applied,
+        "actions_failed": _count(isolation, ActionStatus.FAILED),
+        "manual_tasks": len(open_tasks),
+        "modes": [m.value for m in request.containment.degradation.modes],
+        "customers_notified": request.notification.sent,
+    }
+    if open_tasks:
+        data |= {"open_tasks": list(open_tasks), "awaits": "a person: bulkhead action done, or bulkhead incident close"}
     closing = ledger.append(
         request.incident.incident_id,
         EntryDraft(
-            type=EntryType.INCIDENT_CLOSED,
+            type=EntryType.RESPONSE_COMPLETED if open_tasks else EntryType.INCIDENT_CLOSED,
             actor="response",
             at=now,
-            data={
-                "mode": request.mode.value,
-                "actions_applied": applied,
-                "actions_failed": _count(isolation, ActionStatus.FAILED),
-                "manual_tasks": _count(isolation, ActionStatus.MANUAL_TASK),
-                "modes": [m.value for m in request.containment.degradation.modes],
-                "customers_notified": request.notification.sent,
-            },
+            data=data,
         ),
     )
     verdict = ledger.verify(request.incident.incident_id)
@@ -209,6 +216,8 @@ def close_response(request: CloseRequest, ledger: Ledger, now: datetime) -> Resp
         customers_notified=request.notification.sent,
         ledger_entries=closing.seq + 1,
         ledger_valid=verdict.valid,
+        incident_closed=not open_tasks,
+        open_tasks=open_tasks,
     )
 
 

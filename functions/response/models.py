@@ -74,6 +74,9 @@ class ResponseOutcome(Message):
     customers_notified: int
     ledger_entries: int
     ledger_valid: bool
+    # False while manual tasks are open: the response recorded `response.completed`, not `incident.closed`.
+    incident_closed: bool = True
+    open_tasks: tuple[str, ...] = ()  # the manual tasks' action ids
 
 
 class FailureRequest(Message):

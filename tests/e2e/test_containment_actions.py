@@ -19,6 +19,7 @@ from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
 INCIDENT = "inc-20261127-containment01"
+RESTORER = "person:Maria Keller"
 
 
 def apply(
@@ -43,7 +44,8 @@ def apply(
 
 def revert(fabric: LocalFabric, kind: str, action_id: str = "act-01-test") -> dict[str, Any]:
     return fabric.invoke(
-        "RevertContainmentAction", {"incident_id": INCIDENT, "mode": "drill", "action_id": action_id, "kind": kind}
+        "RevertContainmentAction",
+        {"incident_id": INCIDENT, "mode": "drill", "action_id": action_id, "kind": kind, "restored_by": RESTORER},
     )
 
 
@@ -119,6 +121,15 @@ def test_a_shopify_action_applies_verifies_records_and_restores_the_pre_state(
     reverted = revert(fabric, kind)
     assert reverted["status"] == "reverted"
     assert comparable(sandbox.snapshot(), collection, volatile) == comparable(before, collection, volatile)
+    # The read-back compared the store with the sealed pre-state, and the record holds no customer id
+    assert (reverted["verified"], reverted["before"]) == (True, reverted["after"])
+    [recorded] = [d for t, d in ledger(fabric) if t == "action.reverted"]
+    assert (recorded["verified"], recorded["before"], recorded["after"]) == (
+        True,
+        reverted["before"],
+        reverted["after"],
+    )
+    assert "7001" not in json.dumps(recorded)
     assert revert(fabric, kind)["status"] == "already_reverted"
 
 
@@ -138,7 +149,9 @@ def test_a_magento_action_applies_and_restores_the_exact_pre_state(
 
     assert apply(fabric, kind, "acme-us", target)["status"] == "applied"
     assert sandbox.snapshot()[collection] != before[collection]
-    assert revert(fabric, kind)["status"] == "reverted"
+    reverted = revert(fabric, kind)
+    assert (reverted["status"], reverted["verified"]) == ("reverted", True)
+    assert reverted["before"] == reverted["after"] and "ops.contractor" not in json.dumps(reverted)
     assert sandbox.snapshot()[collection] == before[collection]
 
 
@@ -152,7 +165,10 @@ def test_magento_customer_tokens_are_revoked_and_restore_says_they_cannot_come_b
     # 7001's tokens are counted and gone; 7002's are JWTs (uncountable), revoked all the same by time
     assert [customers[c]["active_tokens"] for c in ("7001", "7002", "7003")] == [0, None, 2]
     assert customers["7002"]["tokens_revoked_at"] and "tokens_revoked_at" not in customers["7003"]
-    assert revert(fabric, "magento.revoke_customer_tokens")["status"] == "not_reversible"
+    restored = revert(fabric, "magento.revoke_customer_tokens")
+    # Not reversible by design: never counted as restored, and the record says why (not as a failure)
+    assert (restored["status"], restored["verified"]) == ("not_reversible", False)
+    assert "customers sign in again" in restored["detail"]
 
 
 def test_transient_failures_and_lost_responses_are_survived_without_acting_twice(fabric: LocalFabric) -> None:

@@ -59,7 +59,11 @@ def test_the_report_renders_in_headless_chromium(fabric: LocalFabric, tmp_path: 
     # ...and the full verification: each signed milestone head, checked against the key and its anchor
     milestones = re.findall(r'<tr class="anchor"><td>([a-z]+)</td>', dom)
     assert milestones == [a.milestone.value for a in result.verdict.anchors]
-    assert {"declared", "contained", "notified", "closed"} <= set(milestones)
+    assert {"declared", "contained", "notified"} <= set(milestones)
+    # (`closed` only where the response closed the incident; with the app's uninstall open it did not)
+    types = [e.type.value for e in result.entries]
+    assert ("closed" in milestones) == ("incident.closed" in types)
+    assert ("response.completed" in types) == ("action.manual_task" in types)
     assert "✘" not in dom.split('id="anchors"')[1].split("</table>")[0]
     # A real page was drawn: a PNG of the requested size with more than a blank background
     header = shot.read_bytes()
@@ -83,3 +87,9 @@ def test_fifty_deliveries_are_one_row_and_the_manual_task_is_named(fabric: Local
     # ...and the manual task (disable the integration) is named with what to do
     tasks = re.findall(r'<tr class="task"><td><code>([^<]+)</code></td><td>([^<]+)</td>', dom)
     assert [kind for _, kind in tasks] == ["magento.disable_integration"]
+    # ...and the incident is left open for a person, which the report says, and the drill still scores
+    assert "incident.closed" not in [e.type.value for e in result.entries]
+    assert "the incident awaits a person to close it: 1 manual tasks are open" in " ".join(dom.split())
+    assert result.scorecard is not None
+    closed = next(c for c in result.scorecard.steps if c.step == "response closed")
+    assert closed.status.value == "passed" and "awaits a person" in closed.actual

@@ -85,7 +85,7 @@ def test_the_scheduled_drill_starts_once_and_its_end_is_scored_once(scheduled: L
     assert len(scored) == 1
     data = scored[0].data
     assert (data["scenario"], data["passed"], data["ledger_fully_verified"]) == ("bulk-export-unknown-app", True, True)
-    assert data["anchors_verified"] >= 3  # contained, notified, closed (declared is detection's, not run here)
+    assert data["anchors_verified"] >= 3  # contained, notified, the response's end (declared is detection's)
     assert data["steps"]["not_covered"] >= 1  # detection: the drill started the state machine directly
 
 

@@ -54,13 +54,17 @@ def test_a_signed_webhook_runs_the_response_and_leaves_a_verified_ledger(fabric:
     manual = sorted(e.data["kind"] for e in run.entries if e.type.value == "action.manual_task")
     assert manual == ["shopify.revoke_app_access", "shopify.rotate_channel_tokens"]
     assert {"degradation.set", "notification.planned"} <= set(types)
-    assert types[-1] == "incident.closed"
+    # Those tasks are open: the response does not close the incident, it leaves it to a person
+    assert types[-1] == "response.completed" and "incident.closed" not in types
+    tasks = sorted(e.data["action_id"] for e in run.entries if e.type.value == "action.manual_task")
+    assert sorted(run.entries[-1].data["open_tasks"]) == tasks
+    assert (run.outcome["incident_closed"], sorted(run.outcome["open_tasks"])) == (False, tasks)
     assert run.outcome["mode"] == "drill"  # sandbox stores only ever drill
     controls = clients.client("dynamodb").get_item(
         TableName=fabric.tables["Controls"], Key={"store_id": {"S": "acme-eu"}}
     )["Item"]
     # The drill set its mode and, as every drill does, ended it before closing: nothing stays in force
-    assert types.index("degradation.set") < types.index("degradation.cleared") < types.index("incident.closed")
+    assert types.index("degradation.set") < types.index("degradation.cleared") < types.index("response.completed")
     cleared = next(e for e in run.entries if e.type.value == "degradation.cleared")
     assert (cleared.data["modes"], cleared.data["reason"]) == (["account_read_only"], "drill ended")
     assert json.loads(controls["controls"]["S"])["modes"] == ["normal"]
@@ -237,6 +241,20 @@ def test_a_merchant_task_is_recorded_done_once_the_audit_trail_is_quiet(fabric: 
     store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
     applied = [e.data for e in store.entries(run.incident_id) if e.type.value == "action.applied"]
     assert any(d["action_id"] == action_id and d["by"] == "operator:on-call" for d in applied)
+    # ...and the incident stays open while the channel's task is still open
+    assert "incident.closed" not in ledger_types(fabric, run.incident_id)
+
+    # When the last open task is reported done, Then that closes the incident, on that person's record
+    channel = next(
+        e.data["action_id"]
+        for e in run.entries
+        if e.type.value == "action.manual_task" and e.data["kind"] == "shopify.rotate_channel_tokens"
+    )
+    assert complete(run.incident_id, channel, raised_at + timedelta(minutes=2)) == "applied"
+    closed = [e for e in store.entries(run.incident_id) if e.type.value == "incident.closed"]
+    assert [(e.actor, e.data["last_task"], e.data["manual_tasks_done"]) for e in closed] == [
+        ("operator:on-call", channel, 2)
+    ]
 
 
 def test_a_merchant_task_is_not_done_while_the_audit_trail_still_shows_the_activity(fabric: LocalFabric) -> None:

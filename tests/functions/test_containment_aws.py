@@ -75,9 +75,20 @@ class Containment:
 
     def revert(self, action: PlannedAction) -> RevertStatus:
         request = RevertActionRequest(
-            incident_id=INCIDENT, mode=Mode.LIVE, action_id=action.action_id, kind=action.kind
+            incident_id=INCIDENT,
+            mode=Mode.LIVE,
+            action_id=action.action_id,
+            kind=action.kind,
+            restored_by="person:Maria Keller",
         )
         return revert_action(request, self.catalogue, self.ledger, self.journal, self.vault, NOW).status
+
+    def restore_entry(self, action: PlannedAction) -> LedgerEntry:
+        """The last restore entry of the action: `action.reverted`, or `action.failed` in phase restore."""
+        restore = (EntryType.ACTION_REVERTED, EntryType.ACTION_FAILED)
+        return [
+            e for e in self.journal.entries(INCIDENT) if e.type in restore and e.data["action_id"] == action.action_id
+        ][-1]
 
     def recorded(self, action: PlannedAction) -> list[EntryType]:
         return [e.type for e in self.journal.entries(INCIDENT) if e.data.get("action_id") == action.action_id]
@@ -144,7 +155,40 @@ def test_waf_block_adds_the_remote_addresses_and_restore_removes_only_those(moto
     )
     assert fabric.revert(block) is RevertStatus.REVERTED
     assert addresses(wafv2, target) == ["192.0.2.10/32", "192.0.2.99/32"]
+    # The read-back matched the pre-state on what Bulkhead touched (the other writer's address stays),
+    # and the record holds counts and hashes, no address; the person who restored is the actor
+    reverted = fabric.restore_entry(block)
+    assert reverted.data["verified"] is True and reverted.data["before"] == reverted.data["after"]
+    assert reverted.data["before"]["addresses"] == 1 and reverted.actor == "person:Maria Keller"
+    assert "192.0.2.10" not in str(reverted.data)
     assert fabric.revert(block) is RevertStatus.ALREADY_REVERTED
+
+
+def test_a_waf_restore_that_the_platform_does_not_keep_is_recorded_as_failed_by_name(moto: None) -> None:
+    # Given a contained IP set whose UpdateIPSet answers OK on restore but keeps the blocked address
+    wafv2 = boto3.client("wafv2", region_name=REGION)
+    fabric = Containment(wafv2=wafv2)
+    block = action(ActionKind.AWS_BLOCK_IPS, TARGET, ("ip:203.0.113.7/32",))
+    with Stubber(wafv2) as stub:
+        stub.add_response("get_ip_set", ip_set_answer([], "lock-1"), REF)
+        stub.add_response("get_ip_set", ip_set_answer([], "lock-1"), REF)
+        stub.add_response("update_ip_set", {"NextLockToken": "lock-2"})
+        stub.add_response("get_ip_set", ip_set_answer(["203.0.113.7/32"], "lock-2"), REF)
+        assert fabric.apply(block).status is ActionStatus.APPLIED
+        # When the restore runs: the write is accepted, the read-back still shows the address
+        stub.add_response("get_ip_set", ip_set_answer(["203.0.113.7/32"], "lock-2"), REF)
+        stub.add_response("update_ip_set", {"NextLockToken": "lock-3"})
+        stub.add_response("get_ip_set", ip_set_answer(["203.0.113.7/32"], "lock-3"), REF)
+        status = fabric.revert(block)
+        stub.assert_no_pending_responses()
+    # Then the action counts as failed, the record says why with before and after, and it is not reverted
+    assert status is RevertStatus.FAILED
+    failed = fabric.restore_entry(block)
+    assert failed.type is EntryType.ACTION_FAILED and failed.data["phase"] == "restore"
+    assert failed.data["verified"] is False
+    assert failed.data["reason"] == "1 blocked addresses are still in the IP set and 0 earlier ones are gone"
+    assert (failed.data["before"]["addresses"], failed.data["after"]["addresses"]) == (0, 1)
+    assert EntryType.ACTION_REVERTED not in fabric.recorded(block)
 
 
 # --- Secrets Manager rotation ---------------------------------------------------------------------
@@ -180,6 +224,9 @@ def test_rotating_a_leaked_secret_replaces_its_value_once_and_restore_reinstates
 
     assert fabric.revert(rotate) is RevertStatus.REVERTED
     assert current(sm, arn) == before
+    reverted = fabric.restore_entry(rotate)
+    assert reverted.data["verified"] is True
+    assert reverted.data["after"] == reverted.data["before"] == {"current_version": before[0]}
     assert fabric.revert(rotate) is RevertStatus.ALREADY_REVERTED
 
 
@@ -228,6 +275,8 @@ def test_blocking_public_access_on_a_flagged_bucket_and_restoring_no_block(moto:
 
     assert fabric.revert(block) is RevertStatus.REVERTED
     assert configuration() is None  # exactly as before: no block at all, not an all-false one
+    reverted = fabric.restore_entry(block)
+    assert (reverted.data["verified"], reverted.data["after"]) == (True, {"configuration": None})
 
 
 def test_a_partial_public_access_block_is_restored_as_it_was(moto: None) -> None:

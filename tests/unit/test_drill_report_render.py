@@ -59,3 +59,26 @@ def test_a_run_without_a_scorecard_is_not_scored_not_failed_and_open_tasks_are_n
 def test_a_broken_ledger_without_a_scorecard_fails() -> None:
     verdict = ChainVerdict(incident_id="i", entries=1, valid=False, head_hash="x", first_bad_seq=0, problem="hash")
     assert 'class="verdict fail">FAILED' in render("Thin path", "i", [], None, verdict, [])
+
+
+def test_a_response_that_left_tasks_open_says_the_incident_awaits_a_person_until_it_is_closed() -> None:
+    ledger = ChainedLedger(MemoryLedgerStore())
+    incident = "inc-20261130-awaiting"
+    task = {"action_id": "act-2", "kind": "magento.disable_integration", "store_id": "acme-us"}
+    completed = {"mode": "drill", "manual_tasks": 1, "open_tasks": ["act-2"]}
+    entries = [
+        ledger.append(incident, EntryDraft(type=EntryType.INCIDENT_DECLARED, actor="detection", at=T0, data={})),
+        ledger.append(incident, EntryDraft(type=EntryType.ACTION_MANUAL_TASK, actor="containment", at=T0, data=task)),
+        ledger.append(incident, EntryDraft(type=EntryType.RESPONSE_COMPLETED, actor="response", at=T0, data=completed)),
+    ]
+    verdict = ChainVerdict(incident_id=incident, entries=3, valid=True, head_hash=entries[-1].hash)
+
+    page = render("Insider", incident, [], None, verdict, entries)
+
+    assert "the incident awaits a person to close it: 1 manual tasks are open" in page
+    assert f"bulkhead incident close {incident} --by NAME --reason WHY" in page
+    # ...and once a person closed it, the report no longer says it waits
+    resolved = ledger.append(
+        incident, EntryDraft(type=EntryType.INCIDENT_RESOLVED, actor="person:Maria Keller", at=T0, data={})
+    )
+    assert 'id="awaiting"' not in render("Insider", incident, [], None, verdict, [*entries, resolved])

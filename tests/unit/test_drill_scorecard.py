@@ -272,3 +272,25 @@ def test_a_notice_owed_to_no_one_is_not_passed_but_named_as_a_gap() -> None:
     assert check.status is CheckStatus.NOT_COVERED
     assert "no one was notified" in check.actual
     assert any(g.startswith("customers notified") for g in card.gaps)
+
+
+def test_a_response_that_leaves_manual_tasks_open_scores_and_says_the_incident_awaits_a_person() -> None:
+    # Given the response ended with a manual task open: response.completed, not incident.closed
+    ledger = good_response()
+    ledger.entries[INCIDENT].pop()  # no incident.closed
+    ledger.append(
+        INCIDENT,
+        EntryDraft(
+            type=EntryType.RESPONSE_COMPLETED,
+            actor="response",
+            at=T0 + timedelta(seconds=0.9),
+            data={"mode": "drill", "manual_tasks": 1, "open_tasks": ["act-03-revoke-app-access"]},
+        ),
+    )
+
+    card = scored(ledger)
+
+    # Then the response's end is scored, and the check says who closes the incident
+    closed = next(c for c in card.steps if c.step == "response closed")
+    assert closed.status is CheckStatus.PASSED
+    assert "1 manual tasks open: the incident awaits a person to close it" in closed.actual

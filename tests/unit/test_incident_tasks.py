@@ -117,3 +117,21 @@ def test_closing_with_an_open_clock_and_task_needs_a_reason_and_records_what_was
     [resolved] = [e for e in store.entries_list(INC) if e.type is EntryType.INCIDENT_RESOLVED]
     assert resolved.actor == "person:Maria Keller"
     assert resolved.data["open_items"] == ["clock gdpr_art33 (open)", "task task-gdpr-art33 (dpo)"]
+
+
+def test_a_response_that_left_a_manual_task_open_leaves_the_incident_to_a_person() -> None:
+    # Given the response ended with a merchant task open (response.completed, not incident.closed)
+    ledger, store, _ = incident()
+    task = {"action_id": "act-03-app", "kind": "shopify.revoke_app_access", "store_id": "acme-eu"}
+    ledger.append(INC, EntryDraft(type=EntryType.ACTION_MANUAL_TASK, actor="containment", at=T0, data=task))
+    completed = {"mode": "live", "manual_tasks": 1, "open_tasks": ["act-03-app"]}
+    ledger.append(INC, EntryDraft(type=EntryType.RESPONSE_COMPLETED, actor="response", at=T0, data=completed))
+
+    view = build_view(INC, store.entries_list(INC), [], None, T0 + timedelta(hours=1))
+
+    # Then the screen says it awaits a person, names the task, and closing needs a reason
+    assert view.state == "awaiting a person"
+    assert [t.task_id for t in view.tasks] == ["act-03-app"]
+    assert view.next_step.startswith("operator: carry out shopify.revoke_app_access")
+    with pytest.raises(CloseNeedsReason, match="task act-03-app \\(operator\\)"):
+        close(CloseRequest(incident_id=INC, by="Maria Keller"), view, ledger, T0)

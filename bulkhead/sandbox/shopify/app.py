@@ -87,7 +87,10 @@ class ShopifyAdminApp:
                 try:
                     if registered.kind == "query":
                         require_level_2(self.state, field.name, _field_names(field.selections, op))
+                    kept = self.state.snapshot() if registered.name in self.injector.faults.silently_dropped else None
                     data[key] = project(registered.handler(self.state, arguments), field.selections, op, variables)
+                    if kept is not None:  # answered as done; the write is lost
+                        self.state.collections = kept
                 except AccessDenied as denied:
                     data[key] = None
                     errors.append(self._access_denied(denied, key))

@@ -11,7 +11,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
-from functions.containment.models import PlannedAction
+from functions.containment.checks import compared, digest
+from functions.containment.models import PlannedAction, RestoreCheck
 
 # The client's own retries (standard mode) have already run out when one of these reaches us: the
 # state machine's Retry (backoff, jitter) takes over, and the stored pre-state keeps it idempotent.
@@ -93,6 +94,19 @@ class WafIpBlock:
             self._write(action.target, keep, lock)
         return len(addresses) - len(keep)
 
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        """Restored: the addresses the action added are gone and those there before are still there
+        (addresses others added since stay, and are not Bulkhead's to judge). Addresses only as a hash."""
+        addresses, _ = self._read(action.target)
+        added = set(pre["block"]) - set(pre["addresses"])
+        ours = sorted(a for a in addresses if a in added or a in pre["addresses"])
+        before = {"addresses": len(pre["addresses"]), "sha256": digest(sorted(pre["addresses"]))}
+        after = {"addresses": len(ours), "sha256": digest(ours)}
+        left, lost = len(added.intersection(addresses)), len(set(pre["addresses"]) - set(addresses))
+        return compared(
+            before, after, f"{left} blocked addresses are still in the IP set and {lost} earlier ones are gone"
+        )
+
 
 class SecretRotation:
     """Rotate a leaked secret: its rotation function if it has one, else a new random value.
@@ -162,6 +176,16 @@ class SecretRotation:
             _raise(exc, "secretsmanager UpdateSecretVersionStage")
         return 1
 
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        """Restored: AWSCURRENT is the version that was current before (version ids only, never a value)."""
+        current = self._current(action.target)
+        return compared(
+            {"current_version": pre["version_id"]},
+            {"current_version": current},
+            "AWSCURRENT is not the pre-incident version",
+            "AWSCURRENT is the leaked version again: for a false positive only",
+        )
+
 
 _ALL_BLOCKED = {
     "BlockPublicAcls": True,
@@ -216,3 +240,12 @@ class BucketPublicAccessBlock:
         except ClientError as exc:
             _raise(exc, "s3 public access block restore")
         return 1
+
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        """Restored: the bucket's public access block is the previous configuration (or none again)."""
+        now = self._read(action.target)
+        return compared(
+            {"configuration": pre["configuration"]},
+            {"configuration": now},
+            "the bucket's public access block is not the pre-incident configuration",
+        )

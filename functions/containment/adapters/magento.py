@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import quote
 
 from functions.common.magento_rest import MagentoRest
-from functions.containment.models import PlannedAction
+from functions.containment.checks import compared, digest, not_reversible
+from functions.containment.models import PlannedAction, RestoreCheck
 
 LOCKED_UNTIL = "2100-01-01 00:00:00"  # Magento's admin lock is a lock_expires datetime
 RECALLED = 2  # core integration status STATUS_RECALLED
@@ -61,6 +62,14 @@ class CustomerTokens:
     def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int | None:
         return None
 
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        before = {"customers": len(pre["tokens"]), "sha256": digest(sorted(pre["tokens"]))}
+        return not_reversible(
+            before,
+            before | {"tokens_revoked": True},
+            "not reversible by design: revoked customer tokens stay revoked; the customers sign in again",
+        )
+
 
 class AdminUserLock:
     """Lock an admin user (`target`: the username); restore puts back its lock state and activity."""
@@ -98,6 +107,15 @@ class AdminUserLock:
             "POST", f"/bulkhead/admin-users/{quote(action.target)}/unlock", body, _key(action, pre, "revert")
         )
         return 1
+
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        """Restored: the user's activity and lock expiry are the snapshot's (the username stays out of the record)."""
+        user = self._user(action.target)
+        before = {"is_active": pre["is_active"], "lock_expires": pre["lock_expires"]}
+        after = {"is_active": user["is_active"], "lock_expires": user["lock_expires"]}
+        return compared(
+            before, after, f"the admin user reads is_active={user['is_active']}, lock_expires={user['lock_expires']}"
+        )
 
 
 class _Toggle:
@@ -139,6 +157,13 @@ class _Toggle:
             return 0
         self._write(action, pre[self.field], _key(action, pre, "revert"))
         return 1
+
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        """Restored: the switch reads the snapshot's value again."""
+        now = self._read(action)
+        return compared(
+            {self.field: pre[self.field]}, {self.field: now}, f"{self.field} reads {now!r}, not {pre[self.field]!r}"
+        )
 
 
 class IntegrationSwitch(_Toggle):

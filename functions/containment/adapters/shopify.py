@@ -10,12 +10,14 @@ Bulkhead's own objects, never on its own delivery paths, and what only the merch
 (uninstall another app, rotate a sales channel's tokens) is a guided manual task.
 """
 
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
 from functions.common.errors import PermanentActionFailure
 from functions.common.shopify_admin import ShopifyAdmin, admin_link
-from functions.containment.models import PlannedAction
+from functions.containment.checks import compared, digest
+from functions.containment.models import PlannedAction, RestoreCheck
 from functions.degradation.shopify import AFFECTED_TAG
 from functions.health.models import HTTP_WEBHOOK_PATH
 
@@ -79,6 +81,21 @@ class StorefrontTokens:
             self._admin.mutate(_TOKEN_CREATE, {"input": {"title": token["title"]}}, "storefrontAccessTokenCreate")
             created += 1
         return created
+
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        """Restored: one live token per revoked one, same title. A revoked token cannot come back: the
+        replacements have new ids and secrets, and the record says so."""
+        wanted = Counter(t["title"] for t in pre["tokens"])
+        live = Counter(t["title"] for t in self._tokens() if t["title"] in wanted)
+        before = {"tokens": sum(wanted.values()), "titles": sorted(wanted.elements())}
+        after = {"tokens": sum((live & wanted).values()), "titles": sorted((live & wanted).elements())}
+        missing = sorted((wanted - live).elements())
+        return compared(
+            before,
+            after,
+            f"storefront token {missing[0]!r} was not re-issued" if missing else "",
+            "re-issued with the same titles: new ids and secrets (a revoked token cannot come back)",
+        )
 
 
 # --- webhook subscriptions ------------------------------------------------------------------
@@ -168,6 +185,44 @@ class WebhookSubscriptions:
             created += 1
         return created
 
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        """Restored: a live subscription per removed one with the same topic, address, format, fields
+        and filter (Shopify gives a re-created subscription a new id)."""
+        wanted = [_shape(h) for h in pre["subscriptions"]]
+        live = {_shape(h) for h in self._hooks()}
+        found = [s for s in wanted if s in live]
+        missing = [s for s in wanted if s not in live]
+
+        def summary(shapes: list[tuple[Any, ...]]) -> dict[str, Any]:
+            return {
+                "subscriptions": len(shapes),
+                "topics": sorted(s[0] for s in shapes),
+                "sha256": digest(sorted(shapes)),
+            }
+
+        reason = ""
+        if missing:
+            host = urlsplit(str(missing[0][1])).hostname or "its address"
+            reason = f"subscription {missing[0][0]} to {host} was not re-created as it was"
+        return compared(
+            summary(wanted),
+            summary(found),
+            reason,
+            "re-created with the same topic, address, format and filter; new ids",
+        )
+
+
+def _shape(hook: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes a subscription the same subscription, whatever its id (absent fields as Shopify defaults them)."""
+    return (
+        hook["topic"],
+        hook["uri"],
+        hook.get("format") or "JSON",
+        tuple(sorted(hook.get("includeFields") or ())),
+        tuple(sorted(hook.get("metafieldNamespaces") or ())),
+        hook.get("filter") or "",
+    )
+
 
 # --- customer tags --------------------------------------------------------------------------
 
@@ -245,6 +300,28 @@ class CustomerTags:
         self._mutate("tagsRemove", todo)
         return len(todo)
 
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        """Restored: exactly the customers who carried the tag before the incident carry it now
+        (a customer deleted since has nothing to restore and is counted apart)."""
+        tags = self._tags(pre["customers"])
+        live = {g for g, t in tags.items() if t is not None}
+        had = sorted(set(pre["already_tagged"]) & live)
+        has = sorted(g for g, t in tags.items() if t and pre["tag"] in t)
+        extra, lost = len(set(has) - set(had)), len(set(had) - set(has))
+        before = {"customers": len(pre["customers"]), "tagged": len(pre["already_tagged"])}
+        after = {"customers": len(live), "tagged": len(has)}
+        verified = (extra, lost) == (0, 0)
+        gone = len(pre["customers"]) - len(live)
+        reason = f"{gone} customers were deleted since" if gone else ""
+        if not verified:
+            reason = f"{extra} customers still carry {pre['tag']} and {lost} lost it, against the pre-state"
+        return RestoreCheck(
+            before=before | {"sha256": digest(sorted(pre["already_tagged"]))},
+            after=after | {"sha256": digest(has)},
+            verified=verified,
+            reason=reason,
+        )
+
 
 # --- merchant-only levers ------------------------------------------------------------------
 
@@ -289,6 +366,9 @@ class AppAccess:
     def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int | None:
         return None
 
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        return _unreadable("reinstalling the app is the merchant's; no API reads it back")
+
 
 class ChannelTokens:
     """Rotate a sales channel's storefront tokens (a headless storefront, a mobile app): merchant-only.
@@ -322,3 +402,11 @@ class ChannelTokens:
 
     def revert(self, action: PlannedAction, pre: dict[str, Any]) -> int | None:
         return None
+
+    def restore_check(self, action: PlannedAction, pre: dict[str, Any]) -> RestoreCheck:
+        return _unreadable("a channel's tokens are the merchant's; no API reads them back")
+
+
+def _unreadable(why: str) -> RestoreCheck:
+    """A merchant-only lever: restore is a manual task (never checked here; the record says why)."""
+    return RestoreCheck(before={"readable": False}, after={"readable": False}, verified=False, reason=why)
