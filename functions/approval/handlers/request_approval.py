@@ -18,7 +18,17 @@ from functions.paging.wiring import oncall_pager
 @tracer.capture_lambda_handler
 @event_parser(model=ApprovalRequest)
 def handler(event: ApprovalRequest, context: LambdaContext) -> dict[str, Any]:
-    policy = firm_config().policy
-    pending = request_approval(event, policy, approval_store(), oncall_pager, link_maker(policy), ledger(), utc_now())
+    config = firm_config()
+    policy = config.policy
+    pending = request_approval(
+        event,
+        policy,
+        approval_store(),
+        oncall_pager,
+        link_maker(policy),
+        ledger(),
+        utc_now(),
+        people=lambda stage: config.people(stage.role) if stage.role else (),
+    )
     logger.info("approval requested", incident_id=pending.incident_id, stage=pending.stage_name)
     return {"incident_id": pending.incident_id, "stage": pending.stage, "expires_at": pending.expires_at.isoformat()}
