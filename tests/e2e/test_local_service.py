@@ -141,7 +141,7 @@ def test_what_serve_takes_in_every_command_sees(tmp_path: Path) -> None:
 
         incident = wait_for(waiting)
         # Then a command approves it, as on-call would
-        code, output = bulkhead("approve", incident, "--approver", "dana", "--state-dir", str(state))
+        code, output = bulkhead("approve", incident, "--as", "maria-keller", "--state-dir", str(state))
         assert code == 0, output
         wait_for(lambda: "incident.closed" in _types(service, incident))
         # ...and `status` and `ledger verify`, in their own processes' turns, see the same incident
@@ -294,9 +294,9 @@ def test_a_high_severity_declaration_waits_for_approval_then_runs_to_the_end(
     found = re.search(r"incident (inc-[0-9a-z-]+) \(high, contact\): response WAITING_FOR_APPROVAL", flat)
     assert found, output
     incident = found.group(1)
-    assert f"bulkhead approve {incident} --approver YOU" in flat
+    assert f"bulkhead approve {incident} --as PERSON" in flat
     # When on-call approves with another command, Then the response runs to its end
-    code, output = bulkhead("approve", incident, "--approver", "dana")
+    code, output = bulkhead("approve", incident, "--as", "Maria Keller")
     assert code == 0, output
     service = client.connect(tmp_path / "state")
     wait_for(lambda: "incident.closed" in _types(service, incident))
