@@ -28,6 +28,9 @@ DRILL_PREFIX = "DRILL: "
 DRILL_SEVERITY = "info"  # PagerDuty's lowest: a drill page never wakes anyone as an emergency would
 
 
+_KINDS = {"approval": "response approval", "notice_review": "customer-notice review"}
+
+
 class NoPendingApproval(BulkheadError):
     """Nothing waits for a decision on this incident (already decided, escalated past, or never asked)."""
 
@@ -171,7 +174,7 @@ def decide_by_link(
 def link_person(claims: LinkClaims, kind: str) -> LinkClaims:
     """A link decides as the one person it was made for, and only what it was made for."""
     if claims.kind != kind:
-        raise InvalidApprovalLink(f"this link is for a {claims.kind.replace('_', ' ')}, not a {kind.replace('_', ' ')}")
+        raise InvalidApprovalLink(f"this link decides a {_KINDS[claims.kind]}, not a {_KINDS[kind]}")
     if not claims.person_id or not claims.person_name:
         raise InvalidApprovalLink("the link names no person of the roster")
     return claims

@@ -167,19 +167,13 @@ class NoticeReviewPolicy(Message):
     a decision, `hold` (nothing is sent; on-call is paged) or `send` (sent anyway, on the record).
     """
 
-    reviewers: dict[Severity, tuple[Role, ...]] = Field(default_factory=lambda: dict.fromkeys(Severity, _REVIEWERS))
+    reviewers: dict[Severity, Annotated[tuple[Role, ...], Field(min_length=1)]] = Field(
+        default_factory=lambda: dict.fromkeys(Severity, _REVIEWERS)
+    )
     on_expiry: dict[Severity, Expiry] = Field(default_factory=lambda: dict.fromkeys(Severity, _HOLD))
     # A drill's notice goes only to the sink: `drill_policy` approves it on the record and pages no one;
     # `review` has it reviewed like a live notice (pages say DRILL first).
     drills: Literal["drill_policy", "review"] = "drill_policy"
-
-    @field_validator("reviewers")
-    @classmethod
-    def _someone_reviews(cls, value: dict[Severity, tuple[Role, ...]]) -> dict[Severity, tuple[Role, ...]]:
-        empty = [s.value for s, roles in value.items() if not roles]
-        if empty:
-            raise ValueError(f"{empty[0]}: name at least one role")
-        return value
 
     def roles_for(self, severity: Severity) -> tuple[Role, ...]:
         return self.reviewers.get(severity, _REVIEWERS)
