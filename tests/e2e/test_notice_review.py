@@ -30,6 +30,7 @@ from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import LedgerEntry
 from functions.ledger.wiring import ledger
 from tests.e2e.test_approval_escalation import BASE_URL, LINK_KEY, LINK_SECRET_ID, wait_for
+from tests.e2e.test_drill_report import browse
 
 SINK = "success@simulator.amazonses.com"
 REVIEW_PAGE = "Bulkhead: customer notice to review"
@@ -160,6 +161,11 @@ def test_a_notice_is_held_until_its_reviewer_approves_then_sent_once(tmp_path: P
         assert prepared.data["sha256"] in body and "<dt>Customers</dt><dd>2</dd>" in body
         assert "{{greeting}}" in body  # a template with placeholders: no customer's data
         assert "real-customer" not in body and "7001" not in body
+        # ...and the page reads as such in headless Chromium: who decides, the notice, a form with no name
+        (tmp_path / "review.html").write_text(body)
+        dom = " ".join(browse(tmp_path / "review.html", tmp_path / "profile", "--dump-dom").stdout.split())
+        assert "You are deciding as <b>Dr. Anna Schmidt</b> (dpo)" in dom and "<h2>gdpr/" in dom
+        assert '<input name="note"' in dom and 'name="approver"' not in dom
         # When the person id in the link is changed, Then the signature fails and nothing is decided
         tampered = for_someone_else(token)
         assert get_link(fabric, tampered)["statusCode"] == 403
