@@ -150,7 +150,7 @@ def test_what_serve_takes_in_every_command_sees(tmp_path: Path) -> None:
         code, output = bulkhead("ledger", "verify", incident, "--state-dir", str(state))
         assert code == 0 and f"VALID {incident}" in output, output
         granted = [e for e in ledger(service, incident) if e.type.value == "approval.granted"]
-        assert [e.actor for e in granted] == ["operator:dana"]
+        assert [(e.actor, e.data["person_id"]) for e in granted] == [("operator:Maria Keller", "maria-keller")]
         # When serve is stopped from another command, it exits cleanly and says so
         code, output = bulkhead("serve", "--stop", "--state-dir", str(state))
         assert code == 0 and "stopped" in output, output
