@@ -207,11 +207,32 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "DecideApproval",
         "functions.approval.handlers.decide_by_link.handler",
-        "Approves or rejects a waiting response from a signed, expiring approval link",
+        "Approves or rejects a waiting response or customer notice from a signed, expiring link bound to one person",
         (Env.CONFIG_PARAMETER, Env.APPROVALS_TABLE, *_LEDGER),
         (Access.CONFIG_READ, Access.SECRETS_READ, Access.APPROVALS_WRITE, Access.APPROVALS_DECIDE, *_STEP),
         timeout_seconds=10,
         reserved_concurrency=5,  # people clicking signed links: a handful at once, never a flood
+    ),
+    FunctionSpec(
+        "PrepareNoticeReview",
+        "functions.approval.handlers.prepare_notice_review.handler",
+        "Renders the customer notices for review and records their SHA-256; approves a drill's by drill policy",
+        (Env.CONFIG_PARAMETER, Env.APPROVALS_TABLE, *_LEDGER),
+        (Access.CONFIG_READ, Access.APPROVALS_WRITE, *_STEP),
+    ),
+    FunctionSpec(
+        "RequestNoticeReview",
+        "functions.approval.handlers.request_notice_review.handler",
+        "Holds the customer notices until a person approves them, and pages this stage's reviewer",
+        (Env.CONFIG_PARAMETER, Env.APPROVALS_TABLE, Env.ONCALL_TOPIC, *_LEDGER),
+        (Access.CONFIG_READ, Access.SECRETS_READ, Access.APPROVALS_WRITE, Access.ONCALL_PUBLISH, *_STEP),
+    ),
+    FunctionSpec(
+        "RecordNoticeReviewOutcome",
+        "functions.approval.handlers.record_notice_review.handler",
+        "Records a notice review that was rejected or lapsed; escalates, holds or sends by policy",
+        (Env.CONFIG_PARAMETER, Env.APPROVALS_TABLE, *_LEDGER),
+        (Access.CONFIG_READ, Access.APPROVALS_WRITE, *_STEP),
     ),
     FunctionSpec(
         "StartClocks",
@@ -496,6 +517,9 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
             "PlanResponseFunctionArn": "PlanResponse",
             "RequestApprovalFunctionArn": "RequestApproval",
             "RecordApprovalOutcomeFunctionArn": "RecordApprovalOutcome",
+            "PrepareNoticeReviewFunctionArn": "PrepareNoticeReview",
+            "RequestNoticeReviewFunctionArn": "RequestNoticeReview",
+            "RecordNoticeReviewOutcomeFunctionArn": "RecordNoticeReviewOutcome",
             "ApplyContainmentActionFunctionArn": "ApplyContainmentAction",
             "RecordActionFailureFunctionArn": "RecordActionFailure",
             "SetDegradationModeFunctionArn": "SetDegradationMode",
@@ -513,6 +537,8 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
         tunables={
             "RetryIntervalSeconds": 2,
             "ApprovalTimeoutSeconds": 900,
+            # Each reviewer of a customer notice has this long before the next is paged (without undue delay).
+            "NoticeReviewTimeoutSeconds": 1800,
             "IsolationConcurrency": 10,
             "NotificationConcurrency": 40,
         },
@@ -539,6 +565,7 @@ STATE_MACHINES += (
 LOCAL_TUNABLES: dict[str, int] = {
     "RetryIntervalSeconds": 1,
     "ApprovalTimeoutSeconds": 60,
+    "NoticeReviewTimeoutSeconds": 60,
     "IsolationConcurrency": 10,
     "NotificationConcurrency": 4,
 }
@@ -591,7 +618,10 @@ OPERATORS: tuple[OperatorSpec, ...] = (
     OperatorSpec(
         "Approver",
         "Bulkhead approver: approve or reject a waiting response, on the record",
-        ("bulkhead approve (its calls: the approvals table, the task token's SendTaskSuccess/Failure, the ledger)",),
+        (
+            "bulkhead approve (its calls: the approvals table, the task token's SendTaskSuccess/Failure, the ledger)",
+            "bulkhead notice review --approve|--reject (the same calls; the actor is the caller's IAM principal)",
+        ),
         (Access.CONFIG_READ, Access.APPROVALS_WRITE, Access.APPROVALS_DECIDE, *_SIGNED_APPEND),
     ),
     OperatorSpec(

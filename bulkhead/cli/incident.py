@@ -162,7 +162,7 @@ def _declare_local(store: str, body: bytes, config: Path) -> None:
     )
     if status == "WAITING_FOR_APPROVAL":
         console.print(
-            f"approve: bulkhead approve {incident['incident_id']} --approver YOU"
+            f"approve: bulkhead approve {incident['incident_id']} --as PERSON"
             f"   (or reject: --reject; the approval link in the page opens the same decision)"
         )
 

@@ -122,6 +122,8 @@ def render_view(v: "IncidentView", now: datetime, console: Console) -> None:
         clocks.add_row(c.clock_id, c.authority, status, deadline, _left(c.seconds_left))
     console.print(clocks if v.clocks else "Clocks: none")
     console.print(f"approval: {'WAITING - ' + v.pending_approval if v.pending_approval else 'none pending'}")
+    review = f"WAITING - {v.pending_review}" if v.pending_review else "none pending"
+    console.print(f"notice review: {review}", soft_wrap=True)
     console.print(f"plan: {v.plan or 'not planned yet'}", soft_wrap=True)
     tasks = Table("task", "owner", "due (UTC)", "what", box=box.SIMPLE_HEAD, title="Open tasks")
     for t in v.tasks:

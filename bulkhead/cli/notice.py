@@ -1,13 +1,23 @@
-"""`bulkhead notice ...`: preview customer notices, list the regulator drafts of an incident."""
+"""`bulkhead notice ...`: preview customer notices, review the waiting one, list regulator drafts."""
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-notice_app = typer.Typer(help="Preview customer breach notices; read regulator drafts.", no_args_is_help=True)
+from bulkhead.cli.identity import AS
+from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
+
+if TYPE_CHECKING:
+    from functions.approval.models import NoticeReviewDocument, ReviewStage
+
+notice_app = typer.Typer(
+    help="Preview customer breach notices, review the one waiting to be sent, read regulator drafts.",
+    no_args_is_help=True,
+)
 console = Console()
 CATEGORIES = ("contact", "identity", "financial_account", "credentials")
 PARTS = ("all", "subject", "text", "html", "sms")
@@ -109,3 +119,101 @@ def drafts(
         for key, text in found:
             console.rule(key)
             console.print(text, markup=False, highlight=False)
+
+
+@notice_app.command("review")
+def review(
+    incident: str = typer.Argument(..., help="Incident id whose customer notice waits for a review."),
+    approve: bool = typer.Option(False, "--approve", help="Approve: the notices go out now, exactly as shown."),
+    reject: bool = typer.Option(False, "--reject", help="Reject: nothing is sent; --reason says why."),
+    reason: str = typer.Option("", "--reason", help="Why (required to reject; recorded in the ledger)."),
+    sha256: str | None = typer.Option(None, "--sha256", help="The hash you read: refused if the notice changed."),
+    show: bool = typer.Option(False, "--show", help="Print every notice in full (text and SMS)."),
+    as_person: str | None = AS,
+    target: Target = TARGET,
+    state_dir: Path | None = STATE_DIR,
+) -> None:
+    """Read the customer notice waiting for review (its SHA-256, audience and channels), then decide.
+
+    Without --approve or --reject it only shows the notice. The decision is a ledger entry naming who.
+    """
+    from botocore.exceptions import ClientError
+
+    from bulkhead.cli.identity import decider
+    from functions.approval.decided import last_decision
+    from functions.approval.models import NoticeReviewDecision
+    from functions.approval.notice_review import NoPendingReview, decide_review
+    from functions.approval.wiring import execution, notice_review_store
+    from functions.common.errors import BulkheadError
+    from functions.common.wiring import firm_config
+    from functions.incidents.wiring import chain
+    from functions.ledger.wiring import ledger
+
+    if approve and reject:
+        raise typer.BadParameter("choose one of --approve and --reject", param_hint="--approve/--reject")
+    deciding = approve or reject
+    if reject and not reason.strip():
+        console.print("[red]invalid:[/red] --reason: a rejection says why")
+        raise typer.Exit(2)
+    if deciding and target is Target.LOCAL and not (as_person or "").strip():
+        console.print("[red]invalid:[/red] --as: name the roster person deciding (id or name)")
+        raise typer.Exit(2)
+    try:
+        with reach(target, state_dir):
+            pending = notice_review_store().get(incident)
+            if pending is None or pending.task_token is None:
+                earlier = last_decision(chain().entries(incident), notice=True)
+                raise NoPendingReview(
+                    f"incident {incident}: "
+                    + (f"already {earlier}" if earlier else "no customer notice waits for a review")
+                )
+            document = pending.document
+            _print_review(pending.stage, pending.stages[pending.stage], document, show or not deciding)
+            if not deciding:
+                return
+            who = decider(target, as_person, firm_config)
+            decision = NoticeReviewDecision(
+                incident_id=incident,
+                approved=approve,
+                reviewer=who.name,
+                reviewer_id=who.identity,
+                role=who.role,
+                reason=reason,
+                sha256=sha256 or document.sha256,
+            )
+            decide_review(decision, notice_review_store(), execution(), ledger(), datetime.now(UTC))
+    except typer.BadParameter as exc:
+        console.print(f"[red]invalid:[/red] {exc.param_hint}: {exc.message}")
+        raise typer.Exit(2) from exc
+    except BulkheadError as exc:
+        console.print(f"[red]no decision recorded:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    except ClientError as exc:
+        code = exc.response["Error"]["Code"]
+        console.print(f"[red]no decision recorded:[/red] the waiting response is not running ({code}).")
+        raise typer.Exit(1) from exc
+    verb = "approved: the notices are sent now" if approve else "rejected: nothing is sent"
+    console.print(
+        f"Incident {incident}: customer notice {verb}; by {who.name}; recorded in the ledger.", soft_wrap=True
+    )
+
+
+def _print_review(stage: int, who: "ReviewStage", document: "NoticeReviewDocument", full: bool) -> None:
+    person = f"{who.person_name} ({who.role})" if who.person_name else who.role
+    console.print(
+        f"Customer notice waiting for review at stage {stage} ({person}): sha256 {document.sha256}",
+        soft_wrap=True,
+    )
+    console.print(
+        f"  to {document.customers} customers by {', '.join(document.channels)}; dated {document.notice_on}; "
+        f"{len(document.notices)} versions: {', '.join(n.key for n in document.notices)}",
+        soft_wrap=True,
+    )
+    if not full:
+        return
+    for notice in document.notices:
+        console.rule(f"{notice.key}  sha256 {notice.sha256}")
+        console.print(f"Subject: {notice.subject}", markup=False, highlight=False, soft_wrap=True)
+        console.print(notice.text, markup=False, highlight=False, soft_wrap=True)
+        console.rule("SMS")
+        console.print(notice.sms, markup=False, highlight=False, soft_wrap=True)

@@ -16,7 +16,10 @@ def serve(
     config: Path = typer.Option(Path("config/bulkhead.local.json"), help="Firm configuration for the local fabric."),
     secrets: Path = typer.Option(Path("config/local-secrets.json"), help="Local secrets (sandbox values)."),
     approval_timeout: int = typer.Option(
-        600, min=10, max=86_400, help="Seconds each escalation stage waits for a person before escalating."
+        600,
+        min=10,
+        max=86_400,
+        help="Seconds each approval or notice-review stage waits for a person before escalating.",
     ),
     state_dir: Path | None = STATE_DIR,
     stop: bool = typer.Option(False, "--stop", help="Stop the service of the state directory (it saves first)."),
@@ -49,12 +52,18 @@ def _foreground(where: Path, port: int, moto_port: int, config: Path, secrets: P
         for method, path, function in HTTP_ROUTES:
             console.print(f"  {method:4} {info.url}{path}  -> {function}")
         console.print(f"  GET  {info.url}/local/dispositions?day=YYYY-MM-DD  (auditor view)")
-        console.print(f"Pages to on-call are printed below; approval links open {info.url}/approvals.")
+        console.print(
+            f"Pages to on-call are printed below; approval and notice-review links open {info.url}/approvals."
+        )
         console.print("Every other bulkhead command now uses this service.")
         console.print("Ctrl-C (or `bulkhead serve --stop`) stops it; its state stays in the state directory.")
 
     # A person approves through a browser here: give each stage minutes, not the tests' seconds.
-    tunables = {**LOCAL_TUNABLES, "ApprovalTimeoutSeconds": approval_timeout}
+    tunables = {
+        **LOCAL_TUNABLES,
+        "ApprovalTimeoutSeconds": approval_timeout,
+        "NoticeReviewTimeoutSeconds": approval_timeout,
+    }
     try:
         run(
             where,

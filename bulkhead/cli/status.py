@@ -48,7 +48,8 @@ def status(
         f"soonest: {soonest}"
     )
     console.print(
-        f"Waiting on people: {figures.pending_approvals} approvals, {figures.open_manual_tasks} manual tasks, "
+        f"Waiting on people: {figures.pending_approvals} approvals, {figures.pending_notice_reviews} notice reviews, "
+        f"{figures.open_manual_tasks} manual tasks, "
         f"{figures.notices_owed} notices owed ({figures.notices_sent} sent)"
     )
     last = figures.last_drill
@@ -64,7 +65,9 @@ def status(
     # One block per incident, not a wide table: it reads on an 80-column terminal at 3 a.m.
     console.print("Incidents:" if figures.incidents else "Incidents: none")
     for i in figures.incidents:
-        console.print(f"  {i.incident_id}  {i.mode}  {i.severity}  {'open' if i.open else 'closed'}")
+        waiting = "  NOTICE REVIEW PENDING" if i.pending_notice_reviews else ""
+        waiting += "  APPROVAL PENDING" if i.pending_approvals else ""
+        console.print(f"  {i.incident_id}  {i.mode}  {i.severity}  {'open' if i.open else 'closed'}{waiting}")
         console.print(
             f"    detect {_seconds(i.time_to_detect_seconds)} · contain {_seconds(i.time_to_contain_seconds)} · "
             f"notify {_seconds(i.time_to_notify_seconds)}; actions {i.actions_applied} applied, "

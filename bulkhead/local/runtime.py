@@ -219,7 +219,7 @@ def local_fabric(
         local = LocalFabric(invocations=stack.enter_context(in_process_lambda(who)), identities=who)
         secrets = json.loads(secrets_path.read_text())
         config_text, local.sandboxes = start_sandboxes(config_path.read_text(), secrets, stack)
-        _provision(local, config_text, secrets, tunables or fabric.LOCAL_TUNABLES)
+        _provision(local, config_text, secrets, {**fabric.LOCAL_TUNABLES, **(tunables or {})})
         if enforced():  # from here on every call is signed by a known identity and checked
             stack.enter_context(per_thread_credentials(who))
             stack.enter_context(enforcement(who))

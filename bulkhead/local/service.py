@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=0)
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--secrets", type=Path, default=None)
-    # A person approves here (CLI or link): minutes per escalation stage, as `bulkhead serve` gives.
+    # A person approves and reviews notices here (CLI or link): minutes per stage, as `bulkhead serve` gives.
     parser.add_argument("--approval-timeout", type=int, default=600)
     args = parser.parse_args(argv)
     from infra.fabric import LOCAL_TUNABLES  # noqa: PLC0415
@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     tunables = dict(LOCAL_TUNABLES)
     if args.approval_timeout:
         tunables["ApprovalTimeoutSeconds"] = args.approval_timeout
+        tunables["NoticeReviewTimeoutSeconds"] = args.approval_timeout  # a person reads the notice too
 
     def report(line: str) -> None:
         sys.stdout.write(f"{time.strftime('%H:%M:%S')} {line}\n")

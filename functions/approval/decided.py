@@ -9,16 +9,24 @@ _VERBS = {
     EntryType.APPROVAL_REJECTED: "rejected",
     EntryType.APPROVAL_EXPIRED: "expired unanswered",
 }
+_REVIEW_VERBS = {
+    EntryType.NOTICE_REVIEW_APPROVED: "approved",
+    EntryType.NOTICE_REVIEW_REJECTED: "rejected",
+    EntryType.NOTICE_REVIEW_EXPIRED: "expired unanswered",
+}
+_EXPIRED = (EntryType.APPROVAL_EXPIRED, EntryType.NOTICE_REVIEW_EXPIRED)
 
 
-def last_decision(entries: Iterable[LedgerEntry]) -> str | None:
-    """`approved by NAME at TIME UTC (via cli)` for the newest decision; None when none was recorded."""
-    decided = [e for e in entries if e.type in _VERBS]
+def last_decision(entries: Iterable[LedgerEntry], notice: bool = False) -> str | None:
+    """`approved by NAME at TIME UTC (via cli)` for the newest decision (of the response's approval,
+    or with `notice` of the customer-notice review); None when none was recorded."""
+    verbs = _REVIEW_VERBS if notice else _VERBS
+    decided = [e for e in entries if e.type in verbs]
     if not decided:
         return None
     last = decided[-1]
-    who = last.actor.removeprefix("operator:")
+    who = str(last.data.get("approved_by") or last.actor.removeprefix("operator:"))
     via = f" (via {last.data['via']})" if last.data.get("via") else ""
-    if last.type is EntryType.APPROVAL_EXPIRED:
+    if last.type in _EXPIRED:
         return f"expired unanswered at {last.at:%Y-%m-%d %H:%M:%S} UTC"
-    return f"{_VERBS[last.type]} by {who} at {last.at:%Y-%m-%d %H:%M:%S} UTC{via}"
+    return f"{verbs[last.type]} by {who} at {last.at:%Y-%m-%d %H:%M:%S} UTC{via}"

@@ -1,10 +1,10 @@
 """Request, decide, escalate and settle approvals. Every request, decision and escalation is a
 ledger entry with who and when."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from functions.approval.links import verify_link
+from functions.approval.links import InvalidApprovalLink, verify_link
 from functions.approval.models import (
     ApprovalDecision,
     ApprovalRecorded,
@@ -15,7 +15,7 @@ from functions.approval.models import (
     UnapprovedRequest,
 )
 from functions.approval.ports import ApprovalStore, Execution
-from functions.common.config import Mode, ResponsePolicy
+from functions.common.config import EscalationStage, Mode, Person, ResponsePolicy
 from functions.common.errors import BulkheadError
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
@@ -27,6 +27,9 @@ REJECTED = "ApprovalRejected"  # the error a rejection sends to the waiting task
 DRILL_PREFIX = "DRILL: "
 DPO_STAGE = "dpo"  # an escalation stage of this name pages the DPO
 DRILL_SEVERITY = "info"  # PagerDuty's lowest: a drill page never wakes anyone as an emergency would
+
+
+_KINDS = {"approval": "response approval", "notice_review": "customer-notice review"}
 
 
 class NoPendingApproval(BulkheadError):
@@ -41,12 +44,14 @@ def request_approval(
     link_for: Callable[[LinkClaims], str | None],
     ledger: Ledger,
     now: datetime,
+    people: Callable[[EscalationStage], Sequence[Person]] = lambda _stage: (),
     dpo: str | None = None,
 ) -> PendingApproval:
-    """Store the task token for this stage and page the stage's approvers (with a signed link).
+    """Store the task token for this stage and page the stage's approvers: each roster person of the
+    stage's role gets a page with a link bound to them; a stage without people gets one page.
 
-    A live incident's page to the stage `dpo` tells the DPO (`dpo`, the first of the role's roster):
-    the time is recorded as `dpo.informed`."""
+    A live incident's page to the stage `dpo` tells the DPO (the first person paged, else `dpo`, the
+    first of the role's roster): the time is recorded as `dpo.informed`."""
     previous = store.get(request.incident_id)
     stage = previous.stage + 1 if previous and previous.escalated else 0
     stage = min(stage, len(policy.escalation) - 1)
@@ -61,6 +66,8 @@ def request_approval(
         stage_name=stage_name,
     )
     store.put(pending)
+    chosen = policy.escalation[stage]
+    paged: tuple[Person | None, ...] = tuple(people(chosen))
     ledger.append(
         request.incident_id,
         EntryDraft(
@@ -72,32 +79,50 @@ def request_approval(
                 "stage": stage,
                 "stage_name": stage_name,
                 "expires_at": pending.expires_at.isoformat(),
+                "paged": [p.person_id for p in paged if p is not None],
             },
         ),
     )
-    link = link_for(LinkClaims(incident_id=request.incident_id, stage=stage, expires_at=pending.expires_at))
-    how = f"`bulkhead approve {request.incident_id}`" + (f" or {link}" if link else "")
     # A drill must never read as a real emergency to the person paged: say so first, page as info.
     drill = request.mode is Mode.DRILL
     prefix = DRILL_PREFIX if drill else ""
-    pager_for(stage_name).page(
-        Page(
-            subject=f"{prefix}Bulkhead: approval needed ({stage_name})"[:100],
-            message=(
-                f"{prefix}Incident {request.incident_id} "
-                f"({request.severity.value}) waits for approval: "
-                f"{'; '.join(request.reasons)}. Approve or reject with {how} before "
-                f"{pending.expires_at:%H:%M} UTC; then it escalates."
-                + (" No real incident has occurred." if drill else "")
-            ),
-            incident_id=request.incident_id,
-            stage=stage_name,
-            severity=DRILL_SEVERITY if drill else request.severity.value,
-            dedup_key=f"{request.incident_id}/approval",
+    for person in paged or (None,):
+        link = (
+            link_for(
+                LinkClaims(
+                    incident_id=request.incident_id,
+                    stage=stage,
+                    expires_at=pending.expires_at,
+                    person_id=person.person_id,
+                    person_name=person.name,
+                    role=chosen.role.value if chosen.role else None,
+                )
+            )
+            if person is not None
+            else None  # a link decides as one person: without a roster person, the CLI only
         )
-    )
-    if stage_name == DPO_STAGE and dpo and request.mode is Mode.LIVE:
-        data = {"person": dpo, "channel": "page", "source": f"approval stage {stage_name}"}
+        who = person.person_id if person else "PERSON"
+        how = f"`bulkhead approve {request.incident_id} --as {who}`" + (f" or {link}" if link else "")
+        pager_for(stage_name).page(
+            Page(
+                subject=f"{prefix}Bulkhead: approval needed ({stage_name})"[:100],
+                message=(
+                    f"{prefix}Incident {request.incident_id} "
+                    f"({request.severity.value}) waits for approval: "
+                    f"{'; '.join(request.reasons)}. Approve or reject with {how} before "
+                    f"{pending.expires_at:%H:%M} UTC; then it escalates."
+                    + (" No real incident has occurred." if drill else "")
+                ),
+                incident_id=request.incident_id,
+                stage=stage_name,
+                severity=DRILL_SEVERITY if drill else request.severity.value,
+                person=person.person_id if person else None,
+                dedup_key=f"{request.incident_id}/approval" + (f"/{person.person_id}" if person else ""),
+            )
+        )
+    told = next((p.name for p in paged if p is not None), dpo)
+    if stage_name == DPO_STAGE and told and request.mode is Mode.LIVE:
+        data = {"person": told, "channel": "page", "source": f"approval stage {stage_name}"}
         ledger.append(request.incident_id, EntryDraft(type=EntryType.DPO_INFORMED, actor=ACTOR, at=now, data=data))
     return pending
 
@@ -121,7 +146,14 @@ def decide(
             type=entry_type,
             actor=f"operator:{decision.approver}",
             at=now,
-            data={"note": decision.note, "via": decision.via, "stage": pending.stage, "stage_name": pending.stage_name},
+            data={
+                "note": decision.note,
+                "via": decision.via,
+                "stage": pending.stage,
+                "stage_name": pending.stage_name,
+                "person_id": decision.approver_id,
+                "role": decision.role,
+            },
         ),
     )
     store.remove(decision.incident_id)
@@ -132,18 +164,29 @@ def decide_by_link(
     form: LinkDecision, key: bytes, store: ApprovalStore, execution: Execution, ledger: Ledger, now: datetime
 ) -> PendingApproval:
     """A decision from a signed link: the link must be genuine, unexpired and for the waiting stage."""
-    claims = verify_link(form.token, key, now)
+    claims = link_person(verify_link(form.token, key, now), "approval")
     pending = store.get(claims.incident_id)
     if pending is None or pending.escalated or pending.stage != claims.stage:
         raise NoPendingApproval(f"incident {claims.incident_id} has no approval waiting at this link's stage")
     decision = ApprovalDecision(
         incident_id=claims.incident_id,
         approved=form.decision == "approve",
-        approver=form.approver,
+        approver=claims.person_name or "",
+        approver_id=claims.person_id,
+        role=claims.role,
         note=form.note,
         via="link",
     )
     return decide(decision, store, execution, ledger, now)
+
+
+def link_person(claims: LinkClaims, kind: str) -> LinkClaims:
+    """A link decides as the one person it was made for, and only what it was made for."""
+    if claims.kind != kind:
+        raise InvalidApprovalLink(f"this link decides a {_KINDS[claims.kind]}, not a {_KINDS[kind]}")
+    if not claims.person_id or not claims.person_name:
+        raise InvalidApprovalLink("the link names no person of the roster")
+    return claims
 
 
 def record_unapproved(

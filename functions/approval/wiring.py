@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from functions.approval.adapters.aws import DynamoApprovalStore, StepFunctionsExecution
+from functions.approval.adapters.aws import DynamoApprovalStore, DynamoNoticeReviewStore, StepFunctionsExecution
 from functions.approval.links import sign_link
 from functions.approval.models import LinkClaims
 from functions.common.clients import client
@@ -13,6 +13,10 @@ from functions.common.wiring import secret
 
 def approval_store() -> DynamoApprovalStore:
     return DynamoApprovalStore(client("dynamodb"), env(Env.APPROVALS_TABLE))
+
+
+def notice_review_store() -> DynamoNoticeReviewStore:
+    return DynamoNoticeReviewStore(client("dynamodb"), env(Env.APPROVALS_TABLE))
 
 
 def execution() -> StepFunctionsExecution:

@@ -22,6 +22,7 @@ from functions.ledger.models import EntryType, LedgerEntry
 
 _CONTAINED = {EntryType.ACTION_APPLIED, EntryType.DEGRADATION_SET}
 _DECIDED = {EntryType.APPROVAL_GRANTED, EntryType.APPROVAL_REJECTED, EntryType.APPROVAL_EXPIRED}
+_REVIEWED = {EntryType.NOTICE_REVIEW_APPROVED, EntryType.NOTICE_REVIEW_REJECTED, EntryType.NOTICE_REVIEW_EXPIRED}
 
 
 class IncidentFigures(Message):
@@ -31,6 +32,7 @@ class IncidentFigures(Message):
     open: bool
     mode: str = Mode.LIVE.value
     pending_approvals: int = 0  # requested, not yet granted, rejected or expired
+    pending_notice_reviews: int = 0  # a customer notice waits for its reviewer
     open_manual_tasks: int = 0  # raised, not yet reported done
     notices_owed: int = 0  # reachable customers planned, not yet reached
     time_to_detect_seconds: float | None = None  # awareness -> declared
@@ -73,6 +75,7 @@ class Figures(Message):
     soonest_incident: str | None = None
     soonest_seconds_left: float | None = None
     pending_approvals: int = 0
+    pending_notice_reviews: int = 0
     open_manual_tasks: int = 0
     notices_sent: int = 0
     notices_owed: int = 0
@@ -111,6 +114,7 @@ def incident_figures(incident_id: str, entries: Iterable[LedgerEntry], live_cloc
         open=not closed or live_clocks > 0,
         mode=str(data.get("mode", Mode.LIVE.value)),
         pending_approvals=_pending_approvals(ordered),
+        pending_notice_reviews=_pending_reviews(ordered),
         open_manual_tasks=_open_manual_tasks(ordered),
         notices_owed=max(0, int(planned.get("reachable", 0)) - reached),
         time_to_detect_seconds=(declared.at - aware).total_seconds() if aware else None,
@@ -152,6 +156,7 @@ def figures(
         soonest_incident=soonest.incident_id if soonest else None,
         soonest_seconds_left=soonest.seconds_left(now) if soonest else None,
         pending_approvals=sum(i.pending_approvals for i in open_live),
+        pending_notice_reviews=sum(i.pending_notice_reviews for i in open_live),
         open_manual_tasks=sum(i.open_manual_tasks for i in open_live),
         notices_sent=sum(i.notifications_sent for i in open_live),
         notices_owed=sum(i.notices_owed for i in open_live),
@@ -181,6 +186,14 @@ def _pending_approvals(entries: list[LedgerEntry]) -> int:
     if not requested:
         return 0
     return 0 if any(e.type in _DECIDED for e in entries[requested[-1] :]) else 1
+
+
+def _pending_reviews(entries: list[LedgerEntry]) -> int:
+    """1 when the latest notice review request has no decision after it."""
+    requested = [n for n, e in enumerate(entries) if e.type is EntryType.NOTICE_REVIEW_REQUESTED]
+    if not requested:
+        return 0
+    return 0 if any(e.type in _REVIEWED for e in entries[requested[-1] :]) else 1
 
 
 def _open_manual_tasks(entries: list[LedgerEntry]) -> int:

@@ -5,9 +5,10 @@ AWS and in the local runtime alike. Secrets are never in it, only their Secrets 
 """
 
 import json
+import re
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, HttpUrl, ValidationError, field_validator, model_validator
 
@@ -125,6 +126,17 @@ class Mode(StrEnum):
     DRY_RUN = "dry_run"  # plan only: record what would be done, change nothing
 
 
+class Role(StrEnum):
+    """Who runs an incident beside the machine (docs/incident-command.md)."""
+
+    INCIDENT_COMMANDER = "incident_commander"
+    SECURITY = "security"
+    DPO = "dpo"  # the data protection officer or legal: decides on regulator filings
+    COMPLIANCE = "compliance"
+    CUSTOMER_SERVICE = "customer_service"
+    ECOMMERCE = "ecommerce"
+
+
 class RegulatorConfig(Message):
     regime: Regime
     authority: str = Field(min_length=1)
@@ -136,8 +148,38 @@ class EscalationStage(Message):
     """Who is paged at one stage of an approval; a stage that times out escalates to the next."""
 
     name: Slug
+    # The roster role whose people this stage pages, each with a link of their own (docs/approvals.md).
+    role: Role | None = None
     # Pages go to the on-call topic with a `stage` message attribute: subscriptions filter on it.
     pagerduty_routing_key_secret_id: str | None = None
+
+
+Expiry = Literal["hold", "send"]
+_HOLD: Expiry = "hold"
+_REVIEWERS: tuple[Role, ...] = (Role.CUSTOMER_SERVICE, Role.DPO)
+
+
+class NoticeReviewPolicy(Message):
+    """Who reads a customer notice before it goes, and what happens when nobody does in time.
+
+    Per severity: the roles whose people review, in order (each person of a role is one escalation
+    stage: the first, then the backups, then the next role's), and, when every stage lapsed without
+    a decision, `hold` (nothing is sent; on-call is paged) or `send` (sent anyway, on the record).
+    """
+
+    reviewers: dict[Severity, Annotated[tuple[Role, ...], Field(min_length=1)]] = Field(
+        default_factory=lambda: dict.fromkeys(Severity, _REVIEWERS)
+    )
+    on_expiry: dict[Severity, Expiry] = Field(default_factory=lambda: dict.fromkeys(Severity, _HOLD))
+    # A drill's notice goes only to the sink: `drill_policy` approves it on the record and pages no one;
+    # `review` has it reviewed like a live notice (pages say DRILL first).
+    drills: Literal["drill_policy", "review"] = "drill_policy"
+
+    def roles_for(self, severity: Severity) -> tuple[Role, ...]:
+        return self.reviewers.get(severity, _REVIEWERS)
+
+    def expiry(self, severity: Severity) -> Expiry:
+        return self.on_expiry.get(severity, _HOLD)
 
 
 class ResponsePolicy(Message):
@@ -157,6 +199,8 @@ class ResponsePolicy(Message):
     # Signed approval links: the deployed API's base URL and the HMAC key's secret id.
     approval_link_base_url: HttpUrl | None = None
     approval_link_secret_id: str | None = None
+    # Customer notices wait for a person of these roles to read and approve them (docs/notices.md).
+    notice_review: NoticeReviewPolicy = NoticeReviewPolicy()
 
 
 class IngestPolicy(Message):
@@ -202,20 +246,15 @@ class DrillSchedule(Message):
         return self
 
 
-class Role(StrEnum):
-    """Who runs an incident beside the machine (docs/incident-command.md)."""
-
-    INCIDENT_COMMANDER = "incident_commander"
-    SECURITY = "security"
-    DPO = "dpo"  # the data protection officer or legal: decides on regulator filings
-    COMPLIANCE = "compliance"
-    CUSTOMER_SERVICE = "customer_service"
-    ECOMMERCE = "ecommerce"
-
-
 class Person(Message):
     name: str = Field(min_length=1, max_length=128)
     contact: str = Field(min_length=3, max_length=200, description="e-mail address or phone number")
+    # The roster id an approval link is bound to and `--as` names; default: the name as a slug.
+    id: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{0,62}$")
+
+    @property
+    def person_id(self) -> str:
+        return self.id or (re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-") or "person")
 
 
 class RoleConfig(Message):
@@ -253,6 +292,33 @@ class FirmConfig(Message):
 
     def people(self, role: Role) -> tuple[Person, ...]:
         return next((r.people for r in self.roles if r.role is role), ())
+
+    def person(self, person_id: str) -> tuple[Person, Role] | None:
+        """The roster person of this id, and their first role; None if the roster has no such person."""
+        return next(((p, r.role) for r in self.roles for p in r.people if p.person_id == person_id), None)
+
+    @model_validator(mode="after")
+    def _roster_ids(self) -> "FirmConfig":
+        seen: dict[str, str] = {}
+        for r in self.roles:
+            for p in r.people:
+                if seen.setdefault(p.person_id, p.name) != p.name:
+                    raise ValueError(f"roles: {p.person_id!r} names two people; give one of them an `id`")
+        return self
+
+    @model_validator(mode="after")
+    def _reviewers_on_the_roster(self) -> "FirmConfig":
+        if not self.roles:
+            return self  # no roster at all: pages go to the role's on-call subscription, the CLI decides
+        # A reviewer role without people is passed over; a severity nobody on the roster reviews is an error.
+        for severity, roles in self.policy.notice_review.reviewers.items():
+            if not any(self.people(role) for role in roles):
+                named = ", ".join(r.value for r in roles)
+                raise ValueError(f"policy.notice_review.reviewers.{severity.value}: no people in roles for {named}")
+        for n, stage in enumerate(self.policy.escalation):
+            if stage.role is not None and not self.people(stage.role):
+                raise ValueError(f"policy.escalation.{n}.role: role {stage.role.value!r} has no people in roles")
+        return self
 
     @model_validator(mode="after")
     def _drills_on_a_sandbox(self) -> "FirmConfig":

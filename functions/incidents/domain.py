@@ -58,6 +58,7 @@ _ACTION_STATES = {
     EntryType.ACTION_REVERTED: "reverted",
 }
 _DECIDED = {EntryType.APPROVAL_GRANTED, EntryType.APPROVAL_REJECTED, EntryType.APPROVAL_EXPIRED}
+_REVIEWED = {EntryType.NOTICE_REVIEW_APPROVED, EntryType.NOTICE_REVIEW_REJECTED, EntryType.NOTICE_REVIEW_EXPIRED}
 _RUNNING = (ClockStatus.OPEN, ClockStatus.WAITING)
 
 
@@ -114,6 +115,7 @@ def build_view(
     batches = [e.data for e in ordered if e.type is EntryType.NOTIFICATION_BATCH_SENT]
     reached = sum(int(b.get("customers_reached", 0)) for b in batches)
     pending = pending_approval(ordered)
+    review = pending_review(ordered)
     view = IncidentView(
         incident_id=incident_id,
         store_id=str(facts.get("store_id", "unknown")),
@@ -125,10 +127,11 @@ def build_view(
         customers=int(facts.get("customers", 0)),
         components=tuple(str(c) for c in facts.get("components", [])),
         declared_at=declared.at,
-        state=_state(ordered, pending),
+        state=_state(ordered, pending, review),
         commander=commander(ordered),
         clocks=lines,
         pending_approval=pending,
+        pending_review=review,
         plan=_plan(ordered),
         tasks=tasks,
         actions=actions,
@@ -148,6 +151,19 @@ def pending_approval(entries: list[LedgerEntry]) -> str | None:
         return None
     reasons = entries[asked[-1]].data.get("reasons", [])
     return "; ".join(str(r) for r in reasons) or "the response plan"
+
+
+def pending_review(entries: list[LedgerEntry]) -> str | None:
+    """The customer notice waiting for its reviewer: whom it goes to, its hash, who is asked, until when."""
+    asked = [n for n, e in enumerate(entries) if e.type is EntryType.NOTICE_REVIEW_REQUESTED]
+    if not asked or any(e.type in _REVIEWED for e in entries[asked[-1] :]):
+        return None
+    data = entries[asked[-1]].data
+    who = f"{data.get('person')} ({data.get('role')})" if data.get("person") else str(data.get("role"))
+    return (
+        f"customer notice to {data.get('customers')} customers by {', '.join(data.get('channels', []))}, "
+        f"sha256 {str(data.get('sha256'))[:12]}, waits for {who} until {str(data.get('expires_at'))[:16]} UTC"
+    )
 
 
 def _plan(entries: list[LedgerEntry]) -> str | None:
@@ -171,12 +187,14 @@ def commander(entries: list[LedgerEntry]) -> str | None:
     return str(named[-1]["person"]) if named else None
 
 
-def _state(entries: list[LedgerEntry], pending: str | None) -> str:
+def _state(entries: list[LedgerEntry], pending: str | None, review: str | None = None) -> str:
     types = {e.type for e in entries}
     if EntryType.INCIDENT_RESOLVED in types:
         return "resolved"
     if pending:
         return "waiting for approval"
+    if review:
+        return "waiting for notice review"
     if EntryType.INCIDENT_CLOSED in types:
         return "response done"
     if EntryType.RESPONSE_COMPLETED in types:
@@ -256,7 +274,12 @@ def next_step(view: IncidentView) -> str:
     if view.state == "resolved":
         return f"nothing: resolved. Review it: bulkhead review {view.incident_id}"
     if view.pending_approval:
-        return f"decide the approval ({view.pending_approval}): bulkhead approve {view.incident_id} --approver NAME"
+        return f"decide the approval ({view.pending_approval}): bulkhead approve {view.incident_id} --as PERSON"
+    if view.pending_review:
+        return (
+            f"review the customer notice: bulkhead notice review {view.incident_id} --show, then "
+            f"--approve or --reject --reason WHY, --as PERSON"
+        )
     missed = [c for c in view.clocks if c.status == ClockStatus.MISSED.value and c.reference is None]
     if missed:
         return f"file {missed[0].clock_id} now (missed): {_file_command(view.incident_id, missed[0].clock_id)}"
@@ -397,6 +420,8 @@ def close(request: CloseRequest, view: IncidentView, ledger: Ledger, now: dateti
     still += [f"task {t.task_id} ({t.owner})" for t in view.tasks]
     if view.pending_approval:
         still.append("an approval waits for a decision")
+    if view.pending_review:
+        still.append("a customer notice waits for its review")
     if still and not request.reason:
         raise CloseNeedsReason(f"still open: {', '.join(still)}. Close anyway with --reason WHY (recorded)")
     ledger.append(

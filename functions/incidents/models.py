@@ -49,10 +49,12 @@ class IncidentView(Message):
     customers: int
     components: tuple[str, ...]
     declared_at: datetime
-    state: str  # responding, waiting for approval, awaiting a person (tasks open), response done, resolved
+    # responding, waiting for approval / notice review, awaiting a person (tasks open), response done, resolved
+    state: str
     commander: str | None = None
     clocks: tuple[ClockLine, ...] = ()
     pending_approval: str | None = None  # what the approval waits for, when one does
+    pending_review: str | None = None  # the customer notice waiting for its reviewer, when one does
     plan: str | None = None  # the planned response's blast radius: actions, modes, customers
     tasks: tuple[TaskLine, ...] = ()
     actions: tuple[ActionLine, ...] = ()

@@ -40,6 +40,13 @@ class EntryType(StrEnum):
     NOTIFICATION_FEEDBACK = "notification.feedback"
     NOTIFICATION_COMPLETED = "notification.completed"
     REGULATOR_NOTICE_DRAFTED = "regulator.notice_drafted"
+    # Customer notices wait for a person: prepared (the hash), requested (who is paged), decided.
+    NOTICE_REVIEW_PREPARED = "notice.review_prepared"
+    NOTICE_REVIEW_REQUESTED = "notice.review_requested"
+    NOTICE_REVIEW_APPROVED = "notice.review_approved"
+    NOTICE_REVIEW_REJECTED = "notice.review_rejected"
+    NOTICE_REVIEW_ESCALATED = "notice.review_escalated"
+    NOTICE_REVIEW_EXPIRED = "notice.review_expired"
     CLOCK_STARTED = "clock.started"
     CLOCK_MET = "clock.met"
     CLOCK_MISSED = "clock.missed"

@@ -261,6 +261,43 @@ def template_name(incident_id: str, regime: NoticeRegime, language: str, notice:
     return f"bulkhead-{digest[:24]}-{regime.value}-{language}{'-drill' if drill else ''}"
 
 
+def notice_sha256(notice: RenderedNotice) -> str:
+    """The hash of one notice as a reviewer approves it: RFC 8785 JSON of its language, subject, text,
+    HTML and SMS, placeholders unfilled (the e-mail template's hash, `template_sha256`, covers what
+    SES holds of it)."""
+    fields = {"language": notice.language, "subject": notice.subject, "text": notice.text, "html": notice.html}
+    return hashlib.sha256(canonical({**fields, "sms": notice.sms})).hexdigest()
+
+
+def review_key(regime: NoticeRegime, language: str) -> str:
+    return f"{regime.value}/{language}"
+
+
+def notices_for_review(
+    incident: Incident,
+    config: FirmConfig,
+    audience: AudienceResolved,
+    drill: bool,
+    facts: NoticeFacts,
+    notice_on: date,
+) -> dict[str, RenderedNotice]:
+    """Every (regime, language) notice the audience can receive, as `send_batch` renders it: what a
+    person reads before anything goes (each recipient's greeting stays a placeholder)."""
+    store = config.store(incident.store_id)
+    regimes = sorted({notice_regime(place, config) for place in audience.by_jurisdiction})
+    languages = sorted({notice_language(lang, config, store) for lang in audience.by_language})
+    found: dict[str, RenderedNotice] = {}
+    for regime in regimes:
+        for language in languages:
+            context = notice_context(incident, config, language, drill, regime, facts, notice_on)
+            found[review_key(regime, language)] = _rendered(context)
+    return found
+
+
+class NoticeChanged(PermanentActionFailure):
+    """What would be sent is not what a person approved: nothing of the batch is sent."""
+
+
 # --- SendNotices (one Map item) -------------------------------------------------------------
 
 
@@ -296,7 +333,10 @@ def send_batch(
     recipients = rosters.batch(request.batch.key)
     started = now()
     recorded = notice_facts(journal.entries(incident.incident_id), started) if journal else NoticeFacts()
-    notice = _Notice(incident, config, drill, recorded, started.date())
+    # Dated as reviewed: a review that crosses midnight still sends the notice the person read.
+    notice = _Notice(incident, config, drill, recorded, request.notice_on or started.date())
+    if request.approved_notices is not None:
+        _as_approved(notice, recipients, request.approved_notices)
     tally: Counter[str] = Counter()
     outgoing = _Outgoing(incident.incident_id, notice, channels, tally)
     reached: set[str] = set()
@@ -342,6 +382,17 @@ class _Notice:
     def rendered(self, regime: NoticeRegime, language: str) -> RenderedNotice:
         context = notice_context(self.incident, self.config, language, self.drill, regime, self.facts, self.today)
         return _rendered(context)
+
+
+def _as_approved(notice: "_Notice", recipients: Sequence[Recipient], approved: dict[str, str]) -> None:
+    """Refuse the batch, before any claim or send, if a notice it would send differs from the approved one."""
+    for regime, language in sorted({notice.for_recipient(r) for r in recipients}):
+        key = review_key(regime, language)
+        if approved.get(key) != notice_sha256(notice.rendered(regime, language)):
+            raise NoticeChanged(
+                f"the {key} notice differs from the one approved (sha256 {approved.get(key, 'none')}): "
+                "review it again before it is sent"
+            )
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,9 @@ class SendBatchRequest(Message):
     channels: tuple[Channel, ...]
     email_rate_per_worker: float = Field(gt=0)
     batch: BatchRef
+    # The reviewed notices, `regime/language` -> sha256: a notice whose text differs is not sent.
+    approved_notices: dict[str, str] | None = None
+    notice_on: date | None = None  # the date the reviewed notices carry
 
 
 class BatchOutcome(Message):

@@ -11,4 +11,5 @@ class Page(Message):
     incident_id: str
     stage: str = "on-call"  # SNS subscriptions filter on this message attribute
     severity: str = "high"  # PagerDuty: critical | error | warning | info, mapped from ours
+    person: str | None = None  # the roster id of the one person this page is for (its link is theirs)
     dedup_key: str = Field(min_length=1, max_length=255, description="one alert per key on PagerDuty")

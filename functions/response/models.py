@@ -46,6 +46,7 @@ class CloseRequest(Message):
     containment: ContainmentResult
     notification: NotificationOutcome
     approval: dict[str, Any] | None = None
+    review: dict[str, Any] | None = None  # the customer-notice review's decision (approval.notice_review)
 
 
 class MilestoneRequest(Message):

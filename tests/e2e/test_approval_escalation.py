@@ -144,23 +144,30 @@ def test_a_signed_link_shows_the_decision_page_and_its_form_approves_the_respons
         # Given a high-severity response waiting for approval, and its page with a signed link
         arn = fabric.start_response(declared("inc-approval-link-01"))
         [page] = wait_for(inbox.approval_pages)
+        # ...paged to the on-call stage's one roster person (the security role), with a link of their own
         assert page["MessageAttributes"]["stage"]["Value"] == "on-call"
+        assert page["MessageAttributes"]["person"]["Value"] == "jonas-weber"
         token = token_in(page)
         assert "action.applied" not in types(fabric, "inc-approval-link-01")  # nothing contained yet
         # When the approver opens the link
         shown = get_link(fabric, token)
-        # Then the page names the incident and offers approve / reject, never cached
+        # Then the page names the incident and the person deciding, offers approve / reject, never cached
         assert shown["statusCode"] == 200
         assert "inc-approval-link-01" in shown["body"] and 'value="approve"' in shown["body"]
+        assert "You are deciding as <b>Jonas Weber</b> (security)" in shown["body"]
+        assert 'name="approver"' not in shown["body"]  # no free-text name: the link says who
         assert shown["headers"]["cache-control"] == "no-store"
-        # When the form is sent without a name, Then 400 names the field and nothing is decided
-        incomplete = post_link(fabric, {"token": token, "decision": "approve"})
-        assert incomplete["statusCode"] == 400 and "approver" in incomplete["body"]
-        # When it is sent with a name
-        decided = post_link(fabric, {"token": token, "decision": "approve", "approver": "m.chen", "note": "ok"})
-        assert decided["statusCode"] == 200 and "approved by m.chen" in decided["body"]
+        # When the form is sent without a decision, Then 400 names the field and nothing is decided
+        incomplete = post_link(fabric, {"token": token})
+        assert incomplete["statusCode"] == 400 and "decision" in incomplete["body"]
+        # ...and a form that brings a name of its own is refused: the link is the identity
+        named = post_link(fabric, {"token": token, "decision": "approve", "approver": "mallory"})
+        assert named["statusCode"] == 400 and "approver" in named["body"]
+        # When it is sent
+        decided = post_link(fabric, {"token": token, "decision": "approve", "note": "ok"})
+        assert decided["statusCode"] == 200 and "approved by Jonas Weber" in decided["body"]
         # ...and once more (a double click)
-        again = post_link(fabric, {"token": token, "decision": "approve", "approver": "m.chen"})
+        again = post_link(fabric, {"token": token, "decision": "approve"})
         assert again["statusCode"] == 409
         fabric.settle()
         # Then the response went on and contained, and the ledger has who, when and how
@@ -168,8 +175,9 @@ def test_a_signed_link_shows_the_decision_page_and_its_form_approves_the_respons
         recorded = approvals(fabric, "inc-approval-link-01")
         assert [e.type.value for e in recorded] == ["approval.requested", "approval.granted"]
         granted = recorded[1]
-        assert granted.actor == "operator:m.chen"
+        assert granted.actor == "operator:Jonas Weber"
         assert (granted.data["via"], granted.data["stage_name"], granted.data["note"]) == ("link", "on-call", "ok")
+        assert (granted.data["person_id"], granted.data["role"]) == ("jonas-weber", "security")
         assert recorded[0].at <= granted.at <= datetime.now(UTC)
         after = types(fabric, "inc-approval-link-01")
         assert after.index("approval.granted") < after.index("action.applied")
@@ -202,7 +210,7 @@ def test_forged_and_expired_links_are_refused_and_decide_nothing(tmp_path: Path)
             ("x" * 20, "malformed"),
         ):
             assert get_link(fabric, bad)["statusCode"] == 403
-            refused = post_link(fabric, {"token": bad, "decision": "approve", "approver": "mallory"})
+            refused = post_link(fabric, {"token": bad, "decision": "approve"})
             assert refused["statusCode"] == 403 and why in refused["body"]
         # ...and the response still waits: nothing recorded but the request
         assert [e.type.value for e in approvals(fabric, "inc-approval-link-02")] == ["approval.requested"]
@@ -273,7 +281,11 @@ def test_an_unanswered_approval_escalates_stage_by_stage_then_proceeds_for_high_
         assert escalated.data["waited_seconds"] >= 0.9
         assert (expired.data["policy"], expired.data["stages"]) == ("proceed", ["on-call", "security-lead"])
         paged = inbox.approval_pages()
-        assert [p["MessageAttributes"]["stage"]["Value"] for p in paged] == ["on-call", "security-lead"]
+        # on-call: its one person; security-lead: each of the incident commanders
+        attributes = [p["MessageAttributes"] for p in paged]
+        assert [(a["stage"]["Value"], a["person"]["Value"]) for a in attributes] == [
+            ("on-call", "jonas-weber"), ("security-lead", "maria-keller"), ("security-lead", "tom-baker"),
+        ]  # fmt: skip
         # ...and the response contained anyway
         assert fabric.execution(arn)["status"] == "SUCCEEDED"
         kinds = types(fabric, "inc-approval-timeout-01")
@@ -304,10 +316,10 @@ def test_after_escalation_the_first_stages_link_is_spent_and_the_next_stage_appr
         second_page = wait_for(lambda: inbox.approval_pages()[1:], seconds=15)[0]
         assert second_page["MessageAttributes"]["stage"]["Value"] == "security-lead"
         # Then on-call's link no longer decides anything
-        late = post_link(fabric, {"token": first, "decision": "approve", "approver": "on-call-engineer"})
+        late = post_link(fabric, {"token": first, "decision": "approve"})
         assert late["statusCode"] in (403, 409)  # 409: escalated past; 403 once its own wait ended
         # ...and security-lead's does
-        decided = post_link(fabric, {"token": token_in(second_page), "decision": "approve", "approver": "r.iyer"})
+        decided = post_link(fabric, {"token": token_in(second_page), "decision": "approve"})
         assert decided["statusCode"] == 200
         fabric.settle()
         assert fabric.execution(arn)["status"] == "SUCCEEDED"
@@ -315,4 +327,4 @@ def test_after_escalation_the_first_stages_link_is_spent_and_the_next_stage_appr
         assert [e.type.value for e in recorded] == [
             "approval.requested", "approval.escalated", "approval.requested", "approval.granted",
         ]  # fmt: skip
-        assert (recorded[-1].actor, recorded[-1].data["stage_name"]) == ("operator:r.iyer", "security-lead")
+        assert (recorded[-1].actor, recorded[-1].data["stage_name"]) == ("operator:Maria Keller", "security-lead")

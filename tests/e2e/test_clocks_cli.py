@@ -177,7 +177,10 @@ def test_status_prints_the_oncall_figures_of_the_local_run(state: Path) -> None:
 
 def test_approve_without_a_waiting_response_says_so_and_records_nothing(drilled: tuple[Path, str], state: Path) -> None:
     _, incident = drilled
-    code, output = bulkhead("approve", incident, "--approver", "m.chen", "--state-dir", str(state))
+    code, output = bulkhead("approve", incident, "--as", "maria-keller", "--state-dir", str(state))
     assert code == 1 and f"incident {incident} has no pending approval" in output
-    code, output = bulkhead("approve", incident, "--approver", "", "--state-dir", str(state))
-    assert code == 2 and "approver" in output
+    code, output = bulkhead("approve", incident, "--as", "", "--state-dir", str(state))
+    assert code == 2 and "--as" in output
+    # ...and a name that is not on the roster is refused, naming the field
+    code, output = bulkhead("approve", incident, "--as", "m.chen", "--state-dir", str(state))
+    assert code == 2 and "--as" in output and "'m.chen' is not a person of the roster" in " ".join(output.split())

@@ -119,9 +119,9 @@ def test_an_incident_walked_from_declaration_to_review_names_every_person(state:
     assert bulkhead("incident", "show", incident, "--html", str(page), "--state-dir", s)[0] == 0
     shown = " ".join(re.sub(r"<[^>]+>", " ", browse(page, tmp_path / "profile", "--dump-dom").stdout).split())
     assert f"{incident} acme-eu severity high" in shown and "approval: WAITING" in shown, shown
-    assert bulkhead("approve", incident, "--approver", "Maria Keller")[0] == 0
+    assert bulkhead("approve", incident, "--as", "Maria Keller")[0] == 0
     # ...and a second decision is told who decided and when
-    code, output = bulkhead("approve", incident, "--approver", "Tom Baker", "--reject")
+    code, output = bulkhead("approve", incident, "--as", "tom-baker", "--reject")
     assert code == 1 and "already approved by Maria Keller at " in output, output
     # (the response's end: with manual tasks open it leaves the incident to a person)
     wait_for(

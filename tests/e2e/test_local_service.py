@@ -141,7 +141,7 @@ def test_what_serve_takes_in_every_command_sees(tmp_path: Path) -> None:
 
         incident = wait_for(waiting)
         # Then a command approves it, as on-call would
-        code, output = bulkhead("approve", incident, "--approver", "dana", "--state-dir", str(state))
+        code, output = bulkhead("approve", incident, "--as", "maria-keller", "--state-dir", str(state))
         assert code == 0, output
         wait_for(lambda: _ended(_types(service, incident)))
         # ...and `status` and `ledger verify`, in their own processes' turns, see the same incident
@@ -150,7 +150,7 @@ def test_what_serve_takes_in_every_command_sees(tmp_path: Path) -> None:
         code, output = bulkhead("ledger", "verify", incident, "--state-dir", str(state))
         assert code == 0 and f"VALID {incident}" in output, output
         granted = [e for e in ledger(service, incident) if e.type.value == "approval.granted"]
-        assert [e.actor for e in granted] == ["operator:dana"]
+        assert [(e.actor, e.data["person_id"]) for e in granted] == [("operator:Maria Keller", "maria-keller")]
         # When serve is stopped from another command, it exits cleanly and says so
         code, output = bulkhead("serve", "--stop", "--state-dir", str(state))
         assert code == 0 and "stopped" in output, output
@@ -306,9 +306,9 @@ def test_a_high_severity_declaration_waits_for_approval_then_runs_to_the_end(
     found = re.search(r"incident (inc-[0-9a-z-]+) \(high, contact\): response WAITING_FOR_APPROVAL", flat)
     assert found, output
     incident = found.group(1)
-    assert f"bulkhead approve {incident} --approver YOU" in flat
+    assert f"bulkhead approve {incident} --as PERSON" in flat
     # When on-call approves with another command, Then the response runs to its end
-    code, output = bulkhead("approve", incident, "--approver", "dana")
+    code, output = bulkhead("approve", incident, "--as", "Maria Keller")
     assert code == 0, output
     service = client.connect(tmp_path / "state")
     wait_for(lambda: _ended(_types(service, incident)))

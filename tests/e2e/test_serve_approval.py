@@ -109,27 +109,33 @@ def test_a_person_running_serve_sees_the_page_opens_its_link_and_approves(
     status, page_html = send(link)
     assert status == 200
     assert incident_id in page_html and 'name="decision" value="approve"' in page_html
+    # ...deciding as the one roster person the link was made for, with no name to type
+    assert "You are deciding as <b>Jonas Weber</b> (security)" in page_html and 'name="approver"' not in page_html
     # ...briefed on what it decides: the store, the data, the plan's actions and modes
     assert '<dl id="briefing"><dt>Store</dt><dd>acme-eu</dd>' in page_html
     assert re.search(r"<dt>Planned actions</dt><dd>\d+: shopify\.", page_html), page_html
     token = re.search(r'name="token" value="([^"]+)"', page_html).group(1)  # type: ignore[union-attr]
 
     # ...and presses Approve (the form posts to /approvals, relative to the link)
-    form = urlencode({"token": token, "approver": "dana", "note": "scope grant is ours", "decision": "approve"})
+    form = urlencode({"token": token, "note": "scope grant is ours", "decision": "approve"})
     status, answer = send(
         f"{server.url}/approvals", form.encode(), {"content-type": "application/x-www-form-urlencoded"}
     )
-    assert status == 200 and "approved by dana" in answer
+    assert status == 200 and "approved by Jonas Weber" in answer
 
     # Then the response carries on and finishes, and the chain records who approved, by link
     wait_for(lambda: any(line.startswith("response succeeded") for line in list(lines)), seconds=60)
     granted = [e for e in ledger(fabric, server, incident_id) if e.type.value == "approval.granted"]
-    assert [(e.actor, e.data["via"]) for e in granted] == [("operator:dana", "link")]
+    assert [(e.actor, e.data["via"], e.data["person_id"]) for e in granted] == [
+        ("operator:Jonas Weber", "link", "jonas-weber")
+    ]
 
     # ...and the same link cannot decide twice
     posted = {"content-type": "application/x-www-form-urlencoded"}
     status, again = send(f"{server.url}/approvals", form.encode(), posted)
-    assert status == 409 and re.search(r"Already approved by dana at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", again), again
+    assert status == 409 and re.search(
+        r"Already approved by Jonas Weber at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", again
+    ), again
 
 
 def test_a_forged_link_is_refused_and_nothing_is_recorded(

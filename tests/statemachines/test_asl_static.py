@@ -171,3 +171,38 @@ def test_every_lambda_step_names_its_handler_and_domain_function_and_both_exist(
         placeholder = state["Resource"].strip("${}")
         deployed = fabric.function(spec.functions[placeholder]).handler
         assert deployed == f"{handler_module}.handler", f"{where}: the fabric deploys {deployed}"
+
+
+def test_every_callback_step_names_its_handler_and_domain_function_too():
+    """AwaitApproval and AwaitNoticeReview invoke their function with a task token: their comments
+    name real code and the function the fabric deploys, as the plain Lambda steps' do."""
+    spec = spec_for("response.asl.json")
+    for where, scope in scopes(asl.load("response.asl.json")):
+        for name, state in scope["States"].items():
+            if not str(state.get("Resource", "")).endswith(".waitForTaskToken"):
+                continue
+            found = re.match(r"^(functions\.\w+\.handlers\.\w+) -> (\w+)\.(\w+)\.(\w+)", state.get("Comment", ""))
+            assert found, f"{where}/{name}: the comment must name its handler and domain function"
+            handler_module, context, module, function_name = found.groups()
+            assert callable(getattr(importlib.import_module(f"functions.{context}.{module}"), function_name, None))
+            placeholder = state["Parameters"]["FunctionName"].strip("${}")
+            assert fabric.function(spec.functions[placeholder]).handler == f"{handler_module}.handler", name
+
+
+def test_no_customer_notice_is_sent_but_through_its_review():
+    """SendNotices is entered only from the review: approved (or approved by drill policy), or sent
+    anyway by the expiry policy; and what it sends carries the approved hashes."""
+    states = asl.load("response.asl.json")["States"]
+    into = sorted(name for name, state in states.items() if "SendNotices" in transitions(state))
+    assert into == ["AwaitNoticeReview", "NoticeReviewed", "SendWithoutReview"]
+    assert states["HasRoster"]["Choices"][0]["Next"] == "PrepareNoticeReview"
+    assert states["NoticeReviewed"]["Choices"] == [
+        {"Variable": "$.review.next", "StringEquals": "send", "Next": "SendNotices"}
+    ]
+    selector = states["SendNotices"]["ItemSelector"]
+    assert (selector["approved_notices.$"], selector["notice_on.$"]) == ("$.review.notices", "$.review.notice_on")
+    assert states["AwaitNoticeReview"]["TimeoutSeconds"] == "${NoticeReviewTimeoutSeconds}"
+    assert {e for c in states["AwaitNoticeReview"]["Catch"] for e in c["ErrorEquals"]} >= {
+        "States.Timeout",
+        "NoticeRejected",
+    }

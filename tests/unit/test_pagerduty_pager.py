@@ -12,7 +12,7 @@ import pytest
 
 from functions.approval.domain import request_approval
 from functions.approval.models import ApprovalRequest, LinkClaims, PendingApproval
-from functions.common.config import EscalationStage, Mode, ResponsePolicy, Severity
+from functions.common.config import EscalationStage, Mode, Person, ResponsePolicy, Severity
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
 from functions.ledger.domain import ChainedLedger
 from functions.paging.adapters.pagerduty import EVENTS_URL, PagerDutyPager
@@ -203,7 +203,9 @@ def test_an_approval_page_sends_no_personal_data_no_task_token_and_no_link_secre
     # When the first stage is paged
     store = MemoryLedgerStore()
     ledger = ChainedLedger(store)
-    request_approval(request, policy, approvals, lambda _stage: chosen, link, ledger, NOW)
+    # (its one roster person, whose contact stays out of the page: a link is made for them)
+    on_call = (Person(name="Jonas Weber", contact="jonas.weber@acme.example"),)
+    request_approval(request, policy, approvals, lambda _stage: chosen, link, ledger, NOW, people=lambda _s: on_call)
     # Then the event carries the incident, the reasons and the link, and nothing else of the incident
     [event] = pagerduty.events
     sent = json.dumps(event)

@@ -1,9 +1,10 @@
 """Approvals on AWS: tokens in DynamoDB, decisions to Step Functions."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from functions.approval.models import PendingApproval
+from functions.approval.models import PendingApproval, PendingNoticeReview
 
 
 class DynamoApprovalStore:
@@ -31,11 +32,44 @@ class DynamoApprovalStore:
         self._db.delete_item(TableName=self._table, Key={"incident_id": {"S": incident_id}})
 
 
+class DynamoNoticeReviewStore:
+    """Notice reviews in the approvals table, beside the approvals, keyed `notice-review#<incident>`."""
+
+    PREFIX = "notice-review#"
+
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._db = dynamodb
+        self._table = table_name
+
+    def _key(self, incident_id: str) -> dict[str, Any]:
+        return {"incident_id": {"S": f"{self.PREFIX}{incident_id}"}}
+
+    def put(self, pending: PendingNoticeReview) -> None:
+        ends = pending.expires_at or pending.prepared_at
+        self._db.put_item(
+            TableName=self._table,
+            Item={
+                **self._key(pending.incident_id),
+                "pending": {"S": pending.model_dump_json()},
+                # TTL: a week after its stage ended (the record is in the ledger; a held notice waits for people)
+                "expires_at": {"N": str(int(ends.timestamp()) + 7 * 86_400)},
+            },
+        )
+
+    def get(self, incident_id: str) -> PendingNoticeReview | None:
+        item = self._db.get_item(TableName=self._table, Key=self._key(incident_id), ConsistentRead=True)
+        found = item.get("Item")
+        return PendingNoticeReview.model_validate_json(found["pending"]["S"]) if found else None
+
+    def remove(self, incident_id: str) -> None:
+        self._db.delete_item(TableName=self._table, Key=self._key(incident_id))
+
+
 class StepFunctionsExecution:
     def __init__(self, sfn: Any) -> None:
         self._sfn = sfn
 
-    def resume(self, task_token: str, output: dict[str, str]) -> None:
+    def resume(self, task_token: str, output: Mapping[str, object]) -> None:
         self._sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
 
     def reject(self, task_token: str, error: str, cause: str) -> None:

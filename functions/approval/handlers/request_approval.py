@@ -20,9 +20,17 @@ from functions.paging.wiring import oncall_pager
 @event_parser(model=ApprovalRequest)
 def handler(event: ApprovalRequest, context: LambdaContext) -> dict[str, Any]:
     config = firm_config()
-    policy, dpo = config.policy, next((p.name for p in config.people(Role.DPO)), None)
+    policy = config.policy
     pending = request_approval(
-        event, policy, approval_store(), oncall_pager, link_maker(policy), ledger(), utc_now(), dpo=dpo
+        event,
+        policy,
+        approval_store(),
+        oncall_pager,
+        link_maker(policy),
+        ledger(),
+        utc_now(),
+        people=lambda stage: config.people(stage.role) if stage.role else (),
+        dpo=next((p.name for p in config.people(Role.DPO)), None),
     )
     logger.info("approval requested", incident_id=pending.incident_id, stage=pending.stage_name)
     return {"incident_id": pending.incident_id, "stage": pending.stage, "expires_at": pending.expires_at.isoformat()}

@@ -11,15 +11,15 @@ class SnsPager:
         self._topic = topic_arn
 
     def page(self, page: Page) -> None:
+        attributes = {
+            "stage": {"DataType": "String", "StringValue": page.stage},
+            "severity": {"DataType": "String", "StringValue": page.severity},
+            "incident_id": {"DataType": "String", "StringValue": page.incident_id},
+        }
+        if page.person:  # a subscription per person filters on it
+            attributes["person"] = {"DataType": "String", "StringValue": page.person}
         self._sns.publish(
-            TopicArn=self._topic,
-            Subject=page.subject,
-            Message=page.message,
-            MessageAttributes={
-                "stage": {"DataType": "String", "StringValue": page.stage},
-                "severity": {"DataType": "String", "StringValue": page.severity},
-                "incident_id": {"DataType": "String", "StringValue": page.incident_id},
-            },
+            TopicArn=self._topic, Subject=page.subject, Message=page.message, MessageAttributes=attributes
         )
 
 
