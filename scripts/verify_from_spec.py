@@ -182,6 +182,9 @@ def who(actor: str, data: dict[str, Any]) -> dict[str, str]:
             return {"kind": "person", "name": value.split(":", 1)[1], "source": source}
         if isinstance(value, str) and value.startswith("arn:"):
             return {"kind": "iam_principal", "name": value, "source": source}
+        if isinstance(value, str) and value.startswith(("iam:", "os-user:")):
+            kind = "iam_principal" if value.startswith("iam:") else "os_user"
+            return {"kind": kind, "name": value.split(":", 1)[1], "source": source}
     return {"kind": "function", "name": actor, "source": "actor"}
 
 

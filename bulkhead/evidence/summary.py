@@ -51,7 +51,12 @@ ACCOUNTABLE = (
 _CLOCK_EVENTS = {EntryType.CLOCK_MET, EntryType.CLOCK_MISSED, EntryType.CLOCK_FILED_LATE, EntryType.CLOCK_WITHDRAWN}
 # The clocks of 72 hours from awareness whose pass or fail an auditor asks for first.
 HOURS_72 = ("gdpr_art33", "uk_gdpr")
-_KIND = {"person": "person", "iam_principal": "IAM principal", "function": "**function only**"}
+_KIND = {
+    "person": "person",
+    "iam_principal": "IAM principal",
+    "os_user": "OS login (no roster)",
+    "function": "**function only**",
+}
 
 
 class _Entry:
@@ -68,9 +73,9 @@ _PEOPLE = ("person:", "operator:")
 
 
 def acted_by(actor: str, data: dict[str, Any]) -> dict[str, str]:
-    """Who acted, as docs/evidence-format.md section 7 derives it: a person or an IAM principal named
-    by the entry's actor, else by its `data.by` (a function recording what a person did), else only a
-    function."""
+    """Who acted, as docs/evidence-format.md section 7 derives it: a person, an IAM principal or an OS
+    login named by the entry's actor, else by its `data.by` (a function recording what a person did),
+    else only a function."""
     for source, value in (("actor", actor), ("data.by", data.get("by"))):
         if not isinstance(value, str):
             continue
@@ -79,6 +84,10 @@ def acted_by(actor: str, data: dict[str, Any]) -> dict[str, str]:
                 return {"kind": "person", "name": value[len(prefix) :], "source": source}
         if value.startswith("arn:"):
             return {"kind": "iam_principal", "name": value, "source": source}
+        if value.startswith("iam:"):
+            return {"kind": "iam_principal", "name": value.removeprefix("iam:"), "source": source}
+        if value.startswith("os-user:"):  # a login no roster vouches for (a restore run without one)
+            return {"kind": "os_user", "name": value.removeprefix("os-user:"), "source": source}
     return {"kind": "function", "name": actor, "source": "actor"}
 
 

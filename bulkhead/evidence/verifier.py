@@ -306,8 +306,8 @@ def _check_views(root: Path, entries: list[dict[str, Any]], bodies: list[dict[st
 
 
 def _acted_by(actor: str, data: dict[str, Any]) -> dict[str, str]:
-    """A person (`person:` or `operator:`) or an IAM principal (`arn:`) named by the actor, else by
-    `data.by`; otherwise only a function acted."""
+    """A person (`person:` or `operator:`), an IAM principal (`arn:` or `iam:`) or an OS login
+    (`os-user:`) named by the actor, else by `data.by`; otherwise only a function acted."""
     for source, value in (("actor", actor), ("data.by", data.get("by"))):
         if not isinstance(value, str):
             continue
@@ -316,6 +316,10 @@ def _acted_by(actor: str, data: dict[str, Any]) -> dict[str, str]:
                 return {"kind": "person", "name": value[len(prefix) :], "source": source}
         if value.startswith("arn:"):
             return {"kind": "iam_principal", "name": value, "source": source}
+        if value.startswith("iam:"):
+            return {"kind": "iam_principal", "name": value[len("iam:") :], "source": source}
+        if value.startswith("os-user:"):
+            return {"kind": "os_user", "name": value[len("os-user:") :], "source": source}
     return {"kind": "function", "name": actor, "source": "actor"}
 
 

@@ -83,7 +83,7 @@ def test_fifty_deliveries_are_one_row_and_the_manual_task_is_named(fabric: Local
     # Then the deliveries are one row with their count, not one row each
     bars = re.findall(r'<rect class="bar" data-step="([^"]+)" data-count="(\d+)"', dom)
     assert bars.count(("ReceiveAdobeCommerceWebhook", str(deliveries))) == 1
-    assert len(bars) < 20
+    assert len(bars) == len({step for step, _ in bars})  # every step is one row, however often it ran
     # ...and the manual task (disable the integration) is named with what to do
     tasks = re.findall(r'<tr class="task"><td><code>([^<]+)</code></td><td>([^<]+)</td>', dom)
     assert [kind for _, kind in tasks] == ["magento.disable_integration"]

@@ -16,8 +16,10 @@ from functions.notification.facts import notice_facts
 from functions.notification.models import AudienceResolved
 from tests.fakes.ledger import MemoryLedger
 from tests.fakes.notification import MemoryDeliveryGuard, SimulatedSes
-from tests.unit.test_notification_sending import CONFIG, channels, incident, now, request, roster
+from tests.unit.test_notification_sending import channels, incident, now, request, roster
+from tests.unit.test_notification_sending import firm as sending_firm
 
+CONFIG = sending_firm().model_dump_json(by_alias=True)
 KEY = b"unit-approval-link-key-0123456789"
 ROSTER = """, "roles": [
  {"role": "dpo", "people": [{"name": "Anna Schmidt", "contact": "dpo@acme.example"},
