@@ -25,6 +25,7 @@ from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import LedgerEntry
 from functions.ledger.wiring import ledger
+from tests.fakes.oncall import OnCallInbox
 
 LINK_SECRET_ID = "bulkhead/approval-link-key"
 LINK_KEY = "sandbox-approval-link-key-0123456789"
@@ -71,20 +72,8 @@ def declared(incident_id: str, severity: str = "high") -> dict[str, Any]:
     }
 
 
-class Inbox:
-    """An SQS queue subscribed to the on-call topic: the pages as on-call receives them."""
-
-    def __init__(self, fabric: LocalFabric) -> None:
-        sqs = clients.client("sqs")
-        self.url = sqs.create_queue(QueueName="oncall-inbox")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        clients.client("sns").subscribe(TopicArn=fabric.topics["OnCall"], Protocol="sqs", Endpoint=arn)
-        self.pages: list[dict[str, Any]] = []
-
-    def read(self) -> list[dict[str, Any]]:
-        messages = clients.client("sqs").receive_message(QueueUrl=self.url, MaxNumberOfMessages=10)
-        self.pages += [json.loads(m["Body"]) for m in messages.get("Messages", [])]
-        return self.pages
+class Inbox(OnCallInbox):
+    """The pages as on-call receives them; the approval pages among them."""
 
     def approval_pages(self) -> list[dict[str, Any]]:
         """Every response here is a drill: its approval pages must say so first and page as info."""

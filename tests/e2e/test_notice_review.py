@@ -31,6 +31,7 @@ from functions.ledger.models import LedgerEntry
 from functions.ledger.wiring import ledger
 from tests.e2e.test_approval_escalation import BASE_URL, LINK_KEY, LINK_SECRET_ID, wait_for
 from tests.e2e.test_drill_report import browse
+from tests.fakes.oncall import OnCallInbox
 
 SINK = "success@simulator.amazonses.com"
 REVIEW_PAGE = "Bulkhead: customer notice to review"
@@ -74,20 +75,8 @@ def declared(incident_id: str) -> dict[str, Any]:
     }
 
 
-class Pages:
-    """An SQS queue subscribed to the on-call topic: every page as it was sent."""
-
-    def __init__(self, fabric: LocalFabric) -> None:
-        sqs = clients.client("sqs")
-        self.url = sqs.create_queue(QueueName="review-inbox")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        clients.client("sns").subscribe(TopicArn=fabric.topics["OnCall"], Protocol="sqs", Endpoint=arn)
-        self.pages: list[dict[str, Any]] = []
-
-    def read(self) -> list[dict[str, Any]]:
-        messages = clients.client("sqs").receive_message(QueueUrl=self.url, MaxNumberOfMessages=10)
-        self.pages += [json.loads(m["Body"]) for m in messages.get("Messages", [])]
-        return self.pages
+class Pages(OnCallInbox):
+    """Every page as it was sent; the notice review pages among them."""
 
     def reviews(self) -> list[dict[str, Any]]:
         return [p for p in self.read() if REVIEW_PAGE in p["Subject"]]
