@@ -72,9 +72,16 @@ def restorer(target: Target, as_person: str, roster: tuple[str, ...]) -> str:
         return f"os-user:{as_person or getpass.getuser()}"
     if not as_person:
         _refuse(f"--as: name who restores, one of the roster: {', '.join(roster)}")
-    if as_person not in roster:
+    # As `approve --as`: a roster name in any case, or the id derived from it (maria-keller).
+    wanted = as_person.strip()
+    found = next((n for n in roster if wanted.casefold() in {n.casefold(), _person_id(n)}), None)
+    if found is None:
         _refuse(f"--as: {as_person!r} is not on the roster (roles in the configuration): {', '.join(roster)}")
-    return f"person:{as_person}"
+    return f"person:{found}"
+
+
+def _person_id(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def _refuse(message: str) -> NoReturn:

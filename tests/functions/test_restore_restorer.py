@@ -26,7 +26,15 @@ def test_locally_a_roster_person_is_recorded_by_name() -> None:
     assert restorer(Target.LOCAL, "Tom Baker", ROSTER) == "person:Tom Baker"
 
 
-@pytest.mark.parametrize("named", ["", "Mallory"])
+@pytest.mark.parametrize("typed", ["tom baker", "TOM BAKER", "tom-baker", " Tom Baker "])
+def test_locally_a_roster_person_may_be_typed_in_any_case_or_by_id_and_is_recorded_as_the_roster_names_them(
+    typed: str,
+) -> None:
+    # As with `approve --as`: at 3 a.m. the case of a name must not refuse the person restoring
+    assert restorer(Target.LOCAL, typed, ROSTER) == "person:Tom Baker"
+
+
+@pytest.mark.parametrize("named", ["", "Mallory", "tom", "baker"])
 def test_locally_nobody_or_a_stranger_is_refused_with_exit_2(named: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(typer.Exit) as refused:
         restorer(Target.LOCAL, named, ROSTER)
