@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from bulkhead.local.runtime import DEFAULT_CONFIG, DEFAULT_SECRETS, REGION, LocalFabric, http_api_event, local_fabric
+from bulkhead.local.runtime import DEFAULT_CONFIG, DEFAULT_SECRETS, REGION, LocalFabric, local_fabric
 from functions.approval.models import NoticeReviewDecision
 from functions.approval.notice_review import decide_review
 from functions.approval.wiring import execution, notice_review_store
@@ -29,7 +28,15 @@ from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import LedgerEntry
 from functions.ledger.wiring import ledger
-from tests.e2e.test_approval_escalation import BASE_URL, LINK_KEY, LINK_SECRET_ID, wait_for
+from tests.e2e.test_approval_escalation import (
+    BASE_URL,
+    LINK_KEY,
+    LINK_SECRET_ID,
+    get_link,
+    post_link,
+    token_in,
+    wait_for,
+)
 from tests.e2e.test_drill_report import browse
 from tests.fakes.oncall import OnCallInbox
 
@@ -98,23 +105,6 @@ def kinds(fabric: LocalFabric, incident_id: str) -> list[str]:
 def one(fabric: LocalFabric, incident_id: str, kind: str) -> LedgerEntry:
     [found] = [e for e in entries(fabric, incident_id) if e.type.value == kind]
     return found
-
-
-def token_in(page: dict[str, Any]) -> str:
-    found = re.search(r"/approvals\?token=([A-Za-z0-9_.-]+)", page["Message"])
-    assert found, page["Message"]
-    return found.group(1)
-
-
-def get_link(fabric: LocalFabric, token: str) -> dict[str, Any]:
-    event = http_api_event("GET", "/approvals", {}, b"")
-    event["rawQueryString"], event["queryStringParameters"] = f"token={token}", {"token": token}
-    return fabric.invoke("DecideApproval", event)
-
-
-def post_link(fabric: LocalFabric, form: dict[str, str]) -> dict[str, Any]:
-    headers = {"content-type": "application/x-www-form-urlencoded"}
-    return fabric.invoke("DecideApproval", http_api_event("POST", "/approvals", headers, urlencode(form).encode()))
 
 
 def for_someone_else(token: str) -> str:

@@ -7,29 +7,16 @@ import httpx
 import pytest
 
 from functions.approval.domain import request_approval
-from functions.approval.models import ApprovalRequest, LinkClaims, PendingApproval
+from functions.approval.models import ApprovalRequest, LinkClaims
 from functions.common.config import EscalationStage, Mode, ResponsePolicy, Severity
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import LedgerEntry
 from functions.paging.adapters.pagerduty import PagerDutyPager
+from tests.fakes.approvals import MemoryApprovalStore
 from tests.fakes.paging import RecordingPager
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 INCIDENT = "inc-20261130-drill0000001"
-
-
-class _Approvals:
-    def __init__(self) -> None:
-        self.items: dict[str, PendingApproval] = {}
-
-    def put(self, pending: PendingApproval) -> None:
-        self.items[pending.incident_id] = pending
-
-    def get(self, incident_id: str) -> PendingApproval | None:
-        return self.items.get(incident_id)
-
-    def remove(self, incident_id: str) -> None:
-        self.items.pop(incident_id, None)
 
 
 class _LedgerStore:
@@ -61,7 +48,8 @@ def _page(mode: Mode, severity: Severity, pager: object, stage: str = "on-call")
 
     store = _LedgerStore()
     ledger = ChainedLedger(store)  # type: ignore[arg-type]
-    request_approval(request, policy, _Approvals(), lambda _stage: pager, link, ledger, NOW, dpo="Anna Schmidt")  # type: ignore[arg-type,return-value]
+    approvals = MemoryApprovalStore()
+    request_approval(request, policy, approvals, lambda _stage: pager, link, ledger, NOW, dpo="Anna Schmidt")  # type: ignore[arg-type,return-value]
     return store.entries
 
 

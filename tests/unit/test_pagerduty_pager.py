@@ -11,12 +11,13 @@ import httpx
 import pytest
 
 from functions.approval.domain import request_approval
-from functions.approval.models import ApprovalRequest, LinkClaims, PendingApproval
+from functions.approval.models import ApprovalRequest, LinkClaims
 from functions.common.config import EscalationStage, Mode, Person, ResponsePolicy, Severity
 from functions.common.errors import PermanentActionFailure, PlatformThrottled, TransientPlatformError
 from functions.ledger.domain import ChainedLedger
 from functions.paging.adapters.pagerduty import EVENTS_URL, PagerDutyPager
 from functions.paging.models import Page
+from tests.fakes.approvals import MemoryApprovalStore
 from tests.fakes.ledger import MemoryLedgerStore
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"
@@ -168,26 +169,12 @@ def test_a_refused_event_is_not_retried(status: int) -> None:
     assert len(pagerduty.events) == 1 and sleeps == []
 
 
-class _Approvals:
-    def __init__(self) -> None:
-        self.items: dict[str, PendingApproval] = {}
-
-    def put(self, pending: PendingApproval) -> None:
-        self.items[pending.incident_id] = pending
-
-    def get(self, incident_id: str) -> PendingApproval | None:
-        return self.items.get(incident_id)
-
-    def remove(self, incident_id: str) -> None:
-        self.items.pop(incident_id, None)
-
-
 def test_an_approval_page_sends_no_personal_data_no_task_token_and_no_link_secret() -> None:
     # Given an incident whose approval is paged to PagerDuty at both escalation stages
     pagerduty = PagerDuty()
     chosen = pager(pagerduty, [])
     policy = ResponsePolicy(escalation=(EscalationStage(name="on-call"), EscalationStage(name="security-lead")))
-    approvals = _Approvals()
+    approvals = MemoryApprovalStore()
     request = ApprovalRequest(
         incident_id="inc-20261127-abcdef123456",
         mode=Mode.LIVE,
