@@ -273,17 +273,23 @@ def review_key(regime: NoticeRegime, language: str) -> str:
     return f"{regime.value}/{language}"
 
 
+def reaches_only_the_sink(mode: Mode, config: FirmConfig, store_id: str) -> bool:
+    """A drill, or any run on a sandbox store: its notices say so and go to the drill sinks only."""
+    return mode is Mode.DRILL or config.store(store_id).sandbox
+
+
 def notices_for_review(
     incident: Incident,
     config: FirmConfig,
     audience: AudienceResolved,
-    drill: bool,
+    mode: Mode,
     facts: NoticeFacts,
     notice_on: date,
 ) -> dict[str, RenderedNotice]:
     """Every (regime, language) notice the audience can receive, as `send_batch` renders it: what a
     person reads before anything goes (each recipient's greeting stays a placeholder)."""
     store = config.store(incident.store_id)
+    drill = reaches_only_the_sink(mode, config, incident.store_id)
     regimes = sorted({notice_regime(place, config) for place in audience.by_jurisdiction})
     languages = sorted({notice_language(lang, config, store) for lang in audience.by_language})
     found: dict[str, RenderedNotice] = {}
@@ -325,9 +331,8 @@ def send_batch(
     """Send one batch. The notice states what `journal` (the incident's ledger) records at this
     moment; without a journal it states no measure and no filing."""
     incident = request.incident
-    store = config.store(incident.store_id)
     # A sandbox store can never reach a customer, whatever mode the run was started in.
-    drill = request.mode is Mode.DRILL or store.sandbox
+    drill = reaches_only_the_sink(request.mode, config, incident.store_id)
     if request.mode is Mode.DRY_RUN:
         raise PermanentActionFailure("a dry run writes no roster and sends nothing")
     recipients = rosters.batch(request.batch.key)

@@ -9,7 +9,7 @@ from functions.approval.domain import link_person
 from functions.approval.links import InvalidApprovalLink, sign_link, verify_link
 from functions.approval.models import LinkClaims, NoticeReviewDecision
 from functions.approval.notice_review import review_document, review_stages
-from functions.common.config import FirmConfig, Severity, parse_config
+from functions.common.config import FirmConfig, Mode, Severity, parse_config
 from functions.common.errors import ConfigurationError
 from functions.notification.domain import NoticeChanged, notice_sha256, notices_for_review, send_batch
 from functions.notification.facts import notice_facts
@@ -48,7 +48,7 @@ def audience() -> AudienceResolved:
 
 def approved_hashes(config: FirmConfig) -> dict[str, str]:
     """What a reviewer approves for the live store's notices on `now()`'s day."""
-    rendered = notices_for_review(incident(), config, audience(), False, notice_facts([], now()), now().date())
+    rendered = notices_for_review(incident(), config, audience(), Mode.LIVE, notice_facts([], now()), now().date())
     return review_document(rendered, 50, ("email",), now()).hashes
 
 
@@ -91,7 +91,7 @@ def test_a_review_that_crossed_midnight_sends_the_notice_dated_as_reviewed() -> 
 
 def test_the_review_document_hashes_each_notice_with_its_greeting_left_a_placeholder() -> None:
     config = firm()
-    rendered = notices_for_review(incident(), config, audience(), False, notice_facts([], now()), now().date())
+    rendered = notices_for_review(incident(), config, audience(), Mode.LIVE, notice_facts([], now()), now().date())
     document = review_document(rendered, 50, ("email",), now())
     assert all("{{greeting}}" in n.text for n in document.notices)
     assert [n.sha256 for n in document.notices] == [notice_sha256(rendered[n.key]) for n in document.notices]

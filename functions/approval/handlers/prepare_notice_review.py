@@ -8,7 +8,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.approval.models import NoticeReviewPrepare
 from functions.approval.notice_review import prepare_review, review_document
 from functions.approval.wiring import notice_review_store
-from functions.common.config import Mode
 from functions.common.observability import logger, tracer
 from functions.common.wiring import firm_config, utc_now
 from functions.ledger.wiring import ledger
@@ -22,9 +21,8 @@ from functions.notification.facts import notice_facts
 @event_parser(model=NoticeReviewPrepare)
 def handler(event: NoticeReviewPrepare, context: LambdaContext) -> dict[str, Any]:
     config, now, incident = firm_config(), utc_now(), event.incident
-    drill = event.mode is Mode.DRILL or config.store(incident.store_id).sandbox  # as send_batch renders it
     facts = notice_facts(wiring.journal().entries(incident.incident_id), now)
-    rendered = notices_for_review(incident, config, event.audience, drill, facts, now.date())
+    rendered = notices_for_review(incident, config, event.audience, event.mode, facts, now.date())
     channels = tuple(c.value for c in event.audience.channels)
     document = review_document(rendered, event.audience.customers, channels, now)
     result = prepare_review(event, config, document, notice_review_store(), ledger(), now)
