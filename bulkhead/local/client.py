@@ -88,6 +88,10 @@ class Service:
         many commands in one process)."""
         import boto3  # noqa: PLC0415 - only commands that reach the fabric pay for it
 
+        from bulkhead.local.service_models import share_service_models  # noqa: PLC0415
+
+        share_service_models()
+
         with function_settings(self.client_environment()):
             # boto3's default session keeps the first credentials it read: each service has its own key.
             session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, None

@@ -24,6 +24,7 @@ from moto import mock_aws
 from moto.kms.models import kms_backends
 
 from bulkhead.local import containment_state, journal
+from bulkhead.local.asl_parse import parse_once_per_definition
 from bulkhead.local.atomic_writes import DYNAMODB_LOCK, S3_LOCK, serialised_backends
 from bulkhead.local.environment import environment
 from bulkhead.local.identities import Identities, enforced, enforcement, per_thread_credentials
@@ -31,6 +32,7 @@ from bulkhead.local.journal import Journal
 from bulkhead.local.lambda_seam import InvocationLog, in_process_lambda
 from bulkhead.local.paths import DEFAULT_CONFIG, DEFAULT_SECRETS
 from bulkhead.local.service import exclusive
+from bulkhead.local.service_models import share_service_models
 from bulkhead.local.ses_events import provision_feedback, ses_event_publishing
 from bulkhead.local.work import WorkTracker, track_executions
 from bulkhead.sandbox.local import start_sandboxes
@@ -205,6 +207,7 @@ def local_fabric(
     `bulkhead ledger verify`). Without it the fabric starts empty and leaves nothing behind.
     One process holds a state directory at a time (`hold_lock`; the service holds it already).
     """
+    share_service_models()
     with ExitStack() as stack:
         if state_dir is not None and hold_lock:
             stack.enter_context(exclusive(state_dir))
@@ -213,6 +216,7 @@ def local_fabric(
         kept = Journal(state_dir / journal.JOURNAL_FILE) if state_dir is not None else None
         stack.enter_context(serialised_backends(kept))
         stack.enter_context(ses_production_quota())
+        stack.enter_context(parse_once_per_definition())
         stack.enter_context(ses_event_publishing())  # bounces and complaints reach NotificationFeedback
         _forget_process_caches()
         who = Identities()
