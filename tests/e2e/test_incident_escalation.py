@@ -155,3 +155,11 @@ def test_escalating_medium_to_high_runs_only_the_added_actions_after_their_appro
     assert code == 0, shown
     assert re.search(rf"{added[1]['action_id']} {re.escape(added[1]['kind'])} acme-eu manual task", shown), shown
     assert "checkout_paused" in shown.split("degradation in force:")[1]
+
+    # When the incident is restored, Then the added actions are undone with the response's, from their pre-states
+    code, output = bulkhead("restore", incident, "--as", "Maria Keller", "--state-dir", str(state))
+    assert code == 0, output
+    reverted = {e.data["action_id"] for e in entries_of(state, incident, "action.reverted")}
+    applied = {e.data["action_id"] for e in entries_of(state, incident, "action.applied")}
+    assert added[0]["action_id"] in reverted and applied <= reverted, (applied, reverted)
+    assert "checkout_paused" not in json.dumps(sandbox(state)["metafields"])
