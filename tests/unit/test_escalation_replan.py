@@ -215,3 +215,19 @@ def test_the_command_prints_what_the_ledger_records() -> None:
     out = StringIO()
     print_escalated(nothing, "Maria Keller", Console(file=out, width=300))
     assert "nothing new to contain" in out.getvalue() and "action added" not in out.getvalue()
+
+
+def test_the_approval_page_briefs_the_approver_on_the_added_actions_only() -> None:
+    from functions.approval.briefing import briefing
+
+    ledger, store = record()
+    done = escalated_to("high", firm(), ledger, store, Runner())
+    asked = {"reasons": list(done.approval_reasons), "stage": 0, "stage_name": "on-call"}
+    ledger.append(INC, EntryDraft(type=EntryType.APPROVAL_REQUESTED, actor="approval", at=NOW, data=asked))
+
+    brief = briefing(store.entries_list(INC))
+
+    assert brief is not None and brief.severity == "high"
+    assert brief.actions == tuple(f"{a.kind} (added by escalation)" for a in done.actions_added)
+    assert brief.modes == ("checkout_paused (added by escalation)",)
+    assert brief.reasons == done.approval_reasons
