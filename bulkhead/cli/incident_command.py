@@ -262,7 +262,7 @@ def print_escalated(done: "Escalated", by: str, console: Console) -> None:
         )
         return
     for a in done.actions_added:
-        console.print(f"action added: {a.action_id} {a.kind} on {a.target}", soft_wrap=True, markup=False)
+        console.print(f"action added: {a.action_id} {a.kind} ({a.subjects} subjects)", soft_wrap=True, markup=False)
     console.print(f"modes added: {', '.join(done.modes_added) or 'none'}")
     if done.not_started:
         console.print(

@@ -416,7 +416,8 @@ def escalate(
     delta = difference(incident, mode, entries, config, ordinal) if planned else None
     not_replanned = None if planned else "the response has not planned yet: it plans from the declaration"
     actions = tuple(
-        AddedAction(action_id=a.action_id, kind=a.kind.value, target=a.target) for a in (delta.actions if delta else ())
+        AddedAction(action_id=a.action_id, kind=a.kind.value, subjects=len(a.subjects))
+        for a in (delta.actions if delta else ())
     )
     modes = tuple(m.value for m in delta.modes) if delta else ()
     approval = delta.plan.approval_required if delta and not delta.empty else False
@@ -448,19 +449,7 @@ def escalate(
     execution = not_started = None
     if delta is not None and not delta.empty:
         run = EscalationRun(incident=incident, mode=mode, plan=delta.plan, modes_added=delta.modes, escalation=ordinal)
-        try:
-            execution = runner.start(run)
-        except BulkheadError as exc:  # recorded: the ledger never claims the added actions run when they do not
-            not_started = str(exc)[:300]
-            ledger.append(
-                request.incident_id,
-                EntryDraft(
-                    type=EntryType.STEP_FAILED,
-                    actor=person(request.by),
-                    at=now,
-                    data={"step": "StartEscalation", "error": type(exc).__name__, "message": not_started},
-                ),
-            )
+        execution, not_started = _start(run, runner, ledger, person(request.by), now)
     return Escalated(
         incident_id=request.incident_id,
         previous=before.value,
@@ -474,6 +463,20 @@ def escalate(
         execution=execution,
         not_started=not_started,
     )
+
+
+def _start(
+    run: EscalationRun, runner: EscalationRunner, ledger: Ledger, actor: str, now: datetime
+) -> tuple[str | None, str | None]:
+    """The Escalation machine's execution, or why it did not start: recorded, so the ledger never
+    leaves the added actions looking as if they run when they do not."""
+    try:
+        return runner.start(run), None
+    except BulkheadError as exc:
+        reason = str(exc)[:300]
+        data = {"step": "StartEscalation", "error": type(exc).__name__, "message": reason}
+        ledger.append(run.incident.incident_id, EntryDraft(type=EntryType.STEP_FAILED, actor=actor, at=now, data=data))
+        return None, reason
 
 
 def _incident(

@@ -93,7 +93,8 @@ class AddedAction(Message):
 
     action_id: str
     kind: str
-    target: str
+    # How many subjects it acts on; as `action.planned`, never what it acts on (a username, a customer).
+    subjects: int
 
 
 class Escalated(Message):

@@ -117,7 +117,7 @@ def test_escalating_medium_to_high_runs_only_the_added_actions_after_their_appro
     assert escalated.data["approval_required"] is True
     # ...and the command printed exactly that
     for a in added:
-        assert f"action added: {a['action_id']} {a['kind']} on {a['target']}" in output, output
+        assert f"action added: {a['action_id']} {a['kind']} ({a['subjects']} subjects)" in output, output
     assert "modes added: checkout_paused" in output and f"bulkhead approve {incident} --as PERSON" in output
     assert f"they wait for approval ({escalated.data['approval_reasons'][0]}" in output
 

@@ -239,7 +239,7 @@ def test_an_escalation_starts_the_deployed_escalation_machine_on_what_it_adds(
     assert [a["kind"] for a in added] == ["shopify.remove_webhook_subscription", "shopify.revoke_app_access"]
     assert escalated["approval_required"] is False and "started without approval" in output
     for a in added:
-        assert f"action added: {a['action_id']} {a['kind']} on {a['target']}" in output
+        assert f"action added: {a['action_id']} {a['kind']} ({a['subjects']} subjects)" in output
     [execution] = sfn.list_executions(stateMachineArn=machine)["executions"]
     given = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
     assert [a["action_id"] for a in given["plan"]["actions"]] == [a["action_id"] for a in added]

@@ -20,7 +20,7 @@ from functions.incidents.domain import ApprovalPending, build_view, escalate
 from functions.incidents.models import Escalated, EscalateRequest
 from functions.ledger.domain import ChainedLedger
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
-from functions.response.domain import contained_components, plan_for
+from functions.response.domain import DRILL_SEGMENT, contained_components, plan_for
 from functions.response.models import EscalationRun
 from tests.fakes import builders
 from tests.fakes.ledger import MemoryLedgerStore
@@ -109,9 +109,9 @@ def test_escalating_medium_to_high_runs_only_the_added_actions_behind_a_new_appr
     done = escalated_to("high", firm(), ledger, store, runner)
 
     # Then only the kinds the response had not planned are added, with ids of their own
-    assert [(a.action_id, a.kind, a.target) for a in done.actions_added] == [
-        ("act-e1-03-remove-webhook-subscription", "shopify.remove_webhook_subscription", "untrusted"),
-        ("act-e1-04-revoke-app-access", "shopify.revoke_app_access", "unidentified"),
+    assert [(a.action_id, a.kind, a.subjects) for a in done.actions_added] == [
+        ("act-e1-03-remove-webhook-subscription", "shopify.remove_webhook_subscription", 0),
+        ("act-e1-04-revoke-app-access", "shopify.revoke_app_access", 0),
     ]
     assert done.modes_added == ("checkout_paused",)
     # ...high is below auto-approval (critical): they wait for an approval that names them only
@@ -205,7 +205,7 @@ def test_the_command_prints_what_the_ledger_records() -> None:
 
     assert f"{INC}: medium -> high by Maria Keller" in printed
     for added in entry.data["actions_added"]:
-        assert f"action added: {added['action_id']} {added['kind']} on {added['target']}" in printed
+        assert f"action added: {added['action_id']} {added['kind']} ({added['subjects']} subjects)" in printed
     assert f"modes added: {', '.join(entry.data['modes_added'])}" in printed
     assert f"they wait for approval ({entry.data['approval_reasons'][0]}" in printed
     assert f"bulkhead approve {INC} --as PERSON" in printed
@@ -231,3 +231,24 @@ def test_the_approval_page_briefs_the_approver_on_the_added_actions_only() -> No
     assert brief.actions == tuple(f"{a.kind} (added by escalation)" for a in done.actions_added)
     assert brief.modes == ("checkout_paused (added by escalation)",)
     assert brief.reasons == done.approval_reasons
+
+
+def test_a_drill_escalates_as_a_drill_and_degrades_only_the_drill_segment_of_a_real_store() -> None:
+    # Given a drill declared on a store that is not a sandbox
+    store = MemoryLedgerStore()
+    ledger = ChainedLedger(store)
+    declared = {"severity": "medium", "store_id": "acme-eu", "data_categories": ["contact"], "mode": "drill"}
+    planned = {"actions": PLANNED_ACTIONS, "modes": PLANNED_MODES, "approval_required": True, "mode": "drill"}
+    for entry_type, data in ((EntryType.INCIDENT_DECLARED, declared), (EntryType.RESPONSE_PLANNED, planned)):
+        ledger.append(INC, EntryDraft(type=entry_type, actor="response", at=DECLARED_AT, data=data))
+    config = builders.firm(
+        builders.store(sandbox=False), policy={"severity_components": {"high": ["webhook_subscriptions", "checkout"]}}
+    )
+    runner = Runner()
+
+    escalated_to("high", config, ledger, store, runner)
+
+    # Then the machine runs a drill (sandbox executors and sinks) and the modes hold the drill segment only
+    [run] = runner.runs
+    assert run.mode is Mode.DRILL and run.plan.degradation.segment == DRILL_SEGMENT
+    assert of_type(store, EntryType.INCIDENT_ESCALATED)[0].data["mode"] == "drill"
