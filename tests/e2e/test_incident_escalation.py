@@ -76,6 +76,15 @@ def flow_alert(state: Path, firm: Path) -> str:
     return str(listed.group(1))
 
 
+def escalations(state: Path, incident: str) -> list[tuple[str, str]]:
+    """(name, status) of the incident's executions of the Escalation state machine."""
+    service = client.connect(state)
+    with service.connected():
+        machine = service.describe()["state_machines"]["Escalation"]
+        found = clients.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
+    return [(e["name"], e["status"]) for e in found if e["name"].startswith(incident)]
+
+
 def sandbox(state: Path) -> dict[str, Any]:
     service = client.connect(state)
     return dict(service.control("GET", "/local/sandboxes")["sandboxes"]["acme-eu"])
@@ -135,6 +144,7 @@ def test_escalating_medium_to_high_runs_only_the_added_actions_after_their_appro
     # When it is approved
     assert bulkhead("approve", incident, "--as", "Maria Keller")[0] == 0
     wait_for(lambda: len(entries_of(state, incident, "incident.contained")) == 2)
+    wait_for(lambda: escalations(state, incident) == [(f"{incident}-escalation-1", "SUCCEEDED")])
 
     # Then exactly the added actions ran, and none of the response's ran again
     after_run = actions_run(state, incident)
@@ -163,3 +173,35 @@ def test_escalating_medium_to_high_runs_only_the_added_actions_after_their_appro
     applied = {e.data["action_id"] for e in entries_of(state, incident, "action.applied")}
     assert added[0]["action_id"] in reverted and applied <= reverted, (applied, reverted)
     assert "checkout_paused" not in json.dumps(sandbox(state)["metafields"])
+
+
+def test_a_rejected_escalation_runs_none_of_its_actions(state: Path, firm: Path) -> None:
+    # Given a medium incident whose response ran, escalated to high: its added actions wait for approval
+    incident = flow_alert(state, firm)
+    assert bulkhead("approve", incident, "--as", "Maria Keller")[0] == 0
+    wait_for(
+        lambda: entries_of(state, incident, "response.completed") or entries_of(state, incident, "incident.closed")
+    )
+    response_actions = actions_run(state, incident)
+    before = sandbox(state)
+    code, output = bulkhead(
+        "incident", "escalate", incident, "--severity", "high", "--reason", "wider", "--by", "Maria Keller"
+    )  # fmt: skip
+    assert code == 0 and "they wait for approval" in output, output
+    [escalated] = entries_of(state, incident, "incident.escalated")
+    wait_for(
+        lambda: [e for e in ledger(state, incident) if e.type.value == "approval.requested" and e.seq > escalated.seq]
+    )
+
+    # When the approver rejects it
+    code, output = bulkhead("approve", incident, "--as", "Maria Keller", "--reject")
+    assert code == 0, output
+
+    # Then the Escalation machine stops on the record, and nothing of the difference ran
+    assert [e.actor for e in entries_of(state, incident, "approval.rejected")] == ["operator:Maria Keller"]
+    wait_for(lambda: escalations(state, incident) == [(f"{incident}-escalation-1", "FAILED")])
+    assert actions_run(state, incident) == response_actions
+    assert sandbox(state) == before
+    code, shown = bulkhead("incident", "show", incident, "--state-dir", str(state))
+    for a in escalated.data["actions_added"]:
+        assert re.search(rf"{a['action_id']} {re.escape(a['kind'])} acme-eu not approved \(escalation\)", shown), shown
