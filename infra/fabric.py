@@ -41,6 +41,7 @@ class Access(StrEnum):
     LEDGER_ANCHOR = "ledger:anchor"  # PutObject (write-once) under anchors/ in the Object Lock bucket
     HEALTH_READ = "health:read"  # SES GetSendQuota + GetIdentityVerificationAttributes; ListSubscriptionsByTopic
     RESPONSE_START = "response:start"  # states:StartExecution on the Response state machine (scheduled drills)
+    ESCALATION_START = "escalation:start"  # states:StartExecution on the Escalation state machine (`incident escalate`)
     LEDGER_VERIFY = "ledger:verify"  # kms:GetPublicKey on the ledger signing key (heads are checked locally)
     LEDGER_ANCHORS_READ = "ledger:anchors-read"  # ListBucketVersions + GetObject(Version) under anchors/ (verify)
 
@@ -561,6 +562,24 @@ STATE_MACHINES += (
     ),
 )
 
+STATE_MACHINES += (
+    StateMachineSpec(
+        "Escalation",
+        "escalation.asl.json",
+        functions={
+            "RequestApprovalFunctionArn": "RequestApproval",
+            "RecordApprovalOutcomeFunctionArn": "RecordApprovalOutcome",
+            "ApplyContainmentActionFunctionArn": "ApplyContainmentAction",
+            "RecordActionFailureFunctionArn": "RecordActionFailure",
+            "SetDegradationModeFunctionArn": "SetDegradationMode",
+            "RecordMilestoneFunctionArn": "RecordMilestone",
+            "RecordFailureFunctionArn": "RecordFailure",
+        },
+        topics={"OnCallTopicArn": "OnCall"},
+        tunables={"RetryIntervalSeconds": 2, "ApprovalTimeoutSeconds": 900, "IsolationConcurrency": 10},
+    ),
+)
+
 # Locally, waits and retries shrink so a drill takes seconds, not minutes.
 LOCAL_TUNABLES: dict[str, int] = {
     "RetryIntervalSeconds": 1,
@@ -602,9 +621,11 @@ OPERATORS: tuple[OperatorSpec, ...] = (
             "bulkhead degrade --target aws",
             "bulkhead ledger verify --target aws",
             "bulkhead clock classify|file|start (their calls: the clocks table, reminders, the ledger)",
+            "bulkhead incident escalate --target aws (the same calls, and starting the Escalation state machine)",
         ),
         (
             Access.CONFIG_READ,
+            Access.ESCALATION_START,
             Access.CONTROLS_READ,
             Access.CONTROLS_WRITE,
             Access.ONCALL_PUBLISH,

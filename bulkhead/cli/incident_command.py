@@ -18,7 +18,7 @@ from bulkhead.cli.incident import incident_app
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
 
 if TYPE_CHECKING:
-    from functions.incidents.models import IncidentView
+    from functions.incidents.models import Escalated, IncidentView
 
 console = Console()
 
@@ -233,14 +233,56 @@ def escalate(
         with reach(target, state_dir):
             entries = list(wiring.chain().entries(incident))
             done = domain.escalate(
-                request, entries, firm_config(), clock_store(), reminders(), ledger(), datetime.now(UTC)
+                request,
+                entries,
+                firm_config(),
+                clock_store(),
+                reminders(),
+                ledger(),
+                wiring.escalation_runner(),
+                datetime.now(UTC),
             )
     except ValidationError as exc:
         raise _invalid(exc) from exc
     except BulkheadError as exc:
         raise _fail("not escalated", exc) from exc
+    print_escalated(done, by, console)
+
+
+def print_escalated(done: "Escalated", by: str, console: Console) -> None:
+    """What the escalation did, as `incident.escalated` records it: clocks, actions and modes added."""
     started = ", ".join(done.clocks_started) or "none (the clocks already running cover it)"
-    console.print(f"{incident}: {done.previous} -> {done.severity} by {by}; clocks started: {started}")
+    console.print(f"{done.incident_id}: {done.previous} -> {done.severity} by {by}; clocks started: {started}")
+    if done.not_replanned:
+        console.print(f"containment not re-planned: {done.not_replanned}", soft_wrap=True)
+        return
+    if not done.actions_added and not done.modes_added:
+        console.print(
+            "nothing new to contain: the response already planned every action and mode this severity calls for"
+        )
+        return
+    for a in done.actions_added:
+        console.print(f"action added: {a.action_id} {a.kind} ({a.subjects} subjects)", soft_wrap=True, markup=False)
+    console.print(f"modes added: {', '.join(done.modes_added) or 'none'}")
+    if done.not_started:
+        console.print(
+            f"[red]the added actions and modes did not start:[/red] {done.not_started} (recorded; on-call: "
+            f"run them by hand or fix the setting and escalate again)",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    if done.approval_required:
+        console.print(
+            f"they wait for approval ({'; '.join(done.approval_reasons)}): "
+            f"bulkhead approve {done.incident_id} --as PERSON",
+            soft_wrap=True,
+            markup=False,
+        )
+    else:
+        console.print(
+            f"started without approval (the policy asks none for this): follow it with "
+            f"bulkhead incident show {done.incident_id}"
+        )
 
 
 @incident_app.command("close")

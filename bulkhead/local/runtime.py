@@ -428,6 +428,8 @@ def _settings(local: LocalFabric) -> dict[str, str]:
         Env.REGION: REGION,
         # Scheduled drills start the Response machine; moto names it as AWS does (created after the functions).
         Env.RESPONSE_STATE_MACHINE: f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:bulkhead-Response",
+        # `incident escalate` runs what an escalation adds on the Escalation machine.
+        Env.ESCALATION_STATE_MACHINE: f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:bulkhead-Escalation",
         # Seals containment pre-states; with a state directory it is kept across runs (containment_state).
         Env.PRESTATE_KEY_ID: containment_state.create_prestate_key(),
     }

@@ -190,6 +190,9 @@ class ResponsePolicy(Message):
     max_customers_per_run: int = Field(default=10_000, ge=1)
     max_tokens_per_run: int = Field(default=10, ge=1)
     max_integrations_per_run: int = Field(default=5, ge=1)
+    # Components contained from a severity up, on top of the detection rule's: escalating an incident
+    # to that severity contains them too (docs/containment.md, "What a severity adds").
+    severity_components: dict[Severity, tuple[str, ...]] = Field(default_factory=dict)
     # Approval escalation: each stage waits ApprovalTimeoutSeconds; when the last one times out,
     # incidents at or above `proceed_on_timeout_from` are contained anyway, the rest stop.
     escalation: tuple[EscalationStage, ...] = Field(

@@ -31,6 +31,7 @@ class Env(StrEnum):
     IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE_NAME"
     DISPOSITIONS_TABLE = "DISPOSITIONS_TABLE_NAME"
     RESPONSE_STATE_MACHINE = "RESPONSE_STATE_MACHINE_ARN"  # scheduled drills start it; ScoreDrill checks it
+    ESCALATION_STATE_MACHINE = "ESCALATION_STATE_MACHINE_ARN"  # `incident escalate` runs what it adds on it
 
 
 def env(name: Env) -> str:

@@ -2,7 +2,8 @@
 
 Every change is a ledger entry whose actor is `person:<name>`: notes, assignments, escalations and
 the commander's closure. Escalation re-plans only the difference: the clocks the new facts add are
-started; the clocks already running are left as they are.
+started, the clocks already running are left as they are; the containment actions and degradation
+modes the plan at the new facts adds run through the Escalation state machine (`replan.py`).
 """
 
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from functions.degradation.models import DegradationMode, StoreControls
 from functions.detection.models import AffectedScope, Incident
 from functions.incidents.models import (
     ActionLine,
+    AddedAction,
     AssignRequest,
     ClockLine,
     Closed,
@@ -28,9 +30,12 @@ from functions.incidents.models import (
     NoteRequest,
     TaskLine,
 )
+from functions.incidents.ports import EscalationRunner
+from functions.incidents.replan import difference
 from functions.ingest.models import DataCategory
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import Ledger
+from functions.response.models import EscalationRun
 
 
 class UnknownIncident(BulkheadError):
@@ -47,6 +52,10 @@ class CloseNeedsReason(BulkheadError):
 
 class AlreadyResolved(BulkheadError):
     """The incident was closed by a person already."""
+
+
+class ApprovalPending(BulkheadError):
+    """An approval waits for a decision: an escalation would ask a second one over it."""
 
 
 _ACTION_STATES = {
@@ -174,10 +183,17 @@ def _plan(entries: list[LedgerEntry]) -> str | None:
     declared = declaration("", entries).data
     actions = [str(a) for a in planned.get("actions", [])]
     modes = ", ".join(str(m) for m in planned.get("modes", [])) or "none"
+    added = [
+        f"; escalation to {e.data.get('severity')} added {len(e.data.get('actions_added', []))} actions "
+        f"({', '.join(dict.fromkeys(str(a['kind']) for a in e.data.get('actions_added', []))) or 'none'}) "
+        f"and modes {', '.join(str(m) for m in e.data.get('modes_added', [])) or 'none'}"
+        for e in entries
+        if e.type is EntryType.INCIDENT_ESCALATED and (e.data.get("actions_added") or e.data.get("modes_added"))
+    ]
     return (
         f"{len(actions)} actions ({', '.join(dict.fromkeys(actions)) or 'none'}) on store {declared.get('store_id')}; "
         f"modes {modes}; {declared.get('customers', 0)} customers known; "
-        f"customer notice {'planned' if planned.get('notify') else 'not planned'}"
+        f"customer notice {'planned' if planned.get('notify') else 'not planned'}" + "".join(added)
     )
 
 
@@ -205,6 +221,9 @@ def _state(entries: list[LedgerEntry], pending: str | None, review: str | None =
 def _actions(entries: list[LedgerEntry]) -> tuple[ActionLine, ...]:
     lines: dict[str, ActionLine] = {}
     for e in entries:
+        if e.type is EntryType.INCIDENT_ESCALATED:
+            lines |= _added(e, entries)
+            continue
         state = _ACTION_STATES.get(e.type)
         action_id = e.data.get("action_id")
         if state is None or not action_id:
@@ -217,6 +236,28 @@ def _actions(entries: list[LedgerEntry]) -> tuple[ActionLine, ...]:
             state=state,
         )
     return tuple(lines.values())
+
+
+def _added(escalated: LedgerEntry, entries: list[LedgerEntry]) -> dict[str, ActionLine]:
+    """The actions an escalation added, as they stand before their own entries: waiting for the
+    approval, approved, or not approved (rejected, or unanswered and stopped)."""
+    state = "added"
+    if escalated.data.get("approval_required"):
+        later = [e for e in entries if e.seq > escalated.seq and e.type in _DECIDED]
+        decided = later[0] if later else None
+        stopped = decided is not None and (
+            decided.type is EntryType.APPROVAL_REJECTED or decided.data.get("policy") == "stop"
+        )
+        state = "waiting for approval" if decided is None else "not approved" if stopped else "approved"
+    return {
+        str(a["action_id"]): ActionLine(
+            action_id=str(a["action_id"]),
+            kind=str(a["kind"]),
+            store_id=str(declaration("", entries).data.get("store_id", "")),
+            state=f"{state} (escalation)",
+        )
+        for a in escalated.data.get("actions_added", [])
+    }
 
 
 def _manual_tasks(incident_id: str, entries: list[LedgerEntry], actions: tuple[ActionLine, ...]) -> list[TaskLine]:
@@ -339,9 +380,12 @@ def escalate(
     store: ClockStore,
     scheduler: ReminderScheduler,
     ledger: Ledger,
+    runner: EscalationRunner,
     now: datetime,
 ) -> Escalated:
-    """Record the new severity (and data now known to be at stake); start the clocks they add."""
+    """Record the new severity (and data now known to be at stake); start the clocks they add; run
+    the containment and degradation the plan at the new facts adds (behind an approval where the
+    policy asks for one) through the Escalation state machine."""
     declared = declaration(request.incident_id, entries)
     if _resolved(entries):
         raise AlreadyResolved(f"{request.incident_id} was closed by a person; declare a new incident instead")
@@ -355,10 +399,29 @@ def escalate(
         raise NotAnEscalation(
             f"{request.incident_id} is {before.value} already: escalate to a higher severity, or add data at stake"
         )
-    incident = _incident(request, declared, [*had, *added], config, store)
+    waiting = pending_approval(entries)
+    if waiting:
+        raise ApprovalPending(
+            f"{request.incident_id} waits for an approval ({waiting}): decide it first "
+            f"(bulkhead approve {request.incident_id} --as PERSON), then escalate"
+        )
+    raised = max(before, request.severity, key=lambda s: s.rank)
+    incident = _incident(request, declared, [*had, *added], config, store, raised)
+    mode = Mode(str(declared.data.get("mode", Mode.LIVE.value)))
     existing = {c.clock_id for c in store.for_incident(request.incident_id)}
-    wanted, _ = plan_clocks(incident, Mode(str(declared.data.get("mode", Mode.LIVE.value))), config)
+    wanted, _ = plan_clocks(incident, mode, config)
     new = [c for c in wanted if c.clock_id not in existing]
+    ordinal = 1 + sum(1 for e in entries if e.type is EntryType.INCIDENT_ESCALATED)
+    planned = any(e.type is EntryType.RESPONSE_PLANNED for e in entries)
+    delta = difference(incident, mode, entries, config, ordinal) if planned else None
+    not_replanned = None if planned else "the response has not planned yet: it plans from the declaration"
+    actions = tuple(
+        AddedAction(action_id=a.action_id, kind=a.kind.value, subjects=len(a.subjects))
+        for a in (delta.actions if delta else ())
+    )
+    modes = tuple(m.value for m in delta.modes) if delta else ()
+    approval = delta.plan.approval_required if delta and not delta.empty else False
+    reasons = delta.plan.approval_reasons if delta and approval else ()
     ledger.append(
         request.incident_id,
         EntryDraft(
@@ -368,27 +431,63 @@ def escalate(
             data={
                 "by": request.by,
                 "from": before.value,
-                "severity": max(before, request.severity, key=lambda s: s.rank).value,
+                "severity": raised.value,
                 "added": list(added),
                 "customers": request.customers,
                 "reason": request.reason,
                 "clocks_added": [c.clock_id for c in new],
-            },
+                "actions_added": [a.model_dump() for a in actions],
+                "modes_added": list(modes),
+                "approval_required": approval,
+                "approval_reasons": list(reasons),
+                "mode": mode.value,
+            }
+            | ({"not_replanned": not_replanned} if not_replanned else {}),
         ),
     )
     started = [c for c in new if record_clock_start(c, store, scheduler, ledger, now, actor=person(request.by))]
+    execution = not_started = None
+    if delta is not None and not delta.empty:
+        run = EscalationRun(incident=incident, mode=mode, plan=delta.plan, modes_added=delta.modes, escalation=ordinal)
+        execution, not_started = _start(run, runner, ledger, person(request.by), now)
     return Escalated(
         incident_id=request.incident_id,
         previous=before.value,
-        severity=max(before, request.severity, key=lambda s: s.rank).value,
+        severity=raised.value,
         clocks_started=tuple(c.clock_id for c in started),
+        actions_added=actions,
+        modes_added=modes,
+        approval_required=approval,
+        approval_reasons=reasons,
+        not_replanned=not_replanned,
+        execution=execution,
+        not_started=not_started,
     )
 
 
+def _start(
+    run: EscalationRun, runner: EscalationRunner, ledger: Ledger, actor: str, now: datetime
+) -> tuple[str | None, str | None]:
+    """The Escalation machine's execution, or why it did not start: recorded, so the ledger never
+    leaves the added actions looking as if they run when they do not."""
+    try:
+        return runner.start(run), None
+    except BulkheadError as exc:
+        reason = str(exc)[:300]
+        data = {"step": "StartEscalation", "error": type(exc).__name__, "message": reason}
+        ledger.append(run.incident.incident_id, EntryDraft(type=EntryType.STEP_FAILED, actor=actor, at=now, data=data))
+        return None, reason
+
+
 def _incident(
-    request: EscalateRequest, declared: LedgerEntry, cats: list[str], config: FirmConfig, store: ClockStore
+    request: EscalateRequest,
+    declared: LedgerEntry,
+    cats: list[str],
+    config: FirmConfig,
+    store: ClockStore,
+    raised: Severity,
 ) -> Incident:
-    """The incident as the clocks plan it, from the declaration and what the escalation adds."""
+    """The incident as the clocks and the planner see it, from the declaration and what the escalation adds."""
     facts: dict[str, Any] = declared.data
     known = [c.aware_at for c in store.for_incident(request.incident_id) if c.aware_at is not None]
     customers = request.customers if request.customers is not None else int(facts.get("customers", 0))
@@ -397,8 +496,8 @@ def _incident(
         store_id=str(facts["store_id"]),
         platform=config.store(str(facts["store_id"])).platform,
         rule_id=str(facts.get("rule_id") or "declared"),
-        title="escalated",
-        severity=request.severity,
+        title=f"escalated to {raised.value}",
+        severity=raised,
         data_categories=tuple(DataCategory(c) for c in cats),
         scope=AffectedScope(components=tuple(facts.get("components", [])), customers=customers),
         jurisdictions=tuple(facts.get("jurisdictions", [])),

@@ -88,11 +88,28 @@ class EscalateRequest(Message):
     customers: int | None = Field(default=None, ge=0)
 
 
+class AddedAction(Message):
+    """An action the plan at the new severity holds and the response had not planned."""
+
+    action_id: str
+    kind: str
+    # How many subjects it acts on; as `action.planned`, never what it acts on (a username, a customer).
+    subjects: int
+
+
 class Escalated(Message):
     incident_id: str
     previous: str
     severity: str
     clocks_started: tuple[str, ...]
+    actions_added: tuple[AddedAction, ...] = ()
+    modes_added: tuple[str, ...] = ()
+    approval_required: bool = False
+    approval_reasons: tuple[str, ...] = ()
+    # Why containment was not re-planned (the response has not planned yet), when it was not.
+    not_replanned: str | None = None
+    execution: str | None = None  # the Escalation state machine's execution that runs the difference
+    not_started: str | None = None  # why that execution did not start (recorded as step.failed)
 
 
 class CloseRequest(Message):

@@ -8,6 +8,7 @@ from functions.common.settings import Env, env
 from functions.common.wiring import firm_config
 from functions.degradation.adapters.dynamodb import DynamoControlsStore
 from functions.incidents.adapters.dynamodb import DynamoIncidentIndex
+from functions.incidents.adapters.stepfunctions import StepFunctionsEscalation
 from functions.incidents.tasks import create_tasks, escalate_overdue, page_dpo_tasks
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import EntryType
@@ -21,6 +22,10 @@ def index() -> DynamoIncidentIndex:
 
 def chain() -> DynamoLedgerStore:
     return DynamoLedgerStore(client("dynamodb"), env(Env.LEDGER_TABLE))
+
+
+def escalation_runner() -> StepFunctionsEscalation:
+    return StepFunctionsEscalation(client("stepfunctions"), lambda: env(Env.ESCALATION_STATE_MACHINE))
 
 
 def controls() -> DynamoControlsStore:

@@ -71,23 +71,8 @@ HIGH_RISK = {DataCategory.FINANCIAL_ACCOUNT, DataCategory.CREDENTIALS, DataCateg
 
 def plan_response(request: PlanRequest, config: FirmConfig, ledger: Ledger, now: datetime) -> ResponsePlan:
     incident = request.incident
-    actions = _actions(incident, config)
-    reasons = _approval_reasons(incident, actions, config)
-    plan = ResponsePlan(
-        actions=actions,
-        degradation=DegradationPlan(
-            modes=tuple(dict.fromkeys(COMPONENT_MODES[c] for c in incident.scope.components if c in COMPONENT_MODES)),
-            message="We are protecting your account while we investigate a security issue.",
-            segment=_drill_segment(request.mode, incident.store_id, config),
-        ),
-        notification=NotificationPlan(
-            channels=(Channel.EMAIL, Channel.SMS),
-            subject_ids=incident.scope.subject_ids,
-            required=bool(HIGH_RISK.intersection(incident.data_categories)),
-        ),
-        approval_required=bool(reasons) and request.mode is not Mode.DRY_RUN,
-        approval_reasons=reasons,
-    )
+    plan = plan_for(incident, request.mode, config)
+    reasons = plan.approval_reasons
     ledger.append(
         incident.incident_id,
         EntryDraft(
@@ -107,6 +92,40 @@ def plan_response(request: PlanRequest, config: FirmConfig, ledger: Ledger, now:
     return plan
 
 
+def plan_for(incident: Incident, mode: Mode, config: FirmConfig) -> ResponsePlan:
+    """The response the incident calls for under the firm's policy, recording nothing: PlanResponse
+    records it, and an escalation diffs the plan at the new severity against what was planned."""
+    components = contained_components(incident, config)
+    actions = _actions(incident, components, config)
+    reasons = approval_reasons(incident, actions, config)
+    return ResponsePlan(
+        actions=actions,
+        degradation=DegradationPlan(
+            modes=tuple(dict.fromkeys(COMPONENT_MODES[c] for c in components if c in COMPONENT_MODES)),
+            message="We are protecting your account while we investigate a security issue.",
+            segment=_drill_segment(mode, incident.store_id, config),
+        ),
+        notification=NotificationPlan(
+            channels=(Channel.EMAIL, Channel.SMS),
+            subject_ids=incident.scope.subject_ids,
+            required=bool(HIGH_RISK.intersection(incident.data_categories)),
+        ),
+        approval_required=bool(reasons) and mode is not Mode.DRY_RUN,
+        approval_reasons=reasons,
+    )
+
+
+def contained_components(incident: Incident, config: FirmConfig) -> tuple[str, ...]:
+    """The detection rule's components, then those the policy adds at the incident's severity or below it."""
+    added = (
+        c
+        for severity, components in sorted(config.policy.severity_components.items(), key=lambda kv: kv[0].rank)
+        if severity.rank <= incident.severity.rank
+        for c in components
+    )
+    return tuple(dict.fromkeys((*incident.scope.components, *added)))
+
+
 # A drill on a store that is not a sandbox degrades only this customer segment (test accounts the
 # firm tags for drills), never the whole store; on a sandbox the drill owns the store.
 DRILL_SEGMENT = "bulkhead-drill"
@@ -118,9 +137,9 @@ def _drill_segment(mode: Mode, store_id: str, config: FirmConfig) -> str | None:
     return None
 
 
-def _actions(incident: Incident, config: FirmConfig) -> tuple[PlannedAction, ...]:
+def _actions(incident: Incident, components: tuple[str, ...], config: FirmConfig) -> tuple[PlannedAction, ...]:
     """One action per kind and target: each kind takes its own target from the incident's scope."""
-    kinds = [k for c in incident.scope.components for k in COMPONENT_ACTIONS.get((incident.platform, c), ())]
+    kinds = [k for c in components for k in COMPONENT_ACTIONS.get((incident.platform, c), ())]
     targets = [(kind, t) for kind in dict.fromkeys(kinds) for t in plan_targets(kind, incident, config.waf_ip_set)]
     return tuple(
         PlannedAction(
@@ -135,7 +154,7 @@ def _actions(incident: Incident, config: FirmConfig) -> tuple[PlannedAction, ...
     )
 
 
-def _approval_reasons(incident: Incident, actions: tuple[PlannedAction, ...], config: FirmConfig) -> tuple[str, ...]:
+def approval_reasons(incident: Incident, actions: tuple[PlannedAction, ...], config: FirmConfig) -> tuple[str, ...]:
     policy = config.policy
     reasons = []
     if incident.severity.rank < policy.auto_approve_from.rank:

@@ -10,7 +10,7 @@ from pydantic import Field
 from functions.common.config import Mode
 from functions.common.models import Message, StepError
 from functions.containment.models import ActionOutcome, PlannedAction
-from functions.degradation.models import DegradationOutcome, DegradationPlan
+from functions.degradation.models import DegradationMode, DegradationOutcome, DegradationPlan
 from functions.detection.models import Incident
 from functions.notification.models import NotificationOutcome, NotificationPlan
 
@@ -94,3 +94,19 @@ class FailureRecorded(Message):
     step: str
     error: str
     seq: int
+
+
+class EscalationRun(Message):
+    """Input of the Escalation state machine (statemachines/escalation.asl.json): what an escalation
+    adds to the response, run through the response's own steps.
+
+    `plan.actions` holds the added actions only. `plan.degradation.modes` holds the modes already
+    planned and the added ones together, since a mode rule replaces its segment's rule; the machine
+    sets them only when `modes_added` names one.
+    """
+
+    incident: Incident
+    mode: Mode
+    plan: ResponsePlan
+    modes_added: tuple[DegradationMode, ...] = ()
+    escalation: int = Field(ge=1, description="which escalation of the incident this is (1 = the first)")

@@ -82,6 +82,7 @@ BUCKET_BLOCK_ACTIONS = ("s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAcce
 SCHEDULE_ACTIONS = ("scheduler:CreateSchedule", "scheduler:DeleteSchedule")
 ANCHOR_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 RESPONSE_STATE_MACHINE_NAME = "bulkhead-Response"  # infra/constructs/state_machines.py names it so
+ESCALATION_STATE_MACHINE_NAME = "bulkhead-Escalation"
 # The pre-state vault binds every data key to its row: {"incident_id", "action_id"} is the whole context.
 PRESTATE_CONTEXT: dict[str, Mapping[str, Any]] = {
     "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["action_id", "incident_id"]},
@@ -196,6 +197,14 @@ def grants_by_access(stack: Stack, resources: FabricResources) -> dict[Access, l
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
     rules[Access.RESPONSE_START] = [Grant("StartDrillExecutions", (response,), ("states:StartExecution",))]
+    # `incident escalate` starts the Escalation machine on what the escalation adds, by its fixed name.
+    escalation = stack.format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=ESCALATION_STATE_MACHINE_NAME,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    rules[Access.ESCALATION_START] = [Grant("StartEscalations", (escalation,), ("states:StartExecution",))]
     if "Notifications" in resources.buckets:  # rosters and regulator drafts, encrypted with the fabric key
         notices = resources.buckets["Notifications"].arn_for_objects("*")
         rules[Access.NOTICES_WRITE] = [Grant("NotificationObjects", (notices,), ("s3:PutObject",), ENCRYPT_DECRYPT)]

@@ -202,3 +202,45 @@ def test_the_dpo_time_and_the_art33_record_are_recorded_against_the_deployment()
         ("breach.facts", "person:Dr. Anna Schmidt"),
     ]
     assert recorded[1][2]["remedial"] == "Token revoked"
+
+
+@pytest.mark.usefixtures("deployment")
+def test_an_escalation_starts_the_deployed_escalation_machine_on_what_it_adds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a deployment whose policy contains webhook subscriptions at critical, and a planned response
+    document = json.loads(DEFAULT_CONFIG.read_text())
+    document["policy"]["severity_components"] = {"critical": ["webhook_subscriptions"]}
+    ssm = clients.client("ssm")
+    ssm.put_parameter(Name="/bulkhead/prod/config", Value=json.dumps(document), Type="String", Overwrite=True)
+    config.forget_config()
+    planned = {"actions": ["shopify.revoke_storefront_token"], "modes": [], "approval_required": False, "mode": "live"}
+    ledger().append(
+        INC, EntryDraft(type=EntryType.RESPONSE_PLANNED, actor="response", at=datetime.now(UTC), data=planned)
+    )
+    sfn = clients.client("stepfunctions")
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+    machine = sfn.create_state_machine(
+        name="bh-prod-Escalation", definition=definition, roleArn="arn:aws:iam::123456789012:role/escalation"
+    )["stateMachineArn"]
+    monkeypatch.setenv("ESCALATION_STATE_MACHINE_ARN", machine)
+    monkeypatch.setenv("REMINDER_SCHEDULE_GROUP", "default")  # the clocks escalation adds get reminders
+    monkeypatch.setenv("REMINDER_ROLE_ARN", "arn:aws:iam::123456789012:role/bh-prod-reminders")
+
+    # When on-call escalates it to critical with --target aws
+    code, output = bulkhead(
+        "incident", "escalate", INC, "--severity", "critical", "--reason", "wider", "--by", "Maria Keller"
+    )
+
+    # Then the deployment's ledger names the added actions, and one execution runs exactly them
+    assert code == 0, output
+    [escalated] = [data for kind, _, data in entries() if kind == "incident.escalated"]
+    added = escalated["actions_added"]
+    assert [a["kind"] for a in added] == ["shopify.remove_webhook_subscription", "shopify.revoke_app_access"]
+    assert escalated["approval_required"] is False and "started without approval" in output
+    for a in added:
+        assert f"action added: {a['action_id']} {a['kind']} ({a['subjects']} subjects)" in output
+    [execution] = sfn.list_executions(stateMachineArn=machine)["executions"]
+    given = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert [a["action_id"] for a in given["plan"]["actions"]] == [a["action_id"] for a in added]
+    assert given["incident"]["severity"] == "critical" and given["mode"] == "live"

@@ -38,6 +38,7 @@ IP_SETS = (
     "arn:<AWS::Partition>:wafv2:us-east-1:<AWS::AccountId>:global/ipset/bulkhead-*/*",
 )
 RESPONSE_MACHINE = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:bulkhead-Response"
+ESCALATION_MACHINE = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:bulkhead-Escalation"
 REMINDER_SCHEDULES = "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/bulkhead-reminders/*"
 # Actions AWS authorises on no resource narrower than "*".
 STAR_ONLY = {
@@ -170,6 +171,7 @@ def expected_per_access(synth: Synthesized) -> dict[Access, set[tuple[str, str]]
         Access.LEDGER_ANCHORS_READ: on(anchors, "s3:GetObject", "s3:GetObjectVersion")
         | on(anchors, "s3:ListBucketVersions"),
         Access.RESPONSE_START: on(RESPONSE_MACHINE, "states:StartExecution"),
+        Access.ESCALATION_START: on(ESCALATION_MACHINE, "states:StartExecution"),
     }
     assert set(per_access) == set(Access), "a new Access needs its expected grant written here"
     return per_access

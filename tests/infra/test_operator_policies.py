@@ -60,3 +60,15 @@ def test_only_the_approver_may_resume_a_waiting_response(synthesized: Synthesize
         s.name for s in fabric.OPERATORS if "states:SendTaskSuccess" in actions_of(operator_policy(synthesized, s.name))
     }
     assert holders == {"Approver"}
+
+
+def test_only_on_call_may_start_an_escalation_and_only_on_the_escalation_machine(synthesized: Synthesized):
+    # `incident escalate --target aws` starts the Escalation machine on what the escalation adds.
+    holders = {
+        s.name for s in fabric.OPERATORS if "states:StartExecution" in actions_of(operator_policy(synthesized, s.name))
+    }
+    assert holders == {"OnCall"}
+    statements = operator_policy(synthesized, "OnCall")["PolicyDocument"]["Statement"]
+    starting = [s for s in statements if "states:StartExecution" in as_list(s["Action"])]
+    resources = [str(r) for s in starting for r in as_list(s["Resource"])]
+    assert resources and all("stateMachine:bulkhead-Escalation" in r for r in resources), resources
