@@ -372,7 +372,7 @@ def _provision(local: LocalFabric, config_text: str, secrets: Mapping[str, str],
     local.settings = _settings(local)
     role = c("iam").create_role(RoleName="bulkhead-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     if enforced():
-        local.identities.provision(c("iam"), c("sts"), ACCOUNT)
+        local.identities.provision(ACCOUNT, REGION)
     for spec in fabric.FUNCTIONS:
         local.functions[spec.name] = c("lambda").create_function(
             FunctionName=f"bulkhead-{spec.name}",
