@@ -214,3 +214,32 @@ def test_a_pack_carrying_fewer_dispositions_than_its_window_counts_is_refused(
     assert "counts 3 merged signals" in checked.stdout and "the pack carries 2 merged dispositions" in checked.stdout
     found = spec_verifier()(pack, exported["key"])
     assert any("rule 10: count disagreement" in f and "3 merged" in f for f in found), found
+
+
+def test_a_format_3_pack_still_verifies_and_the_verifier_says_what_it_cannot_check(
+    exported: dict[str, Any], tmp_path: Path
+) -> None:
+    # Given the pack as format 3 wrote it: no dispositions of the day chains
+    pack = tmp_path / "pack"
+    shutil.copytree(exported["pack"], pack)
+    shutil.rmtree(pack / "dispositions")
+    (pack / "views" / "signal_dispositions.json").unlink()
+    manifest = json.loads((pack / "manifest.json").read_text())
+    del manifest["dispositions"]
+    manifest["format"] = "bulkhead-evidence/3"
+    (pack / "manifest.json").write_text(json.dumps(manifest))
+    reseal(pack)
+
+    checked = verify(pack, "--expect-key-sha256", exported["key"])
+
+    assert checked.returncode == 0, checked.stdout
+    assert "WARNING: a format-3 pack carries no dispositions of the signals the incident merged" in checked.stdout
+    assert spec_verifier()(pack, exported["key"]) == []
+    # And the same pack claiming format 4 is refused for what it lacks
+    manifest["format"] = "bulkhead-evidence/4"
+    (pack / "manifest.json").write_text(json.dumps(manifest))
+    reseal(pack)
+    refused = verify(pack, "--expect-key-sha256", exported["key"])
+    assert refused.returncode == 1
+    assert "missing part: the manifest says nothing of the signals' dispositions (format 4)" in refused.stdout
+    assert spec_verifier()(pack, exported["key"]) == ["rule 10: the manifest has no dispositions member"]
