@@ -77,6 +77,22 @@ def test_the_pack_holds_exactly_the_dispositions_of_the_incidents_signals(export
     assert {(r["chain"], r["data"]["incident_id"], r["data"]["source"]) for r in carried} == {
         (chain, incident, "shopify.webhook")
     }
+    # ...each only the facts an auditor samples: no customer, no payload
+    assert {tuple(sorted(r["data"])) for r in carried} == {
+        (
+            "incident_id",
+            "outcome",
+            "reason",
+            "received_at",
+            "rule_id",
+            "rulebook_version",
+            "signal_id",
+            "source",
+            "topic",
+            "window_sha256",
+            "window_signals",
+        )
+    }
     # the excerpt of the day chain carries them with their hashes, and the signed head of each
     lines = [json.loads(t) for t in (pack / "dispositions" / chain / "entries.jsonl").read_text().splitlines()]
     assert {(r["seq"], r["entry_hash"]) for r in carried} <= {(line["seq"], line["hash"]) for line in lines}
