@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A second, independent verifier of Bulkhead evidence packs, written from docs/evidence-format.md
-alone (sections 2-7 and 10), sharing no code with Bulkhead or its own verifier.
+alone (sections 2-7, 10 and 11), sharing no code with Bulkhead or its own verifier.
 
     python scripts/verify_from_spec.py PACK --expect-key-sha256 HEX [--bucket-listing LISTING.json]
 
@@ -47,7 +47,10 @@ def check(pack: Path, fingerprint: str, listing: dict[str, Any] | None = None) -
     failures += anchor_failures + coverage_rules(bodies, lines, good)
     if listing is not None:
         failures += bucket_rule(pack, manifest["incident_id"], listing)
-    return failures + views_rule(pack, lines, bodies) + documents_rule(pack, bodies)
+    failures += views_rule(pack, lines, bodies) + documents_rule(pack, bodies)
+    if manifest.get("format") == "bulkhead-evidence/4":
+        failures += dispositions_rule(pack, manifest, key, fingerprint, bodies)
+    return failures
 
 
 def files_rule(pack: Path, listed: dict[str, str]) -> list[str]:
@@ -159,6 +162,8 @@ def views_rule(pack: Path, lines: list[dict[str, Any]], bodies: list[dict[str, A
     """Rule 8: each view lists exactly its entries, each row a copy of its entry."""
     failures: list[str] = []
     for path in sorted((pack / "views").glob("*.json")):
+        if path.name == "signal_dispositions.json":
+            continue  # section 11: rows of the day chains
         view = json.loads(path.read_text(encoding="utf-8"))
         wanted = [n for n, b in enumerate(bodies) if not view["types"] or b["type"] in view["types"]]
         if [row["seq"] for row in view["rows"]] != wanted:
@@ -219,6 +224,114 @@ def documents_rule(pack: Path, bodies: list[dict[str, Any]]) -> list[str]:
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         if sent.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():
             failures.append(f"rule 9: notices/customer/{path.name} is not a template a batch records")
+    return failures
+
+
+def dispositions_rule(
+    pack: Path, manifest: dict[str, Any], key: ec.EllipticCurvePublicKey, fingerprint: str, bodies: list[dict[str, Any]]
+) -> list[str]:
+    """Rule 10 (section 11): the day chains' excerpts, their signed heads, the view and the counts."""
+    declared = manifest.get("dispositions")
+    if not isinstance(declared, dict):
+        return ["rule 10: the manifest has no dispositions member"]
+    failures: list[str] = []
+    root = pack / "dispositions"
+    names = sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+    if names != sorted(declared["chains"]):
+        failures.append("rule 10: the day chains in dispositions/ are not the ones the manifest lists")
+    expected_rows: list[dict[str, Any]] = []
+    for name in names:
+        excerpt = [json.loads(t) for t in (root / name / "entries.jsonl").read_text(encoding="utf-8").split("\n") if t]
+        if declared["chains"].get(name, {}).get("entries") != len(excerpt):
+            failures.append(f"rule 10: dispositions/{name}: the manifest's entry count differs")
+        bad = excerpt_failure(name, excerpt) or head_failure(root / name, name, excerpt, key, fingerprint)
+        if bad:
+            failures.append(f"rule 10: dispositions/{name} seq {bad[0]}: {bad[1]}")
+            continue
+        for line in excerpt:
+            body = json.loads(line["body"])
+            if body["type"] == "signal.disposition" and body["data"].get("incident_id") == manifest["incident_id"]:
+                row = {"chain": name, "seq": line["seq"], "entry_hash": line["hash"]}
+                expected_rows.append(row | {k: body[k] for k in ("at", "type", "actor", "data")})
+    view = pack / "views" / "signal_dispositions.json"
+    if view.is_file() and json.loads(view.read_text(encoding="utf-8"))["rows"] != expected_rows:
+        failures.append("rule 10: views/signal_dispositions.json is not exactly the incident's dispositions")
+    return failures + count_failures(declared["windows"], expected_rows, bodies)
+
+
+def excerpt_failure(name: str, excerpt: list[dict[str, Any]]) -> tuple[int, str] | None:
+    """Section 11: ascending seqs, each body hashing to its hash, linked to a predecessor that is carried."""
+    for n, line in enumerate(excerpt):
+        body = json.loads(line["body"])
+        if body["incident_id"] != name or body["seq"] != line["seq"]:
+            return line["seq"], "not an entry of this chain at this seq"
+        if n and line["seq"] <= excerpt[n - 1]["seq"]:
+            return line["seq"], "seqs do not ascend"
+        if hashlib.sha256(bytes.fromhex(body["prev_hash"]) + line["body"].encode("utf-8")).hexdigest() != line["hash"]:
+            return line["seq"], "hash does not hold"
+        if n and line["seq"] == excerpt[n - 1]["seq"] + 1 and body["prev_hash"] != excerpt[n - 1]["hash"]:
+            return line["seq"], "prev_hash is not the previous entry's hash"
+    return None
+
+
+def head_failure(
+    folder: Path, name: str, excerpt: list[dict[str, Any]], key: ec.EllipticCurvePublicKey, fingerprint: str
+) -> tuple[int, str] | None:
+    """Section 11: every signed head valid and on a carried line; every line covered by one."""
+    carried = {line["seq"]: line["hash"] for line in excerpt}
+    signed: set[int] = set()
+    for path in sorted((folder / "anchors").glob("*.json")):
+        anchor = json.loads(path.read_text(encoding="utf-8"))
+        statement = json.loads(anchor["statement"])
+        try:
+            message = anchor["statement"].encode("utf-8")
+            key.verify(base64.b64decode(anchor["signature"], validate=True), message, ec.ECDSA(hashes.SHA256()))
+        except (InvalidSignature, ValueError):
+            return statement["seq"], "bad signature"
+        if statement["incident_id"] != name or statement["public_key_sha256"] != fingerprint.lower():
+            return statement["seq"], "signed head of another chain or key"
+        if path.name != f"{statement['seq']:010d}-{statement['milestone']}.json":
+            return statement["seq"], "signed head misnamed"
+        if carried.get(statement["seq"]) != statement["head_hash"]:
+            return statement["seq"], "signed head of an entry the pack does not carry as signed"
+        signed.add(statement["seq"])
+    reaches_head = False
+    for n in reversed(range(len(excerpt))):
+        linked = n + 1 < len(excerpt) and excerpt[n + 1]["seq"] == excerpt[n]["seq"] + 1
+        reaches_head = excerpt[n]["seq"] in signed or (linked and reaches_head)
+        if not reaches_head:
+            return excerpt[n]["seq"], "no signed head covers it"
+    return None
+
+
+def count_failures(
+    windows: list[dict[str, Any]], rows: list[dict[str, Any]], bodies: list[dict[str, Any]]
+) -> list[str]:
+    """Section 11: per window and day, as many dispositions of each outcome as counted; and at least
+    as many as each signed count checkpoint of the incident says."""
+    failures: list[str] = []
+
+    def carried(day: str, window: str, outcome: str | None = None) -> int:
+        return sum(
+            1
+            for r in rows
+            if r["chain"] == f"dispositions-{day}"
+            and r["data"].get("window_sha256") == window
+            and (outcome is None or r["data"].get("outcome") == outcome)
+        )
+
+    for w in windows:
+        for outcome in ("declared", "merged", "ignored"):
+            if carried(w["day"], w["window_sha256"], outcome) != w[outcome]:
+                failures.append(
+                    f"rule 10: count disagreement: window {w['window_sha256'][:12]} counts {w[outcome]} {outcome}"
+                )
+    for b in bodies:
+        if (
+            b["type"] == "signal.dispositions_counted"
+            and carried(b["at"][:10], b["data"]["window_sha256"]) < b["data"]["signals"]
+        ):
+            failures.append(f"rule 10 seq {b['seq']}: count disagreement: fewer dispositions than the signed count")
     return failures
 
 

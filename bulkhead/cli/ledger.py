@@ -5,6 +5,7 @@ Locally (the default) they open the local fabric's saved state (`.bulkhead/state
 caller's AWS credentials (names from the options, or from the same settings the functions read).
 """
 
+import collections
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from bulkhead.cli.reach import STATE_DIR, Target
 from functions.common.settings import Env
 
 if TYPE_CHECKING:
+    from bulkhead.evidence.dispositions import DayChain, SignalDispositions, WindowCount
     from bulkhead.evidence.pack import Documents
     from functions.ledger.adapters.dynamodb import DynamoLedgerStore
     from functions.ledger.adapters.kms import KmsHeadSigner
@@ -190,12 +192,19 @@ def export(
         "--notification-bucket",
         help=f"Bucket of the regulator drafts in AWS (default ${Env.NOTIFICATION_BUCKET.value}).",
     ),
+    dispositions_table: str | None = typer.Option(
+        None,
+        "--dispositions-table",
+        help=f"Dispositions table in AWS, the windows' counts (default ${Env.DISPOSITIONS_TABLE.value}).",
+    ),
 ) -> None:
     """Write the incident's evidence pack; `python <pack>/verify.py <pack>` checks it offline.
 
     The post-incident review (when the ledger records one) and the regulator drafts go in beside the
-    entries that sign their SHA-256. A ledger that fails verification is still written (for
+    entries that sign their SHA-256; the disposition of every signal the incident merged goes in with
+    the signed heads of its day chain. A ledger that fails verification is still written (for
     forensics), marked as failing, and the command exits 1."""
+    from bulkhead.evidence.dispositions import SignalDispositions
     from bulkhead.evidence.pack import AnchorSource, DocumentMismatch, export_pack
 
     destination = out or Path(f"evidence-{incident_id}")
@@ -207,23 +216,116 @@ def export(
         entries, found, pem, verdict = _read(incident_id, sources, expect_key_sha256)
         key_id = sources[2].key_id
         source = AnchorSource(sources[1].bucket, f"anchors/{incident_id}/")
+        chains = _day_chains(entries, sources, pem, expect_key_sha256)
     from bulkhead.evidence.pack import customer_templates
 
     drafts, templates = _notices(incident_id, where, notification_bucket, customer_templates(entries))
     documents = _documents(incident_id, reviews, drafts, templates)
+    dispositions = SignalDispositions(chains, _windows(incident_id, chains, where, dispositions_table))
     try:
-        pack = export_pack(destination, incident_id, entries, found, pem, key_id, verdict, source, documents)
+        pack = export_pack(
+            destination, incident_id, entries, found, pem, key_id, verdict, source, documents, dispositions
+        )
     except DocumentMismatch as exc:
         console.print(f"[red]refused:[/red] --reviews {reviews}: {exc}; nothing written")
         raise typer.Exit(2) from exc
     _show(verdict, key_id)
     console.print(f"wrote {pack.path}: {pack.entries} entries, {pack.anchors} signed heads, {pack.files} files")
+    _show_dispositions(incident_id, dispositions)
     console.print(
         f"verify offline: python {pack.path / 'verify.py'} {pack.path} --expect-key-sha256 {verdict.public_key_sha256}"
     )
     if not pack.verified:
         console.print("[red]the pack is marked FAILED VERIFICATION[/red] (written for forensics only)")
         raise typer.Exit(1)
+    if any(not chain.verdict.valid for chain in dispositions.chains):
+        console.print("[red]a day chain of the signals' dispositions failed verification[/red] (SUMMARY.md names it)")
+        raise typer.Exit(1)
+
+
+# A signal is disposed of within its rule's window (at most 7 days) of the first signal, and merged
+# within the same window after the declaration (plus the replay window): these days bound the chains.
+_DAYS_BEFORE_DECLARED = 7
+_DAYS_AFTER_DECLARED = 8
+
+
+def _day_chains(
+    entries: "list[SealedEntry]", sources: "Sources", pem: str, expect_key_sha256: str | None
+) -> "tuple[DayChain, ...]":
+    """The day chains `dispositions-<day>` from a week before the incident's first entry to today
+    (at most a week after it), each verified whole, as `ledger verify` verifies a chain."""
+    import json
+    from datetime import datetime, timedelta
+
+    from bulkhead.evidence.dispositions import DayChain
+    from functions.common.wiring import utc_now
+    from functions.ledger.chains import dispositions_chain
+    from functions.ledger.domain import verify_ledger
+
+    if not entries:
+        return ()
+    first = datetime.fromisoformat(json.loads(entries[0].body)["at"])
+    last = min(utc_now(), first + timedelta(days=_DAYS_AFTER_DECLARED))
+    store, anchors, _ = sources
+    chains: list[DayChain] = []
+    day = first - timedelta(days=_DAYS_BEFORE_DECLARED)
+    while day.date() <= last.date():
+        name = dispositions_chain(day)
+        sealed = list(store.sealed(name))
+        if sealed:
+            heads = anchors.anchors(name)
+            chains.append(DayChain(name, sealed, heads, verify_ledger(name, sealed, heads, pem, expect_key_sha256)))
+        day += timedelta(days=1)
+    return tuple(chains)
+
+
+def _windows(
+    incident_id: str, chains: "tuple[DayChain, ...]", where: Where, table: str | None
+) -> "tuple[WindowCount, ...]":
+    """The incident's correlation windows as the Dispositions table counts them, on the chains' days."""
+    import hashlib
+
+    from bulkhead.evidence.dispositions import WindowCount
+    from functions.common.clients import client
+    from functions.detection.adapters.dynamodb import DynamoDispositionStore
+
+    def counts(store: DynamoDispositionStore) -> tuple[WindowCount, ...]:
+        found: list[WindowCount] = []
+        for chain in chains:
+            day = chain.name.removeprefix("dispositions-")
+            for w in store.day(day):
+                if w.incident_id == incident_id:
+                    o = w.outcomes
+                    window = hashlib.sha256(w.window.encode()).hexdigest()
+                    found.append(WindowCount(window, day, w.signals, o["ignored"], o["declared"], o["merged"]))
+        return tuple(found)
+
+    if where.target is Target.AWS:
+        name = table or os.environ.get(Env.DISPOSITIONS_TABLE.value)
+        if not name:
+            console.print("[yellow]no --dispositions-table: the windows' counts are left out[/yellow]")
+            return ()
+        return counts(DynamoDispositionStore(client("dynamodb"), name))
+    from bulkhead.cli.local import fabric as local_service
+    from bulkhead.local import paths
+
+    with local_service(where.state_dir or paths.DEFAULT_STATE_DIR) as service:
+        return counts(DynamoDispositionStore(client("dynamodb"), service.describe()["tables"]["Dispositions"]))
+
+
+def _show_dispositions(incident_id: str, dispositions: "SignalDispositions") -> None:
+    from bulkhead.evidence.dispositions import verified_rows
+
+    rows = verified_rows(incident_id, dispositions)
+    outcomes = ", ".join(
+        f"{n} {o}" for o, n in sorted(collections.Counter(str(b["data"].get("outcome")) for _, _, b in rows).items())
+    )
+    console.print(
+        f"  signal dispositions: {len(rows)} ({outcomes or 'none'}) from {len(dispositions.chains)} day chains"
+    )
+    for chain in dispositions.chains:
+        if not chain.verdict.valid:
+            console.print(f"  [red]{chain.name} failed verification[/red] at seq {chain.verdict.first_bad_seq}")
 
 
 def _documents(

@@ -1,7 +1,9 @@
 """Write an incident's evidence pack: the sealed entries, the signed anchors, the public key, the
 auditor's views (timeline, dispositions, approvals, actions, notifications, clocks, drill scores,
 who acted, when the DPO was told, the Art. 33(5) record, reviews), the documents the ledger signs by
-their SHA-256 (the post-incident review, the regulator drafts) and a manifest with every file's SHA-256.
+their SHA-256 (the post-incident review, the regulator drafts), the disposition of every signal the
+incident merged (excerpts of the day chains `dispositions-<day>` with their signed heads) and a
+manifest with every file's SHA-256.
 
 Every row of a view cites the entry it comes from (`seq`, `entry_hash`) and copies its fields, so
 the standalone verifier can prove each view against the chain; nothing in the pack is trusted
@@ -17,10 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bulkhead.evidence.dispositions import SignalDispositions, excerpt, is_disposition_of
 from bulkhead.evidence.summary import ACCOUNTABLE, acted_by, render_summary
 from functions.ledger.models import Anchor, EntryType, LedgerVerdict, SealedEntry
 
-FORMAT = "bulkhead-evidence/3"
+FORMAT = "bulkhead-evidence/4"
 FAILED_MARK = "VERIFICATION-FAILED.txt"
 VERIFIER = Path(__file__).with_name("verifier.py")
 
@@ -43,6 +46,8 @@ VIEWS: dict[str, tuple[str, ...]] = {
 REVIEW_FILES = ("review/review.md", "review/review.html")  # the latest review.recorded: sha256, html_sha256
 DRAFTS_DIR = "notices/regulator/"  # each file: a regulator.notice_drafted entry's draft_sha256
 TEMPLATES_DIR = "notices/customer/"  # each file: a template a notification.batch_sent entry records
+DISPOSITIONS_DIR = "dispositions/"  # <day chain>/entries.jsonl and <day chain>/anchors/: excerpts, signed
+DISPOSITIONS_VIEW = "views/signal_dispositions.json"  # the incident's rows of those excerpts
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ def export_pack(
     verdict: LedgerVerdict,
     source: AnchorSource | None = None,
     documents: Documents | None = None,
+    dispositions: SignalDispositions | None = None,
 ) -> ExportedPack:
     """Write the pack into `out` (created; must not hold a pack already). Written to a temporary
     directory first and renamed, so a failed export leaves nothing half-written. A review the ledger
@@ -146,8 +152,10 @@ def export_pack(
     problems = check_documents(entries, documents)
     if problems:
         raise DocumentMismatch("; ".join(problems))
-    files = _files(incident_id, entries, anchors, public_key_pem, verdict, source, documents)
+    dispositions = dispositions or SignalDispositions()
+    files = _files(incident_id, entries, anchors, public_key_pem, verdict, source, documents, dispositions)
     manifest = _manifest(incident_id, entries, anchors, key_id, verdict, source, files)
+    manifest["dispositions"] = _dispositions_manifest(incident_id, dispositions)
     staging = out.with_name(f".{out.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -173,13 +181,11 @@ def _files(
     verdict: LedgerVerdict,
     source: AnchorSource | None,
     documents: Documents,
+    dispositions: SignalDispositions,
 ) -> dict[str, bytes]:
     """Every file of the pack but its manifest, by path."""
     files: dict[str, bytes] = {}
-    files["entries.jsonl"] = b"".join(
-        json.dumps({"seq": e.seq, "hash": e.hash, "body": e.body.decode()}, ensure_ascii=False).encode() + b"\n"
-        for e in entries
-    )
+    files["entries.jsonl"] = _lines(entries)
     for anchor in anchors:
         statement = anchor.parsed()
         name = f"anchors/{statement.seq:010d}-{statement.milestone.value}.json"
@@ -206,13 +212,68 @@ def _files(
         if templates.get(name.removesuffix(".json")) == hashlib.sha256(text).hexdigest():
             files[f"{TEMPLATES_DIR}{name}"] = text
             included.append(name)
+    files.update(_disposition_files(incident_id, dispositions))
     files["verification.json"] = verdict.model_dump_json(indent=2).encode()
     if not verdict.valid:
         files[FAILED_MARK] = _failed(verdict).encode()
     files["VERIFY.md"] = _readme(incident_id, verdict, source).encode()
-    files["SUMMARY.md"] = render_summary(incident_id, entries, verdict, drafts_included=included).encode()
+    files["SUMMARY.md"] = render_summary(
+        incident_id, entries, verdict, drafts_included=included, dispositions=dispositions
+    ).encode()
     files["verify.py"] = VERIFIER.read_bytes()
     return files
+
+
+def _disposition_files(incident_id: str, dispositions: SignalDispositions) -> dict[str, bytes]:
+    """Each day chain's excerpt (entries and signed heads, as the incident chain's) and the view of them."""
+    files: dict[str, bytes] = {}
+    rows: list[dict[str, Any]] = []
+    for chain in sorted(dispositions.chains, key=lambda c: c.name):
+        entries, anchors = excerpt(incident_id, chain)
+        if not entries:
+            continue
+        folder = f"{DISPOSITIONS_DIR}{chain.name}/"
+        files[f"{folder}entries.jsonl"] = _lines(entries)
+        for anchor in anchors:
+            statement = anchor.parsed()
+            files[f"{folder}anchors/{statement.seq:010d}-{statement.milestone.value}.json"] = anchor.model_dump_json(
+                indent=2
+            ).encode()
+        for entry in entries:
+            body = json.loads(entry.body)
+            if is_disposition_of(incident_id, body):
+                rows.append({"chain": chain.name, **_row(entry, body)})
+    view = {"types": [EntryType.SIGNAL_DISPOSITION.value], "incident_id": incident_id, "rows": rows}
+    files[DISPOSITIONS_VIEW] = json.dumps(view, indent=2).encode()
+    return files
+
+
+def _dispositions_manifest(incident_id: str, dispositions: SignalDispositions) -> dict[str, Any]:
+    """Which day chains the pack carries excerpts of, and what the incident's windows count."""
+    chains: dict[str, Any] = {}
+    for chain in sorted(dispositions.chains, key=lambda c: c.name):
+        entries, anchors = excerpt(incident_id, chain)
+        if entries:
+            chains[chain.name] = {"entries": len(entries), "anchors": len(anchors)}
+    windows = [
+        {
+            "window_sha256": w.window_sha256,
+            "day": w.day,
+            "signals": w.signals,
+            "ignored": w.ignored,
+            "declared": w.declared,
+            "merged": w.merged,
+        }
+        for w in dispositions.windows
+    ]
+    return {"view": DISPOSITIONS_VIEW, "chains": chains, "windows": windows}
+
+
+def _lines(entries: Sequence[SealedEntry]) -> bytes:
+    return b"".join(
+        json.dumps({"seq": e.seq, "hash": e.hash, "body": e.body.decode()}, ensure_ascii=False).encode() + b"\n"
+        for e in entries
+    )
 
 
 def _manifest(
@@ -328,6 +389,9 @@ docs/evidence-format.md) rather than this pack's own `verify.py`.
 - notices/regulator/: the regulator drafts, each the one whose SHA-256 a regulator.notice_drafted entry records
 - notices/customer/: the customer notice e-mail templates (with their placeholders), each the one whose
   SHA-256 a notification.batch_sent entry records
+- dispositions/<day chain>/: the disposition of every signal correlated into the incident (declared,
+  merged, below threshold), as excerpts of the day chains `dispositions-<day>`: each entry with its
+  hash and the signed head that covers it; views/signal_dispositions.json lists them
 - SUMMARY.md: the incident for a person to read, generated from the verified entries only
 - verification.json: the exporter's verdict
 - manifest.json: SHA-256 of every file, the entry count, the last entry and its signed head

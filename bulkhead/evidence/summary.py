@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bulkhead.evidence.dispositions import SignalDispositions, verified_rows
 from functions.ledger.models import EntryType, LedgerVerdict, SealedEntry
 
 GDPR_HOURS = 72
@@ -92,13 +93,18 @@ def acted_by(actor: str, data: dict[str, Any]) -> dict[str, str]:
 
 
 def render_summary(
-    incident_id: str, entries: Sequence[SealedEntry], verdict: LedgerVerdict, drafts_included: Sequence[str] = ()
+    incident_id: str,
+    entries: Sequence[SealedEntry],
+    verdict: LedgerVerdict,
+    drafts_included: Sequence[str] = (),
+    dispositions: SignalDispositions | None = None,
 ) -> str:
     trusted = entries if verdict.valid else entries[: verdict.first_bad_seq or 0]
     items = [_Entry(e) for e in trusted]
     out = [f"# Incident {incident_id}", "", *_verification(verdict, len(entries), len(items))]
     out += _timeline(items) + _who_acted(items) + _dpo(items) + _art33_record(items) + _clocks(items)
     out += _notices(items, set(drafts_included)) + _subjects(items) + _dispositions(items) + _drills(items)
+    out += _signals(incident_id, dispositions or SignalDispositions())
     out += _review(items)
     return "\n".join(out).rstrip() + "\n"
 
@@ -339,10 +345,55 @@ def _dispositions(items: list[_Entry]) -> list[str]:
         windows[str(entry.data.get("window_sha256"))] = entry
     out += [
         f"- merged: at least {e.data.get('signals')} signals in one correlation window (seq {e.seq}; "
-        "each signal's disposition is in the dispositions table for its day)"
+        "each signal's own disposition is listed below, from its day's chain)"
         for e in windows.values()
     ]
     return [*out, ""]
+
+
+def _signals(incident_id: str, dispositions: SignalDispositions) -> list[str]:
+    """Every signal correlated into the incident, from the verified entries of the day chains, and
+    whether their count is what the incident's correlation windows counted."""
+    out = ["## Dispositions of the incident's signals", ""]
+    failed = [c for c in dispositions.chains if not c.verdict.valid]
+    out += [
+        f"- **{c.name} FAILED VERIFICATION** (first bad entry seq {c.verdict.first_bad_seq}: {c.verdict.problem}): "
+        "only its entries before it are listed"
+        for c in failed
+    ]
+    rows = verified_rows(incident_id, dispositions)
+    if not rows:
+        out.append("- no disposition recorded in the day chains")
+    else:
+        out += [
+            "| signal | source | received (UTC) | disposition | reason | entry |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        out += [
+            f"| {d.get('signal_id')} | {d.get('source')} | {d.get('received_at')} | {d.get('outcome')} | "
+            f"{str(d.get('reason', '')).replace('|', '/')} | {chain} seq {seq} |"
+            for chain, seq, d in ((c, q, b["data"]) for c, q, b in rows)
+        ]
+    out.append("")
+    recorded: Counter[tuple[str, str]] = Counter(
+        (str(b["data"].get("window_sha256")), str(b["data"].get("outcome"))) for _, _, b in rows
+    )
+    for w in dispositions.windows:
+        counted = {"declared": w.declared, "merged": w.merged, "ignored": w.ignored}
+        found = {outcome: recorded[(w.window_sha256, outcome)] for outcome in counted}
+        where = f"correlation window {w.window_sha256[:12]} ({w.day})"
+        if found == counted:
+            out.append(f"- {where}: the counts agree: {_counts(counted)}")
+        else:
+            out.append(
+                f"- **{where}: the counts differ**: the window counts {_counts(counted)}, "
+                f"the day chains record {_counts(found)}"
+            )
+    return [*out, ""]
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
 
 
 def _drills(items: list[_Entry]) -> list[str]:

@@ -21,7 +21,12 @@ Checks, offline (the format is docs/evidence-format.md):
 - that the documents the ledger signs by SHA-256 are the ones signed: the post-incident review
   (`review/`, against the last `review.recorded`, which requires them) and each regulator draft
   (`notices/regulator/`, against its `regulator.notice_drafted`) and customer notice template
-  (`notices/customer/`, against the `notification.batch_sent` entries that name it).
+  (`notices/customer/`, against the `notification.batch_sent` entries that name it);
+- (format 4) that the dispositions of the signals the incident merged (`dispositions/<day chain>/`)
+  are excerpts of those day chains that hash right and are each covered by a signed head of their
+  chain, that `views/signal_dispositions.json` lists exactly the incident's entries of them, and
+  that they are as many, per correlation window and outcome, as the windows count (the manifest's
+  `dispositions.windows`, and at least what the incident's own signed count checkpoints say).
 
 Exit 0 when all hold and the key was pinned; 1 with the first bad entry or missing part named;
 2 when the pack cannot be read at all; 3 when everything holds but the key was not pinned.
@@ -56,6 +61,10 @@ ANCHOR_NAME = re.compile(r"^(\d{10})-([a-z]+)\.json$")
 REVIEW_FILES = (("review/review.md", "sha256"), ("review/review.html", "html_sha256"))
 DRAFTS_DIR = "notices/regulator"
 TEMPLATES_DIR = "notices/customer"
+DISPOSITIONS_DIR = "dispositions"
+DISPOSITIONS_VIEW = "signal_dispositions.json"
+DAY_CHAIN = re.compile(r"^dispositions-\d{4}-\d{2}-\d{2}$")
+FORMATS = ("bulkhead-evidence/3", "bulkhead-evidence/4")
 
 
 class Findings:
@@ -104,6 +113,15 @@ def verify_pack(
         )
     _check_views(root, entries, bodies, found)
     _check_documents(root, bodies, found)
+    if manifest.get("format") == FORMATS[0]:
+        found.warnings.append(
+            "a format-3 pack carries no dispositions of the signals the incident merged: whether every merged "
+            "signal's disposition was recorded cannot be checked from it"
+        )
+    elif manifest.get("format") != FORMATS[1]:
+        found.bad(PACK, f"unknown format {manifest.get('format')!r} (this verifier reads {', '.join(FORMATS)})")
+    else:
+        _check_dispositions(root, manifest, bodies, key, fingerprint, found)
     return found
 
 
@@ -286,6 +304,8 @@ def _check_bucket(root: Path, incident: str, count: int, listing: dict[str, Any]
 
 def _check_views(root: Path, entries: list[dict[str, Any]], bodies: list[dict[str, Any]], found: Findings) -> None:
     for path in sorted((root / "views").glob("*.json")):
+        if path.name == DISPOSITIONS_VIEW:
+            continue  # rows of the day chains, not of this chain: _check_dispositions
         view = json.loads(path.read_text())
         types = set(view["types"])
         cited = []
@@ -367,6 +387,174 @@ def _check_folder(
             found.bad(PACK, f"{folder}/{path.name} is not {what} at seq {known[0]} (altered)")
         else:
             found.notes.append(f"{folder}/{path.name}: {what} at seq {known[0]}")
+
+
+def _check_dispositions(
+    root: Path,
+    manifest: dict[str, Any],
+    bodies: list[dict[str, Any]],
+    key: ec.EllipticCurvePublicKey,
+    fingerprint: str,
+    found: Findings,
+) -> None:
+    """Each day chain's excerpt is its chain's (hashes, links, signed heads), the view lists exactly
+    the incident's entries of them, and their number per window and outcome is what the windows count."""
+    declared = manifest.get("dispositions")
+    if not isinstance(declared, dict):
+        found.bad(PACK, "missing part: the manifest says nothing of the signals' dispositions (format 4)")
+        return
+    incident = manifest["incident_id"]
+    folder = root / DISPOSITIONS_DIR
+    present = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    for name in sorted(set(declared.get("chains", {})) ^ set(present)):
+        where = "listed in the manifest but not in the pack" if name not in present else "not in the manifest"
+        found.bad(PACK, f"{DISPOSITIONS_DIR}/{name}: {where}")
+    mine: list[dict[str, Any]] = []
+    for name in present:
+        if not DAY_CHAIN.match(name):
+            found.bad(PACK, f"{DISPOSITIONS_DIR}/{name}: not a day chain of dispositions")
+            continue
+        lines = [json.loads(t) for t in (folder / name / "entries.jsonl").read_text().splitlines() if t]
+        expected = (declared.get("chains", {}).get(name) or {}).get("entries")
+        if expected is not None and expected != len(lines):
+            found.bad(
+                PACK,
+                f"{DISPOSITIONS_DIR}/{name}: the manifest declares {expected} entries, the pack holds {len(lines)}",
+            )
+        chain_bodies = _check_excerpt(root, name, lines, key, fingerprint, found)
+        mine += [
+            {
+                "chain": name,
+                "seq": line["seq"],
+                "entry_hash": line["hash"],
+                **{k: body[k] for k in ("at", "type", "actor", "data")},
+            }
+            for line, body in zip(lines, chain_bodies, strict=False)
+            if body.get("type") == "signal.disposition" and body["data"].get("incident_id") == incident
+        ]
+    view_path = root / "views" / DISPOSITIONS_VIEW
+    # Like every view, derived: an absent view hides nothing (the counts below are of the excerpts).
+    rows = json.loads(view_path.read_text())["rows"] if view_path.is_file() else mine
+    if rows != mine:
+        bad = next((r for r, m in zip(rows, mine, strict=False) if r != m), None)
+        at = f"{bad['chain']} seq {bad['seq']}" if isinstance(bad, dict) and "chain" in bad else "its end"
+        found.bad(
+            PACK,
+            f"views/{DISPOSITIONS_VIEW}: does not list exactly the incident's entries of the day chains "
+            f"(first difference: {at})",
+        )
+    _check_disposition_counts(declared.get("windows", []), mine, bodies, found)
+    if not found.problems:
+        found.notes.append(f"{len(mine)} signal dispositions verified in {len(present)} day chains")
+
+
+def _check_excerpt(
+    root: Path,
+    name: str,
+    lines: list[dict[str, Any]],
+    key: ec.EllipticCurvePublicKey,
+    fingerprint: str,
+    found: Findings,
+) -> list[dict[str, Any]]:
+    """The entries of one day chain the pack carries: ascending seqs, each hashing to its `hash`, linked
+    to the line before when that is its predecessor, and covered by a signed head at its own seq or at
+    a later line it links to. The bodies up to the first bad line."""
+    where = f"{DISPOSITIONS_DIR}/{name}"
+    bodies: list[dict[str, Any]] = []
+    for n, line in enumerate(lines):
+        raw = line["body"].encode()
+        body = json.loads(raw)
+        problem = None
+        previous = lines[n - 1] if n else None
+        if body.get("incident_id") != name or body.get("seq") != line.get("seq"):
+            problem = f"entry belongs to chain {body.get('incident_id')!r} or its seq is not {line.get('seq')}"
+        elif previous is not None and line["seq"] <= previous["seq"]:
+            problem = f"seq {line['seq']} after seq {previous['seq']} (entries reordered)"
+        elif hashlib.sha256(bytes.fromhex(body["prev_hash"]) + raw).hexdigest() != line["hash"]:
+            problem = "content does not match its hash (entry modified)"
+        elif previous is not None and line["seq"] == previous["seq"] + 1 and body["prev_hash"] != previous["hash"]:
+            problem = "prev_hash does not match the previous entry's hash"
+        if problem:
+            found.bad(PACK, f"{where}: first bad entry: seq {line.get('seq')}: {problem}")
+            return bodies
+        bodies.append(body)
+    heads = _excerpt_heads(root, name, {line["seq"]: line["hash"] for line in lines}, key, fingerprint, found)
+    covered = False
+    for n in range(len(lines) - 1, -1, -1):
+        follows = n + 1 < len(lines) and lines[n + 1]["seq"] == lines[n]["seq"] + 1
+        covered = lines[n]["seq"] in heads or (follows and covered)
+        if not covered:
+            found.bad(PACK, f"{where}: first bad entry: seq {lines[n]['seq']}: covered by no signed head")
+            break
+    return bodies
+
+
+def _excerpt_heads(
+    root: Path,
+    name: str,
+    hashes_by_seq: dict[int, str],
+    key: ec.EllipticCurvePublicKey,
+    fingerprint: str,
+    found: Findings,
+) -> set[int]:
+    """The seqs of a day chain's excerpt whose signed heads verify and match the entry carried."""
+    where = f"{DISPOSITIONS_DIR}/{name}"
+    heads: set[int] = set()
+    for path in sorted((root / DISPOSITIONS_DIR / name / "anchors").glob("*.json")):
+        anchor = json.loads(path.read_text())
+        statement = json.loads(anchor["statement"])
+        seq = int(statement["seq"])
+        try:
+            key.verify(base64.b64decode(anchor["signature"]), anchor["statement"].encode(), ec.ECDSA(hashes.SHA256()))
+        except (InvalidSignature, ValueError):
+            found.bad(PACK, f"{where}: first bad entry: seq {seq}: its signed head does not verify")
+            continue
+        if statement["public_key_sha256"] != fingerprint or statement["incident_id"] != name:
+            found.bad(PACK, f"{where}: first bad entry: seq {seq}: its signed head names another key or chain")
+        elif path.name != f"{seq:010d}-{statement['milestone']}.json":
+            found.bad(PACK, f"{where}: first bad entry: seq {seq}: its signed head is stored as {path.name}")
+        elif seq not in hashes_by_seq:
+            found.bad(PACK, f"{where}: first bad entry: seq {seq}: signed, but not in the pack (entry removed)")
+        elif hashes_by_seq[seq] != statement["head_hash"]:
+            found.bad(PACK, f"{where}: first bad entry: seq {seq}: differs from its signed head")
+        else:
+            heads.add(seq)
+    return heads
+
+
+def _check_disposition_counts(
+    windows: list[dict[str, Any]], mine: list[dict[str, Any]], bodies: list[dict[str, Any]], found: Findings
+) -> None:
+    """As many dispositions per window and outcome as the window counts (manifest), and at least as many
+    per window as the incident's signed count checkpoints."""
+    carried: dict[tuple[str, str], dict[str, int]] = {}
+    for row in mine:
+        # A window is counted per day (the day of its chain): the same window on two days is two counts.
+        where = (row["chain"].removeprefix("dispositions-"), str(row["data"].get("window_sha256")))
+        outcomes = carried.setdefault(where, {})
+        outcome = str(row["data"].get("outcome"))
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    for window in windows:
+        sha = window["window_sha256"]
+        for outcome in ("declared", "merged", "ignored"):
+            have = carried.get((window["day"], sha), {}).get(outcome, 0)
+            if have != window.get(outcome, 0):
+                found.bad(
+                    PACK,
+                    f"count disagreement: correlation window {sha[:12]} counts {window.get(outcome, 0)} {outcome} "
+                    f"signals on {window['day']}, the pack carries {have} {outcome} dispositions",
+                )
+    for body in bodies:
+        if body.get("type") != "signal.dispositions_counted":
+            continue
+        sha, signed = str(body["data"].get("window_sha256")), int(body["data"].get("signals", 0))
+        have = sum(carried.get((str(body["at"])[:10], sha), {}).values())
+        if have < signed:
+            found.bad(
+                PACK,
+                f"count disagreement: the incident's entry seq {body['seq']} signs {signed} signals in correlation "
+                f"window {sha[:12]}, the pack carries {have} dispositions of it",
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

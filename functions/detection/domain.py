@@ -4,7 +4,9 @@ Correlation: signals of one attack (same store, actor and rule within the rule's
 window and one incident id. A window declares once its total reaches the rule's threshold; the
 one caller that wins the window's claim declares, every later signal merges. Dispositions are
 counted per day and window (the auditor's record); the ledger gets the declaration and
-tamper-evident count checkpoints (1st, 10th, 100th... signal) instead of one entry per signal.
+tamper-evident count checkpoints (1st, 10th, 100th... signal) instead of one entry per signal, except
+for a signal correlated into an incident: its own disposition goes into the day's chain, so the
+incident's evidence pack carries the disposition of every signal it merged.
 """
 
 import hashlib
@@ -74,18 +76,21 @@ def detect(signal: Signal, deps: DetectDeps) -> Disposition:
         why = f"{rule.title}: {tally.weight} of {rule.threshold} within {rule.window_minutes} min"
         disposition = _disposition(signal, deps, "ignored", why, rule.rule_id, incident.incident_id)
         _checkpoint(deps, dispositions_chain(deps.now), window, tally, disposition)
+        _record(deps, signal, window, tally, disposition)
         return disposition
     if tally.declared or not deps.dispositions.claim(day, window, deps.now, CLAIM_LEASE_SECONDS):
         disposition = _disposition(
             signal, deps, "merged", f"{rule.title}: incident already open", rule.rule_id, incident.incident_id
         )
         _checkpoint(deps, incident.incident_id, window, tally, disposition)
+        _record(deps, signal, window, tally, disposition)
         return disposition
     if rule.threshold > 1:
         incident = _with_window_subjects(incident, deps.dispositions.subjects(day, window))
     declared = _disposition(signal, deps, "declared", rule.title, rule.rule_id, incident.incident_id)
     _declare(incident, declared, deps)
     deps.dispositions.mark_declared(day, window, deps.now)
+    _record(deps, signal, window, tally, declared)
     return declared
 
 
@@ -235,6 +240,27 @@ def _checkpoint(deps: DetectDeps, chain: str, window: str, tally: Tally, disposi
                 "signals": tally.signals,
                 "weight": tally.weight,
                 "last": disposition.model_dump(mode="json"),
+            },
+        ),
+    )
+
+
+def _record(deps: DetectDeps, signal: Signal, window: str, tally: Tally, disposition: Disposition) -> None:
+    """The disposition of one signal correlated into an incident, in the day's chain: what an
+    auditor samples for the incident (SOC 2 CC7.3). Signal ids, source, topic and rule: no personal data."""
+    deps.ledger.append(
+        dispositions_chain(deps.now),
+        EntryDraft(
+            type=EntryType.SIGNAL_DISPOSITION,
+            actor=ACTOR,
+            at=deps.now,
+            data={
+                **disposition.model_dump(mode="json"),
+                "source": signal.source.value,
+                "topic": signal.topic,
+                "received_at": signal.received_at.isoformat(),
+                "window_sha256": hashlib.sha256(window.encode()).hexdigest(),
+                "window_signals": tally.signals,
             },
         ),
     )

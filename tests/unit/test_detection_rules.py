@@ -137,7 +137,7 @@ def signal(topic: str = "audit_events/admin_api_activity", n: int = 0, **changes
     return Signal.model_validate(base | changes)
 
 
-def test_a_burst_of_ten_thousand_signals_opens_one_incident_and_few_ledger_entries() -> None:
+def test_a_burst_of_ten_thousand_signals_opens_one_incident_with_few_entries_in_its_chain() -> None:
     # Given the bulk-export rule and an app that is not on the store's allow-list
     bus = CountingBus()
     d, ledger = deps(bus=bus)
@@ -156,6 +156,41 @@ def test_a_burst_of_ten_thousand_signals_opens_one_incident_and_few_ledger_entri
     [window] = d.dispositions.day("2026-11-27")
     assert window.outcomes == {"ignored": 0, "declared": 1, "merged": 9_999}
     assert window.incident_id == incident
+    # ...and the day's chain the disposition of each signal, for the incident's evidence pack
+    day = [e.data for e in ledger.chains["dispositions-2026-11-27"] if e.type is EntryType.SIGNAL_DISPOSITION]
+    assert len(day) == 10_000 and {d["incident_id"] for d in day} == {incident}
+
+
+def test_each_signal_correlated_into_an_incident_has_its_disposition_in_the_days_chain() -> None:
+    # Given a threshold rule (20 logins in 10 minutes) and one signal that matches no rule
+    d, ledger = deps()
+    logins = [
+        signal("observer.customer_login", n, source=SignalSource.ADOBE_COMMERCE_WEBHOOK, store_id="acme-us", actor=None)
+        for n in range(22)
+    ]
+    # When they are disposed of
+    for login in logins:
+        detect(login, d)
+    detect(signal(actor="app:580111"), d)  # allow-listed: matches no rule
+    # Then the day's chain holds one disposition per login (19 below threshold, the declaring one, 2 merged)
+    day = [e for e in ledger.chains["dispositions-2026-11-27"] if e.type is EntryType.SIGNAL_DISPOSITION]
+    assert [e.data["outcome"] for e in day] == ["ignored"] * 19 + ["declared"] + ["merged"] * 2
+    assert [e.data["window_signals"] for e in day] == list(range(1, 23))
+    first = day[0].data
+    assert first["signal_id"] == "shopify:evt-0" and first["reason"] == (
+        "Burst of customer logins across the store (possible credential stuffing): 1 of 20 within 10 min"
+    )
+    assert (first["source"], first["topic"], first["received_at"]) == (
+        "adobe_commerce.webhook",
+        "observer.customer_login",
+        NOW.isoformat(),
+    )
+    assert {e.data["incident_id"] for e in day} == {day[-1].data["incident_id"]}
+    assert len({e.data["window_sha256"] for e in day}) == 1
+    # ...and the signal that matched no rule only its window's count checkpoint, no disposition of its own
+    assert "audit_events/admin_api_activity" not in {e.data["topic"] for e in day}
+    counted = [e.data["last"] for e in ledger.chains["dispositions-2026-11-27"] if "last" in e.data]
+    assert [c["outcome"] for c in counted if c["rule_id"] is None] == ["ignored"]
 
 
 READS_300 = {"actor_type": "app", "customer_reads": "300"}

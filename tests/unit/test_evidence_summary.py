@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bulkhead.evidence.dispositions import DayChain, SignalDispositions, WindowCount
 from bulkhead.evidence.summary import render_summary
 from functions.ledger.domain import next_entry
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry, LedgerVerdict, SealedEntry
@@ -116,3 +117,51 @@ def test_a_drill_without_a_scorecard_says_it_is_not_scored_and_matching_counts_a
 
     assert "this drill is **NOT SCORED**: no scorecard was recorded" in summary
     assert "- the counts agree: 4 known, resolved and reached" in summary
+
+
+def day_chain(*outcomes: str, first_bad: int | None = None) -> DayChain:
+    """A day chain of dispositions of the incident's signals, one per outcome, in one window."""
+    entries: list[LedgerEntry] = []
+    for n, outcome in enumerate(outcomes):
+        data = {
+            "signal_id": f"shopify:audit_events/admin_api_activity:w-{n}",
+            "source": "shopify.webhook",
+            "received_at": "2026-11-27T09:00:00+00:00",
+            "outcome": outcome,
+            "reason": "Bulk export of customer data by an app not on the allow-list",
+            "incident_id": INCIDENT,
+            "window_sha256": "w1",
+        }
+        draft = EntryDraft(type=EntryType.SIGNAL_DISPOSITION, actor="detection", at=T0, data=data)
+        entries.append(next_entry("dispositions-2026-11-27", entries[-1] if entries else None, draft))
+    sealed = [e.sealed() for e in entries]
+    checked = verdict(sealed, first_bad).model_copy(update={"incident_id": "dispositions-2026-11-27"})
+    return DayChain("dispositions-2026-11-27", sealed, (), checked)
+
+
+def window(declared: int, merged: int) -> WindowCount:
+    return WindowCount("w1", "2026-11-27", declared + merged, 0, declared, merged)
+
+
+def test_the_summary_lists_the_incidents_signals_and_says_the_counts_agree() -> None:
+    signals = SignalDispositions((day_chain("declared", "merged", "merged"),), (window(1, 2),))
+
+    summary = render_summary(INCIDENT, ENTRIES, verdict(ENTRIES), dispositions=signals)
+
+    assert "| shopify:audit_events/admin_api_activity:w-1 | shopify.webhook | 2026-11-27T09:00:00+00:00 | merged |" in (
+        summary
+    )
+    assert "dispositions-2026-11-27 seq 2 |" in summary
+    assert "the counts agree: 1 declared, 2 merged, 0 ignored" in summary
+
+
+def test_the_summary_uses_only_verified_dispositions_and_says_when_the_counts_differ() -> None:
+    # Given a day chain whose third entry fails verification, and a window that counts three signals
+    signals = SignalDispositions((day_chain("declared", "merged", "merged", first_bad=2),), (window(1, 2),))
+
+    summary = render_summary(INCIDENT, ENTRIES, verdict(ENTRIES), dispositions=signals)
+
+    assert "**dispositions-2026-11-27 FAILED VERIFICATION** (first bad entry seq 2" in summary
+    assert ":w-2 |" not in summary and ":w-1 |" in summary
+    assert "the counts differ**: the window counts 1 declared, 2 merged, 0 ignored, " in summary
+    assert "the day chains record 1 declared, 1 merged, 0 ignored" in summary
