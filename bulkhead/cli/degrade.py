@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.ids import incident_option
 from bulkhead.cli.ledger import DEFAULT_KEY
 from bulkhead.cli.reach import Target
 from bulkhead.cli.refusals import invalid_fields
@@ -50,7 +51,7 @@ def degrade(
     payment_method: list[str] = typer.Option(
         [], "--payment-method", help="Payment method name fragment to hide under payments_restricted (repeatable)."
     ),
-    incident: str | None = typer.Option(None, help="Incident the change belongs to (also recorded on its chain)."),
+    incident: str | None = incident_option(None, help="Incident the change belongs to (also recorded on its chain)."),
     actor: str = typer.Option("operator", help="Who is acting, for the ledger."),
     reason: str = typer.Option("", help="Why, for the ledger."),
     clear: bool = typer.Option(False, "--clear", help="Return the store (or --segment) to normal."),

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.ids import incident_argument
+
 incident_app = typer.Typer(
     help="Declare, run and close incidents; read how every signal was disposed of.", no_args_is_help=True
 )
@@ -203,8 +205,10 @@ def _awaits_approval(dynamodb: Any, table: str, incident_id: str) -> bool:
 
 @incident_app.command("resume")
 def resume(
-    incident: str = typer.Argument(..., help="An incident whose response was interrupted (see bulkhead status)."),
-    operator: str = typer.Option(..., "--operator", help="Who decides (recorded in the ledger)."),
+    incident: str = incident_argument(help="An incident whose response was interrupted (see bulkhead status)."),
+    operator: str = typer.Option(
+        ..., "--operator", "--by", "--as", help="Who decides: a person of the roster (id or name; recorded)."
+    ),
     state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
 ) -> None:
     """Start an interrupted local response again from its declaration."""
@@ -214,8 +218,10 @@ def resume(
 
 @incident_app.command("abandon")
 def abandon(
-    incident: str = typer.Argument(..., help="An incident whose response was interrupted (see bulkhead status)."),
-    operator: str = typer.Option(..., "--operator", help="Who decides (recorded in the ledger)."),
+    incident: str = incident_argument(help="An incident whose response was interrupted (see bulkhead status)."),
+    operator: str = typer.Option(
+        ..., "--operator", "--by", "--as", help="Who decides: a person of the roster (id or name; recorded)."
+    ),
     state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
 ) -> None:
     """Abandon an interrupted local response: undo its containment and clear its degradation modes."""

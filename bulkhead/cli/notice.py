@@ -8,7 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bulkhead.cli.identity import AS
+from bulkhead.cli.identity import BY
+from bulkhead.cli.ids import incident_argument, incident_option
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def preview(
 
 @notice_app.command("drafts")
 def drafts(
-    incident: str = typer.Option(..., help="incident id"),
+    incident: str = incident_option(),
     show: bool = typer.Option(False, "--show", help="print each draft in full"),
     bucket: str = typer.Option("", help="notification bucket in AWS; omit for the local fabric's saved state"),
     state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
@@ -123,13 +124,13 @@ def drafts(
 
 @notice_app.command("review")
 def review(
-    incident: str = typer.Argument(..., help="Incident id whose customer notice waits for a review."),
+    incident: str = incident_argument(help="Incident id whose customer notice waits for a review."),
     approve: bool = typer.Option(False, "--approve", help="Approve: the notices go out now, exactly as shown."),
     reject: bool = typer.Option(False, "--reject", help="Reject: nothing is sent; --reason says why."),
     reason: str = typer.Option("", "--reason", help="Why (required to reject; recorded in the ledger)."),
     sha256: str | None = typer.Option(None, "--sha256", help="The hash you read: refused if the notice changed."),
     show: bool = typer.Option(False, "--show", help="Print every notice in full (text and SMS)."),
-    as_person: str | None = AS,
+    as_person: str | None = BY,
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
@@ -139,7 +140,7 @@ def review(
     """
     from botocore.exceptions import ClientError
 
-    from bulkhead.cli.identity import decider
+    from bulkhead.cli.identity import acting
     from functions.approval.decided import last_decision
     from functions.approval.models import NoticeReviewDecision
     from functions.approval.notice_review import NoPendingReview, decide_review
@@ -156,7 +157,7 @@ def review(
         console.print("[red]invalid:[/red] --reason: a rejection says why")
         raise typer.Exit(2)
     if deciding and target is Target.LOCAL and not (as_person or "").strip():
-        console.print("[red]invalid:[/red] --as: name the roster person deciding (id or name)")
+        console.print("[red]invalid:[/red] --as: name the roster person deciding (id or name; also --by)")
         raise typer.Exit(2)
     try:
         with reach(target, state_dir):
@@ -171,13 +172,14 @@ def review(
             _print_review(pending.stage, pending.stages[pending.stage], document, show or not deciding)
             if not deciding:
                 return
-            who = decider(target, as_person, firm_config)
+            who = acting(target, as_person, firm_config, "--as")
             decision = NoticeReviewDecision(
                 incident_id=incident,
                 approved=approve,
                 reviewer=who.name,
-                reviewer_id=who.identity,
+                reviewer_id=who.person_id or who.iam_principal,
                 role=who.role,
+                iam_principal=who.iam_principal,
                 reason=reason,
                 sha256=sha256 or document.sha256,
             )

@@ -62,10 +62,6 @@ _REVIEWED = {EntryType.NOTICE_REVIEW_APPROVED, EntryType.NOTICE_REVIEW_REJECTED,
 _RUNNING = (ClockStatus.OPEN, ClockStatus.WAITING)
 
 
-def person(name: str) -> str:
-    return f"person:{name}"
-
-
 def declaration(incident_id: str, entries: list[LedgerEntry]) -> LedgerEntry:
     found = next((e for e in entries if e.type is EntryType.INCIDENT_DECLARED), None)
     if found is None:
@@ -312,9 +308,9 @@ def note(request: NoteRequest, entries: list[LedgerEntry], ledger: Ledger, now: 
         request.incident_id,
         EntryDraft(
             type=EntryType.INCIDENT_NOTED,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=now,
-            data={"by": request.by, "text": request.text},
+            data={**request.by.facts, "text": request.text},
         ),
     )
 
@@ -325,9 +321,9 @@ def assign(request: AssignRequest, entries: list[LedgerEntry], ledger: Ledger, n
         request.incident_id,
         EntryDraft(
             type=EntryType.INCIDENT_ASSIGNED,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=now,
-            data={"by": request.by, "role": request.role.value, "person": request.person},
+            data={**request.by.facts, "role": request.role.value, "person": request.person},
         ),
     )
 
@@ -363,10 +359,10 @@ def escalate(
         request.incident_id,
         EntryDraft(
             type=EntryType.INCIDENT_ESCALATED,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=now,
             data={
-                "by": request.by,
+                **request.by.facts,
                 "from": before.value,
                 "severity": max(before, request.severity, key=lambda s: s.rank).value,
                 "added": list(added),
@@ -376,7 +372,7 @@ def escalate(
             },
         ),
     )
-    started = [c for c in new if record_clock_start(c, store, scheduler, ledger, now, actor=person(request.by))]
+    started = [c for c in new if record_clock_start(c, store, scheduler, ledger, now, actor=request.by.actor)]
     return Escalated(
         incident_id=request.incident_id,
         previous=before.value,
@@ -428,9 +424,9 @@ def close(request: CloseRequest, view: IncidentView, ledger: Ledger, now: dateti
         request.incident_id,
         EntryDraft(
             type=EntryType.INCIDENT_RESOLVED,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=now,
-            data={"by": request.by, "reason": request.reason, "open_items": still, "severity": view.severity},
+            data={**request.by.facts, "reason": request.reason, "open_items": still, "severity": view.severity},
         ),
     )
     return Closed(incident_id=request.incident_id, open_items=tuple(still))
