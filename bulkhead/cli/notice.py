@@ -13,7 +13,7 @@ from bulkhead.cli.ids import incident_argument, incident_option
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
 
 if TYPE_CHECKING:
-    from functions.approval.models import NoticeReviewDocument, ReviewStage
+    from functions.approval.models import NoticeReviewDecision, NoticeReviewDocument, ReviewStage
 
 notice_app = typer.Typer(
     help="Preview customer breach notices, review the one waiting to be sent, read regulator drafts.",
@@ -143,12 +143,11 @@ def review(
     from bulkhead.cli.identity import acting
     from functions.approval.decided import last_decision
     from functions.approval.models import NoticeReviewDecision
-    from functions.approval.notice_review import NoPendingReview, decide_review
-    from functions.approval.wiring import execution, notice_review_store
+    from functions.approval.notice_review import NoPendingReview
+    from functions.approval.wiring import notice_review_store
     from functions.common.errors import BulkheadError
     from functions.common.wiring import firm_config
     from functions.incidents.wiring import chain
-    from functions.ledger.wiring import ledger
 
     if approve and reject:
         raise typer.BadParameter("choose one of --approve and --reject", param_hint="--approve/--reject")
@@ -183,7 +182,7 @@ def review(
                 reason=reason,
                 sha256=sha256 or document.sha256,
             )
-            decide_review(decision, notice_review_store(), execution(), ledger(), datetime.now(UTC))
+            _decide_once(decision)
     except typer.BadParameter as exc:
         console.print(f"[red]invalid:[/red] {exc.param_hint}: {exc.message}")
         raise typer.Exit(2) from exc
@@ -198,6 +197,23 @@ def review(
     console.print(
         f"Incident {incident}: customer notice {verb}; by {who.name}; recorded in the ledger.", soft_wrap=True
     )
+
+
+def _decide_once(decision: "NoticeReviewDecision") -> None:
+    """Decide; when someone else decided meanwhile, say who and when (from the claim or the ledger)."""
+    from functions.approval.decided import last_decision
+    from functions.approval.notice_review import NoPendingReview, ReviewBeingDecided, decide_review
+    from functions.approval.wiring import execution, notice_review_store
+    from functions.incidents.wiring import chain
+    from functions.ledger.wiring import ledger
+
+    try:
+        decide_review(decision, notice_review_store(), execution(), ledger(), datetime.now(UTC))
+    except NoPendingReview as exc:
+        earlier = last_decision(chain().entries(decision.incident_id), notice=True)
+        if earlier is None or isinstance(exc, ReviewBeingDecided):
+            raise
+        raise NoPendingReview(f"incident {decision.incident_id}: already {earlier}") from exc
 
 
 def _print_review(stage: int, who: "ReviewStage", document: "NoticeReviewDocument", full: bool) -> None:

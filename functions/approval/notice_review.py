@@ -254,9 +254,7 @@ def decide_review(
     ours = DecisionClaim(by=decision.reviewer, at=now, approved=decision.approved)
     held = store.claim(pending, ours)
     if held is None:
-        raise NoPendingReview(
-            f"incident {decision.incident_id}: the notice review changed while deciding; read it again"
-        )
+        raise NoPendingReview(f"incident {decision.incident_id} has no customer notice waiting for a review")
     if held != ours:
         verb = "approved" if held.approved else "rejected"
         raise ReviewBeingDecided(
