@@ -1,9 +1,10 @@
 """Who acted: a person of the firm's roster, the caller's IAM principal, or both. Pure.
 
 Every ledger entry a person causes records them one way (docs/incident-command.md, "Identity"):
-the actor `person:<roster name>` (or `iam:<ARN>` when an IAM principal acted), and in its data `by`
-(the name shown), `person_id`, `role` and `iam_principal`. A name typed in is never recorded as it
-is: it must name a roster person (their id or name, in any case), and the roster's spelling is kept.
+the actor `person:<roster name>` (or `iam:<ARN>` when only an IAM principal is known), and in its
+data `by` (the name shown), `person_id`, `role` and `iam_principal` (the caller AWS authenticated).
+A name typed in is never recorded as it is: it must name a roster person (their id or name, in any
+case), and the roster's spelling is kept.
 """
 
 from typing import Any
@@ -47,8 +48,10 @@ class Acted(Message):
 
 
 def actor_of(name: str, iam_principal: str | None = None) -> str:
-    """A ledger entry's actor: the authenticated IAM principal where there is one, else the person."""
-    return f"iam:{iam_principal}" if iam_principal else f"person:{name}"
+    """A ledger entry's actor: the person (by roster name) where one is named, else the IAM principal.
+
+    With both, the principal that AWS authenticated is in the entry's data (`iam_principal`)."""
+    return f"iam:{iam_principal}" if iam_principal and name == iam_principal else f"person:{name}"
 
 
 def roster_ids(config: FirmConfig) -> str:

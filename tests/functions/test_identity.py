@@ -70,7 +70,7 @@ def test_on_aws_a_named_roster_person_is_recorded_beside_the_iam_principal(aws: 
     arn = client("sts").get_caller_identity()["Arn"]
     who = acting(Target.AWS, "paul-richter", firm)
     assert (who.name, who.person_id, who.role, who.iam_principal) == ("Paul Richter", "paul-richter", "dpo", arn)
-    assert who.actor == f"iam:{arn}" and who.facts["by"] == "Paul Richter"
+    assert who.actor == "person:Paul Richter" and (who.facts["by"], who.facts["iam_principal"]) == ("Paul Richter", arn)
     with pytest.raises(typer.BadParameter):
         acting(Target.AWS, "mallory", firm)
 

@@ -171,6 +171,8 @@ def test_on_call_runs_the_incident_against_the_deployment() -> None:
         ("dpo.informed", "tasks"),
         ("incident.resolved", "person:Maria Keller"),
     ]
+    code, output = bulkhead("incident", "note", INC, "x", "--by", "mallory")
+    assert code == 2 and "--by" in output and "'mallory' is not a person of the roster" in output, output
     assert json.dumps(entries()[-1][2]["open_items"]) == '["clock gdpr_art33 (open)", "task task-gdpr-art33 (dpo)"]'
 
 
@@ -202,3 +204,9 @@ def test_the_dpo_time_and_the_art33_record_are_recorded_against_the_deployment()
         ("breach.facts", "person:Dr. Anna Schmidt"),
     ]
     assert recorded[1][2]["remedial"] == "Token revoked"
+    # ...and beside the roster person named, the IAM principal that ran the command (sts:GetCallerIdentity)
+    arn = clients.client("sts").get_caller_identity()["Arn"]
+    assert (recorded[1][2]["by"], recorded[1][2]["person_id"], recorded[1][2]["iam_principal"]) == (
+        "Dr. Anna Schmidt", "dr-anna-schmidt", arn,
+    )  # fmt: skip
+    assert (recorded[0][2]["recorded_by"], recorded[0][2]["recorded_by_iam"]) == ("Maria Keller", arn)
