@@ -7,6 +7,7 @@ A name typed in is never recorded as it is: it must name a roster person (their 
 case), and the roster's spelling is kept.
 """
 
+import re
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -89,5 +90,8 @@ def vouch(config: FirmConfig, claimed: Acted) -> Acted:
 def vouch_actor(config: FirmConfig, actor: str) -> Acted:
     """An actor string (`person:<id or name>`, `iam:<ARN>`) a step receives, checked as `vouch` does."""
     if actor.startswith("iam:"):
-        return Acted(name=actor.removeprefix("iam:"), iam_principal=actor.removeprefix("iam:"))
+        arn = actor.removeprefix("iam:")
+        if re.fullmatch(IAM_PRINCIPAL, arn) is None:
+            raise UnknownPerson(f"{actor!r} is not an IAM principal's ARN")
+        return Acted(name=arn, iam_principal=arn)
     return roster_person(config, actor.removeprefix("person:"))

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from functions.common.config import Mode
+from functions.common.config import FirmConfig, Mode
 from functions.common.errors import PermanentActionFailure, TransientPlatformError
 from functions.common.failures import failure_facts
-from functions.common.people import Acted
+from functions.common.people import Acted, vouch_actor
 from functions.containment.models import (
     ActionFailureRequest,
     ActionKind,
@@ -279,12 +279,15 @@ def record_action_failure(request: ActionFailureRequest, ledger: Ledger, now: da
 # --- restore -------------------------------------------------------------------------------
 
 
-def plan_restore(request: RestoreRequest, journal: ActionJournal) -> RestorePlan:
+def plan_restore(request: RestoreRequest, journal: ActionJournal, config: FirmConfig) -> RestorePlan:
     """Every applied, not yet reverted action of the incident, newest first.
 
     An action whose earlier restore failed its read-back (`action.failed`, phase restore) is not
-    reverted: it is planned again.
+    reverted: it is planned again. Who restores must be a person of the roster (or an IAM
+    principal): anyone may start the machine, so its input is checked here, not trusted.
     """
+    restored_by = vouch_actor(config, request.restored_by).actor
+    request = request.model_copy(update={"restored_by": restored_by})
     entries = list(journal.entries(request.incident_id))
     if not entries:
         raise UnknownIncident(f"no incident {request.incident_id} in the ledger: check the id (bulkhead status)")

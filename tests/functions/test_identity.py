@@ -4,6 +4,7 @@ refused naming the option and listing the roster ids; on AWS the caller's IAM pr
 and the roster person too when one is named. The domain vouches for a claimed person the same way."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import typer
@@ -14,7 +15,12 @@ from bulkhead.cli.reach import Target
 from bulkhead.local.runtime import DEFAULT_CONFIG
 from functions.common.config import FirmConfig, parse_config
 from functions.common.people import Acted, UnknownPerson, vouch, vouch_actor
+from functions.containment.domain import plan_restore
 from functions.containment.models import RestoreRequest
+from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
+from tests.fakes.ledger import MemoryLedger
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def firm() -> FirmConfig:
@@ -84,3 +90,32 @@ def test_the_domain_vouches_for_a_claimed_person_against_the_roster() -> None:
         vouch(firm(), Acted(name="Mallory", person_id="mallory"))
     with pytest.raises(UnknownPerson):
         vouch_actor(firm(), "person:mallory")
+
+
+class Journal:
+    def __init__(self, ledger: MemoryLedger) -> None:
+        self._ledger = ledger
+
+    def entries(self, incident_id: str) -> list[LedgerEntry]:
+        return list(self._ledger.entries.get(incident_id, []))
+
+
+def test_a_restore_started_by_anyone_names_a_roster_person_or_an_iam_principal() -> None:
+    # Given an incident with one applied containment action
+    incident = "inc-20261201-restored1"
+    ledger = MemoryLedger()
+    applied = {"action_id": "act-1", "kind": "shopify.revoke_storefront_token"}
+    ledger.append(incident, EntryDraft(type=EntryType.ACTION_APPLIED, actor="containment", at=NOW, data=applied))
+    journal = Journal(ledger)
+
+    # When the Restore machine is started naming a roster id, Then the plan carries the roster name
+    plan = plan_restore(RestoreRequest(incident_id=incident, restored_by="person:tom-baker"), journal, firm())
+    assert plan.restored_by == "person:Tom Baker" and {a.restored_by for a in plan.actions} == {"person:Tom Baker"}
+    arn = "arn:aws:sts::123456789012:assumed-role/oncall/maria"
+    assert plan_restore(
+        RestoreRequest(incident_id=incident, restored_by=f"iam:{arn}"), journal, firm()
+    ).restored_by == (f"iam:{arn}")
+    # ...and a name off the roster, or a login no roster vouches for, stops it before anything is reverted
+    for stranger in ("person:Mallory", "os-user:root", "iam:not-an-arn"):
+        with pytest.raises(UnknownPerson):
+            plan_restore(RestoreRequest(incident_id=incident, restored_by=stranger), journal, firm())
