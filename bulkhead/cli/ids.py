@@ -13,13 +13,13 @@ def _checked(value: str | None) -> str | None:
     """A malformed id is refused naming the argument (exit 2), never looked up as if it could exist."""
     if value and not is_incident_id(value):
         raise typer.BadParameter(
-            f"{value!r} is not an incident id: inc-YYYYMMDD-... in lower case (bulkhead incident list)"
+            f"{value!r} is malformed: an incident id is inc-YYYYMMDD-... in lower case (bulkhead incident list)"
         )
     return value
 
 
 def incident_argument(default: Any = ..., help: str = INCIDENT_HELP) -> Any:
-    return typer.Argument(default, help=help, callback=_checked, show_default=False)
+    return typer.Argument(default, help=help, callback=_checked, show_default=False, metavar="INCIDENT")
 
 
 def incident_option(default: Any = ..., help: str = INCIDENT_HELP) -> Any:
