@@ -243,8 +243,9 @@ def _interrupted(state_dir: Path | None, decision: str, incident: str, operator:
             return dict(service.control("POST", f"/local/work/{decision}", body))
         except ControlRefused as exc:
             done = {"resume": "resumed", "abandon": "abandoned"}[decision]
-            console.print(f"[red]not {done}:[/red] {exc.reason}")
-            raise typer.Exit(1) from exc
+            console.print(f"[red]not {done}:[/red] {exc.reason}", soft_wrap=True)
+            # 400: the request itself is bad (a malformed id, a person off the roster), as the CLI's own checks
+            raise typer.Exit(2 if exc.status == 400 else 1) from exc
 
 
 def _print_answer(status: int, body: dict[str, object]) -> None:

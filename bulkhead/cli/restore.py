@@ -128,6 +128,22 @@ def restore(
     Each action is read back against its pre-state; one that does not match counts as failed (exit 1).
     Without --target aws it runs on the local fabric, against the sandbox stores.
     """
+    try:
+        _restore(incident, state_machine_arn, target, drill, dry_run, timeout, state_dir, as_person)
+    except typer.BadParameter as exc:  # who restores is not on the roster (bulkhead.cli.identity)
+        _refuse(f"{exc.param_hint}: {exc.message}")
+
+
+def _restore(
+    incident: str,
+    state_machine_arn: str,
+    target: Target,
+    drill: bool,
+    dry_run: bool,
+    timeout: float,
+    state_dir: Path | None,
+    as_person: str | None,
+) -> None:
     if state_machine_arn:
         target = Target.AWS
     if drill:
@@ -211,8 +227,11 @@ def action_done(
     Locally through the service; `--target aws` with the deployed fabric's settings in the environment
     (LEDGER_TABLE_NAME, PRESTATES_TABLE_NAME, PRESTATE_KEY_ID, BULKHEAD_CONFIG_PARAMETER) and AWS credentials.
     """
-    with reach(target, state_dir):
-        _action_done(incident, action_id, acting(target, operator, _firm, "--operator"))
+    try:
+        with reach(target, state_dir):
+            _action_done(incident, action_id, acting(target, operator, _firm, "--operator"))
+    except typer.BadParameter as exc:
+        _refuse(f"{exc.param_hint}: {exc.message}")
 
 
 def _action_done(incident: str, action_id: str, operator: "Acted") -> None:

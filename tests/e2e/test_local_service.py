@@ -289,8 +289,19 @@ def test_the_control_api_needs_its_token_and_names_each_bad_field(tmp_path: Path
         service.control("POST", "/local/work/abandon", {"incident_id": "x", "operator": ""})
     assert refused.value.status == 400
     assert refused.value.reason.startswith("incident_id: ") and "; operator: " in refused.value.reason
-    with pytest.raises(client.ControlRefused) as unknown:
+    # ...someone off the roster is a 400 naming the field: the service checks the person, not only the CLI
+    with pytest.raises(client.ControlRefused) as stranger:
         service.control("POST", "/local/work/resume", {"incident_id": "inc-20261130-abcdef12", "operator": "dana"})
+    assert stranger.value.status == 400
+    assert stranger.value.reason.startswith("operator: 'dana' is not a person of the roster (ids: maria-keller")
+    code, output = bulkhead(
+        "incident", "abandon", "inc-20261130-abcdef12", "--operator", "dana", "--state-dir", str(tmp_path / "state")
+    )
+    assert code == 2 and "'dana' is not a person of the roster" in " ".join(output.split()), output
+    with pytest.raises(client.ControlRefused) as unknown:
+        service.control(
+            "POST", "/local/work/resume", {"incident_id": "inc-20261130-abcdef12", "operator": "maria-keller"}
+        )
     assert (unknown.value.status, unknown.value.reason) == (404, "no interrupted response for inc-20261130-abcdef12")
 
 
