@@ -19,6 +19,7 @@ from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
 runner = CliRunner()
+BY = "lena-fischer"  # a compliance person of the local configuration's roster
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +135,7 @@ def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiab
     shown = open_clocks(listed, incident)
     assert "dora/initial" not in shown and "dora/intermediate" in shown
     # ...filing it again is refused, naming the first filing
-    code, again = bulkhead("clock", "file", incident, "dora/initial", "-r", "X", "--state-dir", str(state))
+    code, again = bulkhead("clock", "file", incident, "dora/initial", "-r", "X", "--by", BY, "--state-dir", str(state))
     assert code == 1 and "BAFIN-2026-0042" in again
     # ...the ledger says who filed what, and still verifies (chain, signed heads, anchors): read
     # through the service the commands share, as any AWS client would
@@ -153,12 +154,19 @@ def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiab
 
 def test_filing_refuses_unknown_clocks_and_empty_references_naming_them(drilled: tuple[Path, str], state: Path) -> None:
     _, incident = drilled
-    code, output = bulkhead("clock", "file", incident, "uk_gdpr", "-r", "ICO-1", "--state-dir", str(state))
+    code, output = bulkhead("clock", "file", incident, "uk_gdpr", "-r", "ICO-1", "--by", BY, "--state-dir", str(state))
     assert code == 1 and "no clock 'uk_gdpr'" in output and "dora/initial" in output
-    code, output = bulkhead("clock", "file", incident, "dora", "--reference", "", "--state-dir", str(state))
+    code, output = bulkhead("clock", "file", incident, "dora", "--reference", "", "--by", BY, "--state-dir", str(state))
     assert code == 2 and "reference" in output
-    code, output = bulkhead("clock", "file", "inc-unknown-00000000", "dora", "-r", "R", "--state-dir", str(state))
+    code, output = bulkhead(
+        "clock", "file", "inc-unknown-00000000", "dora", "-r", "R", "--by", BY, "--state-dir", str(state)
+    )
     assert code == 1 and "its clocks: none" in output
+    # ...a filing by nobody, or by someone off the roster, is refused naming --by
+    code, output = bulkhead("clock", "file", incident, "dora", "-r", "R", "--state-dir", str(state))
+    assert code == 2 and "--by" in output and "lena-fischer" in output, output
+    code, output = bulkhead("clock", "file", incident, "dora", "-r", "R", "--by", "A. Jones", "--state-dir", str(state))
+    assert code == 2 and "'A. Jones' is not a person of the roster" in " ".join(output.split()), output
     # ...and nothing changed
     _, listed = bulkhead("clocks", "--state-dir", str(state))
     assert open_clocks(listed, incident) == EVERY_CLOCK
