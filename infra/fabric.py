@@ -271,8 +271,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "PlanRestore",
         "functions.containment.handlers.plan_restore.handler",
         "Lists an incident's applied containment actions, newest first",
-        _LEDGER,
-        _STEP,
+        # The firm's roster: who the restore names (`restored_by`) must be on it.
+        (Env.CONFIG_PARAMETER, *_LEDGER),
+        (Access.CONFIG_READ, *_STEP),
     ),
     FunctionSpec(
         "RevertContainmentAction",

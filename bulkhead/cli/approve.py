@@ -6,16 +6,17 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkhead.cli.identity import AS
+from bulkhead.cli.identity import BY
+from bulkhead.cli.ids import incident_argument
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
 
 console = Console()
 
 
 def approve(
-    incident: str = typer.Argument(..., help="Incident id waiting for approval."),
+    incident: str = incident_argument(help="Incident id waiting for approval."),
     reject: bool = typer.Option(False, "--reject", help="Reject: the response stops and on-call is paged."),
-    as_person: str | None = AS,
+    as_person: str | None = BY,
     note: str = typer.Option("", "--note", help="Why (recorded in the ledger)."),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
@@ -24,7 +25,7 @@ def approve(
     from botocore.exceptions import ClientError
     from pydantic import ValidationError
 
-    from bulkhead.cli.identity import decider
+    from bulkhead.cli.identity import acting
     from functions.approval.decided import last_decision
     from functions.approval.domain import NoPendingApproval, decide
     from functions.approval.models import ApprovalDecision
@@ -35,18 +36,19 @@ def approve(
     from functions.ledger.wiring import ledger
 
     if target is Target.LOCAL and not (as_person or "").strip():
-        console.print("[red]invalid:[/red] --as: name the roster person deciding (id or name)")
+        console.print("[red]invalid:[/red] --as: name the roster person deciding (id or name; also --by)")
         raise typer.Exit(2)
     try:
         with reach(target, state_dir):
-            who = decider(target, as_person, firm_config)
+            who = acting(target, as_person, firm_config, "--as")
             try:
                 decision = ApprovalDecision(
                     incident_id=incident,
                     approved=not reject,
                     approver=who.name,
-                    approver_id=who.identity,
+                    approver_id=who.person_id or who.iam_principal,
                     role=who.role,
+                    iam_principal=who.iam_principal,
                     note=note,
                 )
             except ValidationError as exc:

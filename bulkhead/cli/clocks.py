@@ -3,15 +3,20 @@
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from bulkhead.cli.reach import STATE_DIR
+from bulkhead.cli.identity import BY, acting
+from bulkhead.cli.ids import INCIDENT
+from bulkhead.cli.reach import STATE_DIR, Target
 from bulkhead.cli.refusals import refusals
+
+if TYPE_CHECKING:
+    from functions.common.config import FirmConfig
 
 console = Console()
 clock_app = typer.Typer(help="Stop a regulatory clock by recording the filing, or record a start event.")
@@ -22,6 +27,12 @@ def _fabric(state_dir: Path | None) -> AbstractContextManager[Any]:
     from bulkhead.cli.local import fabric
 
     return fabric(state_dir)
+
+
+def _firm() -> "FirmConfig":
+    from functions.common.wiring import firm_config
+
+    return firm_config()
 
 
 def _left(seconds: float | None) -> str:
@@ -102,13 +113,13 @@ def _table(title: str, clocks: list[Any], now: datetime) -> Table:
 
 @clock_app.command("file")
 def file(
-    incident: str = typer.Argument(..., help="Incident id, e.g. inc-20261127-..."),
+    incident: str = INCIDENT,
     regime: str = typer.Argument(
         ..., help="Clock: a regime (its earliest open stage) or regime/stage, e.g. dora/initial"
     ),
     reference: str = typer.Option(..., "--reference", "-r", help="The authority's case or receipt number."),
     stage: str = typer.Option("", "--stage", help="The stage filed, e.g. initial (dora); names one clock exactly."),
-    by: str = typer.Option("operator", "--by", help="Who filed (recorded in the ledger)."),
+    by: str | None = BY,
     recipients: int | None = typer.Option(None, "--recipients", min=0, help="How many were notified (a count)."),
     state_dir: Path | None = STATE_DIR,
 ) -> None:
@@ -121,16 +132,16 @@ def file(
     from functions.clocks.wiring import clock_store, reminders
     from functions.ledger.wiring import ledger
 
-    with refusals(console, "not filed"):
+    with refusals(console, "not filed"), _fabric(state_dir):
+        who = acting(Target.LOCAL, by, _firm)
         request = FileRequest(
-            incident_id=incident, clock=_named(regime, stage), reference=reference, filed_by=by, recipients=recipients
+            incident_id=incident, clock=_named(regime, stage), reference=reference, filed_by=who, recipients=recipients
         )
-        with _fabric(state_dir):
-            try:
-                clock = file_clock(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
-            except AlreadyFiled as exc:
-                console.print(f"[yellow]already recorded:[/yellow] {exc}")
-                return
+        try:
+            clock = file_clock(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
+        except AlreadyFiled as exc:
+            console.print(f"[yellow]already recorded:[/yellow] {exc}")
+            return
     colour = "green" if clock.status.value == "met" else "red"
     console.print(f"[{colour}]{clock.clock_id}: {clock.status.value}[/] (reference {clock.reference}); ledger updated")
 
@@ -142,11 +153,11 @@ def _named(regime: str, stage: str) -> str:
 
 @clock_app.command("withdraw")
 def withdraw(
-    incident: str = typer.Argument(...),
+    incident: str = INCIDENT,
     regime: str = typer.Argument(..., help="The regime (or regime/stage) whose filing was recorded in error."),
     stage: str = typer.Option("", "--stage", help="The stage, e.g. initial (dora)."),
     reason: str = typer.Option(..., "--reason", help="Why the filing is withdrawn (recorded)."),
-    by: str = typer.Option(..., "--by", help="Who withdraws it (recorded)."),
+    by: str | None = BY,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Withdraw a filing recorded in error: the clock runs again, and the ledger keeps both."""
@@ -155,19 +166,19 @@ def withdraw(
     from functions.clocks.wiring import clock_store, reminders
     from functions.ledger.wiring import ledger
 
-    with refusals(console, "not withdrawn"):
-        request = WithdrawRequest(incident_id=incident, clock=_named(regime, stage), withdrawn_by=by, reason=reason)
-        with _fabric(state_dir):
-            clock = withdraw_filing(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
+    with refusals(console, "not withdrawn"), _fabric(state_dir):
+        who = acting(Target.LOCAL, by, _firm)
+        request = WithdrawRequest(incident_id=incident, clock=_named(regime, stage), withdrawn_by=who, reason=reason)
+        clock = withdraw_filing(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
     console.print(f"{clock.clock_id}: filing withdrawn, clock {clock.status.value} again; ledger updated")
 
 
 @clock_app.command("start")
 def start(
-    incident: str = typer.Argument(...),
+    incident: str = INCIDENT,
     regime: str = typer.Argument(..., help="A clock waiting for its start event, e.g. sec_8k_1_05"),
     at: datetime = typer.Option(..., "--at", help="When the event (e.g. the materiality determination) happened, UTC."),
-    by: str = typer.Option("operator", "--by"),
+    by: str | None = BY,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Record a start event a person determines (SEC 8-K materiality): the clock starts then."""
@@ -179,7 +190,7 @@ def start(
     when = at if at.tzinfo else at.replace(tzinfo=UTC)
     with refusals(console, "not started"), _fabric(state_dir):
         clock = record_start_event(
-            StartEventRequest(incident_id=incident, clock=regime, at=when, recorded_by=by),
+            StartEventRequest(incident_id=incident, clock=regime, at=when, recorded_by=acting(Target.LOCAL, by, _firm)),
             clock_store(),
             reminders(),
             ledger(),
@@ -190,11 +201,11 @@ def start(
 
 @clock_app.command("classify")
 def classify_incident(
-    incident: str = typer.Argument(...),
+    incident: str = INCIDENT,
     regime: str = typer.Argument(..., help="The regime that asks for a classification, e.g. dora"),
     major: bool = typer.Option(..., "--major/--not-major", help="Classified as a major incident, or not."),
     at: datetime = typer.Option(..., "--at", help="When the classification was decided, UTC."),
-    by: str = typer.Option(..., "--by", help="Who classified it."),
+    by: str | None = BY,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Record a person's classification (DORA Art. 18): major starts the clocks, not major closes them."""
@@ -204,12 +215,12 @@ def classify_incident(
     from functions.ledger.wiring import ledger
 
     when = at if at.tzinfo else at.replace(tzinfo=UTC)
-    with refusals(console, "not classified"):
-        request = ClassifyRequest(incident_id=incident, regime=regime, major=major, at=when, classified_by=by)
-        with _fabric(state_dir):
-            changed = classify(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
+    with refusals(console, "not classified"), _fabric(state_dir):
+        who = acting(Target.LOCAL, by, _firm)
+        request = ClassifyRequest(incident_id=incident, regime=regime, major=major, at=when, classified_by=who)
+        changed = classify(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
     for clock in changed:
         if clock.deadline is not None:
             console.print(f"{clock.clock_id} started; due {clock.deadline:%Y-%m-%d %H:%M} UTC ({clock.rule})")
         else:
-            console.print(f"{clock.clock_id}: not required (classified not major by {by})")
+            console.print(f"{clock.clock_id}: not required (classified not major by {who.name})")

@@ -9,7 +9,7 @@ SetDegradationMode step and the gates use, so a Shopify store's metafield projec
 """
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +20,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.identity import BY_HELP, BY_NAMES, acting
+from bulkhead.cli.ids import incident_option
 from bulkhead.cli.ledger import DEFAULT_KEY
 from bulkhead.cli.reach import Target
 from bulkhead.cli.refusals import invalid_fields
@@ -50,8 +52,8 @@ def degrade(
     payment_method: list[str] = typer.Option(
         [], "--payment-method", help="Payment method name fragment to hide under payments_restricted (repeatable)."
     ),
-    incident: str | None = typer.Option(None, help="Incident the change belongs to (also recorded on its chain)."),
-    actor: str = typer.Option("operator", help="Who is acting, for the ledger."),
+    incident: str | None = incident_option(None, help="Incident the change belongs to (also recorded on its chain)."),
+    actor: str | None = typer.Option(None, *BY_NAMES, "--actor", help=BY_HELP, show_default=False),
     reason: str = typer.Option("", help="Why, for the ledger."),
     clear: bool = typer.Option(False, "--clear", help="Return the store (or --segment) to normal."),
     all_segments: bool = typer.Option(False, "--all", help="With --clear: the store-wide rule and every segment."),
@@ -89,12 +91,13 @@ def degrade(
     if problem:
         console.print(f"[red]invalid:[/red] {problem}")
         raise typer.Exit(2)
-    run = _Run(store, modes or [], ttl, segment, message, payment_method, incident, actor, reason, clear, all_segments)
+    who = actor or ""
+    run = _Run(store, modes or [], ttl, segment, message, payment_method, incident, who, reason, clear, all_segments)
     if target is Target.AWS:
         writes = bool(modes) or clear
         settings = _aws_settings(table, ledger_table, bucket, key, config_parameter, topic, writes=writes)
         with function_settings(settings):
-            code = _run(run, check_expiry, page=Env.ONCALL_TOPIC.value in settings)
+            code = _run(replace(run, target=target), check_expiry, page=Env.ONCALL_TOPIC.value in settings)
         raise typer.Exit(code)
     with fabric(config=config):
         code = _run(run, check_expiry, page=True)
@@ -161,6 +164,7 @@ class _Run:
     reason: str
     clear: bool
     all_segments: bool
+    target: Target = Target.LOCAL
 
 
 def _run(run: _Run, check: bool, page: bool) -> int:
@@ -176,6 +180,12 @@ def _run(run: _Run, check: bool, page: bool) -> int:
     except (BulkheadError, ClientError, BotoCoreError) as exc:
         console.print(f"[red]cannot read the firm configuration[/red] ({env(Env.CONFIG_PARAMETER)}): {_reason(exc)}")
         return 2
+    if (run.clear or run.modes) and not check:  # a change is recorded under who made it (bulkhead.cli.identity)
+        try:
+            run = replace(run, actor=acting(run.target, run.actor, lambda: firm).actor)
+        except typer.BadParameter as exc:
+            console.print(f"[red]invalid:[/red] {exc.param_hint}: {exc.message}", soft_wrap=True)
+            return 2
     try:
         return _act(run, check, page, firm)
     except (ClientError, BotoCoreError) as exc:

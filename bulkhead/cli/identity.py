@@ -1,46 +1,58 @@
-"""Who a CLI decision is recorded as: a roster person locally (`--as`), the IAM principal in AWS."""
+"""Who a CLI command records as acting: the one rule for every command that records a person.
+
+Locally: the roster person `--by` names (id or name, any case, from the configuration's roles),
+recorded as the roster names them. With `--target aws`: the caller's IAM principal
+(sts:GetCallerIdentity), and the roster person too when one is named. `--as`, `--operator` and
+`--approver` are other names of the same option (docs/incident-command.md, "Identity").
+"""
 
 from collections.abc import Callable
+from typing import Any
 
 import typer
 
 from bulkhead.cli.reach import Target
 from functions.common.config import FirmConfig
+from functions.common.people import Acted, UnknownPerson, iam_principal, roster_ids, roster_person
 
-
-class Decider:
-    def __init__(self, name: str, identity: str, role: str | None) -> None:
-        self.name = name
-        self.identity = identity  # roster id, or the IAM principal's ARN
-        self.role = role
-
-
-AS = typer.Option(
-    None,
-    "--as",
-    "--approver",
-    "-a",
-    help="Locally: the roster person deciding (id or name, from the configuration's roles). "
-    "With --target aws the caller's IAM principal is recorded instead.",
+BY_NAMES = ("--by", "--as", "--operator", "--approver")
+BY_HELP = (
+    "Who acts: locally a person of the roster (id or name, from the configuration's roles); with "
+    "--target aws your IAM principal is recorded (and the roster person, if named)."
 )
 
 
-def decider(target: Target, as_person: str | None, firm: Callable[[], FirmConfig]) -> Decider:
-    """The IAM principal (sts:GetCallerIdentity) in AWS; locally the roster person `--as` names."""
-    if target is Target.AWS:
-        from functions.common.clients import client
+def by_option(short: str | None = None) -> Any:
+    """The one `--by` option (aliases `--as`, `--operator`, `--approver`) of every command that records a person."""
+    return typer.Option(None, *BY_NAMES, *((short,) if short else ()), help=BY_HELP, show_default=False)
 
-        arn = str(client("sts").get_caller_identity()["Arn"])
-        return Decider(arn, arn, None)
-    config = firm()
-    wanted = (as_person or "").strip()
-    if not wanted:
-        raise typer.BadParameter("name the roster person deciding (id or name)", param_hint="--as")
-    found = config.person(wanted.lower()) or next(
-        ((p, r.role) for r in config.roles for p in r.people if p.name.casefold() == wanted.casefold()), None
+
+BY = by_option()
+
+
+def acting(target: Target, named: str | None, firm: Callable[[], FirmConfig], option: str = "--by") -> Acted:
+    """Who acts (inside `reach`): the IAM principal in AWS (with the roster person named, if any);
+    locally the roster person named. A name not on the roster is a bad parameter (exit 2)."""
+    wanted = (named or "").strip()
+    try:
+        if target is Target.AWS:
+            from functions.common.clients import client
+
+            arn = str(client("sts").get_caller_identity()["Arn"])
+            return iam_principal(arn, firm() if wanted else None, wanted or None)
+        config = firm()
+        if wanted:
+            return roster_person(config, wanted)
+    except UnknownPerson as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc
+    raise typer.BadParameter(
+        f"name the roster person who acts (id or name; ids: {roster_ids(config)})", param_hint=option
     )
-    if found is None:
-        known = ", ".join(dict.fromkeys(p.person_id for r in config.roles for p in r.people)) or "none configured"
-        raise typer.BadParameter(f"{wanted!r} is not a person of the roster (roles: {known})", param_hint="--as")
-    person, role = found
-    return Decider(person.name, person.person_id, role.value)
+
+
+def person_named(named: str, firm: Callable[[], FirmConfig], option: str) -> Acted:
+    """A roster person a command names as its subject (e.g. `incident assign --to`)."""
+    try:
+        return roster_person(firm(), named)
+    except UnknownPerson as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.ids import incident_argument
+
 incident_app = typer.Typer(
     help="Declare, run and close incidents; read how every signal was disposed of.", no_args_is_help=True
 )
@@ -203,8 +205,10 @@ def _awaits_approval(dynamodb: Any, table: str, incident_id: str) -> bool:
 
 @incident_app.command("resume")
 def resume(
-    incident: str = typer.Argument(..., help="An incident whose response was interrupted (see bulkhead status)."),
-    operator: str = typer.Option(..., "--operator", help="Who decides (recorded in the ledger)."),
+    incident: str = incident_argument(help="An incident whose response was interrupted (see bulkhead status)."),
+    operator: str = typer.Option(
+        ..., "--operator", "--by", "--as", help="Who decides: a person of the roster (id or name; recorded)."
+    ),
     state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
 ) -> None:
     """Start an interrupted local response again from its declaration."""
@@ -214,8 +218,10 @@ def resume(
 
 @incident_app.command("abandon")
 def abandon(
-    incident: str = typer.Argument(..., help="An incident whose response was interrupted (see bulkhead status)."),
-    operator: str = typer.Option(..., "--operator", help="Who decides (recorded in the ledger)."),
+    incident: str = incident_argument(help="An incident whose response was interrupted (see bulkhead status)."),
+    operator: str = typer.Option(
+        ..., "--operator", "--by", "--as", help="Who decides: a person of the roster (id or name; recorded)."
+    ),
     state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
 ) -> None:
     """Abandon an interrupted local response: undo its containment and clear its degradation modes."""
@@ -237,8 +243,9 @@ def _interrupted(state_dir: Path | None, decision: str, incident: str, operator:
             return dict(service.control("POST", f"/local/work/{decision}", body))
         except ControlRefused as exc:
             done = {"resume": "resumed", "abandon": "abandoned"}[decision]
-            console.print(f"[red]not {done}:[/red] {exc.reason}")
-            raise typer.Exit(1) from exc
+            console.print(f"[red]not {done}:[/red] {exc.reason}", soft_wrap=True)
+            # 400: the request itself is bad (a malformed id, a person off the roster), as the CLI's own checks
+            raise typer.Exit(2 if exc.status == 400 else 1) from exc
 
 
 def _print_answer(status: int, body: dict[str, object]) -> None:

@@ -14,6 +14,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.identity import BY, acting, by_option, person_named
+from bulkhead.cli.ids import INCIDENT
 from bulkhead.cli.incident import incident_app
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
 
@@ -40,6 +42,12 @@ def _invalid(exc: Exception) -> typer.Exit:
     assert isinstance(exc, ValidationError)
     problems = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
     console.print(f"[red]invalid:[/red] {problems}")
+    return typer.Exit(2)
+
+
+def _bad(exc: typer.BadParameter) -> typer.Exit:
+    """A person off the roster (bulkhead.cli.identity): named with the option, exit 2, nothing recorded."""
+    console.print(f"[red]invalid:[/red] {exc.param_hint}: {exc.message}", soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -84,7 +92,7 @@ def list_incidents(
 
 @incident_app.command("show")
 def show(
-    incident: str = typer.Argument(..., help="Incident id (bulkhead incident list)."),
+    incident: str = INCIDENT,
     html: Path | None = typer.Option(None, "--html", help="Also write the screen as an HTML page (to share or print)."),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
@@ -145,9 +153,9 @@ def render_view(v: "IncidentView", now: datetime, console: Console) -> None:
 
 @incident_app.command("note")
 def note(
-    incident: str = typer.Argument(...),
+    incident: str = INCIDENT,
     text: str = typer.Argument(..., help="What happened or was decided (recorded verbatim)."),
-    by: str = typer.Option(..., "--by", help="Your name (recorded)."),
+    by: str | None = BY,
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
@@ -155,27 +163,31 @@ def note(
     from pydantic import ValidationError
 
     from functions.common.errors import BulkheadError
+    from functions.common.wiring import firm_config
     from functions.incidents import domain, wiring
     from functions.incidents.models import NoteRequest
     from functions.ledger.wiring import ledger
 
     try:
-        request = NoteRequest(incident_id=incident, by=by, text=text)
         with reach(target, state_dir):
+            who = acting(target, by, firm_config)
+            request = NoteRequest(incident_id=incident, by=who, text=text)
             entry = domain.note(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
     except ValidationError as exc:
         raise _invalid(exc) from exc
+    except typer.BadParameter as exc:
+        raise _bad(exc) from exc
     except BulkheadError as exc:
         raise _fail("not recorded", exc) from exc
-    console.print(f"noted by {by} (ledger entry {entry.seq})")
+    console.print(f"noted by {who.name} (ledger entry {entry.seq})")
 
 
 @incident_app.command("assign")
 def assign(
-    incident: str = typer.Argument(...),
-    person: str = typer.Option(..., "--to", help="Who takes the role."),
+    incident: str = INCIDENT,
+    person: str = typer.Option(..., "--to", help="Who takes the role: a roster person (id or name)."),
     role: str = typer.Option("incident_commander", "--role", help="incident_commander, security, dpo, ..."),
-    by: str = typer.Option(..., "--by", help="Who assigns (recorded)."),
+    by: str | None = BY,
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
@@ -183,27 +195,32 @@ def assign(
     from pydantic import ValidationError
 
     from functions.common.errors import BulkheadError
+    from functions.common.wiring import firm_config
     from functions.incidents import domain, wiring
     from functions.incidents.models import AssignRequest
     from functions.ledger.wiring import ledger
 
     try:
-        request = AssignRequest.model_validate({"incident_id": incident, "by": by, "role": role, "person": person})
         with reach(target, state_dir):
+            who = acting(target, by, firm_config)
+            named = person_named(person, firm_config, "--to").name
+            request = AssignRequest.model_validate({"incident_id": incident, "by": who, "role": role, "person": named})
             domain.assign(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
     except ValidationError as exc:
         raise _invalid(exc) from exc
+    except typer.BadParameter as exc:
+        raise _bad(exc) from exc
     except BulkheadError as exc:
         raise _fail("not assigned", exc) from exc
-    console.print(f"{person} is {request.role.value} of {incident} (assigned by {by}; recorded)")
+    console.print(f"{named} is {request.role.value} of {incident} (assigned by {who.name}; recorded)")
 
 
 @incident_app.command("escalate")
 def escalate(
-    incident: str = typer.Argument(...),
+    incident: str = INCIDENT,
     severity: str = typer.Option(..., "--severity", help="The new severity: low, medium, high, critical."),
     reason: str = typer.Option(..., "--reason", help="Why (recorded)."),
-    by: str = typer.Option(..., "--by", help="Who escalates (recorded)."),
+    by: str | None = BY,
     category: list[str] = typer.Option([], "--category", help="Data now known to be at stake (repeatable)."),
     customers: int | None = typer.Option(None, "--customers", min=0, help="How many customers are now known."),
     target: Target = TARGET,
@@ -220,17 +237,18 @@ def escalate(
     from functions.ledger.wiring import ledger
 
     try:
-        request = EscalateRequest.model_validate(
-            {
-                "incident_id": incident,
-                "by": by,
-                "severity": severity,
-                "reason": reason,
-                "add_categories": category,
-                "customers": customers,
-            }
-        )
         with reach(target, state_dir):
+            who = acting(target, by, firm_config)
+            request = EscalateRequest.model_validate(
+                {
+                    "incident_id": incident,
+                    "by": who,
+                    "severity": severity,
+                    "reason": reason,
+                    "add_categories": category,
+                    "customers": customers,
+                }
+            )
             entries = list(wiring.chain().entries(incident))
             done = domain.escalate(
                 request,
@@ -244,9 +262,11 @@ def escalate(
             )
     except ValidationError as exc:
         raise _invalid(exc) from exc
+    except typer.BadParameter as exc:
+        raise _bad(exc) from exc
     except BulkheadError as exc:
         raise _fail("not escalated", exc) from exc
-    print_escalated(done, by, console)
+    print_escalated(done, who.name, console)
 
 
 def print_escalated(done: "Escalated", by: str, console: Console) -> None:
@@ -287,8 +307,8 @@ def print_escalated(done: "Escalated", by: str, console: Console) -> None:
 
 @incident_app.command("close")
 def close(
-    incident: str = typer.Argument(...),
-    by: str = typer.Option(..., "--by", help="Who closes it (recorded)."),
+    incident: str = INCIDENT,
+    by: str | None = BY,
     reason: str = typer.Option("", "--reason", help="Needed when tasks or clocks are still open (recorded)."),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
@@ -297,32 +317,38 @@ def close(
     from pydantic import ValidationError
 
     from functions.common.errors import BulkheadError
+    from functions.common.wiring import firm_config
     from functions.incidents import domain
     from functions.incidents.models import CloseRequest
     from functions.ledger.wiring import ledger
 
     now = datetime.now(UTC)
     try:
-        request = CloseRequest(incident_id=incident, by=by, reason=reason or None)
         with reach(target, state_dir):
+            who = acting(target, by, firm_config)
+            request = CloseRequest(incident_id=incident, by=who, reason=reason or None)
             closed = domain.close(request, load_view(incident, now), ledger(), now)
     except ValidationError as exc:
         raise _invalid(exc) from exc
+    except typer.BadParameter as exc:
+        raise _bad(exc) from exc
     except BulkheadError as exc:
         raise _fail("not closed", exc) from exc
     left = f"; still open, recorded with the reason: {', '.join(closed.open_items)}" if closed.open_items else ""
-    console.print(f"{incident} closed by {by}{left}", soft_wrap=True)
+    console.print(f"{incident} closed by {who.name}{left}", soft_wrap=True)
 
 
 @incident_app.command("dpo-informed")
 def dpo_informed(
-    incident: str = typer.Argument(...),
-    by: str = typer.Option(..., "--by", help="Who records it (recorded)."),
+    incident: str = INCIDENT,
+    by: str | None = BY,
     at: str = typer.Option(
         ..., "--at", help="When the DPO was told: ISO 8601 with a timezone, e.g. 2026-11-27T10:15Z."
     ),
     channel: str = typer.Option(..., "--channel", help="phone, email, in_person, chat, video, sms or page."),
-    dpo: str = typer.Option("", "--dpo", help="Who was told (default: the first DPO of the firm's roster)."),
+    dpo: str = typer.Option(
+        "", "--dpo", help="Who was told: a roster person, id or name (default: the first DPO of the roster)."
+    ),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
@@ -346,15 +372,20 @@ def dpo_informed(
         raise typer.Exit(2)
     try:
         with reach(target, state_dir):
+            recorder = acting(target, by, firm_config)
             roster = firm_config().people(Role.DPO)
-            who = dpo or (roster[0].name if roster else "")
+            who = person_named(dpo, firm_config, "--dpo").name if dpo else (roster[0].name if roster else "")
             if not who:
                 console.print("[red]invalid:[/red] --dpo: the firm's configuration names no DPO; name who was told")
                 raise typer.Exit(2)
-            request = DpoInformedRequest(incident_id=incident, by=by, dpo=who, at=told_at, channel=Channel(channel))
+            request = DpoInformedRequest(
+                incident_id=incident, by=recorder, dpo=who, at=told_at, channel=Channel(channel)
+            )
             done = record_dpo_informed(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
     except ValidationError as exc:
         raise _invalid(exc) from exc
+    except typer.BadParameter as exc:
+        raise _bad(exc) from exc
     except BulkheadError as exc:
         code = 2 if type(exc).__name__ == "InvalidRecord" else 1
         raise _fail("not recorded", exc, code) from exc
@@ -362,13 +393,13 @@ def dpo_informed(
     if not done.changed:
         console.print(f"already recorded: {who} told at {when} by {channel} (ledger entry {done.seq}); no change")
         return
-    console.print(f"{who} (DPO) told at {when} by {channel}; recorded by {by} (ledger entry {done.seq})")
+    console.print(f"{who} (DPO) told at {when} by {channel}; recorded by {recorder.name} (ledger entry {done.seq})")
 
 
 @incident_app.command("facts")
 def facts(
-    incident: str = typer.Argument(...),
-    by: str = typer.Option("", "--by", help="Who writes the record (recorded; not needed with --draft)."),
+    incident: str = INCIDENT,
+    by: str | None = by_option(),
     facts_text: str = typer.Option("", "--facts", help="The facts of the breach."),
     effects: str = typer.Option("", "--effects", help="Its effects (likely consequences for the people)."),
     remedial: str = typer.Option("", "--remedial", help="The remedial action taken or proposed."),
@@ -387,6 +418,7 @@ def facts(
     from pydantic import ValidationError
 
     from functions.common.errors import BulkheadError
+    from functions.common.wiring import firm_config
     from functions.incidents import wiring
     from functions.incidents.breach_record import FactsRequest, draft_facts, record_facts
     from functions.ledger.wiring import ledger
@@ -423,9 +455,12 @@ def facts(
         console.print(f"[red]invalid:[/red] {', '.join(missing)}: empty (the record needs facts, effects and remedial)")
         raise typer.Exit(2)
     try:
-        request = FactsRequest.model_validate({"incident_id": incident, "by": by, "record": record})
         with reach(target, state_dir):
+            who = acting(target, by, firm_config)
+            request = FactsRequest.model_validate({"incident_id": incident, "by": who, "record": record})
             done = record_facts(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
+    except typer.BadParameter as exc:
+        raise _bad(exc) from exc
     except ValidationError as exc:
         problems = "; ".join(f"--{err['loc'][-1]}: {err['msg']}" for err in exc.errors())
         console.print(f"[red]invalid:[/red] {problems}")
@@ -436,4 +471,4 @@ def facts(
     if not done.changed:
         console.print(f"already recorded as revision {done.revision} (ledger entry {done.seq}); no change")
         return
-    console.print(f"Art. 33(5) record revision {done.revision} by {by} (ledger entry {done.seq})")
+    console.print(f"Art. 33(5) record revision {done.revision} by {who.name} (ledger entry {done.seq})")

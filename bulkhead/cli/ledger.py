@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from bulkhead.cli.identity import BY, acting
+from bulkhead.cli.ids import INCIDENT
 from bulkhead.cli.reach import STATE_DIR, Target
 from functions.common.settings import Env
 
@@ -122,7 +124,7 @@ def _read(
 
 @ledger_app.command("verify")
 def verify(
-    incident_id: str = typer.Argument(..., help="Incident id, e.g. inc-20261127-abcdef123456."),
+    incident_id: str = INCIDENT,
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
     table: str | None = TABLE,
@@ -141,8 +143,8 @@ def verify(
 
 @ledger_app.command("repair")
 def repair(
-    incident_id: str = typer.Argument(..., help="Incident id, e.g. inc-20261127-abcdef123456."),
-    operator: str = typer.Option(..., "--operator", help="Who repairs (recorded in the ledger)."),
+    incident_id: str = INCIDENT,
+    operator: str | None = BY,
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
     table: str | None = TABLE,
@@ -151,7 +153,7 @@ def repair(
 ) -> None:
     """Sign and anchor again every head whose anchoring failed, and an unsigned tail (idempotent)."""
     from functions.common.errors import BulkheadError
-    from functions.common.wiring import utc_now
+    from functions.common.wiring import firm_config, utc_now
     from functions.ledger.domain import Anchoring, ChainedLedger
 
     with _open(Where(target, state_dir, table, bucket, key)) as (store, anchors, signer):
@@ -160,7 +162,7 @@ def repair(
             raise typer.Exit(2)
         try:
             outcome = ChainedLedger(store, anchoring=Anchoring(signer, anchors)).repair(
-                incident_id, utc_now(), actor=operator
+                incident_id, utc_now(), actor=acting(target, operator, firm_config, "--operator").actor
             )
         except BulkheadError as exc:
             console.print(f"[red]still cannot anchor:[/red] {exc}")
@@ -176,7 +178,7 @@ def repair(
 
 @evidence_app.command("export")
 def export(
-    incident_id: str = typer.Argument(..., help="Incident id, e.g. inc-20261127-abcdef123456."),
+    incident_id: str = INCIDENT,
     out: Path = typer.Option(None, "--out", "-o", help="Directory to write (default evidence-<incident>)."),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,

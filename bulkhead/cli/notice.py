@@ -8,11 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bulkhead.cli.identity import AS
+from bulkhead.cli.identity import BY
+from bulkhead.cli.ids import incident_argument, incident_option
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
 
 if TYPE_CHECKING:
-    from functions.approval.models import NoticeReviewDocument, ReviewStage
+    from functions.approval.models import NoticeReviewDecision, NoticeReviewDocument, ReviewStage
 
 notice_app = typer.Typer(
     help="Preview customer breach notices, review the one waiting to be sent, read regulator drafts.",
@@ -90,7 +91,7 @@ def preview(
 
 @notice_app.command("drafts")
 def drafts(
-    incident: str = typer.Option(..., help="incident id"),
+    incident: str = incident_option(),
     show: bool = typer.Option(False, "--show", help="print each draft in full"),
     bucket: str = typer.Option("", help="notification bucket in AWS; omit for the local fabric's saved state"),
     state_dir: Path | None = typer.Option(None, "--state-dir", help="Local state directory (default .bulkhead/state)."),
@@ -123,13 +124,13 @@ def drafts(
 
 @notice_app.command("review")
 def review(
-    incident: str = typer.Argument(..., help="Incident id whose customer notice waits for a review."),
+    incident: str = incident_argument(help="Incident id whose customer notice waits for a review."),
     approve: bool = typer.Option(False, "--approve", help="Approve: the notices go out now, exactly as shown."),
     reject: bool = typer.Option(False, "--reject", help="Reject: nothing is sent; --reason says why."),
     reason: str = typer.Option("", "--reason", help="Why (required to reject; recorded in the ledger)."),
     sha256: str | None = typer.Option(None, "--sha256", help="The hash you read: refused if the notice changed."),
     show: bool = typer.Option(False, "--show", help="Print every notice in full (text and SMS)."),
-    as_person: str | None = AS,
+    as_person: str | None = BY,
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
@@ -139,15 +140,14 @@ def review(
     """
     from botocore.exceptions import ClientError
 
-    from bulkhead.cli.identity import decider
+    from bulkhead.cli.identity import acting
     from functions.approval.decided import last_decision
     from functions.approval.models import NoticeReviewDecision
-    from functions.approval.notice_review import NoPendingReview, decide_review
-    from functions.approval.wiring import execution, notice_review_store
+    from functions.approval.notice_review import NoPendingReview
+    from functions.approval.wiring import notice_review_store
     from functions.common.errors import BulkheadError
     from functions.common.wiring import firm_config
     from functions.incidents.wiring import chain
-    from functions.ledger.wiring import ledger
 
     if approve and reject:
         raise typer.BadParameter("choose one of --approve and --reject", param_hint="--approve/--reject")
@@ -156,7 +156,7 @@ def review(
         console.print("[red]invalid:[/red] --reason: a rejection says why")
         raise typer.Exit(2)
     if deciding and target is Target.LOCAL and not (as_person or "").strip():
-        console.print("[red]invalid:[/red] --as: name the roster person deciding (id or name)")
+        console.print("[red]invalid:[/red] --as: name the roster person deciding (id or name; also --by)")
         raise typer.Exit(2)
     try:
         with reach(target, state_dir):
@@ -171,17 +171,18 @@ def review(
             _print_review(pending.stage, pending.stages[pending.stage], document, show or not deciding)
             if not deciding:
                 return
-            who = decider(target, as_person, firm_config)
+            who = acting(target, as_person, firm_config, "--as")
             decision = NoticeReviewDecision(
                 incident_id=incident,
                 approved=approve,
                 reviewer=who.name,
-                reviewer_id=who.identity,
+                reviewer_id=who.person_id or who.iam_principal,
                 role=who.role,
+                iam_principal=who.iam_principal,
                 reason=reason,
                 sha256=sha256 or document.sha256,
             )
-            decide_review(decision, notice_review_store(), execution(), ledger(), datetime.now(UTC))
+            _decide_once(decision)
     except typer.BadParameter as exc:
         console.print(f"[red]invalid:[/red] {exc.param_hint}: {exc.message}")
         raise typer.Exit(2) from exc
@@ -196,6 +197,23 @@ def review(
     console.print(
         f"Incident {incident}: customer notice {verb}; by {who.name}; recorded in the ledger.", soft_wrap=True
     )
+
+
+def _decide_once(decision: "NoticeReviewDecision") -> None:
+    """Decide; when someone else decided meanwhile, say who and when (from the claim or the ledger)."""
+    from functions.approval.decided import last_decision
+    from functions.approval.notice_review import NoPendingReview, ReviewBeingDecided, decide_review
+    from functions.approval.wiring import execution, notice_review_store
+    from functions.incidents.wiring import chain
+    from functions.ledger.wiring import ledger
+
+    try:
+        decide_review(decision, notice_review_store(), execution(), ledger(), datetime.now(UTC))
+    except NoPendingReview as exc:
+        earlier = last_decision(chain().entries(decision.incident_id), notice=True)
+        if earlier is None or isinstance(exc, ReviewBeingDecided):
+            raise
+        raise NoPendingReview(f"incident {decision.incident_id}: already {earlier}") from exc
 
 
 def _print_review(stage: int, who: "ReviewStage", document: "NoticeReviewDocument", full: bool) -> None:

@@ -28,6 +28,9 @@ def refusals(console: Console, failed: str) -> Iterator[None]:
 
     try:
         yield
+    except typer.BadParameter as exc:  # a person off the roster (bulkhead.cli.identity), a bad option
+        console.print(f"[red]invalid:[/red] {exc.param_hint}: {exc.message}", soft_wrap=True)
+        raise typer.Exit(2) from exc
     except ValidationError as exc:
         console.print(f"[red]invalid:[/red] {invalid_fields(exc)}")
         raise typer.Exit(2) from exc

@@ -7,19 +7,23 @@ ledger, the sealed pre-states, their key and the sandbox stores between commands
 then `bulkhead restore INC --as PERSON`); `restore --drill` contains and restores in one run.
 """
 
-import getpass
 import json
-import re
 import time
 import uuid
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.identity import BY, acting, by_option
+from bulkhead.cli.ids import INCIDENT, incident_argument
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
+
+if TYPE_CHECKING:
+    from functions.common.config import FirmConfig
+    from functions.common.people import Acted
 
 console = Console()
 action_app = typer.Typer(help="Containment actions: record manual tasks as done.", no_args_is_help=True)
@@ -55,44 +59,15 @@ _COLUMNS = (
 )
 
 
-def restorer(target: Target, as_person: str, roster: tuple[str, ...]) -> str:
-    """Who restores, as the ledger records it (docs/containment.md, "Who restored").
-
-    On AWS: the caller's IAM principal (`sts:GetCallerIdentity`), never a name typed in. Locally: a
-    person of the firm's roster (`roles` in the configuration) named with --as; with no roster
-    configured, the OS user (or --as as given), marked `os-user:` since no roster vouches for it.
-    """
-    if target is Target.AWS:
-        if as_person:
-            _refuse("--as: on AWS the restore is recorded under your IAM principal (sts:GetCallerIdentity); drop --as")
-        from functions.common.clients import client
-
-        return f"iam:{client('sts').get_caller_identity()['Arn']}"
-    if not roster:
-        return f"os-user:{as_person or getpass.getuser()}"
-    if not as_person:
-        _refuse(f"--as: name who restores, one of the roster: {', '.join(roster)}")
-    # As `approve --as`: a roster name in any case, or the id derived from it (maria-keller).
-    wanted = as_person.strip()
-    found = next((n for n in roster if wanted.casefold() in {n.casefold(), _person_id(n)}), None)
-    if found is None:
-        _refuse(f"--as: {as_person!r} is not on the roster (roles in the configuration): {', '.join(roster)}")
-    return f"person:{found}"
-
-
-def _person_id(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
 def _refuse(message: str) -> NoReturn:
     console.print(f"[red]{message}[/red]", soft_wrap=True)
     raise typer.Exit(2)
 
 
-def _roster() -> tuple[str, ...]:
+def _firm() -> "FirmConfig":
     from functions.common.wiring import firm_config
 
-    return tuple(dict.fromkeys(p.name for r in firm_config().roles for p in r.people))
+    return firm_config()
 
 
 def _verified(action: dict[str, Any]) -> str:
@@ -139,9 +114,9 @@ def _show(execution: dict[str, Any]) -> None:
 
 
 def restore(
-    incident: str = typer.Argument("", help="Incident whose containment to undo (AWS: with --state-machine-arn)."),
+    incident: str = incident_argument("", help="Incident whose containment to undo (AWS: with --state-machine-arn)."),
     state_machine_arn: str = typer.Option("", "--state-machine-arn", help="The deployed Restore state machine."),
-    as_person: str = typer.Option("", "--as", help="Who restores (locally: a person of the roster)."),
+    as_person: str | None = BY,
     target: Target = TARGET,
     drill: bool = typer.Option(False, "--drill", help="Locally: contain a drill incident, then restore it."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Plan the restore; change nothing."),
@@ -153,6 +128,22 @@ def restore(
     Each action is read back against its pre-state; one that does not match counts as failed (exit 1).
     Without --target aws it runs on the local fabric, against the sandbox stores.
     """
+    try:
+        _restore(incident, state_machine_arn, target, drill, dry_run, timeout, state_dir, as_person)
+    except typer.BadParameter as exc:  # who restores is not on the roster (bulkhead.cli.identity)
+        _refuse(f"{exc.param_hint}: {exc.message}")
+
+
+def _restore(
+    incident: str,
+    state_machine_arn: str,
+    target: Target,
+    drill: bool,
+    dry_run: bool,
+    timeout: float,
+    state_dir: Path | None,
+    as_person: str | None,
+) -> None:
     if state_machine_arn:
         target = Target.AWS
     if drill:
@@ -161,24 +152,20 @@ def restore(
     if not incident:
         console.print("[red]restore needs INCIDENT (or --drill to try it locally)[/red]")
         raise typer.Exit(2)
-    from functions.containment.models import INCIDENT_ID
-
-    if not re.fullmatch(INCIDENT_ID, incident):
-        console.print(f"[red]INCIDENT must look like inc-YYYYMMDD-... (lower case), got {incident!r}[/red]")
-        raise typer.Exit(2)
     if target is Target.LOCAL:
         _restore_local(incident, dry_run, state_dir, as_person)
         return
     if not state_machine_arn:
         _refuse("--state-machine-arn: --target aws needs the deployed Restore state machine's ARN")
     from functions.common.clients import client
+    from functions.common.wiring import firm_config
 
-    by = restorer(Target.AWS, as_person, ())
+    by = acting(Target.AWS, as_person, firm_config, "--as").actor
     sfn = client("stepfunctions")
     _show(_wait(sfn, _start(sfn, state_machine_arn, incident, dry_run, by), timeout))
 
 
-def _restore_local(incident: str, dry_run: bool, state_dir: Path | None, as_person: str) -> None:
+def _restore_local(incident: str, dry_run: bool, state_dir: Path | None, as_person: str | None) -> None:
     from bulkhead.cli.local import fabric
     from bulkhead.local import paths
     from functions.common.clients import client
@@ -188,7 +175,7 @@ def _restore_local(incident: str, dry_run: bool, state_dir: Path | None, as_pers
         console.print(f"[red]no local state[/red] in {where}: run `bulkhead drill` first")
         raise typer.Exit(1)
     with fabric(where) as service:
-        by = restorer(Target.LOCAL, as_person, _roster())
+        by = acting(Target.LOCAL, as_person, _firm, "--as").actor
         before = service.control("GET", "/local/sandboxes")["sandboxes"]
         sfn = client("stepfunctions")
         machine = service.describe()["state_machines"]["Restore"]
@@ -200,14 +187,14 @@ def _restore_local(incident: str, dry_run: bool, state_dir: Path | None, as_pers
     _show(execution)
 
 
-def _restore_drill(dry_run: bool, as_person: str) -> None:
+def _restore_drill(dry_run: bool, as_person: str | None) -> None:
     from bulkhead.local.drill import run_thin_path
     from bulkhead.local.runtime import local_fabric
     from functions.common.clients import client
     from functions.containment.adapters.shopify import CONTAINMENT_TAG
 
     with local_fabric(log_level="ERROR") as fabric:
-        by = restorer(Target.LOCAL, as_person, _roster())
+        by = acting(Target.LOCAL, as_person, _firm, "--as").actor
         sandbox = fabric.sandboxes["acme-eu"]
         before = sandbox.snapshot()
         run = run_thin_path(fabric)
@@ -229,9 +216,9 @@ def _restore_drill(dry_run: bool, as_person: str) -> None:
 
 @action_app.command("done")
 def action_done(
-    incident: str = typer.Argument(..., help="Incident id."),
+    incident: str = INCIDENT,
     action_id: str = typer.Argument(..., help="The manual task's action id (act-...)."),
-    operator: str = typer.Option(..., "--operator", "-o", help="Your name (recorded in the ledger)."),
+    operator: str | None = by_option("-o"),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
@@ -240,11 +227,14 @@ def action_done(
     Locally through the service; `--target aws` with the deployed fabric's settings in the environment
     (LEDGER_TABLE_NAME, PRESTATES_TABLE_NAME, PRESTATE_KEY_ID, BULKHEAD_CONFIG_PARAMETER) and AWS credentials.
     """
-    with reach(target, state_dir):
-        _action_done(incident, action_id, operator)
+    try:
+        with reach(target, state_dir):
+            _action_done(incident, action_id, acting(target, operator, _firm, "--operator"))
+    except typer.BadParameter as exc:
+        _refuse(f"{exc.param_hint}: {exc.message}")
 
 
-def _action_done(incident: str, action_id: str, operator: str) -> None:
+def _action_done(incident: str, action_id: str, operator: "Acted") -> None:
     from functions.common.errors import BulkheadError
     from functions.common.wiring import utc_now
     from functions.containment import wiring
@@ -261,14 +251,14 @@ def _action_done(incident: str, action_id: str, operator: str) -> None:
     except BulkheadError as exc:
         console.print(f"[red]not recorded:[/red] {exc}")
         raise typer.Exit(1) from exc
-    console.print(f"[green]{outcome.action_id}: {outcome.status.value}[/green] (recorded by {operator})")
+    console.print(f"[green]{outcome.action_id}: {outcome.status.value}[/green] (recorded by {operator.name})")
     if outcome.detail:  # the last open task of a response that left the incident to a person
         console.print(outcome.detail, soft_wrap=True)
 
 
 @action_app.command("list")
 def action_list(
-    incident: str = typer.Argument("", help="One incident; default: every incident not closed by a person."),
+    incident: str = incident_argument("", help="One incident; default: every incident not closed by a person."),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:

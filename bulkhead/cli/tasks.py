@@ -8,6 +8,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from bulkhead.cli.identity import BY, acting
+from bulkhead.cli.ids import INCIDENT, incident_argument
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
 from bulkhead.cli.refusals import refusals
 
@@ -17,7 +19,7 @@ task_app = typer.Typer(help="Tasks per role across departments, due from the clo
 
 @task_app.command("list")
 def task_list(
-    incident: str = typer.Argument("", help="One incident; default: every incident not closed by a person."),
+    incident: str = incident_argument("", help="One incident; default: every incident not closed by a person."),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
@@ -43,23 +45,24 @@ def task_list(
 
 @task_app.command("done")
 def task_done(
-    incident: str = typer.Argument(...),
+    incident: str = INCIDENT,
     task: str = typer.Argument(..., help="The task id (bulkhead task list)."),
-    by: str = typer.Option(..., "--by", help="Who did it (recorded)."),
+    by: str | None = BY,
     note: str = typer.Option("", "--note", help="What was decided (recorded)."),
     target: Target = TARGET,
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Record a task as done, naming who did it."""
+    from functions.common.wiring import firm_config
     from functions.incidents import wiring
     from functions.incidents.tasks import TaskDone, complete_task
     from functions.ledger.wiring import ledger
 
-    with refusals(console, "not recorded"):
-        request = TaskDone(incident_id=incident, task_id=task, by=by, note=note)
-        with reach(target, state_dir):
-            complete_task(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
-    console.print(f"{task} done by {by}; recorded in the ledger")
+    with refusals(console, "not recorded"), reach(target, state_dir):
+        who = acting(target, by, firm_config)
+        request = TaskDone(incident_id=incident, task_id=task, by=who, note=note)
+        complete_task(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
+    console.print(f"{task} done by {who.name}; recorded in the ledger")
 
 
 @task_app.command("sweep")

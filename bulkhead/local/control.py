@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError
 
 from bulkhead.local import containment_state
 from bulkhead.local.work import UnknownWork, WorkTracker
-from functions.common.models import Message
+from functions.common.models import INCIDENT_ID, Message
 
 if TYPE_CHECKING:
     from bulkhead.local.runtime import LocalFabric
@@ -37,7 +37,7 @@ class DrillRequest(Message):
 
 
 class WorkDecision(Message):
-    incident_id: str = Field(pattern=r"^inc-[0-9a-z-]{8,80}$")
+    incident_id: str = Field(pattern=INCIDENT_ID)
     operator: str = Field(min_length=1, max_length=200)
 
 
@@ -194,5 +194,14 @@ def _known_work() -> Iterator[None]:
 
 
 def _incident_and_operator(request: dict[str, Any]) -> tuple[str, str]:
+    """The incident and who decides, as the ledger records them: a person of the roster, checked here
+    too (the CLI is not the only client of the service); anyone else is a 400 naming the field."""
+    from functions.common.people import UnknownPerson, roster_person  # noqa: PLC0415
+    from functions.common.wiring import firm_config  # noqa: PLC0415
+
     decision = _parse(WorkDecision, request)
-    return decision.incident_id, decision.operator
+    try:
+        who = roster_person(firm_config(), decision.operator)
+    except UnknownPerson as exc:
+        raise ControlError(400, f"operator: {exc}") from exc
+    return decision.incident_id, who.actor

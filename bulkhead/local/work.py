@@ -134,7 +134,7 @@ class WorkTracker:
         arn = sfn.start_execution(
             stateMachineArn=self._local.state_machines["Restore"],
             input=json.dumps(
-                {"incident_id": incident_id, "mode": declared.get("mode", "live"), "restored_by": f"person:{operator}"}
+                {"incident_id": incident_id, "mode": declared.get("mode", "live"), "restored_by": operator}
             ),
             name=f"abandon-{uuid.uuid4()}",
         )["executionArn"]

@@ -25,7 +25,7 @@ def last_decision(entries: Iterable[LedgerEntry], notice: bool = False) -> str |
     if not decided:
         return None
     last = decided[-1]
-    who = str(last.data.get("approved_by") or last.actor.removeprefix("operator:"))
+    who = str(last.data.get("person") or last.data.get("approved_by") or last.actor.split(":", 1)[-1])
     via = f" (via {last.data['via']})" if last.data.get("via") else ""
     if last.type in _EXPIRED:
         return f"expired unanswered at {last.at:%Y-%m-%d %H:%M:%S} UTC"

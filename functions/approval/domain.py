@@ -17,6 +17,7 @@ from functions.approval.models import (
 from functions.approval.ports import ApprovalStore, Execution
 from functions.common.config import EscalationStage, Mode, Person, ResponsePolicy
 from functions.common.errors import BulkheadError
+from functions.common.people import actor_of
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 from functions.paging.models import Page
@@ -144,7 +145,7 @@ def decide(
         decision.incident_id,
         EntryDraft(
             type=entry_type,
-            actor=f"operator:{decision.approver}",
+            actor=actor_of(decision.approver, decision.iam_principal),
             at=now,
             data={
                 "note": decision.note,
@@ -153,6 +154,7 @@ def decide(
                 "stage_name": pending.stage_name,
                 "person_id": decision.approver_id,
                 "role": decision.role,
+                "iam_principal": decision.iam_principal,
             },
         ),
     )

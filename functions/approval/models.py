@@ -40,6 +40,7 @@ class ApprovalDecision(Message):
     approver: str = Field(min_length=1, max_length=2048)
     approver_id: str | None = Field(default=None, max_length=2048, description="roster id or IAM ARN")
     role: str | None = None
+    iam_principal: str | None = Field(default=None, max_length=2048)  # with --target aws
     note: str = Field(default="", max_length=500)
     via: Literal["cli", "link"] = "cli"
 
@@ -144,6 +145,14 @@ class PendingNoticeReview(Message):
     escalated: bool = False
 
 
+class DecisionClaim(Message):
+    """Who is deciding a waiting review, and when: the first to claim it decides; any other is told this."""
+
+    by: str = Field(min_length=1, max_length=2048)
+    at: datetime
+    approved: bool
+
+
 class NoticeReviewPrepare(Message):
     """Input of PrepareNoticeReview: the incident and its resolved audience."""
 
@@ -189,6 +198,7 @@ class NoticeReviewDecision(Message):
     reviewer: str = Field(min_length=1, max_length=2048)
     reviewer_id: str | None = Field(default=None, max_length=2048, description="roster id or IAM ARN")
     role: str | None = None
+    iam_principal: str | None = Field(default=None, max_length=2048)  # with --target aws
     reason: str = Field(default="", max_length=500)
     via: Literal["cli", "link"] = "cli"
     sha256: str | None = Field(default=None, description="the hash the reviewer was shown")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functions.approval.domain import DRILL_PREFIX, DRILL_SEVERITY, link_person
 from functions.approval.links import verify_link
 from functions.approval.models import (
+    DecisionClaim,
     LinkClaims,
     LinkDecision,
     NoticeReviewDecision,
@@ -30,6 +31,7 @@ from functions.approval.models import (
 from functions.approval.ports import Execution, NoticeReviewStore
 from functions.common.config import FirmConfig, Mode, Severity
 from functions.common.errors import BulkheadError
+from functions.common.people import actor_of
 from functions.ledger.models import EntryDraft, EntryType
 from functions.ledger.ports import Ledger
 from functions.notification.domain import notice_sha256
@@ -44,6 +46,10 @@ REJECTED = "NoticeRejected"  # the error a rejection sends to the waiting task (
 
 class NoPendingReview(BulkheadError):
     """No customer notice waits for a review on this incident (decided, escalated past, or never asked)."""
+
+
+class ReviewBeingDecided(NoPendingReview):
+    """Someone else decided this review first (their decision is being recorded): names who and when."""
 
 
 class ReviewedNoticeChanged(BulkheadError):
@@ -243,21 +249,37 @@ def decide_review(
             f"incident {decision.incident_id}: the notice waiting is sha256 {document.sha256}, not the "
             f"{decision.sha256} that was shown; read it again"
         )
-    if decision.approved:
-        result = _send(decision.incident_id, document, "approved", decision.reviewer)
-        execution.resume(pending.task_token, result.model_dump(mode="json"))
-    else:
-        execution.reject(pending.task_token, REJECTED, f"rejected by {decision.reviewer}: {decision.reason}"[:256])
+    # Two people may decide at once: the first claim decides, the other is told who and when, and the
+    # waiting response is resumed (the notices sent) or stopped once.
+    ours = DecisionClaim(by=decision.reviewer, at=now, approved=decision.approved)
+    held = store.claim(pending, ours)
+    if held is None:
+        raise NoPendingReview(f"incident {decision.incident_id} has no customer notice waiting for a review")
+    if held != ours:
+        verb = "approved" if held.approved else "rejected"
+        raise ReviewBeingDecided(
+            f"incident {decision.incident_id}: already {verb} by {held.by} at {held.at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    try:
+        if decision.approved:
+            result = _send(decision.incident_id, document, "approved", decision.reviewer)
+            execution.resume(pending.task_token, result.model_dump(mode="json"))
+        else:
+            execution.reject(pending.task_token, REJECTED, f"rejected by {decision.reviewer}: {decision.reason}"[:256])
+    except Exception:
+        store.release(pending, ours)  # the waiting execution is gone: nothing decided, nothing recorded
+        raise
     ledger.append(
         decision.incident_id,
         EntryDraft(
             type=EntryType.NOTICE_REVIEW_APPROVED if decision.approved else EntryType.NOTICE_REVIEW_REJECTED,
-            actor=f"operator:{decision.reviewer}",
+            actor=actor_of(decision.reviewer, decision.iam_principal),
             at=now,
             data={
                 "person_id": decision.reviewer_id,
                 "person": decision.reviewer,
                 "role": decision.role,
+                "iam_principal": decision.iam_principal,
                 "reason": decision.reason,
                 "via": decision.via,
                 "stage": pending.stage,

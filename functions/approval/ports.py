@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Protocol
 
-from functions.approval.models import PendingApproval, PendingNoticeReview
+from functions.approval.models import DecisionClaim, PendingApproval, PendingNoticeReview
 
 
 class ApprovalStore(Protocol):
@@ -26,3 +26,12 @@ class NoticeReviewStore(Protocol):
     def get(self, incident_id: str) -> PendingNoticeReview | None: ...
 
     def remove(self, incident_id: str) -> None: ...
+
+    def claim(self, pending: PendingNoticeReview, claim: DecisionClaim) -> DecisionClaim | None:
+        """Claim the review as it was read, atomically: `claim` when it is ours; the earlier claim when
+        someone else holds it; None when the review is gone or changed since it was read."""
+        ...
+
+    def release(self, pending: PendingNoticeReview, claim: DecisionClaim) -> None:
+        """Give up our claim (the decision could not be delivered): the review waits again."""
+        ...

@@ -30,6 +30,7 @@ from functions.clocks.rules import (
 )
 from functions.common.config import FirmConfig, Mode, Regime, RegulatorConfig
 from functions.common.errors import BulkheadError
+from functions.common.people import Acted
 from functions.detection.models import Incident
 from functions.ingest.models import DataCategory
 from functions.ledger.models import EntryDraft, EntryType
@@ -380,7 +381,7 @@ def file_clock(
             "status": status,
             "filed_at": filed_at,
             "reference": request.reference,
-            "filed_by": request.filed_by,
+            "filed_by": request.filed_by.name,
             "recipients": request.recipients,
         }
     )
@@ -395,13 +396,12 @@ def file_clock(
         "deadline": clock.deadline.isoformat() if clock.deadline else None,
         "late": late,
         "recipients": request.recipients,
+        **request.filed_by.facts,
     }
     entry_type = EntryType.CLOCK_MISSED if late and clock.status is ClockStatus.OPEN else EntryType.CLOCK_MET
     if late and clock.status is ClockStatus.MISSED:
         entry_type = EntryType.CLOCK_FILED_LATE
-    ledger.append(
-        clock.incident_id, EntryDraft(type=entry_type, actor=f"operator:{request.filed_by}", at=now, data=facts)
-    )
+    ledger.append(clock.incident_id, EntryDraft(type=entry_type, actor=request.filed_by.actor, at=now, data=facts))
     _cancel_reminders(clock, scheduler)
     _start_following(stopped, clocks, filed_at, scheduler, store, ledger, now, request.filed_by)
     return stopped
@@ -436,14 +436,15 @@ def withdraw_filing(
         clock.incident_id,
         EntryDraft(
             type=EntryType.CLOCK_WITHDRAWN,
-            actor=f"operator:{request.withdrawn_by}",
+            actor=request.withdrawn_by.actor,
             at=now,
             data={
                 "clock": clock.clock_id,
                 "reference": clock.reference,
                 "filed_at": clock.filed_at.isoformat(),
                 "filed_by": clock.filed_by,
-                "withdrawn_by": request.withdrawn_by,
+                "withdrawn_by": request.withdrawn_by.name,
+                **request.withdrawn_by.facts,
                 "reason": request.reason,
                 "status": reopened.status.value,
             },
@@ -462,7 +463,7 @@ def _start_following(
     store: ClockStore,
     ledger: Ledger,
     now: datetime,
-    operator: str,
+    operator: Acted,
 ) -> None:
     rule = RULES[filed.regime]
     for stage in rule.stages:
@@ -475,7 +476,7 @@ def _start_following(
         deadline = stage.deadline.due(filed_at, filed_at)
         clock = _stage_clock(filed, filed.mode, filed.regime, stage, filed.authority, filed_at, deadline)
         if store.put_new(clock):
-            _record_start(clock, ledger, now, actor=f"operator:{operator}")
+            _record_start(clock, ledger, now, actor=operator.actor)
             _schedule_reminders(clock, scheduler, now)
 
 
@@ -496,7 +497,7 @@ def record_start_event(
     started = _started(clock, request.at)
     if not store.replace(started, ClockStatus.WAITING):
         raise ClockNotWaiting(f"{clock.clock_id} changed meanwhile; look again with `bulkhead clocks`")
-    _record_start(started, ledger, now, actor=f"operator:{request.recorded_by}")
+    _record_start(started, ledger, now, actor=request.recorded_by.actor)
     _schedule_reminders(started, scheduler, now)
     return started
 
@@ -542,7 +543,7 @@ def classify(
             "its clocks run (file them with `bulkhead clock file`)"
         )
     _check_time(request.at, mine[0].aware_at, now, "classification")
-    actor = f"operator:{request.classified_by}"
+    actor = request.classified_by.actor
     ledger.append(
         request.incident_id,
         EntryDraft(
@@ -553,7 +554,8 @@ def classify(
                 "regime": request.regime.value,
                 "major": request.major,
                 "classified_at": request.at.isoformat(),
-                "classified_by": request.classified_by,
+                "classified_by": request.classified_by.name,
+                **request.classified_by.facts,
             },
         ),
     )
@@ -562,7 +564,9 @@ def classify(
         if request.major:
             moved = _started(clock, request.at)
         elif clock.status is ClockStatus.WAITING:
-            moved = clock.model_copy(update={"status": ClockStatus.NOT_REQUIRED, "filed_by": request.classified_by})
+            moved = clock.model_copy(
+                update={"status": ClockStatus.NOT_REQUIRED, "filed_by": request.classified_by.name}
+            )
         else:
             continue
         if not store.replace(moved, clock.status):

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from functions.common.config import Mode, Regime, Severity
 from functions.common.models import Message
+from functions.common.people import Acted
 from functions.detection.models import Incident
 
 
@@ -85,7 +86,7 @@ class FileRequest(Message):
     incident_id: str
     clock: str = Field(min_length=1, description="regime (earliest open stage) or regime/stage")
     reference: str = Field(min_length=1, max_length=200, description="the authority's case or receipt number")
-    filed_by: str = Field(min_length=1, max_length=128)
+    filed_by: Acted  # as the roster names them (functions.common.people)
     filed_at: datetime | None = None
     recipients: int | None = Field(default=None, ge=0, description="how many were notified, if a count matters")
 
@@ -95,7 +96,7 @@ class WithdrawRequest(Message):
 
     incident_id: str
     clock: str = Field(min_length=1, description="regime/stage, or a regime (its earliest filed stage)")
-    withdrawn_by: str = Field(min_length=1, max_length=128)
+    withdrawn_by: Acted  # as the roster names them (functions.common.people)
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -105,7 +106,7 @@ class StartEventRequest(Message):
     incident_id: str
     clock: str = Field(min_length=1)
     at: datetime
-    recorded_by: str = Field(min_length=1, max_length=128)
+    recorded_by: Acted  # as the roster names them (functions.common.people)
 
 
 class ClassifyRequest(Message):
@@ -115,7 +116,7 @@ class ClassifyRequest(Message):
     regime: Regime
     major: bool
     at: datetime = Field(description="when the classification was made")
-    classified_by: str = Field(min_length=1, max_length=128)
+    classified_by: Acted  # as the roster names them (functions.common.people)
 
 
 class Reminder(Message):

@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from functions.common.config import Mode
+from functions.common.config import FirmConfig, Mode
 from functions.common.errors import PermanentActionFailure, TransientPlatformError
 from functions.common.failures import failure_facts
+from functions.common.people import Acted, vouch_actor
 from functions.containment.models import (
     ActionFailureRequest,
     ActionKind,
@@ -172,7 +173,7 @@ def unidentified_instructions(incident_id: str, action: PlannedAction) -> str:
 def complete_manual_task(
     incident_id: str,
     action_id: str,
-    operator: str,
+    operator: Acted,
     catalogue: ActionCatalogue,
     ledger: Ledger,
     journal: ActionJournal,
@@ -215,14 +216,14 @@ def complete_manual_task(
         )
     if EntryType.ACTION_VERIFIED in recorded:
         return ActionOutcome(action_id=action_id, kind=action.kind, status=ActionStatus.ALREADY_APPLIED)
-    outcome = _record_applied(incident_id, action, 0, digest, ledger, recorded, now, by=f"operator:{operator}")
+    outcome = _record_applied(incident_id, action, 0, digest, ledger, recorded, now, by=operator.actor)
     if _close_after_last_task(incident_id, action_id, entries, operator, ledger, now):
         return outcome.model_copy(update={"detail": f"the last open manual task: {incident_id} is closed"})
     return outcome
 
 
 def _close_after_last_task(
-    incident_id: str, action_id: str, entries: list[LedgerEntry], operator: str, ledger: Ledger, now: datetime
+    incident_id: str, action_id: str, entries: list[LedgerEntry], operator: Acted, ledger: Ledger, now: datetime
 ) -> bool:
     """The response left tasks open (`response.completed`): the last one done closes the incident,
     on the record of the person who reported it."""
@@ -235,12 +236,11 @@ def _close_after_last_task(
     data = {
         **{k: v for k, v in completed.data.items() if k not in ("open_tasks", "awaits")},
         "manual_tasks_done": len(completed.data.get("open_tasks", [])),
-        "closed_by": f"operator:{operator}",
+        "closed_by": operator.actor,
         "last_task": action_id,
+        **{k: v for k, v in operator.facts.items() if k != "by"},
     }
-    ledger.append(
-        incident_id, EntryDraft(type=EntryType.INCIDENT_CLOSED, actor=f"operator:{operator}", at=now, data=data)
-    )
+    ledger.append(incident_id, EntryDraft(type=EntryType.INCIDENT_CLOSED, actor=operator.actor, at=now, data=data))
     return True
 
 
@@ -279,12 +279,15 @@ def record_action_failure(request: ActionFailureRequest, ledger: Ledger, now: da
 # --- restore -------------------------------------------------------------------------------
 
 
-def plan_restore(request: RestoreRequest, journal: ActionJournal) -> RestorePlan:
+def plan_restore(request: RestoreRequest, journal: ActionJournal, config: FirmConfig) -> RestorePlan:
     """Every applied, not yet reverted action of the incident, newest first.
 
     An action whose earlier restore failed its read-back (`action.failed`, phase restore) is not
-    reverted: it is planned again.
+    reverted: it is planned again. Who restores must be a person of the roster (or an IAM
+    principal): anyone may start the machine, so its input is checked here, not trusted.
     """
+    restored_by = vouch_actor(config, request.restored_by).actor
+    request = request.model_copy(update={"restored_by": restored_by})
     entries = list(journal.entries(request.incident_id))
     if not entries:
         raise UnknownIncident(f"no incident {request.incident_id} in the ledger: check the id (bulkhead status)")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from functions.common.config import Mode
-from functions.common.models import Message, StepError
+from functions.common.models import INCIDENT_ID, Message, StepError
 
 
 class ActionKind(StrEnum):
@@ -89,9 +89,6 @@ class RevertStatus(StrEnum):
 # Who restored, as the ledger records it: a roster person (`person:<name>`), the OS user where no
 # roster is configured (`os-user:<login>`), or on AWS the caller's IAM principal (`iam:<arn>`).
 Restorer = Annotated[str, Field(pattern=r"^(person|os-user|iam):\S.{0,299}$")]
-
-
-INCIDENT_ID = r"^inc-[0-9a-z-]{8,80}$"
 
 
 class RestoreRequest(Message):

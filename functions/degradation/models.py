@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import Field, computed_field, field_validator, model_validator
 
 from functions.common.config import Mode
-from functions.common.models import Message
+from functions.common.models import INCIDENT_ID, Message
 
 Segment = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 StoreId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
@@ -127,7 +127,7 @@ class StoreControls(Message):
 class IncidentModesRequest(Message):
     """Input of the restore's ClearIncidentModes step: return what this incident degraded to normal."""
 
-    incident_id: str = Field(pattern=r"^inc-[0-9a-z-]{8,80}$")
+    incident_id: str = Field(pattern=INCIDENT_ID)
     mode: Mode = Mode.LIVE
     reason: str = Field(default="restore", max_length=100)  # restore, or drill ended
     actor: str | None = Field(default=None, max_length=320)  # who restored (RestoreRequest.restored_by)

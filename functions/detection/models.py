@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from functions.common.config import Mode, Platform, Severity
-from functions.common.models import Message
+from functions.common.models import INCIDENT_ID, Message
 from functions.ingest.models import DataCategory, SignalSource
 
 
@@ -94,7 +94,7 @@ class AffectedScope(Message):
 
 
 class Incident(Message):
-    incident_id: str = Field(pattern=r"^inc-[0-9a-z-]{8,80}$")
+    incident_id: str = Field(pattern=INCIDENT_ID)
     store_id: str
     platform: Platform
     rule_id: str

@@ -17,7 +17,8 @@ from pydantic import Field
 
 from functions.common.errors import BulkheadError
 from functions.common.models import Message
-from functions.incidents.domain import categories, declaration, person
+from functions.common.people import Acted
+from functions.incidents.domain import categories, declaration
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import Ledger
 
@@ -52,7 +53,7 @@ class Channel(StrEnum):
 
 class DpoInformedRequest(Message):
     incident_id: str
-    by: str = Field(min_length=1, max_length=128, description="who records it")
+    by: Acted  # who records it, as the roster names them
     dpo: str = Field(min_length=1, max_length=128, description="the DPO (or legal) who was told")
     at: datetime
     channel: Channel
@@ -68,7 +69,7 @@ class FactsInput(Message):
 
 class FactsRequest(Message):
     incident_id: str
-    by: str = Field(min_length=1, max_length=128)
+    by: Acted
     record: FactsInput
 
 
@@ -124,12 +125,14 @@ def record_dpo_informed(
         request.incident_id,
         EntryDraft(
             type=EntryType.DPO_INFORMED,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=at,
             data={
                 "person": request.dpo,
                 "channel": request.channel.value,
-                "recorded_by": request.by,
+                "recorded_by": request.by.name,
+                "recorded_by_id": request.by.person_id,
+                "recorded_by_iam": request.by.iam_principal,
                 "recorded_at": now.isoformat(),
                 "source": "command",
             },
@@ -172,11 +175,11 @@ def record_facts(request: FactsRequest, entries: list[LedgerEntry], ledger: Ledg
         request.incident_id,
         EntryDraft(
             type=EntryType.BREACH_FACTS,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=now,
             data={
                 **text,
-                "by": request.by,
+                **request.by.facts,
                 "revision": len(history) + 1,
                 "amends_seq": history[-1].seq if history else None,
             },

@@ -71,10 +71,6 @@ _REVIEWED = {EntryType.NOTICE_REVIEW_APPROVED, EntryType.NOTICE_REVIEW_REJECTED,
 _RUNNING = (ClockStatus.OPEN, ClockStatus.WAITING)
 
 
-def person(name: str) -> str:
-    return f"person:{name}"
-
-
 def declaration(incident_id: str, entries: list[LedgerEntry]) -> LedgerEntry:
     found = next((e for e in entries if e.type is EntryType.INCIDENT_DECLARED), None)
     if found is None:
@@ -353,9 +349,9 @@ def note(request: NoteRequest, entries: list[LedgerEntry], ledger: Ledger, now: 
         request.incident_id,
         EntryDraft(
             type=EntryType.INCIDENT_NOTED,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=now,
-            data={"by": request.by, "text": request.text},
+            data={**request.by.facts, "text": request.text},
         ),
     )
 
@@ -366,9 +362,9 @@ def assign(request: AssignRequest, entries: list[LedgerEntry], ledger: Ledger, n
         request.incident_id,
         EntryDraft(
             type=EntryType.INCIDENT_ASSIGNED,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=now,
-            data={"by": request.by, "role": request.role.value, "person": request.person},
+            data={**request.by.facts, "role": request.role.value, "person": request.person},
         ),
     )
 
@@ -426,10 +422,10 @@ def escalate(
         request.incident_id,
         EntryDraft(
             type=EntryType.INCIDENT_ESCALATED,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=now,
             data={
-                "by": request.by,
+                **request.by.facts,
                 "from": before.value,
                 "severity": raised.value,
                 "added": list(added),
@@ -445,11 +441,11 @@ def escalate(
             | ({"not_replanned": not_replanned} if not_replanned else {}),
         ),
     )
-    started = [c for c in new if record_clock_start(c, store, scheduler, ledger, now, actor=person(request.by))]
+    started = [c for c in new if record_clock_start(c, store, scheduler, ledger, now, actor=request.by.actor)]
     execution = not_started = None
     if delta is not None and not delta.empty:
         run = EscalationRun(incident=incident, mode=mode, plan=delta.plan, modes_added=delta.modes, escalation=ordinal)
-        execution, not_started = _start(run, runner, ledger, person(request.by), now)
+        execution, not_started = _start(run, runner, ledger, request.by.actor, now)
     return Escalated(
         incident_id=request.incident_id,
         previous=before.value,
@@ -527,9 +523,9 @@ def close(request: CloseRequest, view: IncidentView, ledger: Ledger, now: dateti
         request.incident_id,
         EntryDraft(
             type=EntryType.INCIDENT_RESOLVED,
-            actor=person(request.by),
+            actor=request.by.actor,
             at=now,
-            data={"by": request.by, "reason": request.reason, "open_items": still, "severity": view.severity},
+            data={**request.by.facts, "reason": request.reason, "open_items": still, "severity": view.severity},
         ),
     )
     return Closed(incident_id=request.incident_id, open_items=tuple(still))

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from functions.common.config import Role, Severity
 from functions.common.models import Message
+from functions.common.people import Acted
 
 
 class ClockLine(Message):
@@ -68,20 +69,20 @@ class IncidentView(Message):
 
 class NoteRequest(Message):
     incident_id: str
-    by: str = Field(min_length=1, max_length=128)
+    by: Acted  # as the roster names them (functions.common.people)
     text: str = Field(min_length=1, max_length=2000)
 
 
 class AssignRequest(Message):
     incident_id: str
-    by: str = Field(min_length=1, max_length=128)
+    by: Acted  # as the roster names them (functions.common.people)
     role: Role = Role.INCIDENT_COMMANDER
     person: str = Field(min_length=1, max_length=128)
 
 
 class EscalateRequest(Message):
     incident_id: str
-    by: str = Field(min_length=1, max_length=128)
+    by: Acted  # as the roster names them (functions.common.people)
     severity: Severity
     reason: str = Field(min_length=1, max_length=1000)
     add_categories: tuple[str, ...] = ()
@@ -114,7 +115,7 @@ class Escalated(Message):
 
 class CloseRequest(Message):
     incident_id: str
-    by: str = Field(min_length=1, max_length=128)
+    by: Acted  # as the roster names them (functions.common.people)
     reason: str | None = Field(default=None, max_length=1000)
 
 

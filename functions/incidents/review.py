@@ -15,6 +15,7 @@ from pydantic import Field
 from functions.clocks.figures import incident_figures
 from functions.clocks.models import Clock, ClockStatus
 from functions.common.models import Message
+from functions.common.people import Acted
 from functions.incidents.domain import categories, declaration, open_role_tasks, severity
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
 from functions.ledger.ports import Ledger
@@ -32,7 +33,7 @@ class ReviewInput(Message):
     root_cause: str = Field(min_length=1, max_length=4000)
     lessons: tuple[str, ...] = ()
     action_items: tuple[ActionItem, ...] = ()
-    by: str = Field(min_length=1, max_length=128)
+    by: Acted  # who prepared it, as the roster names them
 
 
 class Review(Message):
@@ -69,7 +70,7 @@ def build_review(
         f"Store {declared.data.get('store_id')}; severity {severity(ordered)} (declared "
         f"{declared.data.get('severity')}); data {', '.join(categories(ordered))}; "
         f"{declared.data.get('customers', 0)} customers known; mode {declared.data.get('mode', 'live')}.",
-        f"Prepared by {given.by} at {now:%Y-%m-%d %H:%M} UTC from {len(ordered)} ledger entries.",
+        f"Prepared by {given.by.name} at {now:%Y-%m-%d %H:%M} UTC from {len(ordered)} ledger entries.",
         "",
         "## Times",
         "",
@@ -192,13 +193,17 @@ def to_html(incident_id: str, markdown: str) -> str:
     )
 
 
-def record_review(review: Review, by: str, ledger: Ledger, now: datetime) -> LedgerEntry:
+def record_review(review: Review, by: Acted, ledger: Ledger, now: datetime) -> LedgerEntry:
     return ledger.append(
         review.incident_id,
         EntryDraft(
             type=EntryType.REVIEW_RECORDED,
-            actor=f"person:{by}",
+            actor=by.actor,
             at=now,
-            data={"by": by, "sha256": review.sha256, "html_sha256": hashlib.sha256(review.html.encode()).hexdigest()},
+            data={
+                **by.facts,
+                "sha256": review.sha256,
+                "html_sha256": hashlib.sha256(review.html.encode()).hexdigest(),
+            },
         ),
     )

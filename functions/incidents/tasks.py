@@ -13,6 +13,7 @@ from functions.clocks.models import Clock, ClockStatus
 from functions.common.config import FirmConfig, Mode, Regime, Role
 from functions.common.errors import BulkheadError
 from functions.common.models import Message
+from functions.common.people import Acted
 from functions.incidents.breach_record import dpo_paged
 from functions.incidents.domain import declaration, open_role_tasks
 from functions.ledger.models import EntryDraft, EntryType, LedgerEntry
@@ -41,7 +42,7 @@ class PlannedTask(Message):
 class TaskDone(Message):
     incident_id: str
     task_id: str
-    by: str = Field(min_length=1, max_length=128)
+    by: Acted  # as the roster names them
     note: str = Field(default="", max_length=1000)
 
 
@@ -206,8 +207,8 @@ def complete_task(request: TaskDone, entries: list[LedgerEntry], ledger: Ledger,
         request.incident_id,
         EntryDraft(
             type=EntryType.TASK_DONE,
-            actor=f"person:{request.by}",
+            actor=request.by.actor,
             at=now,
-            data={"task_id": request.task_id, "by": request.by, "note": request.note},
+            data={"task_id": request.task_id, **request.by.facts, "note": request.note},
         ),
     )

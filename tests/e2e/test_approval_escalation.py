@@ -164,7 +164,7 @@ def test_a_signed_link_shows_the_decision_page_and_its_form_approves_the_respons
         recorded = approvals(fabric, "inc-approval-link-01")
         assert [e.type.value for e in recorded] == ["approval.requested", "approval.granted"]
         granted = recorded[1]
-        assert granted.actor == "operator:Jonas Weber"
+        assert granted.actor == "person:Jonas Weber"
         assert (granted.data["via"], granted.data["stage_name"], granted.data["note"]) == ("link", "on-call", "ok")
         assert (granted.data["person_id"], granted.data["role"]) == ("jonas-weber", "security")
         assert recorded[0].at <= granted.at <= datetime.now(UTC)
@@ -236,7 +236,7 @@ def test_a_rejection_stops_the_response_before_containment_and_pages_oncall(tmp_
         assert not {"action.applied", "degradation.set", "incident.closed", "response.completed"} & set(kinds)
         rejected = next(e for e in approvals(fabric, "inc-approval-reject-01") if e.type.value == "approval.rejected")
         assert (rejected.actor, rejected.data["note"], rejected.data["via"]) == (
-            "operator:s.okafor",
+            "person:s.okafor",
             "false positive",
             "cli",
         )
@@ -316,4 +316,4 @@ def test_after_escalation_the_first_stages_link_is_spent_and_the_next_stage_appr
         assert [e.type.value for e in recorded] == [
             "approval.requested", "approval.escalated", "approval.requested", "approval.granted",
         ]  # fmt: skip
-        assert (recorded[-1].actor, recorded[-1].data["stage_name"]) == ("operator:Maria Keller", "security-lead")
+        assert (recorded[-1].actor, recorded[-1].data["stage_name"]) == ("person:Maria Keller", "security-lead")

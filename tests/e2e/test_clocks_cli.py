@@ -19,6 +19,7 @@ from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 
 runner = CliRunner()
+BY = "lena-fischer"  # a compliance person of the local configuration's roster
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def test_clocks_lists_the_drills_clocks_soonest_first_and_dora_waits_for_a_class
     assert re.search(rf"^{incident}\s+gdpr_art33\s+\S+ \S+\s+2d 23h \d\dm\s+open", output, flags=re.MULTILINE)
     assert re.search(rf"^{incident}\s+dora/initial\s+-\s+-\s+waiting", output, flags=re.MULTILINE)
     # When a person classifies it as major, Then DORA's initial report is due in 4 hours, first in the list
-    code, said = classify(state, incident, "--major", "--by", "A. Jones")
+    code, said = classify(state, incident, "--major", "--by", "Lena Fischer")
     assert code == 0 and "dora/initial started" in said, said
     _, listed = bulkhead("clocks", "--state-dir", str(state))
     assert open_clocks(listed, incident)[:2] == ["dora/initial", "dora/clients"]
@@ -99,11 +100,11 @@ def test_a_not_major_classification_closes_dora_and_bad_input_is_refused_naming_
 ) -> None:
     _, incident = drilled
     code, output = bulkhead("clock", "classify", incident, "dora", "--major", "--at", "2020-01-01T00:00:00",
-                            "--by", "A. Jones", "--state-dir", str(state))  # fmt: skip
+                            "--by", "Lena Fischer", "--state-dir", str(state))  # fmt: skip
     assert code == 1 and "--at" in output and "before the incident's awareness" in " ".join(output.split())
     code, output = classify(state, incident, "--major")
     assert code == 2 and "--by" in output
-    code, output = classify(state, incident, "--not-major", "--by", "A. Jones")
+    code, output = classify(state, incident, "--not-major", "--by", "Lena Fischer")
     assert code == 0 and "dora/initial: not required" in output, output
     _, listed = bulkhead("clocks", "--state-dir", str(state))
     assert "dora/initial" not in open_clocks(listed, incident)
@@ -113,7 +114,7 @@ def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiab
     drilled: tuple[Path, str], state: Path
 ) -> None:
     _, incident = drilled
-    classify(state, incident, "--major", "--by", "A. Jones")
+    classify(state, incident, "--major", "--by", "Lena Fischer")
     # When the DORA initial report is recorded as filed
     code, output = bulkhead(
         "clock",
@@ -123,7 +124,7 @@ def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiab
         "--reference",
         "BAFIN-2026-0042",
         "--by",
-        "A. Jones",
+        "Lena Fischer",
         "--state-dir",
         str(state),
     )
@@ -134,7 +135,7 @@ def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiab
     shown = open_clocks(listed, incident)
     assert "dora/initial" not in shown and "dora/intermediate" in shown
     # ...filing it again is refused, naming the first filing
-    code, again = bulkhead("clock", "file", incident, "dora/initial", "-r", "X", "--state-dir", str(state))
+    code, again = bulkhead("clock", "file", incident, "dora/initial", "-r", "X", "--by", BY, "--state-dir", str(state))
     assert code == 1 and "BAFIN-2026-0042" in again
     # ...the ledger says who filed what, and still verifies (chain, signed heads, anchors): read
     # through the service the commands share, as any AWS client would
@@ -143,7 +144,7 @@ def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiab
         entries = list(DynamoLedgerStore(clients.client("dynamodb"), ledger_table).entries(incident))
     [met] = [e for e in entries if e.type.value == "clock.met"]
     assert (met.actor, met.data["reference"], met.data["clock"]) == (
-        "operator:A. Jones",
+        "person:Lena Fischer",
         "BAFIN-2026-0042",
         "dora/initial",
     )
@@ -153,12 +154,19 @@ def test_filing_stops_a_clock_opens_the_next_stage_and_keeps_the_ledger_verifiab
 
 def test_filing_refuses_unknown_clocks_and_empty_references_naming_them(drilled: tuple[Path, str], state: Path) -> None:
     _, incident = drilled
-    code, output = bulkhead("clock", "file", incident, "uk_gdpr", "-r", "ICO-1", "--state-dir", str(state))
+    code, output = bulkhead("clock", "file", incident, "uk_gdpr", "-r", "ICO-1", "--by", BY, "--state-dir", str(state))
     assert code == 1 and "no clock 'uk_gdpr'" in output and "dora/initial" in output
-    code, output = bulkhead("clock", "file", incident, "dora", "--reference", "", "--state-dir", str(state))
+    code, output = bulkhead("clock", "file", incident, "dora", "--reference", "", "--by", BY, "--state-dir", str(state))
     assert code == 2 and "reference" in output
-    code, output = bulkhead("clock", "file", "inc-unknown-00000000", "dora", "-r", "R", "--state-dir", str(state))
+    code, output = bulkhead(
+        "clock", "file", "inc-unknown-00000000", "dora", "-r", "R", "--by", BY, "--state-dir", str(state)
+    )
     assert code == 1 and "its clocks: none" in output
+    # ...a filing by nobody, or by someone off the roster, is refused naming --by
+    code, output = bulkhead("clock", "file", incident, "dora", "-r", "R", "--state-dir", str(state))
+    assert code == 2 and "--by" in output and "lena-fischer" in output, output
+    code, output = bulkhead("clock", "file", incident, "dora", "-r", "R", "--by", "A. Jones", "--state-dir", str(state))
+    assert code == 2 and "'A. Jones' is not a person of the roster" in " ".join(output.split()), output
     # ...and nothing changed
     _, listed = bulkhead("clocks", "--state-dir", str(state))
     assert open_clocks(listed, incident) == EVERY_CLOCK

@@ -17,6 +17,7 @@ from bulkhead.sandbox.shopify.apps_model import BULKHEAD_APP
 from bulkhead.sandbox.shopify.operations.webhooks import subscription
 from functions.common import clients
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
+from tests.fakes.people import person
 
 INCIDENT = "inc-20261127-containment01"
 RESTORER = "person:Maria Keller"
@@ -245,7 +246,7 @@ def test_app_access_is_a_guided_merchant_task_recorded_on_the_operators_word(fab
     done = complete_manual_task(
         INCIDENT,
         "act-01-test",
-        "on-call",
+        person("jonas-weber"),
         wiring.catalogue_for("acme-eu"),
         ledger_port(),
         wiring.journal(),
@@ -254,7 +255,7 @@ def test_app_access_is_a_guided_merchant_task_recorded_on_the_operators_word(fab
     )
     assert done.status.value == "applied"
     applied = [d for t, d in ledger(fabric) if t == "action.applied"]
-    assert applied[0]["by"] == "operator:on-call"
+    assert applied[0]["by"] == "person:Jonas Weber"
 
 
 def test_a_recalled_integration_is_already_off_and_left_as_it_is(fabric: LocalFabric) -> None:

@@ -149,8 +149,11 @@ def test_verify_names_an_entry_modified_in_the_local_table(state: Path) -> None:
 
 
 def test_bad_input_gets_a_clear_message_and_writes_nothing(state: Path, tmp_path: Path) -> None:
-    unknown = runner.invoke(app, ["ledger", "verify", "inc-unknown", "--state-dir", str(state)])
-    assert unknown.exit_code == 2 and "no ledger entries and no signed heads for 'inc-unknown'" in flat(unknown.output)
+    unknown = runner.invoke(app, ["ledger", "verify", "inc-20261130-unknown1", "--state-dir", str(state)])
+    assert unknown.exit_code == 2
+    assert "no ledger entries and no signed heads for 'inc-20261130-unknown1'" in flat(unknown.output)
+    malformed = runner.invoke(app, ["ledger", "verify", "inc-unknown", "--state-dir", str(state)])
+    assert malformed.exit_code == 2 and "'inc-unknown' is malformed" in flat(malformed.output)
 
     occupied = tmp_path / "occupied"
     occupied.mkdir()

@@ -557,13 +557,17 @@ def test_a_failed_anchoring_is_repaired_from_the_cli_and_the_ledger_verifies(sta
     code, output = ledger_verify(state)
     assert code == 1 and f"first bad entry seq {LAST + 1}: milestone closed" in output
 
-    repaired = runner.invoke(app, ["ledger", "repair", INCIDENT, "--operator", "oncall", "--state-dir", str(state)])
-    again = runner.invoke(app, ["ledger", "repair", INCIDENT, "--operator", "oncall", "--state-dir", str(state)])
+    repaired = runner.invoke(
+        app, ["ledger", "repair", INCIDENT, "--operator", "jonas-weber", "--state-dir", str(state)]
+    )
+    again = runner.invoke(app, ["ledger", "repair", INCIDENT, "--operator", "jonas-weber", "--state-dir", str(state)])
 
     assert repaired.exit_code == 0, repaired.output
     assert f"anchored closed at seq {LAST + 1}" in flat(repaired.output)
     assert "nothing to repair" in flat(again.output)
-    unknown = runner.invoke(app, ["ledger", "repair", "inc-unknown", "--operator", "oncall", "--state-dir", str(state)])
-    assert unknown.exit_code == 2 and "no ledger entries for 'inc-unknown'" in flat(unknown.output)
+    unknown = runner.invoke(
+        app, ["ledger", "repair", "inc-20261130-unknown1", "--operator", "jonas-weber", "--state-dir", str(state)]
+    )
+    assert unknown.exit_code == 2 and "no ledger entries for 'inc-20261130-unknown1'" in flat(unknown.output)
     code, output = ledger_verify(state)
     assert code == 0, output

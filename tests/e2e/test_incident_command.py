@@ -143,7 +143,9 @@ def test_an_incident_walked_from_declaration_to_review_names_every_person(state:
     started = [e.data["clock"] for e in entries_of(state, incident, "clock.started")]
     assert sorted(started) == sorted([*clocks_before, "gdpr_art34"])  # nothing started twice
     # ...and a second escalation that adds nothing is refused
-    code, output = bulkhead("incident", "escalate", incident, "--severity", "high", "--reason", "x", "--by", "Tom")
+    code, output = bulkhead(
+        "incident", "escalate", incident, "--severity", "high", "--reason", "x", "--by", "Tom Baker"
+    )
     assert code == 1 and "is critical already" in output, output
 
     # When the sweep runs, Then each role gets its tasks, naming the configured person
@@ -172,7 +174,7 @@ def test_an_incident_walked_from_declaration_to_review_names_every_person(state:
     )
     assert code == 0 and "open again" in output, output
     [withdrawn] = entries_of(state, incident, "clock.withdrawn")
-    assert withdrawn.actor == "operator:Paul Richter"
+    assert withdrawn.actor == "person:Paul Richter"
     assert (withdrawn.data["reference"], withdrawn.data["reason"]) == ("HBDI-2026-0042", "sent to the wrong authority")
     assert bulkhead(*filing[:4], "--reference", "HBDI-2026-0043", "--by", "Dr. Anna Schmidt")[0] == 0
 
@@ -184,7 +186,7 @@ def test_an_incident_walked_from_declaration_to_review_names_every_person(state:
         code, output = bulkhead("action", "done", incident, action_id, "--operator", "Jonas Weber")
         assert code == 0, output
     by_hand = {e.data["action_id"]: e.data["by"] for e in entries_of(state, incident, "action.applied")}
-    assert manual and all(by_hand[a] == "operator:Jonas Weber" for a in manual), by_hand
+    assert manual and all(by_hand[a] == "person:Jonas Weber" for a in manual), by_hand
 
     # When the commander closes with clocks and tasks open, Then it needs a reason, recorded with what was open
     code, output = bulkhead("incident", "close", incident, "--by", "Maria Keller")
@@ -210,7 +212,7 @@ def test_an_incident_walked_from_declaration_to_review_names_every_person(state:
     assert review.actor == "person:Maria Keller"
     assert review.data["sha256"] == hashlib.sha256(markdown.encode()).hexdigest()
     assert "| gdpr_art33 |" in markdown and "HBDI-2026-0043" in markdown
-    assert "approval.granted by operator:Maria Keller" in markdown
+    assert "approval.granted by person:Maria Keller" in markdown
     assert "| Scan tickets for tokens | Jonas Weber | 2027-01-15 |" in markdown
     # ...and the HTML page renders in headless Chromium with the same content
     dom = browse(out / f"{incident}-review.html", tmp_path / "profile", "--dump-dom").stdout
@@ -229,9 +231,11 @@ def test_an_incident_walked_from_declaration_to_review_names_every_person(state:
 def test_bad_input_names_the_field_and_records_nothing(state: Path) -> None:
     code, output = bulkhead("incident", "show", "inc-20261130-nosuchinc")
     assert code == 1 and "no incident inc-20261130-nosuchinc" in output, output
-    code, output = bulkhead("incident", "assign", "inc-20261130-nosuchinc", "--to", "A", "--role", "cfo", "--by", "B")
+    code, output = bulkhead(
+        "incident", "assign", "inc-20261130-nosuchinc", "--to", "Maria Keller", "--role", "cfo", "--by", "Tom Baker"
+    )
     assert code == 2 and "role" in output, output
     code, output = bulkhead(
-        "incident", "escalate", "inc-20261130-nosuchinc", "--severity", "severe", "--reason", "x", "--by", "B"
+        "incident", "escalate", "inc-20261130-nosuchinc", "--severity", "severe", "--reason", "x", "--by", "Tom Baker"
     )
     assert code == 2 and "severity" in output, output

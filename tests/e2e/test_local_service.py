@@ -150,7 +150,7 @@ def test_what_serve_takes_in_every_command_sees(tmp_path: Path) -> None:
         code, output = bulkhead("ledger", "verify", incident, "--state-dir", str(state))
         assert code == 0 and f"VALID {incident}" in output, output
         granted = [e for e in ledger(service, incident) if e.type.value == "approval.granted"]
-        assert [(e.actor, e.data["person_id"]) for e in granted] == [("operator:Maria Keller", "maria-keller")]
+        assert [(e.actor, e.data["person_id"]) for e in granted] == [("person:Maria Keller", "maria-keller")]
         # When serve is stopped from another command, it exits cleanly and says so
         code, output = bulkhead("serve", "--stop", "--state-dir", str(state))
         assert code == 0 and "stopped" in output, output
@@ -236,7 +236,7 @@ def test_a_drill_killed_mid_response_loses_nothing_is_marked_and_abandoning_undo
         assert any(r.incident_id == incident for r in controls.current("acme-eu").rules)
 
     # When the operator abandons it
-    code, output = bulkhead("incident", "abandon", incident, "--operator", "dana", "--state-dir", str(state))
+    code, output = bulkhead("incident", "abandon", incident, "--operator", "maria-keller", "--state-dir", str(state))
     assert code == 0, output
 
     # Then its containment is undone on the sandbox store and its degradation modes are cleared
@@ -253,13 +253,13 @@ def test_a_drill_killed_mid_response_loses_nothing_is_marked_and_abandoning_undo
     code, output = bulkhead("ledger", "verify", incident, "--state-dir", str(state))
     assert code == 0, output
     # ...and a second abandon is refused, naming why
-    code, output = bulkhead("incident", "abandon", incident, "--operator", "dana", "--state-dir", str(state))
+    code, output = bulkhead("incident", "abandon", incident, "--operator", "maria-keller", "--state-dir", str(state))
     assert code == 1 and "no interrupted response" in output
 
 
 def test_a_drill_killed_mid_response_can_be_resumed_to_the_end(tmp_path: Path) -> None:
     state, incident, _, _ = _kill_mid_drill(tmp_path)
-    code, output = bulkhead("incident", "resume", incident, "--operator", "dana", "--state-dir", str(state))
+    code, output = bulkhead("incident", "resume", incident, "--operator", "maria-keller", "--state-dir", str(state))
     assert code == 0, output
     service = client.connect(state)
     wait_for(lambda: _ended(_types(service, incident)))
@@ -289,8 +289,19 @@ def test_the_control_api_needs_its_token_and_names_each_bad_field(tmp_path: Path
         service.control("POST", "/local/work/abandon", {"incident_id": "x", "operator": ""})
     assert refused.value.status == 400
     assert refused.value.reason.startswith("incident_id: ") and "; operator: " in refused.value.reason
-    with pytest.raises(client.ControlRefused) as unknown:
+    # ...someone off the roster is a 400 naming the field: the service checks the person, not only the CLI
+    with pytest.raises(client.ControlRefused) as stranger:
         service.control("POST", "/local/work/resume", {"incident_id": "inc-20261130-abcdef12", "operator": "dana"})
+    assert stranger.value.status == 400
+    assert stranger.value.reason.startswith("operator: 'dana' is not a person of the roster (ids: maria-keller")
+    code, output = bulkhead(
+        "incident", "abandon", "inc-20261130-abcdef12", "--operator", "dana", "--state-dir", str(tmp_path / "state")
+    )
+    assert code == 2 and "'dana' is not a person of the roster" in " ".join(output.split()), output
+    with pytest.raises(client.ControlRefused) as unknown:
+        service.control(
+            "POST", "/local/work/resume", {"incident_id": "inc-20261130-abcdef12", "operator": "maria-keller"}
+        )
     assert (unknown.value.status, unknown.value.reason) == (404, "no interrupted response for inc-20261130-abcdef12")
 
 

@@ -159,7 +159,7 @@ def test_a_notice_is_held_until_its_reviewer_approves_then_sent_once(tmp_path: P
         assert fabric.execution(arn)["status"] == "SUCCEEDED"
         assert sink_destinations() == [SINK, SINK]
         approved = one(fabric, incident_id, "notice.review_approved")
-        assert approved.actor == "operator:Dr. Anna Schmidt"
+        assert approved.actor == "person:Dr. Anna Schmidt"
         assert (approved.data["person_id"], approved.data["role"], approved.data["via"]) == (
             "dr-anna-schmidt", "dpo", "link",
         )  # fmt: skip
@@ -191,7 +191,7 @@ def test_a_rejected_notice_sends_nothing_and_records_who_and_why(tmp_path: Path)
         assert fabric.execution(arn)["status"] == "FAILED"
         assert sink_destinations() == []
         rejected = one(fabric, incident_id, "notice.review_rejected")
-        assert (rejected.actor, rejected.data["reason"]) == ("operator:Dr. Anna Schmidt", "wrong data categories")
+        assert (rejected.actor, rejected.data["reason"]) == ("person:Dr. Anna Schmidt", "wrong data categories")
         assert "notification.batch_sent" not in kinds(fabric, incident_id)
         held = wait_for(lambda: [p for p in pages.read() if p["Subject"] == "Bulkhead: customer notices held"])
         assert "NoticeRejected" in held[0]["Message"]

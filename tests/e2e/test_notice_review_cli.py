@@ -111,7 +111,7 @@ def test_a_waiting_notice_is_shown_then_approved_as_a_roster_person(state: Path)
     wait_for(lambda: entries_of(state, incident, "notification.batch_sent"))
     [approved] = entries_of(state, incident, "notice.review_approved")
     assert (approved.actor, approved.data["person_id"], approved.data["via"]) == (
-        "operator:Dr. Anna Schmidt", "dr-anna-schmidt", "cli",
+        "person:Dr. Anna Schmidt", "dr-anna-schmidt", "cli",
     )  # fmt: skip
     # ...and a second decision is told who decided and when
     code, output = bulkhead("notice", "review", incident, "--reject", "--reason", "x", "--as", "sam-okafor")

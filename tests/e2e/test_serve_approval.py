@@ -127,7 +127,7 @@ def test_a_person_running_serve_sees_the_page_opens_its_link_and_approves(
     wait_for(lambda: any(line.startswith("response succeeded") for line in list(lines)), seconds=60)
     granted = [e for e in ledger(fabric, server, incident_id) if e.type.value == "approval.granted"]
     assert [(e.actor, e.data["via"], e.data["person_id"]) for e in granted] == [
-        ("operator:Jonas Weber", "link", "jonas-weber")
+        ("person:Jonas Weber", "link", "jonas-weber")
     ]
 
     # ...and the same link cannot decide twice

@@ -14,6 +14,7 @@ from functions.common.errors import PermanentActionFailure, TransientPlatformErr
 from functions.containment.adapters.shopify import CONTAINMENT_TAG
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.domain import verify_chain
+from tests.fakes.people import person
 
 SECRET = "sandbox-shopify-app-secret-acme-eu"
 
@@ -207,7 +208,7 @@ def complete(incident_id: str, action_id: str, now: datetime) -> str:
     outcome = complete_manual_task(
         incident_id,
         action_id,
-        "on-call",
+        person("jonas-weber"),
         wiring.catalogue_for("acme-eu"),
         ledger(),
         wiring.journal(),
@@ -240,7 +241,7 @@ def test_a_merchant_task_is_recorded_done_once_the_audit_trail_is_quiet(fabric: 
     assert status == "applied"
     store = DynamoLedgerStore(clients.client("dynamodb"), fabric.tables["Ledger"])
     applied = [e.data for e in store.entries(run.incident_id) if e.type.value == "action.applied"]
-    assert any(d["action_id"] == action_id and d["by"] == "operator:on-call" for d in applied)
+    assert any(d["action_id"] == action_id and d["by"] == "person:Jonas Weber" for d in applied)
     # ...and the incident stays open while the channel's task is still open
     assert "incident.closed" not in ledger_types(fabric, run.incident_id)
 
@@ -253,7 +254,7 @@ def test_a_merchant_task_is_recorded_done_once_the_audit_trail_is_quiet(fabric: 
     assert complete(run.incident_id, channel, raised_at + timedelta(minutes=2)) == "applied"
     closed = [e for e in store.entries(run.incident_id) if e.type.value == "incident.closed"]
     assert [(e.actor, e.data["last_task"], e.data["manual_tasks_done"]) for e in closed] == [
-        ("operator:on-call", channel, 2)
+        ("person:Jonas Weber", channel, 2)
     ]
 
 

@@ -30,6 +30,7 @@ from functions.common.settings import Env
 from functions.ledger.adapters.dynamodb import DynamoLedgerStore
 from functions.ledger.models import LedgerEntry
 from functions.ledger.wiring import ledger
+from tests.fakes.people import person
 
 JURISDICTIONS = {"acme-eu": ["DE", "FR"], "acme-us": ["US-NY", "US-CA"]}
 
@@ -84,7 +85,9 @@ def start(
 
 
 def classify_major(incident_id: str, at: datetime) -> list[Clock]:
-    request = ClassifyRequest(incident_id=incident_id, regime=Regime.DORA, major=True, at=at, classified_by="a.jones")
+    request = ClassifyRequest(
+        incident_id=incident_id, regime=Regime.DORA, major=True, at=at, classified_by=person("lena-fischer")
+    )
     return classify(request, clock_store(), reminders(), ledger(), datetime.now(UTC))
 
 
@@ -109,7 +112,7 @@ def of_type(fabric: LocalFabric, incident_id: str, kind: str) -> list[LedgerEntr
 
 def file(incident_id: str, clock: str, now: datetime, recipients: int | None = None, ref: str = "REF-1") -> Clock:
     request = FileRequest(
-        incident_id=incident_id, clock=clock, reference=ref, filed_by="a.jones", recipients=recipients
+        incident_id=incident_id, clock=clock, reference=ref, filed_by=person("lena-fischer"), recipients=recipients
     )
     return file_clock(request, clock_store(), reminders(), ledger(), now)
 
@@ -168,7 +171,11 @@ def test_starting_clocks_schedules_reminders_at_t24_t4_and_t1_to_the_oncall_topi
     assert dora.deadline == aware + timedelta(hours=4)
     assert [o for o in REMINDER_OFFSETS if reminder_name(dora, o) in schedules()] == [timedelta(hours=1)]
     [classified] = of_type(fabric, "inc-clocks-remind-01", "incident.classified")
-    assert (classified.data["regime"], classified.data["major"], classified.actor) == ("dora", True, "operator:a.jones")
+    assert (classified.data["regime"], classified.data["major"], classified.actor) == (
+        "dora",
+        True,
+        "person:Lena Fischer",
+    )
 
 
 def test_a_redelivered_start_step_starts_nothing_twice(fabric: LocalFabric) -> None:
@@ -208,7 +215,7 @@ def test_filing_on_time_is_met_and_opens_doras_intermediate_then_final_stage(fab
     # Then the clock is met, with the reference and who filed it in the ledger
     assert (stopped.clock_id, stopped.status) == ("dora/initial", ClockStatus.MET)
     [met] = of_type(fabric, "inc-clocks-dora-01", "clock.met")
-    assert met.actor == "operator:a.jones"
+    assert met.actor == "person:Lena Fischer"
     assert (met.data["clock"], met.data["reference"], met.data["late"]) == ("dora/initial", "BAFIN-2026-0042", False)
     # ...and the intermediate report's clock runs 72 h from the filing, with its reminders
     intermediate = clocks("inc-clocks-dora-01")["dora/intermediate"]
@@ -216,7 +223,7 @@ def test_filing_on_time_is_met_and_opens_doras_intermediate_then_final_stage(fab
     assert intermediate.deadline == filed_at + timedelta(hours=72)
     assert all(reminder_name(intermediate, o) in schedules() for o in REMINDER_OFFSETS)
     started = of_type(fabric, "inc-clocks-dora-01", "clock.started")[-1]
-    assert (started.data["clock"], started.actor) == ("dora/intermediate", "operator:a.jones")
+    assert (started.data["clock"], started.actor) == ("dora/intermediate", "person:Lena Fischer")
     # When the intermediate report is filed, Then the final report's month starts
     file("inc-clocks-dora-01", "dora/intermediate", filed_at, ref="BAFIN-2026-0042-2")
     final = clocks("inc-clocks-dora-01")["dora/final"]

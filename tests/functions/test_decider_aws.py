@@ -85,7 +85,7 @@ def test_an_aws_approval_and_review_record_the_iam_principal(waiting: Resumed) -
     assert result.exit_code == 0, result.output
     granted = next(e for e in entries() if e.type.value == "approval.granted")
     reviewed = next(e for e in entries() if e.type.value == "notice.review_approved")
-    assert (granted.actor, granted.data["person_id"]) == (f"operator:{arn}", arn)
-    assert (reviewed.actor, reviewed.data["person_id"], reviewed.data["sha256"]) == (f"operator:{arn}", arn, "a" * 64)
+    assert (granted.actor, granted.data["person_id"]) == (f"iam:{arn}", arn)
+    assert (reviewed.actor, reviewed.data["person_id"], reviewed.data["sha256"]) == (f"iam:{arn}", arn, "a" * 64)
     # ...and the review resumed the execution with the approved hashes
     assert [o.get("notices") for o in waiting.outputs] == [None, {"gdpr/en": "b" * 64}]

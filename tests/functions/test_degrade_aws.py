@@ -127,6 +127,16 @@ def test_on_call_sets_shows_and_clears_a_mode_on_a_deployment(deployment: Deploy
     metafield = deployment.metafield()
     assert metafield is not None and "checkout_paused" not in json.dumps(metafield)
 
+    # ...and each change is recorded under who made it: the caller's IAM principal, or beside it the
+    # roster person named; a name off the roster is refused naming the option, and nothing changes
+    arn = clients.client("sts").get_caller_identity()["Arn"]
+    code, out = degrade("acme-eu", "login_step_up", "--by", "mallory", *deployment.options)
+    assert code == 2 and "--by" in out and "'mallory' is not a person of the roster" in " ".join(out.split()), out
+    assert deployment.controls() == []
+    assert degrade("acme-eu", "login_step_up", "--by", "Jonas Weber", *deployment.options)[0] == 0
+    store = DynamoLedgerStore(clients.client("dynamodb"), LEDGER)
+    assert [e.actor for e in store.entries("controls-acme-eu")] == [f"iam:{arn}", f"iam:{arn}", "person:Jonas Weber"]
+
 
 def test_the_settings_the_functions_read_name_the_deployment_too(
     deployment: Deployment, monkeypatch: pytest.MonkeyPatch

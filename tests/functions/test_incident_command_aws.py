@@ -171,6 +171,8 @@ def test_on_call_runs_the_incident_against_the_deployment() -> None:
         ("dpo.informed", "tasks"),
         ("incident.resolved", "person:Maria Keller"),
     ]
+    code, output = bulkhead("incident", "note", INC, "x", "--by", "mallory")
+    assert code == 2 and "--by" in output and "'mallory' is not a person of the roster" in output, output
     assert json.dumps(entries()[-1][2]["open_items"]) == '["clock gdpr_art33 (open)", "task task-gdpr-art33 (dpo)"]'
 
 
@@ -202,6 +204,46 @@ def test_the_dpo_time_and_the_art33_record_are_recorded_against_the_deployment()
         ("breach.facts", "person:Dr. Anna Schmidt"),
     ]
     assert recorded[1][2]["remedial"] == "Token revoked"
+    # ...and beside the roster person named, the IAM principal that ran the command (sts:GetCallerIdentity)
+    arn = clients.client("sts").get_caller_identity()["Arn"]
+    assert (recorded[1][2]["by"], recorded[1][2]["person_id"], recorded[1][2]["iam_principal"]) == (
+        "Dr. Anna Schmidt", "dr-anna-schmidt", arn,
+    )  # fmt: skip
+    assert (recorded[0][2]["recorded_by"], recorded[0][2]["recorded_by_iam"]) == ("Maria Keller", arn)
+
+
+STRANGER = "mallory"
+REFUSED = [
+    ("incident", "note", INC, "x", "--by", STRANGER),
+    ("incident", "assign", INC, "--to", "Maria Keller", "--by", STRANGER),
+    ("incident", "assign", INC, "--to", STRANGER, "--by", "Tom Baker"),
+    ("incident", "close", INC, "--by", STRANGER, "--reason", "x"),
+    ("incident", "dpo-informed", INC, "--by", STRANGER, "--at", "2026-11-30T10:00Z", "--channel", "phone"),
+    ("incident", "dpo-informed", INC, "--by", "Maria Keller", "--at", "2026-11-30T10:00Z", "--channel", "phone",
+     "--dpo", STRANGER),
+    ("incident", "facts", INC, "--by", STRANGER, "--facts", "f", "--effects", "e", "--remedial", "r"),
+    ("task", "done", INC, "task-gdpr-art33", "--by", STRANGER),
+    ("action", "done", INC, "act-1", "--operator", STRANGER),
+    ("review", INC, "--by", STRANGER, "--root-cause", "x"),
+    ("approve", INC, "--as", STRANGER),
+]  # fmt: skip
+
+
+@pytest.mark.usefixtures("deployment")
+@pytest.mark.parametrize("command", REFUSED, ids=[" ".join(c[:2]) + f" {i}" for i, c in enumerate(REFUSED)])
+def test_naming_someone_off_the_roster_is_refused_by_every_command_and_records_nothing(
+    command: tuple[str, ...],
+) -> None:
+    # Given the deployment's ledger as it is
+    before = entries()
+    # When a command that records a person names someone off the roster (beside the caller's IAM principal)
+    code, output = bulkhead(*command)
+    # Then it exits 2 naming the option and the roster's ids, and nothing is recorded
+    assert code == 2, output
+    assert f"'{STRANGER}' is not a person of the roster (ids: maria-keller, tom-baker" in output, output
+    option = command[command.index(STRANGER) - 1]
+    assert option in output, output
+    assert entries() == before
 
 
 @pytest.mark.usefixtures("deployment")

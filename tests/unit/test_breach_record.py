@@ -24,13 +24,14 @@ from functions.incidents.breach_record import (
 from functions.incidents.tasks import create_tasks, page_dpo_tasks
 from functions.ledger.models import EntryDraft, EntryType
 from tests.fakes.paging import RecordingPager
+from tests.fakes.people import person
 from tests.unit.test_incident_tasks import CONFIG, INC, T0, incident
 
 NOW = T0 + timedelta(hours=3)
 
 
 def told(at: datetime, channel: Channel = Channel.PHONE) -> DpoInformedRequest:
-    return DpoInformedRequest(incident_id=INC, by="Maria Keller", dpo="Anna Schmidt", at=at, channel=channel)
+    return DpoInformedRequest(incident_id=INC, by=person("Maria Keller"), dpo="Anna Schmidt", at=at, channel=channel)
 
 
 def test_the_dpo_told_by_phone_is_recorded_once_with_who_how_and_when() -> None:
@@ -90,7 +91,7 @@ def test_a_drills_dpo_task_is_never_paged_so_no_time_is_recorded() -> None:
 
 def facts(text: str = "A support token was used to export 40 customers' contact data.") -> FactsRequest:
     record = FactsInput(facts=text, effects="Phishing risk for 40 customers.", remedial="Token revoked at 09:12.")
-    return FactsRequest(incident_id=INC, by="Anna Schmidt", record=record)
+    return FactsRequest(incident_id=INC, by=person("Dr. Anna Schmidt"), record=record)
 
 
 def test_the_art33_record_is_amended_as_new_entries_and_the_latest_counts() -> None:
@@ -106,7 +107,9 @@ def test_the_art33_record_is_amended_as_new_entries_and_the_latest_counts() -> N
     assert (first.revision, same.changed, amended.revision) == (1, False, 2)
     assert [e.data["revision"] for e in history] == [1, 2]
     assert history[1].data["amends_seq"] == history[0].seq and history[0].data["amends_seq"] is None
-    assert history[1].data["facts"].startswith("Export of 40 customers") and history[1].actor == "person:Anna Schmidt"
+    assert (
+        history[1].data["facts"].startswith("Export of 40 customers") and history[1].actor == "person:Dr. Anna Schmidt"
+    )
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from functions.ingest.models import DataCategory
 from functions.ledger.models import EntryType
 from tests.fakes import builders
 from tests.fakes.ledger import MemoryLedger
+from tests.fakes.people import person
 
 AWARE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 DECLARED = AWARE + timedelta(hours=1)
@@ -152,7 +153,11 @@ def classified(major: bool, at: datetime, inc: Incident | None = None) -> tuple[
     clocks, _ = plan_clocks(inc or incident(), Mode.LIVE, firm(Regime.DORA))
     store, ledger = MemoryClocks(clocks), MemoryLedger()
     request = ClassifyRequest(
-        incident_id="inc-20260302-abcdef12", regime=Regime.DORA, major=major, at=at, classified_by="A. Jones"
+        incident_id="inc-20260302-abcdef12",
+        regime=Regime.DORA,
+        major=major,
+        at=at,
+        classified_by=person("Lena Fischer"),
     )
     classify(request, store, NoReminders(), ledger, at + timedelta(minutes=5))
     return store, ledger
@@ -173,7 +178,11 @@ def test_dora_initial_is_4_hours_after_a_major_classification_within_24_hours_of
     assert (initial.status, initial.started_at) == (ClockStatus.OPEN, AWARE + timedelta(hours=2))
     assert initial.deadline == AWARE + timedelta(hours=6)
     [entry] = [e for e in ledger.entries["inc-20260302-abcdef12"] if e.type is EntryType.INCIDENT_CLASSIFIED]
-    assert (entry.data["major"], entry.data["classified_by"], entry.actor) == (True, "A. Jones", "operator:A. Jones")
+    assert (entry.data["major"], entry.data["classified_by"], entry.actor) == (
+        True,
+        "Lena Fischer",
+        "person:Lena Fischer",
+    )
 
 
 def test_dora_initial_never_ends_later_than_24_hours_after_awareness() -> None:
@@ -190,7 +199,9 @@ def test_a_dora_classification_later_than_24_hours_gets_4_hours_not_a_deadline_a
 def test_not_major_closes_the_dora_clocks_and_a_later_major_classification_starts_them() -> None:
     store, ledger = classified(False, AWARE + timedelta(hours=3))
     assert {c.status for c in store.clocks.values()} == {ClockStatus.NOT_REQUIRED}
-    filing = FileRequest(incident_id="inc-20260302-abcdef12", clock="dora/initial", reference="R", filed_by="A")
+    filing = FileRequest(
+        incident_id="inc-20260302-abcdef12", clock="dora/initial", reference="R", filed_by=person("Lena Fischer")
+    )
     with pytest.raises(ClockNotWaiting, match="not required"):
         file_clock(filing, store, NoReminders(), ledger, AWARE + timedelta(hours=4))
     grew = ClassifyRequest(
@@ -198,7 +209,7 @@ def test_not_major_closes_the_dora_clocks_and_a_later_major_classification_start
         regime=Regime.DORA,
         major=True,
         at=AWARE + timedelta(hours=8),
-        classified_by="B",
+        classified_by=person("Paul Richter"),
     )
     classify(grew, store, NoReminders(), ledger, AWARE + timedelta(hours=8))
     assert store.clocks["dora/initial"].deadline == AWARE + timedelta(hours=12)
@@ -214,7 +225,11 @@ def test_a_classification_before_awareness_or_in_the_future_is_refused_and_nothi
         (AWARE + timedelta(days=9), "future"),
     ):
         request = ClassifyRequest(
-            incident_id=clocks[0].incident_id, regime=Regime.DORA, major=True, at=at, classified_by="A"
+            incident_id=clocks[0].incident_id,
+            regime=Regime.DORA,
+            major=True,
+            at=at,
+            classified_by=person("Lena Fischer"),
         )
         with pytest.raises(ImpossibleTime, match=says):
             classify(request, store, NoReminders(), ledger, AWARE + timedelta(days=1))

@@ -19,6 +19,7 @@ from functions.ledger.models import EntryDraft, EntryType
 from tests.fakes import builders
 from tests.fakes.ledger import MemoryLedgerStore
 from tests.fakes.paging import RecordingPager
+from tests.fakes.people import person
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 INC = "inc-20261130-tasks0001"
@@ -111,9 +112,9 @@ def test_closing_with_an_open_clock_and_task_needs_a_reason_and_records_what_was
     view = build_view(INC, store.entries_list(INC), clocks, None, T0 + timedelta(hours=1))
     assert view.next_step.startswith("file gdpr_art33 with HBDI: bulkhead clock file")
     with pytest.raises(CloseNeedsReason, match="clock gdpr_art33 \\(open\\), task task-gdpr-art33 \\(dpo\\)"):
-        close(CloseRequest(incident_id=INC, by="Maria Keller"), view, ledger, T0)
+        close(CloseRequest(incident_id=INC, by=person("Maria Keller")), view, ledger, T0)
     assert not [e for e in store.entries_list(INC) if e.type is EntryType.INCIDENT_RESOLVED]
-    close(CloseRequest(incident_id=INC, by="Maria Keller", reason="filed by the group DPO"), view, ledger, T0)
+    close(CloseRequest(incident_id=INC, by=person("Maria Keller"), reason="filed by the group DPO"), view, ledger, T0)
     [resolved] = [e for e in store.entries_list(INC) if e.type is EntryType.INCIDENT_RESOLVED]
     assert resolved.actor == "person:Maria Keller"
     assert resolved.data["open_items"] == ["clock gdpr_art33 (open)", "task task-gdpr-art33 (dpo)"]
@@ -134,4 +135,4 @@ def test_a_response_that_left_a_manual_task_open_leaves_the_incident_to_a_person
     assert [t.task_id for t in view.tasks] == ["act-03-app"]
     assert view.next_step.startswith("operator: carry out shopify.revoke_app_access")
     with pytest.raises(CloseNeedsReason, match="task act-03-app \\(operator\\)"):
-        close(CloseRequest(incident_id=INC, by="Maria Keller"), view, ledger, T0)
+        close(CloseRequest(incident_id=INC, by=person("Maria Keller")), view, ledger, T0)

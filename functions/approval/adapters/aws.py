@@ -4,7 +4,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from functions.approval.models import PendingApproval, PendingNoticeReview
+from botocore.exceptions import ClientError
+
+from functions.approval.models import DecisionClaim, PendingApproval, PendingNoticeReview
 
 
 class DynamoApprovalStore:
@@ -44,17 +46,49 @@ class DynamoNoticeReviewStore:
     def _key(self, incident_id: str) -> dict[str, Any]:
         return {"incident_id": {"S": f"{self.PREFIX}{incident_id}"}}
 
-    def put(self, pending: PendingNoticeReview) -> None:
+    def _item(self, pending: PendingNoticeReview) -> dict[str, Any]:
         ends = pending.expires_at or pending.prepared_at
-        self._db.put_item(
-            TableName=self._table,
-            Item={
-                **self._key(pending.incident_id),
-                "pending": {"S": pending.model_dump_json()},
-                # TTL: a week after its stage ended (the record is in the ledger; a held notice waits for people)
-                "expires_at": {"N": str(int(ends.timestamp()) + 7 * 86_400)},
-            },
-        )
+        return {
+            **self._key(pending.incident_id),
+            "pending": {"S": pending.model_dump_json()},
+            # TTL: a week after its stage ended (the record is in the ledger; a held notice waits for people)
+            "expires_at": {"N": str(int(ends.timestamp()) + 7 * 86_400)},
+        }
+
+    def put(self, pending: PendingNoticeReview) -> None:
+        self._db.put_item(TableName=self._table, Item=self._item(pending))
+
+    def claim(self, pending: PendingNoticeReview, claim: DecisionClaim) -> DecisionClaim | None:
+        # A conditional put (the roles hold PutItem, not UpdateItem): only the review exactly as it was
+        # read, and only while nobody has claimed it; DynamoDB serialises the two deciders.
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={**self._item(pending), "claimed": {"S": claim.model_dump_json()}},
+                ConditionExpression="attribute_not_exists(#claimed) AND #pending = :pending",
+                ExpressionAttributeNames={"#claimed": "claimed", "#pending": "pending"},
+                ExpressionAttributeValues={":pending": {"S": pending.model_dump_json()}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            item = self._db.get_item(TableName=self._table, Key=self._key(pending.incident_id), ConsistentRead=True)
+            held = item.get("Item", {}).get("claimed")
+            return DecisionClaim.model_validate_json(held["S"]) if held else None
+        return claim
+
+    def release(self, pending: PendingNoticeReview, claim: DecisionClaim) -> None:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=self._item(pending),
+                ConditionExpression="#claimed = :claim",
+                ExpressionAttributeNames={"#claimed": "claimed"},
+                ExpressionAttributeValues={":claim": {"S": claim.model_dump_json()}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def get(self, incident_id: str) -> PendingNoticeReview | None:
         item = self._db.get_item(TableName=self._table, Key=self._key(incident_id), ConsistentRead=True)
