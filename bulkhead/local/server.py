@@ -37,6 +37,12 @@ if TYPE_CHECKING:
 
 MAX_BODY = 6 * 1024 * 1024  # API Gateway's own payload limit
 BACKLOG = 1024  # queued connections: a burst of deliveries waits instead of being reset
+# The pump looks at the route queues, the responses and the pages every 0.1 s while anything moves,
+# and backs off to once a second when nothing has for a while: an idle service polling seven queues
+# and every response ten times a second used 14 % of a core (measured), forever. A request to this
+# server wakes it at once; what reaches the fabric only through the AWS endpoint waits at most 1 s.
+PUMP_SECONDS = (0.1, 1.0)
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 _log = logging.getLogger("bulkhead.local.server")
 
 
@@ -100,6 +106,7 @@ class FabricServer:
         self.warm_handlers = warm_handlers
         self.lock = threading.RLock()  # callers that read the fabric alongside the server may hold it
         self._stop = threading.Event()
+        self._wake = threading.Event()  # something arrived: the pump looks now
         self._seen: dict[str, str] = {}
         self.httpd = _Listener((host, port), _handler_for(self))
         with self.lock:
@@ -130,13 +137,21 @@ class FabricServer:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> "Reply":
-        """One request: local views answer JSON; routes answer whatever their handler answers."""
+        """One request: local views answer JSON; routes answer whatever their handler answers. The
+        pump looks at once at what the request put on the bus."""
+        try:
+            return self._answer(method, target, headers, body)
+        finally:
+            self._wake.set()
+
+    def _answer(self, method: str, target: str, headers: dict[str, str], body: bytes) -> "Reply":
         parts = urlsplit(target)
         if method == "GET" and parts.path == "/healthz":
             return Reply.json(200, {"status": "ok"})
@@ -160,27 +175,40 @@ class FabricServer:
         return Reply.from_lambda(answer)
 
     def _pump(self) -> None:
+        fast, slow = PUMP_SECONDS
+        wait = fast
         while not self._stop.is_set():
             try:
-                self.local.deliver_routed_events()
-                self._report_executions()
-                self._report_pages()
+                moved = self.local.deliver_routed_events()
+                running = self._report_executions()
+                paged = self._report_pages()
+                wait = fast if moved or running or paged else min(wait * 2, slow)
             except Exception as exc:  # the pump outlives one bad delivery; the handler logged it
                 self.report(f"delivery failed: {type(exc).__name__}")
-            self._stop.wait(0.1)
+                wait = fast
+            self._wake.wait(wait)
+            self._wake.clear()
 
-    def _report_pages(self) -> None:
+    def _report_pages(self) -> int:
         sqs = clients.client("sqs")
-        for message in sqs.receive_message(QueueUrl=self._pages, MaxNumberOfMessages=10).get("Messages", []):
+        messages = sqs.receive_message(QueueUrl=self._pages, MaxNumberOfMessages=10).get("Messages", [])
+        for message in messages:
             notification = json.loads(message["Body"])
             stage = (notification.get("MessageAttributes") or {}).get("stage", {}).get("Value", "-")
             self.report(f"page to {stage}: {notification.get('Subject', '')}\n  {notification.get('Message', '')}")
             sqs.delete_message(QueueUrl=self._pages, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
 
-    def _report_executions(self) -> None:
+    def _report_executions(self) -> int:
+        """Report each response whose status changed; how many still run. An ended response is not
+        looked at again."""
+        running = 0
         for arn in list(self.local.executions):
+            if self._seen.get(arn) in TERMINAL:
+                continue
             execution = self.local.execution(arn)
             status = str(execution["status"])
+            running += status == "RUNNING"
             if self._seen.get(arn) == status:
                 continue
             self._seen[arn] = status
@@ -189,6 +217,7 @@ class FabricServer:
                 f"response {status.lower()}: incident {incident['incident_id']} "
                 f"({incident['severity']}, rule {incident['rule_id']}, store {incident['store_id']})"
             )
+        return running
 
 
 def _point_approval_links_at(url: str) -> bool:

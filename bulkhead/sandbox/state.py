@@ -6,7 +6,6 @@ for a read-modify-write; tests read `snapshot()` before and after.
 """
 
 import copy
-import itertools
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +30,7 @@ class StoreState:
     collections: dict[str, dict[str, Record]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(900_001))
+    _next: int = 900_001  # the next id this store hands out
 
     def table(self, name: str) -> dict[str, Record]:
         """The named collection, created empty on first use."""
@@ -40,7 +39,8 @@ class StoreState:
 
     def next_id(self) -> int:
         with self.lock:
-            return next(self._ids)
+            given, self._next = self._next, self._next + 1
+            return given
 
     def snapshot(self) -> dict[str, dict[str, Record]]:
         """A deep copy of every collection: compare one taken before with one taken after."""
@@ -50,13 +50,14 @@ class StoreState:
     def export(self) -> dict[str, Any]:
         """Everything a later process needs to carry on as this store (the local state directory)."""
         with self.lock:
-            return {"collections": copy.deepcopy(self.collections), "next_id": next(self._ids)}
+            # Reading the next id hands none out: an export of an unchanged store is the same export.
+            return {"collections": copy.deepcopy(self.collections), "next_id": self._next}
 
     def restore(self, exported: dict[str, Any]) -> None:
         """Become the store `export` described: its records, and ids that do not collide with them."""
         with self.lock:
             self.collections = copy.deepcopy(exported["collections"])
-            self._ids = itertools.count(int(exported["next_id"]))
+            self._next = int(exported["next_id"])
 
     def record_call(self, call: Call) -> None:
         with self.lock:
