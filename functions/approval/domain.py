@@ -9,6 +9,7 @@ from functions.approval.models import (
     ApprovalDecision,
     ApprovalRecorded,
     ApprovalRequest,
+    DecisionClaim,
     LinkClaims,
     LinkDecision,
     PendingApproval,
@@ -35,6 +36,10 @@ _KINDS = {"approval": "response approval", "notice_review": "customer-notice rev
 
 class NoPendingApproval(BulkheadError):
     """Nothing waits for a decision on this incident (already decided, escalated past, or never asked)."""
+
+
+class ApprovalBeingDecided(NoPendingApproval):
+    """Someone else decided this approval first (their decision is being recorded): names who and when."""
 
 
 def request_approval(
@@ -133,13 +138,21 @@ def decide(
 ) -> PendingApproval:
     """Record the decision, then resume (approve) or fail (reject) the waiting response."""
     pending = store.get(decision.incident_id)
+    nothing = NoPendingApproval(f"incident {decision.incident_id} has no pending approval")
     if pending is None or pending.escalated:
-        raise NoPendingApproval(f"incident {decision.incident_id} has no pending approval")
+        raise nothing
+    # Two people may decide at once: the first claim decides, the other is told who and when.
+    ours = DecisionClaim(by=decision.approver, at=now, approved=decision.approved)
+    first_decider(store.claim(pending, ours), ours, decision.incident_id, nothing, ApprovalBeingDecided)
     # Resume first: if the waiting execution is gone, nothing is recorded and the caller is told.
-    if decision.approved:
-        execution.resume(pending.task_token, {"approved_by": decision.approver, "approved_at": now.isoformat()})
-    else:
-        execution.reject(pending.task_token, REJECTED, f"rejected by {decision.approver}")
+    try:
+        if decision.approved:
+            execution.resume(pending.task_token, {"approved_by": decision.approver, "approved_at": now.isoformat()})
+        else:
+            execution.reject(pending.task_token, REJECTED, f"rejected by {decision.approver}")
+    except Exception:
+        store.release(pending, ours)  # nothing decided, nothing recorded: the approval waits again
+        raise
     entry_type = EntryType.APPROVAL_GRANTED if decision.approved else EntryType.APPROVAL_REJECTED
     ledger.append(
         decision.incident_id,
@@ -160,6 +173,21 @@ def decide(
     )
     store.remove(decision.incident_id)
     return pending
+
+
+def first_decider(
+    held: DecisionClaim | None,
+    ours: DecisionClaim,
+    incident_id: str,
+    nothing: BulkheadError,
+    taken: type[BulkheadError],
+) -> None:
+    """Go on only when our claim is the one held; else say nothing waits, or who decided first and when."""
+    if held is None:
+        raise nothing
+    if held != ours:
+        verb = "approved" if held.approved else "rejected"
+        raise taken(f"incident {incident_id}: already {verb} by {held.by} at {held.at:%Y-%m-%d %H:%M:%S} UTC")
 
 
 def decide_by_link(

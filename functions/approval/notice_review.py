@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from functions.approval.domain import DRILL_PREFIX, DRILL_SEVERITY, link_person
+from functions.approval.domain import DRILL_PREFIX, DRILL_SEVERITY, first_decider, link_person
 from functions.approval.links import verify_link
 from functions.approval.models import (
     DecisionClaim,
@@ -241,8 +241,9 @@ def decide_review(
 ) -> PendingNoticeReview:
     """Record the decision, then send (approve) or hold (reject) the waiting notices."""
     pending = store.get(decision.incident_id)
+    nothing = NoPendingReview(f"incident {decision.incident_id} has no customer notice waiting for a review")
     if pending is None or pending.task_token is None or pending.escalated:
-        raise NoPendingReview(f"incident {decision.incident_id} has no customer notice waiting for a review")
+        raise nothing
     document = pending.document
     if decision.sha256 is not None and decision.sha256 != document.sha256:
         raise ReviewedNoticeChanged(
@@ -252,14 +253,7 @@ def decide_review(
     # Two people may decide at once: the first claim decides, the other is told who and when, and the
     # waiting response is resumed (the notices sent) or stopped once.
     ours = DecisionClaim(by=decision.reviewer, at=now, approved=decision.approved)
-    held = store.claim(pending, ours)
-    if held is None:
-        raise NoPendingReview(f"incident {decision.incident_id} has no customer notice waiting for a review")
-    if held != ours:
-        verb = "approved" if held.approved else "rejected"
-        raise ReviewBeingDecided(
-            f"incident {decision.incident_id}: already {verb} by {held.by} at {held.at:%Y-%m-%d %H:%M:%S} UTC"
-        )
+    first_decider(store.claim(pending, ours), ours, decision.incident_id, nothing, ReviewBeingDecided)
     try:
         if decision.approved:
             result = _send(decision.incident_id, document, "approved", decision.reviewer)

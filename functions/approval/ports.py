@@ -13,6 +13,15 @@ class ApprovalStore(Protocol):
 
     def remove(self, incident_id: str) -> None: ...
 
+    def claim(self, pending: PendingApproval, claim: DecisionClaim) -> DecisionClaim | None:
+        """Claim the approval as it was read, atomically: `claim` when it is ours; the earlier claim
+        when someone else holds it; None when the approval is gone or changed since it was read."""
+        ...
+
+    def release(self, pending: PendingApproval, claim: DecisionClaim) -> None:
+        """Give up our claim (the decision could not be delivered): the approval waits again."""
+        ...
+
 
 class Execution(Protocol):
     def resume(self, task_token: str, output: Mapping[str, object]) -> None: ...

@@ -14,16 +14,22 @@ class DynamoApprovalStore:
         self._db = dynamodb
         self._table = table_name
 
+    def _item(self, pending: PendingApproval) -> dict[str, Any]:
+        return {
+            "incident_id": {"S": pending.incident_id},
+            "pending": {"S": pending.model_dump_json()},
+            # TTL removes the item a day after its stage ended (the record is in the ledger).
+            "expires_at": {"N": str(int(pending.expires_at.timestamp()) + 86_400)},
+        }
+
     def put(self, pending: PendingApproval) -> None:
-        self._db.put_item(
-            TableName=self._table,
-            Item={
-                "incident_id": {"S": pending.incident_id},
-                "pending": {"S": pending.model_dump_json()},
-                # TTL removes the item a day after its stage ended (the record is in the ledger).
-                "expires_at": {"N": str(int(pending.expires_at.timestamp()) + 86_400)},
-            },
-        )
+        self._db.put_item(TableName=self._table, Item=self._item(pending))
+
+    def claim(self, pending: PendingApproval, claim: DecisionClaim) -> DecisionClaim | None:
+        return _claim(self._db, self._table, self._item(pending), claim)
+
+    def release(self, pending: PendingApproval, claim: DecisionClaim) -> None:
+        _release(self._db, self._table, self._item(pending), claim)
 
     def get(self, incident_id: str) -> PendingApproval | None:
         item = self._db.get_item(TableName=self._table, Key={"incident_id": {"S": incident_id}}, ConsistentRead=True)
@@ -59,36 +65,10 @@ class DynamoNoticeReviewStore:
         self._db.put_item(TableName=self._table, Item=self._item(pending))
 
     def claim(self, pending: PendingNoticeReview, claim: DecisionClaim) -> DecisionClaim | None:
-        # A conditional put (the roles hold PutItem, not UpdateItem): only the review exactly as it was
-        # read, and only while nobody has claimed it; DynamoDB serialises the two deciders.
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={**self._item(pending), "claimed": {"S": claim.model_dump_json()}},
-                ConditionExpression="attribute_not_exists(#claimed) AND #pending = :pending",
-                ExpressionAttributeNames={"#claimed": "claimed", "#pending": "pending"},
-                ExpressionAttributeValues={":pending": {"S": pending.model_dump_json()}},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            item = self._db.get_item(TableName=self._table, Key=self._key(pending.incident_id), ConsistentRead=True)
-            held = item.get("Item", {}).get("claimed")
-            return DecisionClaim.model_validate_json(held["S"]) if held else None
-        return claim
+        return _claim(self._db, self._table, self._item(pending), claim)
 
     def release(self, pending: PendingNoticeReview, claim: DecisionClaim) -> None:
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=self._item(pending),
-                ConditionExpression="#claimed = :claim",
-                ExpressionAttributeNames={"#claimed": "claimed"},
-                ExpressionAttributeValues={":claim": {"S": claim.model_dump_json()}},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        _release(self._db, self._table, self._item(pending), claim)
 
     def get(self, incident_id: str) -> PendingNoticeReview | None:
         item = self._db.get_item(TableName=self._table, Key=self._key(incident_id), ConsistentRead=True)
@@ -108,3 +88,39 @@ class StepFunctionsExecution:
 
     def reject(self, task_token: str, error: str, cause: str) -> None:
         self._sfn.send_task_failure(taskToken=task_token, error=error, cause=cause)
+
+
+def _claim(db: Any, table: str, item: dict[str, Any], claim: DecisionClaim) -> DecisionClaim | None:
+    """Claim a waiting decision exactly as it was read, while nobody has: a conditional put (the roles
+    hold PutItem, not UpdateItem), so DynamoDB serialises two deciders. Ours, the earlier claim, or
+    None when the item is gone or changed since it was read."""
+    try:
+        db.put_item(
+            TableName=table,
+            Item={**item, "claimed": {"S": claim.model_dump_json()}},
+            ConditionExpression="attribute_not_exists(#claimed) AND #pending = :pending",
+            ExpressionAttributeNames={"#claimed": "claimed", "#pending": "pending"},
+            ExpressionAttributeValues={":pending": item["pending"]},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        key = {"incident_id": item["incident_id"]}
+        held = db.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item", {}).get("claimed")
+        return DecisionClaim.model_validate_json(held["S"]) if held else None
+    return claim
+
+
+def _release(db: Any, table: str, item: dict[str, Any], claim: DecisionClaim) -> None:
+    """Give our claim back (the decision could not be delivered): the decision waits again."""
+    try:
+        db.put_item(
+            TableName=table,
+            Item=item,
+            ConditionExpression="#claimed = :claim",
+            ExpressionAttributeNames={"#claimed": "claimed"},
+            ExpressionAttributeValues={":claim": {"S": claim.model_dump_json()}},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
