@@ -158,7 +158,7 @@ def decide(
         decision.incident_id,
         EntryDraft(
             type=entry_type,
-            actor=actor_of(decision.approver, decision.iam_principal),
+            actor=_decider(decision),
             at=now,
             data={
                 "note": decision.note,
@@ -173,6 +173,14 @@ def decide(
     )
     store.remove(decision.incident_id)
     return pending
+
+
+def _decider(decision: ApprovalDecision) -> str:
+    """A roster person or an IAM principal decides as themselves; the drill runner, which is neither,
+    as the runner (`operator:drill-approver`), never as a person."""
+    if decision.approver_id is None and decision.iam_principal is None:
+        return f"operator:{decision.approver}"
+    return actor_of(decision.approver, decision.iam_principal)
 
 
 def first_decider(

@@ -198,7 +198,7 @@ def test_a_rejected_escalation_runs_none_of_its_actions(state: Path, firm: Path)
     assert code == 0, output
 
     # Then the Escalation machine stops on the record, and nothing of the difference ran
-    assert [e.actor for e in entries_of(state, incident, "approval.rejected")] == ["operator:Maria Keller"]
+    assert [e.actor for e in entries_of(state, incident, "approval.rejected")] == ["person:Maria Keller"]
     wait_for(lambda: escalations(state, incident) == [(f"{incident}-escalation-1", "FAILED")])
     assert actions_run(state, incident) == response_actions
     assert sandbox(state) == before

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from functions.common.config import FirmConfig, Mode
 from functions.common.errors import TransientPlatformError
+from functions.common.people import Acted
 from functions.incidents.domain import ApprovalPending, build_view, escalate
 from functions.incidents.models import Escalated, EscalateRequest
 from functions.ledger.domain import ChainedLedger
@@ -26,6 +27,7 @@ from tests.fakes import builders
 from tests.fakes.ledger import MemoryLedgerStore
 from tests.unit.test_clocks_deadlines import MemoryClocks, NoReminders
 
+COMMANDER = Acted(name="Maria Keller", person_id="maria-keller", role="incident_commander")
 INC = "inc-20261201-escalate"
 DECLARED_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 NOW = DECLARED_AT + timedelta(hours=1)
@@ -77,7 +79,7 @@ def record(*extra: tuple[EntryType, dict[str, Any]]) -> tuple[ChainedLedger, Mem
 def escalated_to(
     severity: str, config: FirmConfig, ledger: ChainedLedger, store: MemoryLedgerStore, runner: Runner
 ) -> Escalated:
-    request = EscalateRequest(incident_id=INC, by="Maria Keller", severity=severity, reason="the export was wider")
+    request = EscalateRequest(incident_id=INC, by=COMMANDER, severity=severity, reason="the export was wider")
     return escalate(request, store.entries_list(INC), config, MemoryClocks([]), NoReminders(), ledger, runner, NOW)
 
 
