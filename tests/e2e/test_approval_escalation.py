@@ -224,9 +224,14 @@ def test_a_rejection_stops_the_response_before_containment_and_pages_oncall(tmp_
         inbox = Inbox(fabric)
         arn = fabric.start_response(declared("inc-approval-reject-01"))
         wait_for(inbox.approval_pages)
-        # When the on-call engineer rejects (what `bulkhead approve --reject` does)
+        # When the on-call engineer rejects (what `bulkhead approve --reject --as jonas-weber` does)
         rejection = ApprovalDecision(
-            incident_id="inc-approval-reject-01", approved=False, approver="s.okafor", note="false positive"
+            incident_id="inc-approval-reject-01",
+            approved=False,
+            approver="Jonas Weber",
+            approver_id="jonas-weber",
+            role="security",
+            note="false positive",
         )
         decide(rejection, approval_store(), execution(), ledger(), datetime.now(UTC))
         fabric.settle()
@@ -236,7 +241,7 @@ def test_a_rejection_stops_the_response_before_containment_and_pages_oncall(tmp_
         assert not {"action.applied", "degradation.set", "incident.closed", "response.completed"} & set(kinds)
         rejected = next(e for e in approvals(fabric, "inc-approval-reject-01") if e.type.value == "approval.rejected")
         assert (rejected.actor, rejected.data["note"], rejected.data["via"]) == (
-            "person:s.okafor",
+            "person:Jonas Weber",
             "false positive",
             "cli",
         )
