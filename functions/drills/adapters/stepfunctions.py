@@ -2,9 +2,8 @@
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from functions.common.errors import TransientPlatformError
+from functions.common.executions import start_once
 from functions.detection.models import IncidentDeclared
 
 
@@ -18,12 +17,5 @@ class StepFunctionsResponse:
         self._arn = state_machine_arn
 
     def start(self, declared: IncidentDeclared, name: str) -> str | None:
-        try:
-            started = self._sfn.start_execution(stateMachineArn=self._arn, name=name, input=declared.model_dump_json())
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
-                return None  # the same run, started by an earlier attempt
-            raise ResponseUnavailable(f"Step Functions did not start {name}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise ResponseUnavailable(f"Step Functions unreachable: {exc}") from exc
-        return str(started["executionArn"])
+        """The execution's ARN; None when an earlier attempt started the same run."""
+        return start_once(self._sfn, self._arn, name, declared.model_dump_json(), ResponseUnavailable)

@@ -4,9 +4,8 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from functions.common.errors import TransientPlatformError
+from functions.common.executions import start_once
 from functions.response.models import EscalationRun
 
 _NAME_LIMIT = 80  # Step Functions execution names
@@ -32,12 +31,5 @@ class StepFunctionsEscalation:
 
     def start(self, run: EscalationRun) -> str:
         name = execution_name(run)
-        try:
-            started = self._sfn.start_execution(stateMachineArn=self._arn(), name=name, input=run.model_dump_json())
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
-                return name  # the same escalation, started by an earlier attempt
-            raise EscalationNotStarted(f"Step Functions did not start {name}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise EscalationNotStarted(f"Step Functions unreachable: {exc}") from exc
-        return str(started["executionArn"])
+        started = start_once(self._sfn, self._arn(), name, run.model_dump_json(), EscalationNotStarted)
+        return started or name  # None: the same escalation, started by an earlier attempt
