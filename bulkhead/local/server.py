@@ -113,7 +113,11 @@ class FabricServer:
             self.links = _point_approval_links_at(self.url)
             self._pages = _subscribe_to_pages(local)
         self._threads = [
-            threading.Thread(target=self.httpd.serve_forever, name="bulkhead-http", daemon=True),
+            # `stop` waits for the listener to see its shutdown flag: at the default 0.5 s poll, half a
+            # second of every service's stop (and of every command that stops one)
+            threading.Thread(
+                target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="bulkhead-http", daemon=True
+            ),
             threading.Thread(target=self._pump, name="bulkhead-pump", daemon=True),
         ]
 
