@@ -18,6 +18,7 @@ from bulkhead.cli.identity import BY, acting, by_option, person_named
 from bulkhead.cli.ids import INCIDENT
 from bulkhead.cli.incident import incident_app
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
+from bulkhead.cli.refusals import refusals
 
 if TYPE_CHECKING:
     from functions.incidents.models import Escalated, IncidentView
@@ -160,25 +161,16 @@ def note(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Add a note to the incident's ledger, naming who wrote it."""
-    from pydantic import ValidationError
 
-    from functions.common.errors import BulkheadError
     from functions.common.wiring import firm_config
     from functions.incidents import domain, wiring
     from functions.incidents.models import NoteRequest
     from functions.ledger.wiring import ledger
 
-    try:
-        with reach(target, state_dir):
-            who = acting(target, by, firm_config)
-            request = NoteRequest(incident_id=incident, by=who, text=text)
-            entry = domain.note(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
-    except ValidationError as exc:
-        raise _invalid(exc) from exc
-    except typer.BadParameter as exc:
-        raise _bad(exc) from exc
-    except BulkheadError as exc:
-        raise _fail("not recorded", exc) from exc
+    with refusals(console, "not recorded"), reach(target, state_dir):
+        who = acting(target, by, firm_config)
+        request = NoteRequest(incident_id=incident, by=who, text=text)
+        entry = domain.note(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
     console.print(f"noted by {who.name} (ledger entry {entry.seq})")
 
 
@@ -192,26 +184,17 @@ def assign(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Name who holds a role for this incident (by default its commander)."""
-    from pydantic import ValidationError
 
-    from functions.common.errors import BulkheadError
     from functions.common.wiring import firm_config
     from functions.incidents import domain, wiring
     from functions.incidents.models import AssignRequest
     from functions.ledger.wiring import ledger
 
-    try:
-        with reach(target, state_dir):
-            who = acting(target, by, firm_config)
-            named = person_named(person, firm_config, "--to").name
-            request = AssignRequest.model_validate({"incident_id": incident, "by": who, "role": role, "person": named})
-            domain.assign(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
-    except ValidationError as exc:
-        raise _invalid(exc) from exc
-    except typer.BadParameter as exc:
-        raise _bad(exc) from exc
-    except BulkheadError as exc:
-        raise _fail("not assigned", exc) from exc
+    with refusals(console, "not assigned"), reach(target, state_dir):
+        who = acting(target, by, firm_config)
+        named = person_named(person, firm_config, "--to").name
+        request = AssignRequest.model_validate({"incident_id": incident, "by": who, "role": role, "person": named})
+        domain.assign(request, list(wiring.chain().entries(incident)), ledger(), datetime.now(UTC))
     console.print(f"{named} is {request.role.value} of {incident} (assigned by {who.name}; recorded)")
 
 
@@ -227,45 +210,36 @@ def escalate(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Raise the severity (and what is at stake): recorded, and the clocks the new facts add start."""
-    from pydantic import ValidationError
 
     from functions.clocks.wiring import clock_store, reminders
-    from functions.common.errors import BulkheadError
     from functions.common.wiring import firm_config
     from functions.incidents import domain, wiring
     from functions.incidents.models import EscalateRequest
     from functions.ledger.wiring import ledger
 
-    try:
-        with reach(target, state_dir):
-            who = acting(target, by, firm_config)
-            request = EscalateRequest.model_validate(
-                {
-                    "incident_id": incident,
-                    "by": who,
-                    "severity": severity,
-                    "reason": reason,
-                    "add_categories": category,
-                    "customers": customers,
-                }
-            )
-            entries = list(wiring.chain().entries(incident))
-            done = domain.escalate(
-                request,
-                entries,
-                firm_config(),
-                clock_store(),
-                reminders(),
-                ledger(),
-                wiring.escalation_runner(),
-                datetime.now(UTC),
-            )
-    except ValidationError as exc:
-        raise _invalid(exc) from exc
-    except typer.BadParameter as exc:
-        raise _bad(exc) from exc
-    except BulkheadError as exc:
-        raise _fail("not escalated", exc) from exc
+    with refusals(console, "not escalated"), reach(target, state_dir):
+        who = acting(target, by, firm_config)
+        request = EscalateRequest.model_validate(
+            {
+                "incident_id": incident,
+                "by": who,
+                "severity": severity,
+                "reason": reason,
+                "add_categories": category,
+                "customers": customers,
+            }
+        )
+        entries = list(wiring.chain().entries(incident))
+        done = domain.escalate(
+            request,
+            entries,
+            firm_config(),
+            clock_store(),
+            reminders(),
+            ledger(),
+            wiring.escalation_runner(),
+            datetime.now(UTC),
+        )
     print_escalated(done, who.name, console)
 
 
@@ -314,26 +288,17 @@ def close(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Close the incident; with open tasks, approvals or unfiled clocks only with --reason."""
-    from pydantic import ValidationError
 
-    from functions.common.errors import BulkheadError
     from functions.common.wiring import firm_config
     from functions.incidents import domain
     from functions.incidents.models import CloseRequest
     from functions.ledger.wiring import ledger
 
     now = datetime.now(UTC)
-    try:
-        with reach(target, state_dir):
-            who = acting(target, by, firm_config)
-            request = CloseRequest(incident_id=incident, by=who, reason=reason or None)
-            closed = domain.close(request, load_view(incident, now), ledger(), now)
-    except ValidationError as exc:
-        raise _invalid(exc) from exc
-    except typer.BadParameter as exc:
-        raise _bad(exc) from exc
-    except BulkheadError as exc:
-        raise _fail("not closed", exc) from exc
+    with refusals(console, "not closed"), reach(target, state_dir):
+        who = acting(target, by, firm_config)
+        request = CloseRequest(incident_id=incident, by=who, reason=reason or None)
+        closed = domain.close(request, load_view(incident, now), ledger(), now)
     left = f"; still open, recorded with the reason: {', '.join(closed.open_items)}" if closed.open_items else ""
     console.print(f"{incident} closed by {who.name}{left}", soft_wrap=True)
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from bulkhead.cli.identity import BY, acting
 from bulkhead.cli.ids import INCIDENT
 from bulkhead.cli.reach import STATE_DIR, TARGET, Target, reach
+from bulkhead.cli.refusals import refusals
 
 console = Console()
 
@@ -32,10 +33,8 @@ def review(
     state_dir: Path | None = STATE_DIR,
 ) -> None:
     """Build the review (timeline, times, clocks, containment, notices, approvals, action items) and sign it in."""
-    from pydantic import ValidationError
 
     from functions.clocks.wiring import clock_store
-    from functions.common.errors import BulkheadError
     from functions.common.wiring import firm_config
     from functions.incidents import wiring
     from functions.incidents.review import ReviewInput, build_review, record_review
@@ -56,22 +55,12 @@ def review(
         "action_items": [*given.get("action_items", []), *items],
     }
     now = datetime.now(UTC)
-    try:
-        with reach(target, state_dir):
-            who = acting(target, by, firm_config)
-            request = ReviewInput.model_validate({**fields, "by": who})
-            entries = list(wiring.chain().entries(incident))
-            built = build_review(incident, entries, clock_store().for_incident(incident), request, now)
-            entry = record_review(built, who, ledger(), now)
-    except typer.BadParameter as exc:
-        console.print(f"[red]invalid:[/red] {exc.param_hint}: {exc.message}", soft_wrap=True)
-        raise typer.Exit(2) from exc
-    except ValidationError as exc:
-        console.print(f"[red]invalid:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    except BulkheadError as exc:
-        console.print(f"[red]no review:[/red] {exc}")
-        raise typer.Exit(1) from exc
+    with refusals(console, "no review"), reach(target, state_dir):
+        who = acting(target, by, firm_config)
+        request = ReviewInput.model_validate({**fields, "by": who})
+        entries = list(wiring.chain().entries(incident))
+        built = build_review(incident, entries, clock_store().for_incident(incident), request, now)
+        entry = record_review(built, who, ledger(), now)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{incident}-review.md").write_text(built.markdown)
     (out / f"{incident}-review.html").write_text(built.html)
